@@ -1,0 +1,4 @@
+import { Foundation1764000000000 } from './1764000000000-Foundation';
+
+/** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
+export const migrations = [Foundation1764000000000];

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+/** The validated configuration. Read once from the environment by `loadConfig`; nothing else reads `process.env`. */
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL URL; undefined means: run the embedded PGlite database under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly tokenSecret: string;
+  /** True when TOKEN_SECRET was not given and a random one was made for this process. */
+  readonly tokenSecretGenerated: boolean;
+  readonly redisUrl: string | undefined;
+  readonly dbPoolMax: number;
+  readonly seedDemo: boolean;
+  /** How long /readyz reports 503 before the server stops accepting connections on SIGTERM. */
+  readonly shutdownDelayMs: number;
+  /** How long in-flight requests get to finish after that. */
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/** A configuration problem; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL (${protocols.join(' or ')}), got something that does not parse`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+/** Reads and validates the environment. Throws `ConfigError` naming the first bad variable. */
+export function loadConfig(env: Env = process.env, randomSecret: () => string = defaultRandomSecret): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const production = nodeEnv === 'production';
+
+  let tokenSecret = str(env, 'TOKEN_SECRET');
+  let tokenSecretGenerated = false;
+  if (tokenSecret === undefined) {
+    if (production) throw new ConfigError('TOKEN_SECRET', 'is required when NODE_ENV=production (at least 32 characters)');
+    tokenSecret = randomSecret();
+    tokenSecretGenerated = true;
+  } else if (tokenSecret.length < 32) {
+    throw new ConfigError('TOKEN_SECRET', 'must be at least 32 characters long');
+  }
+
+  return {
+    env: nodeEnv,
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(str(env, 'DATA_DIR') ?? '.data'),
+    tokenSecret,
+    tokenSecretGenerated,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 500),
+    seedDemo: bool(env, 'SEED_DEMO', !production),
+    shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+  };
+}
+
+function defaultRandomSecret(): string {
+  return randomBytes(48).toString('base64url');
+}

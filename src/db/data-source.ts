@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { entities } from '../modules';
+import { migrations } from '../../migrations';
+
+/**
+ * The one DataSource factory, used by the server, the CLI, the migration script and the tests.
+ * Never `synchronize`: the schema comes from the reviewed SQL in migrations/.
+ */
+export function createDataSource(url: string, poolMax = 10): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    logging: false,
+    applicationName: 'peer-networks-api',
+    extra: { max: poolMax, idleTimeoutMillis: 30_000 },
+  });
+}

@@ -1,0 +1,75 @@
+import { DataSource } from 'typeorm';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import { createDataSource } from './data-source';
+import { startEmbeddedDatabase } from './embedded';
+
+/** The database as the rest of the app sees it: one DataSource, one app role, and how to stop it. */
+export interface Database {
+  readonly dataSource: DataSource;
+  readonly embedded: boolean;
+  /** True once migrations ran at start; /readyz also pings the pool. */
+  migrated: boolean;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Arbitrary but fixed: serialises migration runs of several instances starting at once. */
+const MIGRATION_LOCK_KEY = 4_711_2026;
+
+/** Connects (starting the embedded PGlite when no DATABASE_URL is set) and runs pending migrations. */
+export async function openDatabase(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<Database> {
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir, config.dbPoolMax + 4);
+  const dataSource = createDataSource(config.databaseUrl ?? embedded!.url, config.dbPoolMax);
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  const db: Database = {
+    dataSource,
+    embedded: !!embedded,
+    migrated: false,
+    async ping() {
+      try {
+        await dataSource.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+  if (opts.migrate !== false) {
+    try {
+      const ran = await runMigrations(db);
+      if (ran.length) logger.info('migrations applied', { migrations: ran });
+      db.migrated = true;
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  return db;
+}
+
+/** Runs pending migrations under a session advisory lock so that instances starting together do not race. */
+export async function runMigrations(db: Database): Promise<string[]> {
+  const lock = db.dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const ran = await db.dataSource.runMigrations({ transaction: 'all' });
+      return ran.map((m) => m.name);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await lock.release();
+  }
+}

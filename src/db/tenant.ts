@@ -1,0 +1,105 @@
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+
+/**
+ * The role every request transaction runs as. Created by the first migration with NOLOGIN NOBYPASSRLS:
+ * it is neither a superuser nor exempt from row-level security, so the policies apply to it on
+ * PostgreSQL and on PGlite alike (whose built-in user is a superuser).
+ */
+export const APP_ROLE = 'peer_app';
+
+/** Transaction-local settings the row-level security policies read (see migrations/). */
+export type TenantSetting = 'app.network_id' | 'app.api_key_hash' | 'app.network_slug';
+
+/**
+ * One transaction on one connection, running as APP_ROLE with `app.network_id` set transaction-locally.
+ * Every query of an operation goes through `manager`, so a query that forgets its network filter
+ * still cannot see or change another network's rows.
+ */
+export interface TenantTransaction {
+  readonly manager: EntityManager;
+  /** SQL statements sent on this transaction's connection, transaction control included. */
+  readonly statementCount: number;
+  /** Sets a transaction-local setting read by the policies (`null` clears it). */
+  set(setting: TenantSetting, value: string | null): Promise<void>;
+  /** Runs `fn` in a savepoint: on error only its own writes are rolled back, then the error is rethrown. */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+  /** Commits (or rolls back) and releases the connection. Safe to call more than once. */
+  finish(outcome: 'commit' | 'rollback'): Promise<void>;
+}
+
+/** Opens a tenant transaction. `networkId` null means: no network, and so no tenant rows visible. */
+export async function beginTenantTransaction(dataSource: DataSource, networkId: string | null): Promise<TenantTransaction> {
+  const runner = dataSource.createQueryRunner();
+  let statements = 0;
+  const query = runner.query.bind(runner);
+  runner.query = ((...args: Parameters<QueryRunner['query']>) => {
+    statements += 1;
+    return query(...args);
+  }) as QueryRunner['query'];
+
+  let finished = false;
+  let savepoints = 0;
+  try {
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(`SELECT set_config('role', $1, true), set_config('app.network_id', $2, true)`, [
+      APP_ROLE,
+      networkId ?? '',
+    ]);
+  } catch (err) {
+    finished = true;
+    await runner.release();
+    throw err;
+  }
+
+  return {
+    manager: runner.manager,
+    get statementCount() {
+      return statements;
+    },
+    async set(setting, value) {
+      await runner.query('SELECT set_config($1, $2, true)', [setting, value ?? '']);
+    },
+    async savepoint(fn) {
+      const name = `op_${++savepoints}`;
+      await runner.query(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn();
+        await runner.query(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (err) {
+        await runner.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        throw err;
+      }
+    },
+    async finish(outcome) {
+      if (finished) return;
+      finished = true;
+      try {
+        if (runner.isTransactionActive) {
+          if (outcome === 'commit') await runner.commitTransaction();
+          else await runner.rollbackTransaction();
+        }
+      } finally {
+        await runner.release();
+      }
+    },
+  };
+}
+
+/** Runs `fn` in its own tenant transaction: commit on success, roll back on error. For the CLI, seeding and tests. */
+export async function withTenant<T>(
+  dataSource: DataSource,
+  networkId: string | null,
+  fn: (manager: EntityManager, tx: TenantTransaction) => Promise<T>,
+): Promise<T> {
+  const tx = await beginTenantTransaction(dataSource, networkId);
+  try {
+    const result = await fn(tx.manager, tx);
+    await tx.finish('commit');
+    return result;
+  } catch (err) {
+    await tx.finish('rollback');
+    throw err;
+  }
+}

@@ -1,0 +1,178 @@
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { invalidArgument } from './errors';
+
+/** Relay pagination, built once: the arguments, the page info, the connection types and the keyset query. */
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, { nullable: true, description: `Return the first n items (0–${MAX_PAGE_SIZE}; default ${DEFAULT_PAGE_SIZE}).` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Return items after this cursor (from `pageInfo.endCursor`).' })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: `Return the last n items (0–${MAX_PAGE_SIZE}); use with \`before\`.` })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Return items before this cursor (from `pageInfo.startCursor`).' })
+  before?: string | null;
+}
+
+@ObjectType({ description: 'Where a page sits in the whole list (Relay cursor connections).' })
+export class PageInfo {
+  @Field({ description: 'True when there are items after this page.' })
+  hasNextPage: boolean;
+
+  @Field({ description: 'True when there are items before this page.' })
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item of this page; null when the page is empty.' })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the last item of this page; null when the page is empty.' })
+  endCursor: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** What a connection field resolver returns; `totalCount` runs its COUNT only when it is selected. */
+export class Connection<T> {
+  constructor(
+    readonly edges: Array<Edge<T>>,
+    readonly pageInfo: PageInfo,
+    private readonly count: () => Promise<number>,
+  ) {}
+
+  get nodes(): T[] {
+    return this.edges.map((e) => e.node);
+  }
+
+  get totalCount(): Promise<number> {
+    return this.count();
+  }
+}
+
+/** Declares `<Name>Connection` and `<Name>Edge` for a node type. */
+export function connectionType<T extends object>(nodeType: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`, { description: `An edge in a ${name} connection: a cursor and the ${name}.` })
+  class EdgeType {
+    @Field({ description: 'Opaque cursor of this item, for `after` / `before`.' })
+    cursor: string;
+
+    @Field(() => nodeType, { description: `The ${name}.` })
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection).` })
+  class ConnectionType {
+    @Field(() => Int, { description: 'Number of items in the whole list, across all pages.' })
+    totalCount: number;
+
+    @Field(() => PageInfo, { description: 'Where this page sits in the whole list.' })
+    pageInfo: PageInfo;
+
+    @Field(() => [EdgeType], { description: 'The items of this page with their cursors.' })
+    edges: Array<Edge<T>>;
+
+    @Field(() => [nodeType], { description: 'The items of this page, without cursors.' })
+    nodes: T[];
+  }
+  return ConnectionType;
+}
+
+type CursorValue = string | number;
+
+/** One ordering column of a keyset: the SQL expression and how to read its value from a row. All ascending. */
+export interface SortKey<T> {
+  sql: string;
+  value: (row: T) => string | number | Date;
+}
+
+function encodeCursor(tag: string, values: CursorValue[]): string {
+  return Buffer.from(JSON.stringify([tag, ...values]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(arg: string, cursor: string, tag: string, length: number): CursorValue[] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed[0] === tag &&
+      parsed.length === length + 1 &&
+      parsed.slice(1).every((v) => typeof v === 'string' || typeof v === 'number')
+    ) {
+      return parsed.slice(1) as CursorValue[];
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw invalidArgument(arg, 'is not a valid cursor for this list');
+}
+
+function checkSize(arg: string, n: number | null | undefined): void {
+  if (n !== null && n !== undefined && (n < 0 || n > MAX_PAGE_SIZE)) {
+    throw invalidArgument(arg, `must be between 0 and ${MAX_PAGE_SIZE}`);
+  }
+}
+
+/**
+ * Pages through `qb` by keyset (no OFFSET): `sort` must end in a unique column (the id).
+ * `tag` names the list inside cursors, so a cursor from one list is rejected by another.
+ */
+export async function paginate<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  args: ConnectionArgs,
+  sort: Array<SortKey<T>>,
+  tag: string,
+): Promise<Connection<T>> {
+  checkSize('first', args.first);
+  checkSize('last', args.last);
+  if (args.first != null && args.last != null) throw invalidArgument('last', 'cannot be combined with first');
+  const backward = args.last != null || (args.first == null && args.before != null);
+  const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+
+  const countQuery = qb.clone();
+  const page = qb.clone();
+  const columns = `(${sort.map((s) => s.sql).join(', ')})`;
+  const bound = (arg: 'after' | 'before', op: '>' | '<') => {
+    const cursor = args[arg];
+    if (cursor == null) return;
+    const values = decodeCursor(arg, cursor, tag, sort.length);
+    const params = Object.fromEntries(values.map((v, i) => [`${arg}_${i}`, v]));
+    page.andWhere(`${columns} ${op} (${values.map((_, i) => `:${arg}_${i}`).join(', ')})`, params);
+  };
+  bound('after', '>');
+  bound('before', '<');
+  page.orderBy(sort[0].sql, backward ? 'DESC' : 'ASC');
+  for (const s of sort.slice(1)) page.addOrderBy(s.sql, backward ? 'DESC' : 'ASC');
+  page.take(undefined).limit(size + 1);
+
+  const rows = await page.getMany();
+  const hasMore = rows.length > size;
+  const pageRows = rows.slice(0, size);
+  if (backward) pageRows.reverse();
+  const edges = pageRows.map((node) => ({
+    node,
+    cursor: encodeCursor(
+      tag,
+      sort.map((s) => {
+        const v = s.value(node);
+        return v instanceof Date ? v.toISOString() : v;
+      }),
+    ),
+  }));
+  const pageInfo: PageInfo = {
+    hasNextPage: backward ? args.before != null : hasMore,
+    hasPreviousPage: backward ? hasMore : args.after != null,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges[edges.length - 1]?.cursor ?? null,
+  };
+  return new Connection(edges, pageInfo, () => countQuery.getCount());
+}

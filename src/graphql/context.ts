@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from '../config/logger';
+import { beginTenantTransaction, type TenantTransaction } from '../db/tenant';
+import { authenticate } from '../modules/auth/authenticate';
+import type { MemberTokens } from '../modules/auth/member-token';
+import type { Principal } from '../modules/auth/principal';
+import { AppError } from './errors';
+import { Loaders } from './loaders';
+
+/** What every request needs and the server builds once: the database and the token service. */
+export interface ContextDeps {
+  dataSource: DataSource;
+  tokens: MemberTokens;
+  logger: Logger;
+}
+
+/**
+ * THE request context, the same for HTTP and WebSocket: no `req`/`res` in it.
+ * The network comes only from the credential; all database work goes through `manager`, on one
+ * transaction whose `app.network_id` is that network, so row-level security backs every query.
+ */
+export interface Context {
+  readonly requestId: string;
+  readonly networkId: string;
+  readonly principal: Principal;
+  /** The calling member's id for member tokens; null for API keys. */
+  readonly viewerMemberId: string | null;
+  /** For member tokens: when the token expires. */
+  readonly credentialExpiresAt?: Date;
+  readonly manager: EntityManager;
+  readonly tx: TenantTransaction;
+  readonly loaders: Loaders;
+  readonly deps: ContextDeps;
+}
+
+export const newRequestId = (given?: string): string => (given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID());
+
+/**
+ * Opens the request's transaction, authenticates inside it and returns the context.
+ * The caller must end it with `ctx.tx.finish(…)`; on authentication failure the transaction is
+ * already rolled back and released, and the GraphQL error (UNAUTHENTICATED) is thrown.
+ */
+export async function createContext(deps: ContextDeps, input: { authorization?: string; requestId?: string }): Promise<Context> {
+  const requestId = newRequestId(input.requestId);
+  const tx = await beginTenantTransaction(deps.dataSource, null);
+  try {
+    const auth = await authenticate(tx, input.authorization, deps.tokens);
+    return {
+      requestId,
+      networkId: auth.networkId,
+      principal: auth.principal,
+      viewerMemberId: auth.principal.kind === 'MEMBER' ? auth.principal.memberId : null,
+      credentialExpiresAt: auth.expiresAt,
+      manager: tx.manager,
+      tx,
+      loaders: new Loaders(tx.manager, auth.networkId),
+      deps,
+    };
+  } catch (err) {
+    await tx.finish('rollback');
+    if (err instanceof AppError) throw err.toGraphQLError();
+    throw err;
+  }
+}

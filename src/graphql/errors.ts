@@ -1,0 +1,159 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { validate, type ValidationError } from 'class-validator';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { QueryFailedError } from 'typeorm';
+import type { ValidatorFn } from 'type-graphql';
+
+/** The error codes of the public API (`extensions.code`). */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'QUERY_TOO_COMPLEX'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** One invalid input value: `path` starts at the argument name, e.g. `["input", "displayName"]`. */
+export interface FieldError {
+  path: Array<string | number>;
+  message: string;
+}
+
+const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
+
+/**
+ * An expected failure with a public code. Features throw these (through the helpers below);
+ * `formatError` turns them into GraphQL errors. Anything else is unexpected and gets masked.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fieldErrors?: FieldError[],
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  /** For errors raised outside a resolver (authentication in the context function). */
+  toGraphQLError(): GraphQLError {
+    const status = httpStatus[this.code];
+    return new GraphQLError(this.message, {
+      extensions: { code: this.code, ...(this.fieldErrors && { fieldErrors: this.fieldErrors }), ...(status && { http: { status } }) },
+    });
+  }
+}
+
+export const unauthenticated = (message = 'Missing or invalid credentials') => new AppError('UNAUTHENTICATED', message);
+export const forbidden = (message = 'Not allowed') => new AppError('FORBIDDEN', message);
+/** Used both for IDs that do not exist and for other networks' IDs: the two must be indistinguishable. */
+export const notFound = (what = 'Object') => new AppError('NOT_FOUND', `${what} not found`);
+export const conflict = (message: string) => new AppError('CONFLICT', message);
+export const badInput = (message: string, fieldErrors?: FieldError[]) => new AppError('BAD_USER_INPUT', message, fieldErrors);
+/** A single invalid argument, e.g. `invalidArgument('first', 'must be between 0 and 100')`. */
+export const invalidArgument = (path: string | Array<string | number>, message: string) => {
+  const p = Array.isArray(path) ? path : [path];
+  return badInput(`Invalid value for ${p.join('.')}: ${message}`, [{ path: p, message }]);
+};
+
+function flattenValidationErrors(errors: ValidationError[], prefix: Array<string | number>): FieldError[] {
+  return errors.flatMap((e) => {
+    const path = [...prefix, /^\d+$/.test(e.property) ? Number(e.property) : e.property];
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
+    return [...own, ...flattenValidationErrors(e.children ?? [], path)];
+  });
+}
+
+/**
+ * The argument a validated value came from. type-graphql passes neither the name nor the raw value
+ * (it validates a class instance), so: an `@Args()` object spans the arguments (no prefix); otherwise
+ * the one object-valued argument is it.
+ */
+function argumentName(value: object, args: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(value);
+  if (keys.length > 0 && keys.every((k) => k in args)) return undefined;
+  const objectArgs = Object.keys(args).filter((k) => args[k] !== null && typeof args[k] === 'object');
+  return objectArgs.length === 1 ? objectArgs[0] : undefined;
+}
+
+/** type-graphql's argument validation, with class-validator, raising our BAD_USER_INPUT with fieldErrors. */
+export const validateArgument: ValidatorFn = async (value, _type, { args }) => {
+  if (value === null || typeof value !== 'object') return;
+  const values = Array.isArray(value) ? value : [value];
+  const argName = argumentName(value, args);
+  const fieldErrors: FieldError[] = [];
+  for (const [i, v] of values.entries()) {
+    if (v === null || typeof v !== 'object') continue;
+    const errors = await validate(v, { forbidUnknownValues: false, validationError: { target: false, value: false } });
+    const prefix = [...(argName ? [argName] : []), ...(Array.isArray(value) ? [i] : [])];
+    fieldErrors.push(...flattenValidationErrors(errors, prefix));
+  }
+  if (fieldErrors.length) {
+    throw badInput(`Invalid input: ${fieldErrors.map((f) => f.message).join('; ')}`, fieldErrors);
+  }
+};
+
+const knownCodes = new Set<string>([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'QUERY_TOO_COMPLEX',
+]);
+/** Apollo's own request errors (bad query text, unknown field, bad variables): the client's input. */
+const apolloInputCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
+
+/** True when the error is not one of ours or the client's: it is logged and, in production, masked. */
+export function isUnexpected(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return false;
+  if (original instanceof QueryFailedError && pgCodeToAppError(original)) return false;
+  if (original instanceof GraphQLError) {
+    const code = String(original.extensions?.code ?? '');
+    return !(knownCodes.has(code) || apolloInputCodes.has(code));
+  }
+  return true;
+}
+
+function pgCodeToAppError(err: QueryFailedError): AppError | undefined {
+  const code = (err.driverError as { code?: string } | undefined)?.code;
+  if (code === '23505') return conflict('An object with these values already exists');
+  return undefined;
+}
+
+/**
+ * The one error mapper (Apollo `formatError`): feature errors keep their code and fieldErrors;
+ * unexpected errors become INTERNAL_SERVER_ERROR, with the message masked in production.
+ */
+export function createFormatError(production: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    const mapped = original instanceof QueryFailedError ? pgCodeToAppError(original) : undefined;
+    const appError = original instanceof AppError ? original : mapped;
+    if (appError) {
+      return {
+        ...base,
+        message: appError.message,
+        extensions: { code: appError.code, ...(appError.fieldErrors && { fieldErrors: appError.fieldErrors }) },
+      };
+    }
+    const code = String(formatted.extensions?.code ?? '');
+    if (knownCodes.has(code)) return formatted;
+    if (apolloInputCodes.has(code)) {
+      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
+    }
+    return {
+      ...base,
+      message: production ? 'Internal server error' : formatted.message,
+      extensions: {
+        code: 'INTERNAL_SERVER_ERROR',
+        ...(!production && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {}),
+      },
+    };
+  };
+}

@@ -1,0 +1,41 @@
+import DataLoader from 'dataloader';
+import { In, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
+
+/** Builds one DataLoader for a request; the factory's identity is its key in the request's loader set. */
+export type LoaderFactory<K, V> = (manager: EntityManager, networkId: string) => DataLoader<K, V>;
+
+/**
+ * The request's loaders: one instance of each, created on first use, discarded with the request.
+ * Every loader is keyed within the caller's network (and row-level security agrees).
+ */
+export class Loaders {
+  private readonly loaders = new Map<unknown, DataLoader<unknown, unknown>>();
+
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly networkId: string,
+  ) {}
+
+  get<K, V>(factory: LoaderFactory<K, V>): DataLoader<K, V> {
+    let loader = this.loaders.get(factory) as DataLoader<K, V> | undefined;
+    if (!loader) {
+      loader = factory(this.manager, this.networkId);
+      this.loaders.set(factory, loader as DataLoader<unknown, unknown>);
+    }
+    return loader;
+  }
+
+  /** Entities by database id, one `WHERE id IN (…)` per batch, null for ids not found. */
+  byId<T extends ObjectLiteral & { id: string }>(entity: EntityTarget<T>): DataLoader<string, T | null> {
+    let loader = this.loaders.get(entity) as DataLoader<string, T | null> | undefined;
+    if (!loader) {
+      loader = new DataLoader<string, T | null>(async (ids) => {
+        const rows = await this.manager.getRepository(entity).findBy({ id: In([...ids]), networkId: this.networkId } as never);
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return ids.map((id) => byId.get(id) ?? null);
+      });
+      this.loaders.set(entity, loader as DataLoader<unknown, unknown>);
+    }
+    return loader;
+  }
+}

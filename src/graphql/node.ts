@@ -1,0 +1,38 @@
+import { Field, ID, InterfaceType } from 'type-graphql';
+import type { Context } from './context';
+import { toGlobalId } from './global-id';
+
+/**
+ * The Relay Node interface. Entities extend it: the GraphQL `id` is the opaque global ID built from the
+ * class name (which is the GraphQL type name) and the database id.
+ */
+@InterfaceType('Node', {
+  description: 'An object with an opaque, globally unique ID that `node(id:)` can fetch again.',
+  resolveType: (value: object) => value.constructor.name,
+})
+export abstract class Node {
+  /** The database id (a UUID). Not exposed: GraphQL sees `globalId` as `id`. */
+  abstract id: string;
+
+  @Field(() => ID, { name: 'id', description: 'Opaque, globally unique ID of this object.' })
+  get globalId(): string {
+    return toGlobalId(this.constructor.name, this.id);
+  }
+}
+
+/**
+ * Fetches objects of one type by database id for `node` / `nodes`, applying the same visibility as the
+ * type's own queries: an object the caller may not see comes back as null, like one that does not exist.
+ */
+export type NodeFetcher = (ctx: Context, ids: readonly string[]) => Promise<Array<Node | null>>;
+
+const fetchers = new Map<string, NodeFetcher>();
+
+/** Each feature registers its node types next to its resolvers. */
+export function registerNodeType(typeName: string, fetch: NodeFetcher): void {
+  fetchers.set(typeName, fetch);
+}
+
+export function nodeFetcher(typeName: string): NodeFetcher | undefined {
+  return fetchers.get(typeName);
+}

@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { DateTimeResolver } from 'graphql-scalars';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type MiddlewareFn } from 'type-graphql';
+import { resolvers } from '../modules';
+import type { Context } from './context';
+import { validateArgument } from './errors';
+
+/**
+ * Each root mutation field runs in its own savepoint of the operation's transaction: a failing
+ * mutation leaves nothing half-written, and the ones before it in the same operation stay done.
+ */
+const mutationSavepoint: MiddlewareFn<Context> = ({ context, info }, next) =>
+  info.parentType.name === 'Mutation' && info.path.prev === undefined ? context.tx.savepoint(next) : next();
+
+let cached: Promise<GraphQLSchema> | undefined;
+
+/** The executable schema, built once per process from the feature resolvers. */
+export function getSchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({
+    resolvers,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    validateFn: validateArgument,
+    globalMiddlewares: [mutationSavepoint],
+  });
+  return cached;
+}
+
+/** The SDL committed as schema/schema.graphql (sorted, so that diffs show real changes only). */
+export async function printSchemaSdl(): Promise<string> {
+  return printSchema(lexicographicSortSchema(await getSchema())) + '\n';
+}

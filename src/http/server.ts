@@ -1,0 +1,173 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { Database } from '../db/database';
+import { createContext, newRequestId, type Context, type ContextDeps } from '../graphql/context';
+import { createFormatError, isUnexpected } from '../graphql/errors';
+import { getSchema } from '../graphql/schema';
+import { MemberTokens } from '../modules/auth/member-token';
+
+export const GRAPHQL_PATH = '/graphql';
+/** The largest request body accepted on POST /graphql. */
+const BODY_LIMIT = '1mb';
+
+export interface RunningServer {
+  readonly port: number;
+  readonly url: string;
+  readonly httpServer: http.Server;
+  /** Graceful stop: /readyz turns 503, in-flight requests finish, sockets close, the pool closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Ends each operation's transaction: commit when the response is ready (each mutation field already
+ * ran in its own savepoint), and logs unexpected errors with the request id. The HTTP layer also rolls
+ * back on connection close, so no path can leave a transaction open.
+ */
+function transactionPlugin(logger: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          for (const error of errors) {
+            if (!isUnexpected(error)) continue;
+            const original = error.originalError ?? error;
+            logger.error('unexpected error', {
+              requestId: contextValue.requestId,
+              operationName,
+              path: error.path,
+              error: original.message,
+              stack: original.stack,
+            });
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          await contextValue.tx.finish('commit');
+          if (response.body.kind === 'single' && response.body.singleResult.errors) {
+            for (const e of response.body.singleResult.errors) {
+              if (e.extensions?.code === 'INTERNAL_SERVER_ERROR') e.extensions.requestId = contextValue.requestId;
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+export async function startServer(config: Config, logger: Logger, db: Database): Promise<RunningServer> {
+  const schema = await getSchema();
+  const deps: ContextDeps = { dataSource: db.dataSource, tokens: new MemberTokens(config.tokenSecret), logger };
+  const production = config.env === 'production';
+  let ready = true;
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  // graphql-ws on the same path. Subscriptions arrive in a later issue; authentication is wired now.
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const wsOperations = new Map<string, Context>();
+  const wsCleanup = useServer<{ authorization?: string }>(
+    {
+      schema,
+      isProd: production,
+      onConnect: async ({ connectionParams }) => {
+        try {
+          const ctx = await createContext(deps, { authorization: connectionParams?.authorization });
+          await ctx.tx.finish('commit');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: async ({ connectionParams }, id) => {
+        const ctx = await createContext(deps, { authorization: connectionParams?.authorization });
+        wsOperations.set(id, ctx);
+        return ctx;
+      },
+      onComplete: async (_ctx, id) => {
+        await wsOperations.get(id)?.tx.finish('commit');
+        wsOperations.delete(id);
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    csrfPrevention: true,
+    // We stop on signals ourselves (src/main.ts), in order: not ready, drain, sockets, pool.
+    stopOnTerminationSignals: false,
+    formatError: createFormatError(production),
+    includeStacktraceInErrorResponses: !production,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      transactionPlugin(logger),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const database = ready && db.migrated && (await db.ping());
+    res.status(ready && database ? 200 : 503).json({ status: ready && database ? 'ready' : 'unavailable', shuttingDown: !ready, database });
+  });
+
+  app.use(
+    GRAPHQL_PATH,
+    cors<cors.CorsRequest>(),
+    express.json({ limit: BODY_LIMIT }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = newRequestId(req.header('x-request-id'));
+        res.setHeader('x-request-id', requestId);
+        const ctx = await createContext(deps, { authorization: req.header('authorization'), requestId });
+        // Backstop: whatever happens in the pipeline, the transaction ends with the response.
+        res.once('close', () => void ctx.tx.finish('rollback'));
+        return ctx;
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    url: `http://localhost:${port}${GRAPHQL_PATH}`,
+    httpServer,
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
+        await apollo.stop();
+        wsServer.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig, type Config } from './config/config';
+import { createLogger } from './config/logger';
+import { openDatabase } from './db/database';
+import { startServer } from './http/server';
+import { seedDemoIfFirstStart, type DemoSeed } from './modules/demo/demo.seed';
+
+function banner(url: string, demo: DemoSeed | undefined, config: Config): string {
+  const lines = [`Peer Networks API ready at ${url}`];
+  if (demo) {
+    const query = JSON.stringify({ query: '{ viewer { kind scopes network { name } } members(first: 5) { nodes { displayName role } } }' });
+    lines.push(
+      `Demo ADMIN API key: ${demo.apiKey}`,
+      '(shown once; it has the scopes READ, WRITE, PERSONAL_DATA and ADMIN)',
+      'Try it:',
+      `curl -s ${url} -H 'content-type: application/json' -H 'authorization: Bearer ${demo.apiKey}' -d '${query}'`,
+    );
+  }
+  if (!config.databaseUrl) lines.push(`Embedded database (PGlite) in ${config.dataDir}; set DATABASE_URL to use PostgreSQL.`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.tokenSecretGenerated) {
+    logger.warn('TOKEN_SECRET is not set: using a random secret, so member tokens stop working when the process restarts');
+  }
+
+  const db = await openDatabase(config, logger);
+  const demo = config.seedDemo ? await seedDemoIfFirstStart(db.dataSource) : undefined;
+  const server = await startServer(config, logger, db);
+  process.stdout.write(banner(`http://localhost:${server.port}/graphql`, demo, config) + '\n');
+  logger.info('listening', { port: server.port, embedded: db.embedded, startupMs: Date.now() - startedAt });
+
+  const shutdown = async (signal: string) => {
+    logger.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000);
+    force.unref();
+    try {
+      await server.stop();
+      await db.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error('shutdown failed', { error: (err as Error).message });
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`Failed to start: ${err.message}\n`);
+  process.exit(1);
+});

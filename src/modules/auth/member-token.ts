@@ -1,0 +1,58 @@
+import { createHmac } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+
+const ISSUER = 'peer-networks-api';
+const AUDIENCE = 'peer-networks-api:member';
+/** Pinned: a token with any other `alg` (including `none`) is rejected. */
+const ALGORITHM = 'HS256';
+
+export const MEMBER_TOKEN_DEFAULT_TTL = 900;
+export const MEMBER_TOKEN_MIN_TTL = 60;
+export const MEMBER_TOKEN_MAX_TTL = 86_400;
+
+const isUuid = (v: unknown): v is string =>
+  typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+
+export interface MemberTokenClaims {
+  networkId: string;
+  memberId: string;
+  expiresAt: Date;
+}
+
+/**
+ * Short-lived signed tokens that act as one member (JWT, HS256, issuer and audience checked).
+ * The signing key is derived from TOKEN_SECRET for this one purpose, so the secret can serve others too.
+ */
+export class MemberTokens {
+  private readonly key: Uint8Array;
+
+  constructor(tokenSecret: string) {
+    this.key = createHmac('sha256', tokenSecret).update('member-token-signing-key/v1').digest();
+  }
+
+  async issue(networkId: string, memberId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + ttlSeconds;
+    const token = await new SignJWT({ net: networkId })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(memberId)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** The claims of a valid token; null for a bad signature, wrong issuer/audience/alg, expiry or a malformed token. */
+  async verify(token: string): Promise<MemberTokenClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM] });
+      if (!isUuid(payload.sub) || !isUuid(payload.net) || typeof payload.exp !== 'number') return null;
+      return { networkId: payload.net, memberId: payload.sub, expiresAt: new Date(payload.exp * 1000) };
+    } catch (err) {
+      if (err instanceof errors.JOSEError || err instanceof TypeError) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Node } from '../../graphql/node';
+
+/** A member's role in the whole network (group roles such as facilitator are per group). */
+export enum NetworkRole {
+  ADMIN = 'ADMIN',
+  COORDINATOR = 'COORDINATOR',
+  MEMBER = 'MEMBER',
+}
+
+registerEnumType(NetworkRole, {
+  name: 'NetworkRole',
+  description: "A member's role in the network.",
+  valuesConfig: {
+    ADMIN: { description: 'Runs the network: roles, API keys, partnerships, joint events, erasure, the audit log.' },
+    COORDINATOR: { description: 'Coordinates groups across the network: creates groups, sees all groups and their aggregates.' },
+    MEMBER: { description: 'A participant: joins groups, RSVPs, checks in, gives feedback.' },
+  },
+});
+
+/** A person in a network. May use a pseudonym as display name. */
+@Entity('members')
+@ObjectType('Member', { implements: Node, description: 'A person in the network. The display name may be a pseudonym.' })
+export class Member extends Node {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'network_id', type: 'uuid' })
+  networkId: string;
+
+  @Field({ description: 'The name shown to other members; may be a pseudonym.' })
+  @Column({ name: 'display_name' })
+  displayName: string;
+
+  /** Exposed through a field resolver that applies the privacy rules. */
+  @Column({ type: 'text', nullable: true })
+  email: string | null;
+
+  @Field(() => NetworkRole, { description: "The member's role in the network." })
+  @Column({ type: 'text' })
+  role: NetworkRole;
+
+  @Field({ description: 'When the member was added to the network.' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

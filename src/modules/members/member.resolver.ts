@@ -1,0 +1,74 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { connectionType } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { idArgument } from '../../graphql/global-id';
+import { registerNodeType } from '../../graphql/node';
+import { authorize, isAllowed, isSelf, type AccessRule } from '../auth/access';
+import { ApiKeyScope } from '../auth/api-key.entity';
+import { Member, NetworkRole } from './member.entity';
+import { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
+import * as members from './member.service';
+
+export const MemberConnection = connectionType(Member, 'Member');
+
+/** Who sees the network's member directory: coordinators and admins, and keys allowed personal data. */
+const DIRECTORY: AccessRule = {
+  apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA],
+  roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR],
+};
+/** Who sees emails (besides the member): admins and keys allowed personal data. */
+const EMAILS: AccessRule = { apiKey: [ApiKeyScope.PERSONAL_DATA], roles: [NetworkRole.ADMIN] };
+const ADMINS: AccessRule = { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] };
+
+const canSeeMember = (ctx: Context, id: string) => isSelf(ctx, id) || isAllowed(ctx, DIRECTORY);
+
+registerNodeType('Member', async (ctx, ids) => {
+  const found = await ctx.loaders.byId(Member).loadMany(ids);
+  return found.map((m, i) => (m instanceof Member && canSeeMember(ctx, ids[i]) ? m : null));
+});
+
+@Resolver(() => Member)
+export class MemberResolver {
+  @Query(() => MemberConnection, { description: 'Members of the network, by display name. Coordinators, admins, and API keys with READ and PERSONAL_DATA.' })
+  async members(@Args() args: MembersArgs, @Ctx() ctx: Context) {
+    authorize(ctx, DIRECTORY);
+    return members.listMembers(ctx.manager, ctx.networkId, args);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Email address: shown to the member, to ADMINs and to API keys with PERSONAL_DATA; null for everyone else.',
+  })
+  email(@Root() member: Member, @Ctx() ctx: Context): string | null {
+    return isSelf(ctx, member.id) || isAllowed(ctx, EMAILS) ? member.email : null;
+  }
+
+  @Mutation(() => Member, { description: 'Adds a member to the network. Coordinators, admins, API keys with WRITE; a role other than MEMBER needs ADMIN.' })
+  async createMember(@Arg('input', () => CreateMemberInput) input: CreateMemberInput, @Ctx() ctx: Context) {
+    authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] });
+    if (input.role && input.role !== NetworkRole.MEMBER) authorize(ctx, ADMINS);
+    return members.createMember(ctx.manager, ctx.networkId, input);
+  }
+
+  @Mutation(() => Member, { description: "Changes a member's profile. The member themself, admins, API keys with WRITE." })
+  async updateMember(
+    @Arg('id', () => ID, { description: 'The member to change.' }) id: string,
+    @Arg('input', () => UpdateMemberInput) input: UpdateMemberInput,
+    @Ctx() ctx: Context,
+  ) {
+    const member = await members.findMember(ctx.manager, ctx.networkId, idArgument('id', id, 'Member'));
+    if (!isSelf(ctx, member.id)) authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN] });
+    return members.updateMember(ctx.manager, member, input);
+  }
+
+  @Mutation(() => Member, { description: "Sets a member's network role. Admins and API keys with WRITE and ADMIN. The last ADMIN cannot be demoted (CONFLICT)." })
+  async setMemberRole(
+    @Arg('memberId', () => ID, { description: 'The member whose role changes.' }) memberId: string,
+    @Arg('role', () => NetworkRole, { description: 'The new role.' }) role: NetworkRole,
+    @Ctx() ctx: Context,
+  ) {
+    authorize(ctx, ADMINS);
+    const member = await members.findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'));
+    return members.setMemberRole(ctx.manager, member, role);
+  }
+}

@@ -1,0 +1,60 @@
+import type { EntityManager } from 'typeorm';
+import { paginate, type Connection } from '../../graphql/connection';
+import { conflict, notFound } from '../../graphql/errors';
+import { Member, NetworkRole } from './member.entity';
+import type { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
+
+export async function findMember(manager: EntityManager, networkId: string, id: string | undefined): Promise<Member> {
+  const member = id ? await manager.getRepository(Member).findOneBy({ id, networkId }) : null;
+  if (!member) throw notFound('Member');
+  return member;
+}
+
+/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export async function listMembers(manager: EntityManager, networkId: string, args: MembersArgs): Promise<Connection<Member>> {
+  const qb = manager.getRepository(Member).createQueryBuilder('m').where('m.network_id = :networkId', { networkId });
+  const search = args.search?.trim();
+  if (search) qb.andWhere('m.display_name ILIKE :search', { search: likePattern(search) });
+  return paginate(
+    qb,
+    args,
+    [
+      { sql: 'm.display_name', value: (m) => m.displayName },
+      { sql: 'm.id', value: (m) => m.id },
+    ],
+    'members',
+  );
+}
+
+export async function createMember(manager: EntityManager, networkId: string, input: CreateMemberInput): Promise<Member> {
+  const repo = manager.getRepository(Member);
+  return repo.save(
+    repo.create({
+      networkId,
+      displayName: input.displayName.trim(),
+      email: input.email?.trim() || null,
+      role: input.role ?? NetworkRole.MEMBER,
+    }),
+  );
+}
+
+export async function updateMember(manager: EntityManager, member: Member, input: UpdateMemberInput): Promise<Member> {
+  if (input.displayName != null) member.displayName = input.displayName.trim();
+  if (input.email !== undefined && input.email !== null) member.email = input.email.trim() || null;
+  return manager.getRepository(Member).save(member);
+}
+
+/** Changes a member's network role; the network keeps at least one ADMIN member. */
+export async function setMemberRole(manager: EntityManager, member: Member, role: NetworkRole): Promise<Member> {
+  if (member.role === NetworkRole.ADMIN && role !== NetworkRole.ADMIN) {
+    const [{ count }]: Array<{ count: number }> = await manager.query(
+      `SELECT count(*)::int AS count FROM members WHERE network_id = $1 AND role = 'ADMIN' AND id <> $2`,
+      [member.networkId, member.id],
+    );
+    if (count === 0) throw conflict('This is the last ADMIN of the network; make another member ADMIN first');
+  }
+  member.role = role;
+  return manager.getRepository(Member).save(member);
+}

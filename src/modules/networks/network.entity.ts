@@ -1,0 +1,31 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../../graphql/node';
+
+/** The tenant: one organization's peer support network. */
+@Entity('networks')
+@ObjectType('Network', { implements: Node, description: "One organization's peer support network: the tenant that owns members, groups and sessions." })
+export class Network extends Node {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field({ description: 'Short, unique, URL-safe name (lower-case letters, digits and dashes), e.g. `acme`.' })
+  @Column()
+  slug: string;
+
+  @Field({ description: 'Display name of the network.' })
+  @Column()
+  name: string;
+
+  @Field(() => String, { nullable: true, description: 'What the network is about, for members and partners.' })
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Field({ description: 'IANA time zone the network reports in, e.g. `Europe/Berlin`.' })
+  @Column({ name: 'time_zone' })
+  timeZone: string;
+
+  @Field({ description: 'When the network was created.' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { withTenant } from '../../db/tenant';
+import { badInput, conflict } from '../../graphql/errors';
+import { Network } from './network.entity';
+
+export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+export interface NewNetwork {
+  slug: string;
+  name: string;
+  description?: string | null;
+  timeZone?: string;
+}
+
+/** Creates a network (the tenant). Used by the CLI and the demo seed; there is no public mutation for it. */
+export async function createNetwork(dataSource: DataSource, input: NewNetwork): Promise<Network> {
+  if (!SLUG_PATTERN.test(input.slug) || input.slug.length < 2 || input.slug.length > 63) {
+    throw badInput('slug must be 2–63 lower-case letters, digits and single dashes, e.g. "acme-peers"', [
+      { path: ['slug'], message: 'must be 2–63 lower-case letters, digits and single dashes' },
+    ]);
+  }
+  if (!input.name.trim() || input.name.length > 200) {
+    throw badInput('name must be 1–200 characters', [{ path: ['name'], message: 'must be 1–200 characters' }]);
+  }
+  if (await findNetworkBySlug(dataSource, input.slug)) throw conflict(`A network with slug "${input.slug}" already exists`);
+  const id = randomUUID();
+  return withTenant(dataSource, id, async (manager) => {
+    const repo = manager.getRepository(Network);
+    await repo.insert({ id, slug: input.slug, name: input.name.trim(), description: input.description ?? null, timeZone: input.timeZone ?? 'UTC' });
+    return repo.findOneByOrFail({ id });
+  });
+}
+
+/** Finds a network by slug across tenants (the one lookup the slug policy allows). */
+export async function findNetworkBySlug(dataSource: DataSource, slug: string): Promise<Network | null> {
+  return withTenant(dataSource, null, async (manager, tx) => {
+    await tx.set('app.network_slug', slug);
+    return manager.getRepository(Network).findOneBy({ slug });
+  });
+}
+
+/**
+ * Marks the installation as initialised; true only for the first caller. The demo seed runs then, and the
+ * CLI's create-network marks it too, so a deployment set up with the CLI never gets demo data.
+ * `installation` is not tenant data (no network_id, no grant to the app role).
+ */
+export async function claimFirstStart(dataSource: DataSource): Promise<boolean> {
+  const rows: unknown[] = await dataSource.query(
+    `INSERT INTO installation (key, value) VALUES ('initialized', now()::text) ON CONFLICT (key) DO NOTHING RETURNING key`,
+  );
+  return rows.length > 0;
+}
