@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/config/logger';
+import { openDatabase } from '../../src/db/database';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __EMBEDDED_DB__: EmbeddedDatabase | undefined;
+  // eslint-disable-next-line no-var
+  var __EMBEDDED_DIR__: string | undefined;
+}
+
+/**
+ * Tests run against real PostgreSQL when DATABASE_URL is set (as CI does), otherwise against one
+ * embedded PGlite for the whole run, reached through the same `pg` pool. Tests create their own
+ * networks, so test files share the database the way tenants do.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (!process.env.DATABASE_URL) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-test-db-'));
+    const embedded = await startEmbeddedDatabase(dir, 40);
+    globalThis.__EMBEDDED_DB__ = embedded;
+    globalThis.__EMBEDDED_DIR__ = dir;
+    process.env.DATABASE_URL = embedded.url;
+    process.env.TEST_DATABASE_EMBEDDED = '1';
+  }
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
+  const db = await openDatabase(config, createLogger('warn'));
+  await db.close();
+}
