@@ -22,6 +22,12 @@ export function getSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validateFn: validateArgument,
     globalMiddlewares: [mutationSavepoint],
+  }).then((schema) => {
+    // type-graphql has no option for the root types' descriptions.
+    schema.getQueryType()!.description = 'Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller\'s network.';
+    schema.getMutationType()!.description =
+      'Writes. Each mutation field runs in its own savepoint of the operation\'s transaction: a failing one writes nothing.';
+    return schema;
   });
   return cached;
 }

@@ -1,3 +1,4 @@
+import { ViewerDocument } from '../generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork } from '../helpers/factories';
 
@@ -7,9 +8,37 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-test('viewer answers for an API key', async () => {
+test('viewer tells an API key who it is', async () => {
   const net = await createTestNetwork(app);
-  const res = await app.gql('{ viewer { kind scopes network { slug } } }', {}, net.adminKey);
+  const res = await app.gql(ViewerDocument, {}, net.adminKey);
   expect(res.errors).toBeUndefined();
-  expect(res.data).toEqual({ viewer: { kind: 'API_KEY', scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN'], network: { slug: net.slug } } });
+  expect(res.data?.viewer).toMatchObject({
+    kind: 'API_KEY',
+    scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN'],
+    expiresAt: null,
+    member: null,
+    network: { slug: net.slug, id: net.globalId },
+  });
+  expect(res.data?.viewer.apiKey?.prefix).toMatch(/^pnk_/);
+});
+
+test('viewer tells a member token which member it acts as', async () => {
+  const net = await createTestNetwork(app);
+  const member = await net.member();
+  const res = await app.gql(ViewerDocument, {}, member.token);
+  expect(res.data?.viewer).toMatchObject({ kind: 'MEMBER', scopes: [], apiKey: null, member: { id: member.globalId } });
+  expect(new Date(res.data!.viewer.expiresAt!).getTime()).toBeGreaterThan(Date.now());
+});
+
+test('health endpoints answer, and the request id comes back', async () => {
+  expect((await app.http().get('/healthz')).status).toBe(200);
+  const ready = await app.http().get('/readyz');
+  expect(ready.body).toEqual({ status: 'ready', shuttingDown: false, database: true });
+  const res = await app.http().post('/graphql').set('content-type', 'application/json').set('x-request-id', 'req-123').send({ query: '{ viewer { kind } }' });
+  expect(res.headers['x-request-id']).toBe('req-123');
+});
+
+test('CSRF prevention: a simple (non-JSON) POST is refused', async () => {
+  const res = await app.http().post('/graphql').set('content-type', 'text/plain').send('{"query":"{ viewer { kind } }"}');
+  expect(res.status).toBe(400);
 });

@@ -44,7 +44,7 @@ export class MemberResolver {
   }
 
   @Mutation(() => Member, { description: 'Adds a member to the network. Coordinators, admins, API keys with WRITE; a role other than MEMBER needs ADMIN.' })
-  async createMember(@Arg('input', () => CreateMemberInput) input: CreateMemberInput, @Ctx() ctx: Context) {
+  async createMember(@Arg('input', () => CreateMemberInput, { description: 'The new member.' }) input: CreateMemberInput, @Ctx() ctx: Context) {
     authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] });
     if (input.role && input.role !== NetworkRole.MEMBER) authorize(ctx, ADMINS);
     return members.createMember(ctx.manager, ctx.networkId, input);
@@ -53,7 +53,7 @@ export class MemberResolver {
   @Mutation(() => Member, { description: "Changes a member's profile. The member themself, admins, API keys with WRITE." })
   async updateMember(
     @Arg('id', () => ID, { description: 'The member to change.' }) id: string,
-    @Arg('input', () => UpdateMemberInput) input: UpdateMemberInput,
+    @Arg('input', () => UpdateMemberInput, { description: 'The changes.' }) input: UpdateMemberInput,
     @Ctx() ctx: Context,
   ) {
     const member = await members.findMember(ctx.manager, ctx.networkId, idArgument('id', id, 'Member'));
