@@ -113,6 +113,7 @@ export type MemberToken = {
   token: Scalars['String']['output'];
 };
 
+/** Writes. Each mutation field runs in its own savepoint of the operation's transaction: a failing one writes nothing. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Creates an API key; the secret is in the answer and nowhere else. Admins only. */
@@ -130,34 +131,40 @@ export type Mutation = {
 };
 
 
+/** Writes. Each mutation field runs in its own savepoint of the operation's transaction: a failing one writes nothing. */
 export type MutationCreateApiKeyArgs = {
   name: Scalars['String']['input'];
   scopes: Array<ApiKeyScope>;
 };
 
 
+/** Writes. Each mutation field runs in its own savepoint of the operation's transaction: a failing one writes nothing. */
 export type MutationCreateMemberArgs = {
   input: CreateMemberInput;
 };
 
 
+/** Writes. Each mutation field runs in its own savepoint of the operation's transaction: a failing one writes nothing. */
 export type MutationIssueMemberTokenArgs = {
   memberId: Scalars['ID']['input'];
   ttlSeconds?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Writes. Each mutation field runs in its own savepoint of the operation's transaction: a failing one writes nothing. */
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Writes. Each mutation field runs in its own savepoint of the operation's transaction: a failing one writes nothing. */
 export type MutationSetMemberRoleArgs = {
   memberId: Scalars['ID']['input'];
   role: NetworkRole;
 };
 
 
+/** Writes. Each mutation field runs in its own savepoint of the operation's transaction: a failing one writes nothing. */
 export type MutationUpdateMemberArgs = {
   id: Scalars['ID']['input'];
   input: UpdateMemberInput;
@@ -215,6 +222,7 @@ export type PrincipalKind =
   /** With a member token (acting as one member). */
   | 'MEMBER';
 
+/** Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller's network. */
 export type Query = {
   __typename?: 'Query';
   /** The network's API keys, revoked ones included, oldest first. Admins only. */
@@ -232,6 +240,7 @@ export type Query = {
 };
 
 
+/** Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller's network. */
 export type QueryMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -241,11 +250,13 @@ export type QueryMembersArgs = {
 };
 
 
+/** Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller's network. */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller's network. */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
