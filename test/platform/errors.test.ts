@@ -1,0 +1,40 @@
+import { GraphQLError } from 'graphql';
+import { QueryFailedError } from 'typeorm';
+import { AppError, createFormatError, isUnexpected } from '../../src/graphql/errors';
+
+const wrap = (original: Error) => new GraphQLError(original.message, { originalError: original, path: ['x'] });
+const formatted = (err: GraphQLError) => ({ ...err.toJSON(), extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at secret.ts:1'] } });
+
+test('production masks unexpected errors: no message, no stack, no SQL', () => {
+  const err = wrap(new Error('relation "members" does not exist: SELECT * FROM members'));
+  const out = createFormatError(true)(formatted(err), err);
+  expect(out.message).toBe('Internal server error');
+  expect(out.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+  expect(isUnexpected(err)).toBe(true);
+});
+
+test('development keeps the message of unexpected errors for the developer', () => {
+  const err = wrap(new Error('boom'));
+  expect(createFormatError(false)(formatted(err), err).message).toBe('boom');
+});
+
+test('feature errors keep their code, message and fieldErrors, in production too', () => {
+  const err = wrap(new AppError('BAD_USER_INPUT', 'Invalid input', [{ path: ['input', 'email'], message: 'bad' }]));
+  const out = createFormatError(true)(formatted(err), err);
+  expect(out).toMatchObject({ message: 'Invalid input', extensions: { code: 'BAD_USER_INPUT', fieldErrors: [{ path: ['input', 'email'], message: 'bad' }] } });
+  expect(isUnexpected(err)).toBe(false);
+});
+
+test('a unique violation from PostgreSQL becomes CONFLICT without SQL details', () => {
+  const driverError = Object.assign(new Error('duplicate key value violates unique constraint "members_network_email_key"'), { code: '23505' });
+  const err = wrap(new QueryFailedError('INSERT INTO members …', [], driverError));
+  const out = createFormatError(true)(formatted(err), err);
+  expect(out.extensions).toEqual({ code: 'CONFLICT' });
+  expect(out.message).not.toMatch(/members_network_email_key|INSERT/);
+});
+
+test('parse and validation failures are the client\'s input', () => {
+  const err = new GraphQLError('Cannot query field "nope"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  const out = createFormatError(true)({ message: err.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }, err);
+  expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
+});
