@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+const SECRET = 'a-token-secret-that-is-at-least-32-characters';
+const fixedSecret = () => 'generated-secret';
+
+/** loadConfig on exactly this environment (never process.env). */
+const load = (env: Record<string, string | undefined>) => loadConfig(env, fixedSecret);
+
+/** The ConfigError thrown for this environment. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    load(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('defaults', () => {
+  test('an empty environment is a development setup with the embedded database', () => {
+    expect(load({})).toEqual({
+      env: 'development',
+      port: 4000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      dataDir: path.resolve('.data'),
+      tokenSecret: 'generated-secret',
+      tokenSecretGenerated: true,
+      redisUrl: undefined,
+      dbPoolMax: 10,
+      seedDemo: true,
+      shutdownDelayMs: 0,
+      shutdownTimeoutMs: 10_000,
+      logLevel: 'info',
+    });
+  });
+
+  test('the default random secret is long and differs per call', () => {
+    const a = loadConfig({});
+    const b = loadConfig({});
+    expect(a.tokenSecret.length).toBeGreaterThanOrEqual(32);
+    expect(a.tokenSecret).not.toBe(b.tokenSecret);
+    expect(a.tokenSecretGenerated).toBe(true);
+  });
+
+  test('production: no demo data by default, given secret kept', () => {
+    const c = load({ NODE_ENV: 'production', TOKEN_SECRET: SECRET });
+    expect(c).toMatchObject({ env: 'production', seedDemo: false, tokenSecret: SECRET, tokenSecretGenerated: false, logLevel: 'info' });
+  });
+
+  test('test: quieter log level by default', () => {
+    expect(load({ NODE_ENV: 'test' }).logLevel).toBe('warn');
+  });
+
+  test('empty or blank values count as unset', () => {
+    const c = load({ PORT: '', DATABASE_URL: '  ', TOKEN_SECRET: '', SEED_DEMO: ' ', LOG_LEVEL: '' });
+    expect(c).toMatchObject({ port: 4000, databaseUrl: undefined, tokenSecretGenerated: true, seedDemo: true, logLevel: 'info' });
+  });
+
+  test('every variable is read', () => {
+    const c = load({
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgresql://u:p@db:5432/peer',
+      DATA_DIR: '/var/lib/peer',
+      TOKEN_SECRET: ` ${SECRET} `,
+      REDIS_URL: 'rediss://cache:6380',
+      DB_POOL_MAX: '500',
+      SEED_DEMO: 'yes',
+      SHUTDOWN_DELAY_MS: '120000',
+      SHUTDOWN_TIMEOUT_MS: '0',
+      LOG_LEVEL: 'silent',
+    });
+    expect(c).toEqual({
+      env: 'production',
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: 'postgresql://u:p@db:5432/peer',
+      dataDir: '/var/lib/peer',
+      tokenSecret: SECRET,
+      tokenSecretGenerated: false,
+      redisUrl: 'rediss://cache:6380',
+      dbPoolMax: 500,
+      seedDemo: true,
+      shutdownDelayMs: 120_000,
+      shutdownTimeoutMs: 0,
+      logLevel: 'silent',
+    });
+  });
+
+  test.each([
+    ['1', true],
+    ['TRUE', true],
+    ['on', true],
+    ['0', false],
+    ['False', false],
+    ['off', false],
+    ['no', false],
+  ])('SEED_DEMO=%s -> %s', (raw, expected) => {
+    expect(load({ SEED_DEMO: raw }).seedDemo).toBe(expected);
+  });
+});
+
+describe('bad values name the variable', () => {
+  test.each<[string, Record<string, string>]>([
+    ['NODE_ENV', { NODE_ENV: 'staging' }],
+    ['TOKEN_SECRET', { NODE_ENV: 'production' }],
+    ['TOKEN_SECRET', { TOKEN_SECRET: 'too-short' }],
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '-1' }],
+    ['PORT', { PORT: '4000.5' }],
+    ['PORT', { PORT: '65536' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['REDIS_URL', { REDIS_URL: 'http://cache:6379' }],
+    ['REDIS_URL', { REDIS_URL: 'cache:6379x' }],
+    ['DB_POOL_MAX', { DB_POOL_MAX: '0' }],
+    ['DB_POOL_MAX', { DB_POOL_MAX: '501' }],
+    ['SEED_DEMO', { SEED_DEMO: 'maybe' }],
+    ['SHUTDOWN_DELAY_MS', { SHUTDOWN_DELAY_MS: '120001' }],
+    ['SHUTDOWN_DELAY_MS', { SHUTDOWN_DELAY_MS: '1s' }],
+    ['SHUTDOWN_TIMEOUT_MS', { SHUTDOWN_TIMEOUT_MS: '600001' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+  ])('%s: %j', (variable, env) => {
+    const err = configError(env);
+    expect(err.variable).toBe(variable);
+    expect(err.message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  test('the message says what was wrong', () => {
+    expect(configError({ PORT: 'abc' }).message).toBe('Invalid configuration: PORT must be a whole number, got "abc"');
+    expect(configError({ PORT: '70000' }).message).toBe('Invalid configuration: PORT must be between 0 and 65535, got 70000');
+    expect(configError({ DATABASE_URL: 'mysql://x' }).message).toBe(
+      'Invalid configuration: DATABASE_URL must start with postgres: or postgresql:, got "mysql:"',
+    );
+    expect(configError({ NODE_ENV: 'production' }).message).toContain('is required when NODE_ENV=production');
+  });
+
+  test('a URL with a password is not echoed back when it does not parse', () => {
+    expect(configError({ DATABASE_URL: 'postgres://user:s3cret@[bad' }).message).not.toContain('s3cret');
+  });
+});
