@@ -13,20 +13,23 @@ afterAll(async () => {
   await app.stop();
 });
 
-function connect(authorization?: string): { client: Client; closed: Promise<number> } {
+/** A graphql-ws client; resolves `opened` on connection_ack and `closed` with the close code. */
+function connect(authorization?: string, port = app.server.port) {
   let onClosed: (code: number) => void = () => undefined;
+  let onOpen: () => void = () => undefined;
   const closed = new Promise<number>((resolve) => (onClosed = resolve));
-  const client = createClient({
-    url: `ws://127.0.0.1:${app.server.port}/graphql`,
+  const opened = new Promise<void>((resolve) => (onOpen = resolve));
+  const client: Client = createClient({
+    url: `ws://127.0.0.1:${port}/graphql`,
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: 0,
     connectionParams: authorization ? { authorization } : {},
-    on: { closed: (event) => onClosed((event as { code: number }).code) },
+    on: { connected: () => onOpen(), closed: (event) => onClosed((event as { code: number }).code) },
     onNonLazyError: () => undefined,
   });
   clients.push(client);
-  return { client, closed };
+  return { client, opened, closed };
 }
 
 test('graphql-ws on /graphql runs operations under the same context as HTTP', async () => {
@@ -47,20 +50,7 @@ test('a socket without valid credentials is closed with 4403', async () => {
 test('graceful shutdown closes open sockets with 1001 (going away)', async () => {
   const other = await startTestApp();
   const net = await createTestNetwork(other);
-  let onClosed: (code: number) => void = () => undefined;
-  const closed = new Promise<number>((resolve) => (onClosed = resolve));
-  let onOpen: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (onOpen = resolve));
-  const client = createClient({
-    url: `ws://127.0.0.1:${other.server.port}/graphql`,
-    webSocketImpl: WebSocket,
-    lazy: false,
-    retryAttempts: 0,
-    connectionParams: { authorization: `Bearer ${net.adminKey}` },
-    on: { connected: () => onOpen(), closed: (event) => onClosed((event as { code: number }).code) },
-    onNonLazyError: () => undefined,
-  });
-  clients.push(client);
+  const { opened, closed } = connect(`Bearer ${net.adminKey}`, other.server.port);
   await opened;
   await other.stop();
   expect(await closed).toBe(1001);
