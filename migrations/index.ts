@@ -1,4 +1,5 @@
 import { Foundation1764000000000 } from './1764000000000-Foundation';
+import { GroupLife1764100000000 } from './1764100000000-GroupLife';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
-export const migrations = [Foundation1764000000000];
+export const migrations = [Foundation1764000000000, GroupLife1764100000000];

@@ -32,9 +32,14 @@ export async function beginTenantTransaction(dataSource: DataSource, networkId: 
   const runner = dataSource.createQueryRunner();
   let statements = 0;
   const query = runner.query.bind(runner);
+  // Loaders of one request run in parallel on this one connection: queue their statements here rather
+  // than rely on pg's deprecated implicit queueing.
+  let queue: Promise<unknown> = Promise.resolve();
   runner.query = ((...args: Parameters<QueryRunner['query']>) => {
     statements += 1;
-    return query(...args);
+    const run = queue.then(() => query(...args));
+    queue = run.catch(() => undefined);
+    return run;
   }) as QueryRunner['query'];
 
   let finished = false;

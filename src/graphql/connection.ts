@@ -1,6 +1,8 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import DataLoader from 'dataloader';
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { invalidArgument } from './errors';
+import type { Loaders } from './loaders';
 
 /** Relay pagination, built once: the arguments, the page info, the connection types and the keyset query. */
 
@@ -176,3 +178,130 @@ export async function paginate<T extends ObjectLiteral>(
   };
   return new Connection(edges, pageInfo, () => countQuery.getCount());
 }
+
+/**
+ * A connection nested under each of many parents (e.g. `Group.memberships` under `groups`): one
+ * statement pages every parent at once with `row_number() OVER (PARTITION BY parent …)`, and one
+ * `GROUP BY` counts them when `totalCount` is selected. Declare one spec per field, at module level.
+ */
+export interface NestedConnectionSpec<T> {
+  /** Names the list inside cursors. */
+  tag: string;
+  /** `FROM` clause (may join); rows are filtered by `<alias>.network_id = $1` and `parent = ANY($2)`. */
+  from: string;
+  /** Alias of the table whose `network_id` is checked. */
+  alias: string;
+  /** Columns to select (e.g. `t.*`). */
+  select: string;
+  /** The parent key column, e.g. `t.group_id`. */
+  parent: string;
+  /** Ordering, ending in a unique column; `sql` must be a column of `select` for the cursor. */
+  sort: Array<SortKey<T>>;
+  /** Builds a row object from a result row. */
+  map: (row: Record<string, unknown>) => T;
+}
+
+/** Extra conditions of one use of a nested connection: SQL using `$3`, `$4`, … and their values. */
+export interface NestedFilter {
+  sql: string;
+  params: unknown[];
+}
+
+interface NestedContext {
+  loaders: Loaders;
+}
+
+export function loadNestedConnection<T>(
+  ctx: NestedContext,
+  spec: NestedConnectionSpec<T>,
+  parentId: string,
+  args: ConnectionArgs,
+  filter: NestedFilter = { sql: '', params: [] },
+): Promise<Connection<T>> {
+  checkSize('first', args.first);
+  checkSize('last', args.last);
+  if (args.first != null && args.last != null) throw invalidArgument('last', 'cannot be combined with first');
+  const key = `nested:${spec.tag}:${JSON.stringify([args.first, args.after, args.last, args.before, filter.sql, filter.params])}`;
+  return ctx.loaders
+    .keyed(key, (manager, networkId) => new DataLoader<string, Connection<T>>((ids) => pageParents(manager, networkId, spec, [...ids], args, filter)))
+    .load(parentId);
+}
+
+async function pageParents<T>(
+  manager: EntityManager,
+  networkId: string,
+  spec: NestedConnectionSpec<T>,
+  parentIds: string[],
+  args: ConnectionArgs,
+  filter: NestedFilter,
+): Promise<Connection<T>[]> {
+  const backward = args.last != null || (args.first == null && args.before != null);
+  const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+  const params: unknown[] = [networkId, parentIds, ...filter.params];
+  const where = [`${spec.parent} = ANY($2)`, `${spec.alias}.network_id = $1`];
+  if (filter.sql) where.push(`(${filter.sql})`);
+  const columns = `(${spec.sort.map((s) => s.sql).join(', ')})`;
+  for (const [arg, op] of [['after', '>'], ['before', '<']] as const) {
+    const cursor = args[arg];
+    if (cursor == null) continue;
+    const values = decodeCursor(arg, cursor, spec.tag, spec.sort.length);
+    const placeholders = values.map((v) => {
+      params.push(v);
+      return `$${params.length}`;
+    });
+    where.push(`${columns} ${op} (${placeholders.join(', ')})`);
+  }
+  const direction = backward ? 'DESC' : 'ASC';
+  const order = spec.sort.map((s) => `${s.sql} ${direction}`).join(', ');
+  params.push(size + 1);
+  const rows: Array<Record<string, unknown>> = await manager.query(
+    `SELECT * FROM (
+       SELECT ${spec.select}, ${spec.parent} AS "_parent", row_number() OVER (PARTITION BY ${spec.parent} ORDER BY ${order}) AS "_rn"
+       FROM ${spec.from} WHERE ${where.join(' AND ')}
+     ) paged WHERE "_rn" <= $${params.length} ORDER BY "_parent", "_rn"`,
+    params,
+  );
+  const byParent = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = byParent.get(row._parent as string) ?? [];
+    list.push(spec.map(row));
+    byParent.set(row._parent as string, list);
+  }
+  const counts = new DataLoader<string, number>(async (ids) => {
+    const countRows: Array<{ parent: string; count: number }> = await manager.query(
+      `SELECT ${spec.parent} AS parent, count(*)::int AS count FROM ${spec.from}
+       WHERE ${spec.parent} = ANY($2) AND ${spec.alias}.network_id = $1 ${filter.sql ? `AND (${filter.sql})` : ''}
+       GROUP BY 1`,
+      [networkId, [...ids], ...filter.params],
+    );
+    const map = new Map(countRows.map((r) => [r.parent, r.count]));
+    return ids.map((id) => map.get(id) ?? 0);
+  });
+  return parentIds.map((parentId) => {
+    const all = byParent.get(parentId) ?? [];
+    const hasMore = all.length > size;
+    const page = all.slice(0, size);
+    if (backward) page.reverse();
+    const edges = page.map((node) => ({
+      node,
+      cursor: encodeCursor(
+        spec.tag,
+        spec.sort.map((s) => {
+          const v = s.value(node);
+          return v instanceof Date ? v.toISOString() : v;
+        }),
+      ),
+    }));
+    const pageInfo: PageInfo = {
+      hasNextPage: backward ? args.before != null : hasMore,
+      hasPreviousPage: backward ? hasMore : args.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    };
+    return new Connection(edges, pageInfo, () => counts.load(parentId));
+  });
+}
+
+/** An empty page, for lists the caller may not see any of. */
+export const emptyConnection = <T>(): Connection<T> =>
+  new Connection<T>([], { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, async () => 0);

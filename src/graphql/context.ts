@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { beginTenantTransaction, type TenantTransaction } from '../db/tenant';
-import { authenticate } from '../modules/auth/authenticate';
+import { authenticate, credentialNetwork, readCredential, type Credential } from '../modules/auth/authenticate';
 import type { MemberTokens } from '../modules/auth/member-token';
 import type { Principal } from '../modules/auth/principal';
 import { AppError } from './errors';
@@ -43,9 +43,16 @@ export const newRequestId = (given?: string): string => (given && /^[\w.-]{1,64}
  */
 export async function createContext(deps: ContextDeps, input: { authorization?: string; requestId?: string }): Promise<Context> {
   const requestId = newRequestId(input.requestId);
-  const tx = await beginTenantTransaction(deps.dataSource, null);
+  let credential: Credential;
   try {
-    const auth = await authenticate(tx, input.authorization, deps.tokens);
+    credential = await readCredential(input.authorization, deps.tokens);
+  } catch (err) {
+    if (err instanceof AppError) throw err.toGraphQLError();
+    throw err;
+  }
+  const tx = await beginTenantTransaction(deps.dataSource, credentialNetwork(credential));
+  try {
+    const auth = await authenticate(tx, credential);
     return {
       requestId,
       networkId: auth.networkId,

@@ -25,6 +25,16 @@ export class Loaders {
     return loader;
   }
 
+  /** A loader identified by a string key, for loaders that depend on arguments (e.g. a page size). */
+  keyed<K, V>(key: string, create: (manager: EntityManager, networkId: string) => DataLoader<K, V>): DataLoader<K, V> {
+    let loader = this.loaders.get(key) as DataLoader<K, V> | undefined;
+    if (!loader) {
+      loader = create(this.manager, this.networkId);
+      this.loaders.set(key, loader as DataLoader<unknown, unknown>);
+    }
+    return loader;
+  }
+
   /** Entities by database id, one `WHERE id IN (…)` per batch, null for ids not found. */
   byId<T extends ObjectLiteral & { id: string }>(entity: EntityTarget<T>): DataLoader<string, T | null> {
     let loader = this.loaders.get(entity) as DataLoader<string, T | null> | undefined;

@@ -1,14 +1,46 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { NodeResolver } from '../graphql/node.resolver';
+import { Attendance } from './attendance/attendance.entity';
+import { AttendanceResolver } from './attendance/attendance.resolver';
 import { ApiKey } from './auth/api-key.entity';
 import { ApiKeyResolver } from './auth/api-key.resolver';
+import { AnonymousFeedback, Feedback } from './feedback/feedback.entity';
+import { FeedbackResolver } from './feedback/feedback.resolver';
+import { GratitudeNote } from './gratitude/gratitude-note.entity';
+import { GratitudeResolver } from './gratitude/gratitude.resolver';
+import { Group } from './groups/group.entity';
+import { GroupResolver } from './groups/group.resolver';
 import { Member } from './members/member.entity';
 import { MemberResolver } from './members/member.resolver';
+import { Membership } from './memberships/membership.entity';
+import { GroupMembershipsResolver, MemberMembershipsResolver, MembershipResolver } from './memberships/membership.resolver';
 import { Network } from './networks/network.entity';
 import { NetworkResolver, ViewerResolver } from './networks/network.resolver';
+import { Outreach } from './outreach/outreach.entity';
+import { OutreachResolver } from './outreach/outreach.resolver';
+import { Rsvp } from './rsvps/rsvp.entity';
+import { RsvpResolver } from './rsvps/rsvp.resolver';
+import { Session } from './sessions/session.entity';
+import { SessionResolver } from './sessions/session.resolver';
+import { WellbeingCheckIn } from './wellbeing/wellbeing.entity';
+import { WellbeingResolver } from './wellbeing/wellbeing.resolver';
 
 /** The features' entities and resolvers: adding a feature means adding it here, once. */
-export const entities = [Network, Member, ApiKey];
+export const entities = [
+  Network,
+  Member,
+  ApiKey,
+  Group,
+  Membership,
+  Session,
+  Rsvp,
+  Attendance,
+  Feedback,
+  AnonymousFeedback,
+  GratitudeNote,
+  WellbeingCheckIn,
+  Outreach,
+];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -17,4 +49,15 @@ export const resolvers: NonEmptyArray<Function> = [
   ViewerResolver,
   MemberResolver,
   ApiKeyResolver,
+  GroupResolver,
+  MembershipResolver,
+  GroupMembershipsResolver,
+  MemberMembershipsResolver,
+  SessionResolver,
+  RsvpResolver,
+  AttendanceResolver,
+  FeedbackResolver,
+  GratitudeResolver,
+  WellbeingResolver,
+  OutreachResolver,
 ];

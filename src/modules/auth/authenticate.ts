@@ -1,9 +1,9 @@
 import type { TenantTransaction } from '../../db/tenant';
 import { unauthenticated } from '../../graphql/errors';
-import { Member } from '../members/member.entity';
+import type { NetworkRole } from '../members/member.entity';
 import { API_KEY_PREFIX, hashSecret } from './api-key.service';
 import type { ApiKeyScope } from './api-key.entity';
-import type { MemberTokens } from './member-token';
+import type { MemberTokenClaims, MemberTokens } from './member-token';
 import type { Principal } from './principal';
 
 export interface Authenticated {
@@ -16,23 +16,36 @@ export interface Authenticated {
 /** How often `lastUsedAt` is written at most, so that busy keys do not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** A credential read from the `Authorization` header; member tokens are already verified (no database needed). */
+export type Credential = { kind: 'API_KEY'; secret: string } | { kind: 'MEMBER'; claims: MemberTokenClaims };
+
 /**
- * Turns an `Authorization` header into the caller's network and principal, inside the request's
- * transaction, and sets `app.network_id` from the credential. Never from an argument.
+ * Reads the `Authorization` header. Member tokens are verified here, before any database work, so the
+ * request transaction can start with the token's network already set.
  */
-export async function authenticate(
-  tx: TenantTransaction,
-  authorization: string | undefined,
-  tokens: MemberTokens,
-): Promise<Authenticated> {
+export async function readCredential(authorization: string | undefined, tokens: MemberTokens): Promise<Credential> {
   if (!authorization) throw unauthenticated('Missing credentials: send "Authorization: Bearer <API key or member token>"');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw unauthenticated('Malformed Authorization header: expected "Bearer <API key or member token>"');
   const credential = match[1];
-
-  if (credential.startsWith(API_KEY_PREFIX)) return authenticateApiKey(tx, credential);
-  if (credential.split('.').length === 3) return authenticateMemberToken(tx, credential, tokens);
+  if (credential.startsWith(API_KEY_PREFIX)) return { kind: 'API_KEY', secret: credential };
+  if (credential.split('.').length === 3) {
+    const claims = await tokens.verify(credential);
+    if (!claims) throw unauthenticated('Invalid or expired member token');
+    return { kind: 'MEMBER', claims };
+  }
   throw unauthenticated('Malformed credentials: not an API key or a member token');
+}
+
+/** The network a credential is known to belong to before the database is asked (member tokens), else null. */
+export const credentialNetwork = (credential: Credential): string | null => (credential.kind === 'MEMBER' ? credential.claims.networkId : null);
+
+/**
+ * Turns a credential into the caller's network and principal, inside the request's transaction, and sets
+ * `app.network_id` from the credential. Never from an argument.
+ */
+export async function authenticate(tx: TenantTransaction, credential: Credential): Promise<Authenticated> {
+  return credential.kind === 'API_KEY' ? authenticateApiKey(tx, credential.secret) : authenticateMember(tx, credential.claims);
 }
 
 async function authenticateApiKey(tx: TenantTransaction, secret: string): Promise<Authenticated> {
@@ -56,11 +69,13 @@ async function authenticateApiKey(tx: TenantTransaction, secret: string): Promis
   return { networkId: key.network_id, principal: { kind: 'API_KEY', apiKeyId: key.id, scopes: new Set(key.scopes) } };
 }
 
-async function authenticateMemberToken(tx: TenantTransaction, token: string, tokens: MemberTokens): Promise<Authenticated> {
-  const claims = await tokens.verify(token);
-  if (!claims) throw unauthenticated('Invalid or expired member token');
-  await tx.set('app.network_id', claims.networkId);
-  const member = await tx.manager.getRepository(Member).findOneBy({ id: claims.memberId, networkId: claims.networkId });
+/** The transaction was opened with the token's network (see credentialNetwork); the member must still exist. */
+async function authenticateMember(tx: TenantTransaction, claims: MemberTokenClaims): Promise<Authenticated> {
+  const rows: Array<{ id: string; role: NetworkRole }> = await tx.manager.query(
+    'SELECT id, role FROM members WHERE network_id = $1 AND id = $2',
+    [claims.networkId, claims.memberId],
+  );
+  const member = rows[0];
   if (!member) throw unauthenticated('Invalid or expired member token');
   return {
     networkId: claims.networkId,

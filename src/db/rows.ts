@@ -1,0 +1,25 @@
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+
+/**
+ * Turns raw rows (`manager.query`, snake_case columns) into entity instances, using the column mapping
+ * TypeORM already holds for the entity. Hot read paths use hand-written SQL and this mapper instead of
+ * query-builder hydration, which costs several times more CPU per row.
+ */
+export type RowMapper<T> = (row: Record<string, unknown>) => T;
+
+const mappers = new WeakMap<object, RowMapper<unknown>>();
+
+export function rowMapper<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>): RowMapper<T> {
+  const cached = mappers.get(entity as object);
+  if (cached) return cached as RowMapper<T>;
+  const metadata = dataSource.getMetadata(entity);
+  const pairs = metadata.columns.map((c) => [c.databaseName, c.propertyName] as const);
+  const Target = metadata.target as new () => T;
+  const mapper: RowMapper<T> = (row) => {
+    const instance = new Target() as Record<string, unknown>;
+    for (const [column, property] of pairs) if (column in row) instance[property] = row[column];
+    return instance as T;
+  };
+  mappers.set(entity as object, mapper as RowMapper<unknown>);
+  return mapper;
+}

@@ -1,0 +1,5 @@
+import { Resolver } from 'type-graphql';
+
+/** Placeholder: filled in by the feature's implementation. */
+@Resolver()
+export class FeedbackResolver {}

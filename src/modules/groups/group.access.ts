@@ -1,0 +1,81 @@
+import DataLoader from 'dataloader';
+import type { Context } from '../../graphql/context';
+import { forbidden, notFound } from '../../graphql/errors';
+import { authorize } from '../auth/access';
+import type { ApiKeyScope } from '../auth/api-key.entity';
+import { NetworkRole } from '../members/member.entity';
+import { Membership, GroupRole, MembershipStatus } from '../memberships/membership.entity';
+import { rowMapper } from '../../db/rows';
+import { Group, GroupVisibility } from './group.entity';
+
+/**
+ * Who may do what with a group, from the permissions matrix in DOMAIN.md. Every check reads the
+ * viewer's memberships through one batched loader, so checking 50 groups is one query.
+ *
+ * - Member tokens: ADMIN and COORDINATOR manage every group; a FACILITATOR (ACTIVE) manages theirs;
+ *   PRIVATE groups are visible only to their members (not LEFT) and to managers.
+ * - API keys see every group of their network; what they may do with it is decided by scopes.
+ */
+
+/** The viewer's own membership of a group (any status), or null; null for API keys. */
+export function viewerMembership(ctx: Context, groupId: string): Promise<Membership | null> {
+  const memberId = ctx.viewerMemberId;
+  if (!memberId) return Promise.resolve(null);
+  return ctx.loaders
+    .keyed('viewer-memberships', (manager, networkId) => {
+      const map = rowMapper(manager.connection, Membership);
+      return new DataLoader<string, Membership | null>(async (groupIds) => {
+        const rows: Array<Record<string, unknown>> = await manager.query(
+          'SELECT * FROM memberships WHERE network_id = $1 AND member_id = $2 AND group_id = ANY($3)',
+          [networkId, memberId, groupIds],
+        );
+        const byGroup = new Map(rows.map((r) => [r.group_id as string, map(r)]));
+        return groupIds.map((id) => byGroup.get(id) ?? null);
+      });
+    })
+    .load(groupId);
+}
+
+/** ADMIN or COORDINATOR through a member token: manages every group of the network. */
+export const isNetworkManager = (ctx: Context): boolean =>
+  ctx.principal.kind === 'MEMBER' && (ctx.principal.role === NetworkRole.ADMIN || ctx.principal.role === NetworkRole.COORDINATOR);
+
+/** True for an ACTIVE membership. */
+export const isActive = (m: Membership | null): m is Membership => m?.status === MembershipStatus.ACTIVE;
+
+export async function canSeeGroup(ctx: Context, group: Group): Promise<boolean> {
+  if (ctx.principal.kind === 'API_KEY' || isNetworkManager(ctx) || group.visibility !== GroupVisibility.PRIVATE) return true;
+  const m = await viewerMembership(ctx, group.id);
+  return m != null && m.status !== MembershipStatus.LEFT;
+}
+
+/** A member token with facilitator rights in the group: ADMIN, COORDINATOR, or its ACTIVE FACILITATOR. False for API keys. */
+export async function isGroupManager(ctx: Context, groupId: string): Promise<boolean> {
+  if (ctx.principal.kind === 'API_KEY') return false;
+  if (isNetworkManager(ctx)) return true;
+  const m = await viewerMembership(ctx, groupId);
+  return isActive(m) && m.role === GroupRole.FACILITATOR;
+}
+
+/** A member token that is an ACTIVE member (or facilitator) of the group. */
+export async function isGroupMember(ctx: Context, groupId: string): Promise<boolean> {
+  return isActive(await viewerMembership(ctx, groupId));
+}
+
+/**
+ * Facilitator rights: member tokens need to manage the group (see isGroupManager);
+ * API keys need every scope in `apiKeyScopes`. Otherwise FORBIDDEN.
+ */
+export async function authorizeGroupManager(ctx: Context, groupId: string, apiKeyScopes: readonly ApiKeyScope[]): Promise<void> {
+  if (ctx.principal.kind === 'API_KEY') return authorize(ctx, { apiKey: apiKeyScopes });
+  if (!(await isGroupManager(ctx, groupId))) {
+    throw forbidden('This needs a facilitator of this group, a coordinator or an admin');
+  }
+}
+
+/** The group behind an ID argument if the caller may see it; NOT_FOUND otherwise (also for other networks' IDs). */
+export async function findVisibleGroup(ctx: Context, id: string | undefined): Promise<Group> {
+  const group = id ? await ctx.loaders.byId(Group).load(id) : null;
+  if (!group || !(await canSeeGroup(ctx, group))) throw notFound('Group');
+  return group;
+}

@@ -1,0 +1,108 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Node } from '../../graphql/node';
+import { AgendaItem } from './agenda';
+
+/** Who can find a group. */
+export enum GroupVisibility {
+  NETWORK = 'NETWORK',
+  PRIVATE = 'PRIVATE',
+  PARTNERS = 'PARTNERS',
+}
+
+registerEnumType(GroupVisibility, {
+  name: 'GroupVisibility',
+  description: 'Who can find a group.',
+  valuesConfig: {
+    NETWORK: { description: 'Everyone in the network can find and join it.' },
+    PRIVATE: { description: 'Only its members, facilitators, coordinators and admins see it; members are added, they cannot join.' },
+    PARTNERS: { description: 'Like NETWORK, and partner networks see it in their partner directory (no member data).' },
+  },
+});
+
+/** How a group meets. */
+export enum MeetingFormat {
+  IN_PERSON = 'IN_PERSON',
+  ONLINE = 'ONLINE',
+  HYBRID = 'HYBRID',
+}
+
+registerEnumType(MeetingFormat, {
+  name: 'MeetingFormat',
+  description: 'How a group or event meets.',
+  valuesConfig: {
+    IN_PERSON: { description: 'In a room.' },
+    ONLINE: { description: 'By video call.' },
+    HYBRID: { description: 'In a room, with online participants.' },
+  },
+});
+
+/** A peer support group inside a network. */
+@Entity('groups')
+@ObjectType('Group', { implements: Node, description: 'A peer support group: objectives, topics, norms, and the sessions it holds.' })
+export class Group extends Node {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'network_id', type: 'uuid' })
+  networkId: string;
+
+  @Field({ description: 'Name of the group.' })
+  @Column()
+  name: string;
+
+  @Field({ description: 'URL-safe name, unique in the network, derived from the name when the group is created.' })
+  @Column()
+  slug: string;
+
+  @Field(() => String, { nullable: true, description: 'What the group is about.' })
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Field(() => [String], { description: 'What the group sets out to do, so members know what to expect.' })
+  @Column({ type: 'text', array: true })
+  objectives: string[];
+
+  @Field(() => [String], { description: 'Lower-case topic slugs, e.g. `anxiety`, `addiction-recovery`.' })
+  @Column({ type: 'text', array: true })
+  topics: string[];
+
+  @Field(() => [String], { description: 'The group agreement members accept when they join.' })
+  @Column({ type: 'text', array: true })
+  norms: string[];
+
+  @Field(() => GroupVisibility, { description: 'Who can find the group.' })
+  @Column({ type: 'text' })
+  visibility: GroupVisibility;
+
+  @Field(() => MeetingFormat, { description: 'How the group meets.' })
+  @Column({ type: 'text' })
+  format: MeetingFormat;
+
+  @Field(() => Int, { nullable: true, description: 'Most active members the group takes; also the default session capacity. Null: no limit.' })
+  @Column({ type: 'integer', nullable: true })
+  capacity: number | null;
+
+  @Field({ description: 'IANA time zone the group meets in, e.g. `Europe/Berlin`.' })
+  @Column({ name: 'time_zone' })
+  timeZone: string;
+
+  @Field(() => [AgendaItem], { description: 'The agenda new sessions start with (editable per session).' })
+  @Column({ name: 'agenda_template', type: 'jsonb' })
+  agendaTemplate: AgendaItem[];
+
+  @Column({ name: 'archived_at', type: 'timestamptz', nullable: true })
+  archivedAt: Date | null;
+
+  @Field({ description: 'When the group was created.' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Field({ description: 'True once the group is archived: it keeps its history and takes no new members or sessions.' })
+  get archived(): boolean {
+    return this.archivedAt != null;
+  }
+}

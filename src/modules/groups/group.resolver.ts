@@ -1,0 +1,67 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { connectionType } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { idArgument } from '../../graphql/global-id';
+import { registerNodeType } from '../../graphql/node';
+import { authorize } from '../auth/access';
+import { ApiKeyScope } from '../auth/api-key.entity';
+import { NetworkRole } from '../members/member.entity';
+import { Network } from '../networks/network.entity';
+import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isNetworkManager } from './group.access';
+import { Group } from './group.entity';
+import { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
+import * as groups from './group.service';
+
+export const GroupConnection = connectionType(Group, 'Group');
+
+/** Reading groups: any member; API keys with READ. */
+export const READ_GROUPS = { apiKey: [ApiKeyScope.READ], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
+
+registerNodeType('Group', async (ctx, ids) => {
+  const found = await ctx.loaders.byId(Group).loadMany(ids);
+  return Promise.all(found.map(async (g) => (g instanceof Group && (await canSeeGroup(ctx, g)) ? g : null)));
+});
+
+@Resolver(() => Group)
+export class GroupResolver {
+  @Query(() => GroupConnection, {
+    description:
+      'Groups of the network, by name. PRIVATE groups appear only to their members, facilitators, coordinators and admins. API keys need READ.',
+  })
+  async groups(@Args() args: GroupsArgs, @Ctx() ctx: Context) {
+    authorize(ctx, READ_GROUPS);
+    const privateOnlyFor = ctx.principal.kind === 'MEMBER' && !isNetworkManager(ctx) ? ctx.principal.memberId : undefined;
+    return groups.listGroups(ctx.manager, { networkId: ctx.networkId, privateOnlyFor }, args);
+  }
+
+  @FieldResolver(() => Network, { description: 'The network the group belongs to.' })
+  async network(@Root() group: Group, @Ctx() ctx: Context): Promise<Network> {
+    return (await ctx.loaders.byId(Network).load(group.networkId))!;
+  }
+
+  @Mutation(() => Group, { description: 'Creates a group. Coordinators, admins, API keys with WRITE.' })
+  async createGroup(@Arg('input', () => CreateGroupInput, { description: 'The new group.' }) input: CreateGroupInput, @Ctx() ctx: Context) {
+    authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] });
+    return groups.createGroup(ctx.manager, ctx.networkId, input);
+  }
+
+  @Mutation(() => Group, { description: "Changes a group. Its facilitators, coordinators, admins, API keys with WRITE." })
+  async updateGroup(
+    @Arg('id', () => ID, { description: 'The group to change.' }) id: string,
+    @Arg('input', () => UpdateGroupInput, { description: 'The changes.' }) input: UpdateGroupInput,
+    @Ctx() ctx: Context,
+  ) {
+    const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));
+    await authorizeGroupManager(ctx, group.id, [ApiKeyScope.WRITE]);
+    return groups.updateGroup(ctx.manager, group, input);
+  }
+
+  @Mutation(() => Group, {
+    description: 'Archives a group: it keeps its history, leaves `groups` (unless includeArchived) and takes no new members or sessions. Coordinators, admins, API keys with WRITE. Archiving twice is harmless.',
+  })
+  async archiveGroup(@Arg('id', () => ID, { description: 'The group to archive.' }) id: string, @Ctx() ctx: Context) {
+    const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));
+    authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] });
+    return groups.archiveGroup(ctx.manager, group);
+  }
+}

@@ -1,0 +1,115 @@
+import type { EntityManager } from 'typeorm';
+import { paginate, type Connection } from '../../graphql/connection';
+import { Network } from '../networks/network.entity';
+import { DEFAULT_AGENDA, toAgenda } from './agenda';
+import { Group, GroupVisibility } from './group.entity';
+import type { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
+
+/** What `groups` lists for the viewer; `viewerMemberId` is set for plain members, who see PRIVATE groups only if in them. */
+export interface GroupListScope {
+  networkId: string;
+  privateOnlyFor?: string;
+}
+
+/** Turns free text into a prefix tsquery ("anx sup" → `anx:* & sup:*`); null when it has no words. */
+export function prefixQuery(text: string): string | null {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu);
+  return words ? words.slice(0, 10).map((w) => `${w}:*`).join(' & ') : null;
+}
+
+export async function listGroups(manager: EntityManager, scope: GroupListScope, args: GroupsArgs): Promise<Connection<Group>> {
+  const qb = manager.getRepository(Group).createQueryBuilder('g').where('g.network_id = :networkId', { networkId: scope.networkId });
+  if (!args.includeArchived) qb.andWhere('g.archived_at IS NULL');
+  if (args.topic) qb.andWhere('g.topics @> ARRAY[:topic]::text[]', { topic: args.topic.trim().toLowerCase() });
+  const query = args.search ? prefixQuery(args.search) : null;
+  if (query) qb.andWhere(`g.search @@ to_tsquery('simple', :query)`, { query });
+  if (scope.privateOnlyFor) {
+    qb.andWhere(
+      `(g.visibility <> :private OR EXISTS (
+         SELECT 1 FROM memberships m
+         WHERE m.network_id = g.network_id AND m.group_id = g.id AND m.member_id = :viewer AND m.status <> 'LEFT'))`,
+      { private: GroupVisibility.PRIVATE, viewer: scope.privateOnlyFor },
+    );
+  }
+  return paginate(
+    qb,
+    args,
+    [
+      { sql: 'g.name', value: (g) => g.name },
+      { sql: 'g.id', value: (g) => g.id },
+    ],
+    'groups',
+  );
+}
+
+export const slugify = (name: string): string =>
+  name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '') || 'group';
+
+/** The name's slug, or the slug with the lowest free `-n` suffix in the network. */
+async function freeSlug(manager: EntityManager, networkId: string, name: string): Promise<string> {
+  const base = slugify(name);
+  const rows: Array<{ slug: string }> = await manager.query(
+    `SELECT slug FROM groups WHERE network_id = $1 AND (slug = $2 OR slug ~ ('^' || $2 || '-[0-9]+$'))`,
+    [networkId, base],
+  );
+  const taken = new Set(rows.map((r) => r.slug));
+  if (!taken.has(base)) return base;
+  let n = 2;
+  while (taken.has(`${base}-${n}`)) n += 1;
+  return `${base}-${n}`;
+}
+
+const clean = (items: string[]) => items.map((s) => s.trim()).filter((s) => s.length > 0);
+
+export async function createGroup(manager: EntityManager, networkId: string, input: CreateGroupInput): Promise<Group> {
+  let timeZone = input.timeZone;
+  if (!timeZone) {
+    const network = await manager.getRepository(Network).findOneBy({ id: networkId });
+    timeZone = network?.timeZone ?? 'UTC';
+  }
+  const repo = manager.getRepository(Group);
+  return repo.save(
+    repo.create({
+      networkId,
+      name: input.name.trim(),
+      slug: await freeSlug(manager, networkId, input.name),
+      description: input.description?.trim() || null,
+      objectives: clean(input.objectives),
+      topics: [...new Set(input.topics)],
+      norms: clean(input.norms),
+      visibility: input.visibility ?? GroupVisibility.NETWORK,
+      format: input.format,
+      capacity: input.capacity ?? null,
+      timeZone,
+      agendaTemplate: input.agendaTemplate ? toAgenda(input.agendaTemplate) : DEFAULT_AGENDA,
+      archivedAt: null,
+    }),
+  );
+}
+
+export async function updateGroup(manager: EntityManager, group: Group, input: UpdateGroupInput): Promise<Group> {
+  if (input.name != null) group.name = input.name.trim();
+  if (input.description != null) group.description = input.description.trim() || null;
+  if (input.objectives != null) group.objectives = clean(input.objectives);
+  if (input.topics != null) group.topics = [...new Set(input.topics)];
+  if (input.norms != null) group.norms = clean(input.norms);
+  if (input.visibility != null) group.visibility = input.visibility;
+  if (input.format != null) group.format = input.format;
+  if (input.capacity != null) group.capacity = input.capacity === 0 ? null : input.capacity;
+  if (input.timeZone != null) group.timeZone = input.timeZone;
+  if (input.agendaTemplate != null) group.agendaTemplate = toAgenda(input.agendaTemplate);
+  return manager.getRepository(Group).save(group);
+}
+
+export async function archiveGroup(manager: EntityManager, group: Group): Promise<Group> {
+  if (group.archivedAt) return group;
+  group.archivedAt = new Date();
+  return manager.getRepository(Group).save(group);
+}

@@ -1,0 +1,173 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { forbidden } from '../../graphql/errors';
+import { idArgument } from '../../graphql/global-id';
+import { registerNodeType } from '../../graphql/node';
+import { authorize, isAllowed, isSelf, type AccessRule } from '../auth/access';
+import { ApiKeyScope } from '../auth/api-key.entity';
+import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isGroupManager, isGroupMember, isNetworkManager, viewerMembership } from '../groups/group.access';
+import { Group } from '../groups/group.entity';
+import { Member, NetworkRole } from '../members/member.entity';
+import { findMember } from '../members/member.service';
+import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
+import { GroupMembershipsArgs, MemberMembershipsArgs } from './membership.inputs';
+import * as memberships from './membership.service';
+
+export const MembershipConnection = connectionType(Membership, 'Membership');
+
+/** API keys reading who is in which group: participation data, so PERSONAL_DATA too. */
+const KEY_PERSONAL: AccessRule = { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] };
+const MEMBERS_ONLY: AccessRule = { roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
+
+/**
+ * Whether the caller sees a group's whole member list: its managers, its ACTIVE members, and API keys with
+ * PERSONAL_DATA. Others see only their own membership.
+ */
+async function seesMemberList(ctx: Context, groupId: string): Promise<boolean> {
+  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, KEY_PERSONAL);
+  return (await isGroupManager(ctx, groupId)) || (await isGroupMember(ctx, groupId));
+}
+
+/** A membership is visible to the member, to whoever sees the group's member list, and only if the group is visible. */
+async function canSeeMembership(ctx: Context, m: Membership): Promise<boolean> {
+  const group = await ctx.loaders.byId(Group).load(m.groupId);
+  if (!group || !(await canSeeGroup(ctx, group))) return false;
+  return isSelf(ctx, m.memberId) || seesMemberList(ctx, m.groupId);
+}
+
+registerNodeType('Membership', async (ctx, ids) => {
+  const found = await ctx.loaders.byId(Membership).loadMany(ids);
+  return Promise.all(found.map(async (m) => (m instanceof Membership && (await canSeeMembership(ctx, m)) ? m : null)));
+});
+
+async function findVisibleMembership(ctx: Context, id: string | undefined): Promise<Membership> {
+  const m = id ? await ctx.loaders.byId(Membership).load(id) : null;
+  if (!m || !(await canSeeMembership(ctx, m))) throw memberships.membershipNotFound();
+  return m;
+}
+
+@Resolver(() => Membership)
+export class MembershipResolver {
+  @FieldResolver(() => Group, { description: 'The group.' })
+  async group(@Root() m: Membership, @Ctx() ctx: Context): Promise<Group> {
+    return (await ctx.loaders.byId(Group).load(m.groupId))!;
+  }
+
+  @FieldResolver(() => Member, { description: 'The member (display name for co-members; email only where the privacy rules allow).' })
+  async member(@Root() m: memberships.ListedMembership, @Ctx() ctx: Context): Promise<Member> {
+    return m.preloadedMember ?? (await ctx.loaders.byId(Member).load(m.memberId))!;
+  }
+
+  @FieldResolver(() => Engagement, { description: "How engaged the member is, from attendance at the group's completed sessions since joining." })
+  async engagement(@Root() m: memberships.ListedMembership, @Ctx() ctx: Context): Promise<Engagement> {
+    return m.engagementValue ?? memberships.loadEngagement(ctx, m.id);
+  }
+
+  @Mutation(() => Membership, {
+    description:
+      "The viewer joins a group, accepting its norms (`acceptNorms` must be true; the time is recorded). Member tokens only. Already a member: CONFLICT; full: CONFLICT; archived: BAD_USER_INPUT. PRIVATE groups cannot be joined, only added to.",
+  })
+  async joinGroup(
+    @Arg('groupId', () => ID, { description: 'The group to join.' }) groupId: string,
+    @Arg('acceptNorms', { description: "Must be true: the member accepts the group's norms." }) acceptNorms: boolean,
+    @Ctx() ctx: Context,
+  ) {
+    authorize(ctx, MEMBERS_ONLY);
+    const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
+    memberships.requireAcceptedNorms(acceptNorms);
+    if (group.visibility === 'PRIVATE' && !isNetworkManager(ctx) && !(await viewerMembership(ctx, group.id))) {
+      throw forbidden('PRIVATE groups cannot be joined; a facilitator can add you');
+    }
+    return memberships.enterGroup(ctx.manager, group, ctx.viewerMemberId!, GroupRole.MEMBER, true, 'groupId');
+  }
+
+  @Mutation(() => Membership, {
+    description:
+      "Adds a member of the network to a group (also to a PRIVATE one) with a role; they accept the norms when they first join a session. The group's facilitators, coordinators, admins; API keys with WRITE and PERSONAL_DATA.",
+  })
+  async addMember(
+    @Arg('groupId', () => ID, { description: 'The group.' }) groupId: string,
+    @Arg('memberId', () => ID, { description: 'The member to add.' }) memberId: string,
+    @Arg('role', () => GroupRole, { defaultValue: GroupRole.MEMBER, description: 'Their role in the group.' }) role: GroupRole,
+    @Ctx() ctx: Context,
+  ) {
+    const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
+    await authorizeGroupManager(ctx, group.id, [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA]);
+    const member = await findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'));
+    return memberships.enterGroup(ctx.manager, group, member.id, role, false, 'groupId');
+  }
+
+  @Mutation(() => Membership, {
+    description:
+      "Changes a membership. The group's facilitators, coordinators, admins and API keys with WRITE and PERSONAL_DATA may change role and status; the member may change their own status (pause, resume, leave).",
+  })
+  async updateMembership(
+    @Arg('id', () => ID, { description: 'The membership.' }) id: string,
+    @Arg('role', () => GroupRole, { nullable: true, description: 'New role.' }) role: GroupRole | null,
+    @Arg('status', () => MembershipStatus, { nullable: true, description: 'New status.' }) status: MembershipStatus | null,
+    @Ctx() ctx: Context,
+  ) {
+    const m = await findVisibleMembership(ctx, idArgument('id', id, 'Membership'));
+    if (role != null || !isSelf(ctx, m.memberId)) await authorizeGroupManager(ctx, m.groupId, [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA]);
+    const group = (await ctx.loaders.byId(Group).load(m.groupId))!;
+    return memberships.changeMembership(ctx.manager, group, m, { role, status });
+  }
+
+  @Mutation(() => Membership, { description: 'The viewer leaves a group (status LEFT). Member tokens only. Not a member: NOT_FOUND; already left: CONFLICT.' })
+  async leaveGroup(@Arg('groupId', () => ID, { description: 'The group to leave.' }) groupId: string, @Ctx() ctx: Context) {
+    authorize(ctx, MEMBERS_ONLY);
+    const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
+    const m = await viewerMembership(ctx, group.id);
+    if (!m) throw memberships.membershipNotFound();
+    if (m.status === MembershipStatus.LEFT) throw memberships.alreadyLeft();
+    return memberships.changeMembership(ctx.manager, group, m, { status: MembershipStatus.LEFT });
+  }
+}
+
+@Resolver(() => Group)
+export class GroupMembershipsResolver {
+  @FieldResolver(() => Int, { description: 'Number of ACTIVE members.' })
+  memberCount(@Root() group: Group, @Ctx() ctx: Context): Promise<number> {
+    return memberships.loadMemberCount(ctx, group.id);
+  }
+
+  @FieldResolver(() => Membership, { nullable: true, description: "The viewer's own membership (any status); null for non-members and API keys." })
+  viewerMembership(@Root() group: Group, @Ctx() ctx: Context): Promise<Membership | null> {
+    return viewerMembership(ctx, group.id);
+  }
+
+  @FieldResolver(() => MembershipConnection, {
+    description:
+      "Members of the group, facilitators first, then by name. The whole list for the group's members, facilitators, coordinators, admins and API keys with PERSONAL_DATA; others see only their own membership.",
+  })
+  async memberships(@Root() group: Group, @Args() args: GroupMembershipsArgs, @Ctx() ctx: Context) {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const param = (v: unknown) => {
+      params.push(v);
+      return `$${params.length + 2}`;
+    };
+    if (args.role) conditions.push(`t.role = ${param(args.role)}`);
+    conditions.push(args.status ? `t.status = ${param(args.status)}` : `t.status <> 'LEFT'`);
+    if (!(await seesMemberList(ctx, group.id))) {
+      if (!ctx.viewerMemberId) return emptyConnection<Membership>();
+      conditions.push(`t.member_id = ${param(ctx.viewerMemberId)}`);
+    }
+    const filter: NestedFilter = { sql: conditions.join(' AND '), params };
+    return loadNestedConnection(ctx, memberships.membershipSpecs(ctx.manager).byGroup, group.id, args, filter);
+  }
+}
+
+@Resolver(() => Member)
+export class MemberMembershipsResolver {
+  @FieldResolver(() => MembershipConnection, {
+    description:
+      "The member's groups, oldest first. Shown to the member, coordinators, admins and API keys with READ and PERSONAL_DATA; empty for others.",
+  })
+  async memberships(@Root() member: Member, @Args() args: MemberMembershipsArgs, @Ctx() ctx: Context) {
+    if (!isSelf(ctx, member.id) && !isNetworkManager(ctx) && !isAllowed(ctx, KEY_PERSONAL)) return emptyConnection<Membership>();
+    const filter: NestedFilter = args.status ? { sql: 't.status = $3', params: [args.status] } : { sql: '', params: [] };
+    return loadNestedConnection(ctx, memberships.membershipSpecs(ctx.manager).byMember, member.id, args, filter);
+  }
+}

@@ -1,0 +1,220 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from 'typeorm';
+import type { NestedConnectionSpec } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
+import { rowMapper } from '../../db/rows';
+import { Group } from '../groups/group.entity';
+import { Member } from '../members/member.entity';
+import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
+
+/**
+ * Engagement, in SQL: the member's attendance at the group's last 3 COMPLETED sessions since joining.
+ * Adds `eng.eligible` (0–3) and `eng.missed` (0–3) for the membership aliased `t`.
+ */
+export const ENGAGEMENT_JOIN = `
+  LEFT JOIN LATERAL (
+    SELECT count(*)::int AS eligible,
+           count(*) FILTER (WHERE NOT EXISTS (
+             SELECT 1 FROM attendance a
+             WHERE a.network_id = t.network_id AND a.session_id = s.id AND a.member_id = t.member_id
+               AND a.status IN ('PRESENT', 'LATE')))::int AS missed
+    FROM (SELECT s.id FROM sessions s
+          WHERE s.network_id = t.network_id AND s.group_id = t.group_id AND s.status = 'COMPLETED' AND s.starts_at >= t.joined_at
+          ORDER BY s.starts_at DESC LIMIT 3) s
+  ) eng ON true`;
+
+/** NEW below 2 eligible sessions; DRIFTING when the last 3 were all missed; INACTIVE unless ACTIVE. */
+export function engagementOf(status: MembershipStatus, eligible: number, missed: number): Engagement {
+  if (status !== MembershipStatus.ACTIVE) return Engagement.INACTIVE;
+  if (eligible < 2) return Engagement.NEW;
+  if (eligible >= 3 && missed >= 3) return Engagement.DRIFTING;
+  return Engagement.ACTIVE;
+}
+
+/** A membership row as listed: with its engagement and its member, read in the same statement. */
+export interface ListedMembership extends Membership {
+  engagementValue?: Engagement;
+  preloadedMember?: Member;
+}
+
+const MEMBER_COLUMNS = `mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
+  mb.created_at AS "_m_created_at", mb.updated_at AS "_m_updated_at"`;
+
+function listedMembership(manager: EntityManager) {
+  const map = rowMapper(manager.connection, Membership);
+  return (row: Record<string, unknown>): ListedMembership => {
+    const m = map(row) as ListedMembership;
+    m.engagementValue = engagementOf(m.status, row.eligible as number, row.missed as number);
+    if ('_m_display_name' in row) {
+      m.preloadedMember = Object.assign(new Member(), {
+        id: m.memberId,
+        networkId: m.networkId,
+        displayName: row._m_display_name,
+        email: row._m_email,
+        role: row._m_role,
+        createdAt: row._m_created_at,
+        updatedAt: row._m_updated_at,
+      });
+    }
+    return m;
+  };
+}
+
+/** The nested connection specs for `Group.memberships` and `Member.memberships` (one statement for all parents). */
+type MembershipSpecs = { byGroup: NestedConnectionSpec<ListedMembership>; byMember: NestedConnectionSpec<ListedMembership> };
+const specCache = new WeakMap<object, MembershipSpecs>();
+
+export function membershipSpecs(manager: EntityManager): MembershipSpecs {
+  let specs = specCache.get(manager.connection);
+  if (!specs) {
+    specs = buildSpecs(manager);
+    specCache.set(manager.connection, specs);
+  }
+  return specs;
+}
+
+function buildSpecs(manager: EntityManager): MembershipSpecs {
+  const map = listedMembership(manager);
+  const from = `memberships t JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id ${ENGAGEMENT_JOIN}`;
+  const select = `t.*, eng.eligible, eng.missed, ${MEMBER_COLUMNS}`;
+  return {
+    byGroup: {
+      tag: 'group-memberships',
+      from,
+      alias: 't',
+      select,
+      parent: 't.group_id',
+      // Facilitators first, then by name.
+      sort: [
+        { sql: 't.role', value: (m) => m.role },
+        { sql: 'mb.display_name', value: (m) => m.preloadedMember!.displayName },
+        { sql: 't.id', value: (m) => m.id },
+      ],
+      map,
+    },
+    byMember: {
+      tag: 'member-memberships',
+      from,
+      alias: 't',
+      select,
+      parent: 't.member_id',
+      sort: [
+        { sql: 't.joined_at', value: (m) => m.joinedAt },
+        { sql: 't.id', value: (m) => m.id },
+      ],
+      map,
+    },
+  };
+}
+
+/** Engagement of memberships that were not listed with it (e.g. fetched by id), one statement per batch. */
+export function loadEngagement(ctx: Context, membershipId: string): Promise<Engagement> {
+  return ctx.loaders
+    .keyed('membership-engagement', (manager, networkId) =>
+      new DataLoader<string, Engagement>(async (ids) => {
+        const rows: Array<{ id: string; status: MembershipStatus; eligible: number; missed: number }> = await manager.query(
+          `SELECT t.id, t.status, eng.eligible, eng.missed FROM memberships t ${ENGAGEMENT_JOIN}
+           WHERE t.network_id = $1 AND t.id = ANY($2)`,
+          [networkId, ids],
+        );
+        const byId = new Map(rows.map((r) => [r.id, engagementOf(r.status, r.eligible, r.missed)]));
+        return ids.map((id) => byId.get(id) ?? Engagement.INACTIVE);
+      }),
+    )
+    .load(membershipId);
+}
+
+/** ACTIVE members per group, one `GROUP BY` per batch. */
+export function loadMemberCount(ctx: Context, groupId: string): Promise<number> {
+  return ctx.loaders
+    .keyed('group-member-count', (manager, networkId) =>
+      new DataLoader<string, number>(async (ids) => {
+        const rows: Array<{ group_id: string; count: number }> = await manager.query(
+          `SELECT group_id, count(*)::int AS count FROM memberships
+           WHERE network_id = $1 AND group_id = ANY($2) AND status = 'ACTIVE' GROUP BY group_id`,
+          [networkId, ids],
+        );
+        const byId = new Map(rows.map((r) => [r.group_id, r.count]));
+        return ids.map((id) => byId.get(id) ?? 0);
+      }),
+    )
+    .load(groupId);
+}
+
+/** Locks the group row and fails with CONFLICT when it has no free place: concurrent joins cannot overfill it. */
+async function ensurePlace(manager: EntityManager, group: Group): Promise<void> {
+  if (group.capacity == null) return;
+  await manager.query('SELECT 1 FROM groups WHERE network_id = $1 AND id = $2 FOR UPDATE', [group.networkId, group.id]);
+  const [{ count }]: Array<{ count: number }> = await manager.query(
+    `SELECT count(*)::int AS count FROM memberships WHERE network_id = $1 AND group_id = $2 AND status = 'ACTIVE'`,
+    [group.networkId, group.id],
+  );
+  if (count >= group.capacity) throw conflict(`This group is full (capacity ${group.capacity})`);
+}
+
+function ensureOpen(group: Group, arg: string): void {
+  if (group.archivedAt) throw badInput('This group is archived and takes no new members', [{ path: [arg], message: `${arg} is an archived group` }]);
+}
+
+export async function findMembershipOf(manager: EntityManager, networkId: string, groupId: string, memberId: string): Promise<Membership | null> {
+  return manager.getRepository(Membership).findOneBy({ networkId, groupId, memberId });
+}
+
+/**
+ * Puts a member into a group (new or returning): ACTIVE with the given role. An ACTIVE membership is a
+ * CONFLICT; an archived group is BAD_USER_INPUT; a full group is CONFLICT.
+ */
+export async function enterGroup(
+  manager: EntityManager,
+  group: Group,
+  memberId: string,
+  role: GroupRole,
+  normsAccepted: boolean,
+  groupArg: string,
+): Promise<Membership> {
+  ensureOpen(group, groupArg);
+  const repo = manager.getRepository(Membership);
+  const existing = await findMembershipOf(manager, group.networkId, group.id, memberId);
+  if (existing?.status === MembershipStatus.ACTIVE) throw conflict('Already a member of this group');
+  await ensurePlace(manager, group);
+  const now = new Date();
+  const membership =
+    existing ??
+    repo.create({ networkId: group.networkId, groupId: group.id, memberId, normsAcceptedAt: null });
+  Object.assign(membership, {
+    role,
+    status: MembershipStatus.ACTIVE,
+    joinedAt: now,
+    leftAt: null,
+    normsAcceptedAt: normsAccepted ? now : membership.normsAcceptedAt ?? null,
+  });
+  return repo.save(membership);
+}
+
+export async function changeMembership(
+  manager: EntityManager,
+  group: Group,
+  membership: Membership,
+  change: { role?: GroupRole | null; status?: MembershipStatus | null },
+): Promise<Membership> {
+  if (change.status && change.status !== membership.status) {
+    if (change.status === MembershipStatus.ACTIVE) {
+      ensureOpen(group, 'id');
+      await ensurePlace(manager, group);
+      if (membership.status === MembershipStatus.LEFT) membership.joinedAt = new Date();
+      membership.leftAt = null;
+    }
+    if (change.status === MembershipStatus.LEFT) membership.leftAt = new Date();
+    membership.status = change.status;
+  }
+  if (change.role) membership.role = change.role;
+  return manager.getRepository(Membership).save(membership);
+}
+
+export function requireAcceptedNorms(acceptNorms: boolean): void {
+  if (!acceptNorms) throw invalidArgument('acceptNorms', "must be true: joining means accepting the group's norms");
+}
+
+export const membershipNotFound = () => notFound('Membership');
+export const alreadyLeft = () => conflict('You have already left this group');
