@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { beginTenantTransaction, type TenantTransaction } from '../db/tenant';
 import { authenticate, credentialNetwork, readCredential, type Credential } from '../modules/auth/authenticate';
-import type { MemberTokens } from '../modules/auth/member-token';
+import type { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 import type { Principal } from '../modules/auth/principal';
 import { AppError } from './errors';
 import { Loaders } from './loaders';
@@ -12,6 +12,8 @@ import { Loaders } from './loaders';
 export interface ContextDeps {
   dataSource: DataSource;
   tokens: MemberTokens;
+  /** Keyed hash (HMAC-SHA256 under a key derived from TOKEN_SECRET) for one-way pseudonyms, e.g. anonymous-feedback deduplication. */
+  pseudonyms: Pseudonyms;
   logger: Logger;
 }
 

@@ -13,7 +13,7 @@ import type { Database } from '../db/database';
 import { createContext, newRequestId, type Context, type ContextDeps } from '../graphql/context';
 import { createFormatError, isUnexpected } from '../graphql/errors';
 import { getSchema } from '../graphql/schema';
-import { MemberTokens } from '../modules/auth/member-token';
+import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The largest request body accepted on POST /graphql. */
@@ -64,7 +64,12 @@ function transactionPlugin(logger: Logger): ApolloServerPlugin<Context> {
 
 export async function startServer(config: Config, logger: Logger, db: Database): Promise<RunningServer> {
   const schema = await getSchema();
-  const deps: ContextDeps = { dataSource: db.dataSource, tokens: new MemberTokens(config.tokenSecret), logger };
+  const deps: ContextDeps = {
+    dataSource: db.dataSource,
+    tokens: new MemberTokens(config.tokenSecret),
+    pseudonyms: new Pseudonyms(config.tokenSecret),
+    logger,
+  };
   const production = config.env === 'production';
   let ready = true;
 

@@ -3,7 +3,8 @@ import { createLogger } from '../../src/config/logger';
 import { APP_ROLE, beginTenantTransaction, withTenant } from '../../src/db/tenant';
 import { createContext, type Context, type ContextDeps } from '../../src/graphql/context';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type TestApp } from '../helpers/app';
+import { Pseudonyms } from '../../src/modules/auth/member-token';
+import { startTestApp, TEST_TOKEN_SECRET, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 
 /**
@@ -20,7 +21,7 @@ let bMember: { id: string; token: string };
 
 beforeAll(async () => {
   app = await startTestApp();
-  deps = { dataSource: app.db.dataSource, tokens: app.tokens, logger: createLogger('silent') };
+  deps = { dataSource: app.db.dataSource, tokens: app.tokens, pseudonyms: new Pseudonyms(TEST_TOKEN_SECRET), logger: createLogger('silent') };
   a = await createTestNetwork(app, 'Network A');
   b = await createTestNetwork(app, 'Network B');
   aMember = await a.member(NetworkRole.ADMIN);

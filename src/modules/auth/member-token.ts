@@ -56,3 +56,20 @@ export class MemberTokens {
     }
   }
 }
+
+/**
+ * One-way pseudonyms: HMAC-SHA256 under a key derived from TOKEN_SECRET for this purpose only. Stored
+ * pseudonyms link to nobody without the secret (e.g. the deduplication key of anonymous feedback).
+ */
+export class Pseudonyms {
+  private readonly key: Buffer;
+
+  constructor(tokenSecret: string) {
+    this.key = createHmac('sha256', tokenSecret).update('pseudonym-key/v1').digest();
+  }
+
+  /** The pseudonym of a tuple of strings in one namespace, e.g. `of('anonymous-feedback', networkId, sessionId, memberId)`. */
+  of(namespace: string, ...parts: string[]): Buffer {
+    return createHmac('sha256', this.key).update([namespace, ...parts].join('\u0000')).digest();
+  }
+}

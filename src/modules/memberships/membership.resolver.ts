@@ -41,7 +41,7 @@ registerNodeType('Membership', async (ctx, ids) => {
   return Promise.all(found.map(async (m) => (m instanceof Membership && (await canSeeMembership(ctx, m)) ? m : null)));
 });
 
-async function findVisibleMembership(ctx: Context, id: string | undefined): Promise<Membership> {
+export async function findVisibleMembership(ctx: Context, id: string | undefined): Promise<Membership> {
   const m = id ? await ctx.loaders.byId(Membership).load(id) : null;
   if (!m || !(await canSeeMembership(ctx, m))) throw memberships.membershipNotFound();
   return m;
