@@ -199,6 +199,11 @@ export interface NestedConnectionSpec<T> {
   sort: Array<SortKey<T>>;
   /** Builds a row object from a result row. */
   map: (row: Record<string, unknown>) => T;
+  /**
+   * Joined to the page's rows only, after paging (e.g. a costly LATERAL computation): the paged rows are
+   * visible under `alias` again, with the columns of `select`.
+   */
+  afterPaging?: { select: string; join: string };
 }
 
 /** Extra conditions of one use of a nested connection: SQL using `$3`, `$4`, … and their values. */
@@ -254,11 +259,13 @@ async function pageParents<T>(
   const direction = backward ? 'DESC' : 'ASC';
   const order = spec.sort.map((s) => `${s.sql} ${direction}`).join(', ');
   params.push(size + 1);
+  const after = spec.afterPaging;
   const rows: Array<Record<string, unknown>> = await manager.query(
-    `SELECT * FROM (
+    `SELECT ${spec.alias}.*${after ? `, ${after.select}` : ''} FROM (
        SELECT ${spec.select}, ${spec.parent} AS "_parent", row_number() OVER (PARTITION BY ${spec.parent} ORDER BY ${order}) AS "_rn"
        FROM ${spec.from} WHERE ${where.join(' AND ')}
-     ) paged WHERE "_rn" <= $${params.length} ORDER BY "_parent", "_rn"`,
+     ) ${spec.alias} ${after ? after.join : ''}
+     WHERE ${spec.alias}."_rn" <= $${params.length} ORDER BY ${spec.alias}."_parent", ${spec.alias}."_rn"`,
     params,
   );
   const byParent = new Map<string, T[]>();

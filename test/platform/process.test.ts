@@ -147,6 +147,15 @@ test(
     expect(all.body.errors).toBeUndefined();
     expect(all.body.data.members.totalCount).toBe(6);
     expect(all.body.data.members.nodes.map((n: { displayName: string }) => n.displayName).sort()).toEqual([...DEMO_NAMES].sort());
+    // The demo network also has two groups, each with upcoming sessions to try RSVPs and check-ins on.
+    const groups = await gql(Number(port), key, '{ groups { nodes { name visibility memberCount nextSession { title startsAt status } } } }');
+    expect(groups.body.errors).toBeUndefined();
+    expect(groups.body.data.groups.nodes.map((g: { name: string }) => g.name)).toEqual(['Anxiety Circle', 'Recovery Together']);
+    for (const g of groups.body.data.groups.nodes) {
+      expect(g.memberCount).toBe(5);
+      expect(g.nextSession.status).toBe('SCHEDULED');
+      expect(new Date(g.nextSession.startsAt).getTime()).toBeGreaterThan(Date.now());
+    }
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });

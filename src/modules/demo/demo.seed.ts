@@ -1,8 +1,13 @@
-import type { DataSource } from 'typeorm';
+import { DateTime } from 'luxon';
+import type { DataSource, EntityManager } from 'typeorm';
 import { withTenant } from '../../db/tenant';
 import { ApiKeyScope } from '../auth/api-key.entity';
 import { ALL_SCOPES, createApiKey } from '../auth/api-key.service';
 import { Member, NetworkRole } from '../members/member.entity';
+import { DEFAULT_AGENDA } from '../groups/agenda';
+import { GroupVisibility, MeetingFormat } from '../groups/group.entity';
+import type { CreateGroupInput } from '../groups/group.inputs';
+import { createGroup } from '../groups/group.service';
 import { claimFirstStart, createNetwork } from '../networks/network.service';
 
 export interface DemoSeed {
@@ -28,12 +33,62 @@ export async function seedDemoIfFirstStart(dataSource: DataSource): Promise<Demo
   const network = await createNetwork(dataSource, {
     slug: 'demo',
     name: 'Demo Peer Network',
-    description: 'Sample data to try the API: members with each role. Safe to delete.',
+    description: 'Sample data to try the API: members with each role, two groups and their upcoming sessions. Safe to delete.',
   });
   return withTenant(dataSource, network.id, async (manager) => {
     const repo = manager.getRepository(Member);
-    await repo.save(DEMO_MEMBERS.map((m) => repo.create({ ...m, networkId: network.id })));
+    const members = await repo.save(DEMO_MEMBERS.map((m) => repo.create({ ...m, networkId: network.id })));
+    await seedGroups(manager, network.id, members);
     const { secret } = await createApiKey(manager, network.id, { name: 'Demo admin key', scopes: ALL_SCOPES as ApiKeyScope[] });
     return { networkSlug: network.slug, apiKey: secret };
   });
+}
+
+const DEMO_GROUPS: Array<CreateGroupInput & { weekday: number }> = [
+  {
+    name: 'Anxiety Circle',
+    description: 'A weekly online circle for people living with anxiety.',
+    objectives: ['Share coping strategies', 'Feel less alone'],
+    topics: ['anxiety', 'mental-health'],
+    norms: ['What is shared here stays here', 'Listen without fixing', 'Speak from your own experience'],
+    visibility: GroupVisibility.NETWORK,
+    format: MeetingFormat.ONLINE,
+    capacity: 12,
+    timeZone: 'Europe/Berlin',
+    weekday: 2,
+  },
+  {
+    name: 'Recovery Together',
+    description: 'In-person peer support for addiction recovery, open to partner networks.',
+    objectives: ['Support each other in recovery'],
+    topics: ['addiction-recovery'],
+    norms: ['Confidentiality', 'No judgement'],
+    visibility: GroupVisibility.PARTNERS,
+    format: MeetingFormat.IN_PERSON,
+    capacity: 15,
+    timeZone: 'Europe/Berlin',
+    weekday: 4,
+  },
+];
+
+/** Two groups with the coordinator as facilitator, the members in them, and four weekly sessions each from next week. */
+async function seedGroups(manager: EntityManager, networkId: string, members: Member[]): Promise<void> {
+  const [, coordinator, ...rest] = members;
+  for (const { weekday, ...input } of DEMO_GROUPS) {
+    const group = await createGroup(manager, networkId, input);
+    await manager.query(
+      `INSERT INTO memberships (network_id, group_id, member_id, role, norms_accepted_at)
+       SELECT $1, $2, m, CASE WHEN m = $3 THEN 'FACILITATOR' ELSE 'MEMBER' END, now() FROM unnest($4::uuid[]) AS m`,
+      [networkId, group.id, coordinator.id, [coordinator.id, ...rest.map((m) => m.id)]],
+    );
+    const first = DateTime.now().setZone('Europe/Berlin').startOf('week').plus({ weeks: 1, days: weekday - 1 }).set({ hour: 18 });
+    for (let week = 0; week < 4; week += 1) {
+      const start = first.plus({ weeks: week });
+      await manager.query(
+        `INSERT INTO sessions (network_id, group_id, title, starts_at, ends_at, time_zone, agenda)
+         VALUES ($1, $2, $3, $4, $5, 'Europe/Berlin', $6)`,
+        [networkId, group.id, `${group.name}, week ${week + 1}`, start.toJSDate(), start.plus({ minutes: 90 }).toJSDate(), JSON.stringify(DEFAULT_AGENDA)],
+      );
+    }
+  }
 }

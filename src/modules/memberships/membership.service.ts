@@ -76,14 +76,17 @@ export function membershipSpecs(manager: EntityManager): MembershipSpecs {
 
 function buildSpecs(manager: EntityManager): MembershipSpecs {
   const map = listedMembership(manager);
-  const from = `memberships t JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id ${ENGAGEMENT_JOIN}`;
-  const select = `t.*, eng.eligible, eng.missed, ${MEMBER_COLUMNS}`;
+  const from = `memberships t JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id`;
+  const select = `t.*, ${MEMBER_COLUMNS}`;
+  // Engagement only for the rows of the page, not for every membership of every group.
+  const afterPaging = { select: 'eng.eligible, eng.missed', join: ENGAGEMENT_JOIN };
   return {
     byGroup: {
       tag: 'group-memberships',
       from,
       alias: 't',
       select,
+      afterPaging,
       parent: 't.group_id',
       // Facilitators first, then by name.
       sort: [
@@ -98,6 +101,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
       from,
       alias: 't',
       select,
+      afterPaging,
       parent: 't.member_id',
       sort: [
         { sql: 't.joined_at', value: (m) => m.joinedAt },
