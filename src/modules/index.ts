@@ -1,13 +1,13 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { NodeResolver } from '../graphql/node.resolver';
 import { Attendance } from './attendance/attendance.entity';
-import { AttendanceResolver } from './attendance/attendance.resolver';
+import { AttendanceResolver, SessionAttendanceResolver } from './attendance/attendance.resolver';
 import { ApiKey } from './auth/api-key.entity';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { AnonymousFeedback, Feedback } from './feedback/feedback.entity';
-import { FeedbackResolver } from './feedback/feedback.resolver';
+import { FeedbackResolver, SessionFeedbackResolver } from './feedback/feedback.resolver';
 import { GratitudeNote } from './gratitude/gratitude-note.entity';
-import { GratitudeResolver } from './gratitude/gratitude.resolver';
+import { GratitudeResolver, SessionGratitudeResolver } from './gratitude/gratitude.resolver';
 import { Group } from './groups/group.entity';
 import { GroupResolver } from './groups/group.resolver';
 import { Member } from './members/member.entity';
@@ -17,11 +17,11 @@ import { GroupMembershipsResolver, MemberMembershipsResolver, MembershipResolver
 import { Network } from './networks/network.entity';
 import { NetworkResolver, ViewerResolver } from './networks/network.resolver';
 import { Outreach } from './outreach/outreach.entity';
-import { OutreachResolver } from './outreach/outreach.resolver';
+import { MembershipOutreachResolver, OutreachResolver } from './outreach/outreach.resolver';
 import { Rsvp } from './rsvps/rsvp.entity';
-import { RsvpResolver } from './rsvps/rsvp.resolver';
+import { RsvpResolver, SessionRsvpsResolver } from './rsvps/rsvp.resolver';
 import { Session } from './sessions/session.entity';
-import { SessionResolver } from './sessions/session.resolver';
+import { GroupSessionsResolver, SessionResolver } from './sessions/session.resolver';
 import { WellbeingCheckIn } from './wellbeing/wellbeing.entity';
 import { WellbeingResolver } from './wellbeing/wellbeing.resolver';
 
@@ -54,10 +54,16 @@ export const resolvers: NonEmptyArray<Function> = [
   GroupMembershipsResolver,
   MemberMembershipsResolver,
   SessionResolver,
+  GroupSessionsResolver,
   RsvpResolver,
+  SessionRsvpsResolver,
   AttendanceResolver,
   FeedbackResolver,
   GratitudeResolver,
   WellbeingResolver,
   OutreachResolver,
+  SessionAttendanceResolver,
+  SessionFeedbackResolver,
+  SessionGratitudeResolver,
+  MembershipOutreachResolver,
 ];

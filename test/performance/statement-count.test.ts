@@ -37,7 +37,7 @@ beforeAll(async () => {
       `INSERT INTO memberships (network_id, group_id, member_id, role, joined_at)
        SELECT $1, g.id, mb.id, CASE WHEN mb.rn = 1 THEN 'FACILITATOR' ELSE 'MEMBER' END, now() - interval '60 days'
        FROM groups g
-       CROSS JOIN LATERAL (SELECT id, row_number() OVER (ORDER BY display_name) AS rn FROM members
+       CROSS JOIN LATERAL (SELECT id, row_number() OVER (ORDER BY md5(g.id::text || id::text)) AS rn FROM members
                            WHERE network_id = $1 AND id <> $2 ORDER BY md5(g.id::text || id::text) LIMIT 15) mb
        WHERE g.network_id = $1`,
       [net.id, viewer.id],

@@ -1,5 +1,97 @@
-import { Resolver } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { forbidden, invalidArgument } from '../../graphql/errors';
+import { idArgument } from '../../graphql/global-id';
+import { registerNodeType } from '../../graphql/node';
+import { authorize, isSelf } from '../auth/access';
+import { authorizeGroupManager, isGroupMember } from '../groups/group.access';
+import { Member } from '../members/member.entity';
+import { canSeeSession, findVisibleSession } from '../sessions/session.access';
+import { Session } from '../sessions/session.entity';
+import { Attendance } from './attendance.entity';
+import { CheckInArgs, MarkAttendanceArgs } from './attendance.inputs';
+import * as attendance from './attendance.service';
+import { KEY_WRITE_PERSONAL, MEMBERS_ONLY, seesParticipation } from './participation';
 
-/** Placeholder: filled in by the feature's implementation. */
-@Resolver()
-export class AttendanceResolver {}
+export const AttendanceConnection = connectionType(Attendance, 'Attendance');
+
+/** An attendance record is visible to its member and to whoever sees the group's participation data, if the session is visible. */
+async function canSeeAttendance(ctx: Context, a: Attendance): Promise<boolean> {
+  const session = await ctx.loaders.byId(Session).load(a.sessionId);
+  if (!session || !(await canSeeSession(ctx, session))) return false;
+  return isSelf(ctx, a.memberId) || seesParticipation(ctx, a.groupId);
+}
+
+registerNodeType('Attendance', async (ctx, ids) => {
+  const found = await ctx.loaders.byId(Attendance).loadMany(ids);
+  return Promise.all(found.map(async (a) => (a instanceof Attendance && (await canSeeAttendance(ctx, a)) ? a : null)));
+});
+
+@Resolver(() => Attendance)
+export class AttendanceResolver {
+  @FieldResolver(() => Session, { description: 'The session.' })
+  async session(@Root() a: Attendance, @Ctx() ctx: Context): Promise<Session> {
+    return (await ctx.loaders.byId(Session).load(a.sessionId))!;
+  }
+
+  @FieldResolver(() => Member, { description: 'The member (display name; email only where the privacy rules allow).' })
+  async member(@Root() a: attendance.ListedAttendance, @Ctx() ctx: Context): Promise<Member> {
+    return a.preloadedMember ?? (await ctx.loaders.byId(Member).load(a.memberId))!;
+  }
+
+  @Mutation(() => Attendance, {
+    description:
+      "Checks in to a session: PRESENT, or LATE more than 10 minutes after the start; `firstSession` tells whether it is the member's first attended session in the group. Open while the session is LIVE, and from 2 hours before the start while SCHEDULED; otherwise CONFLICT. Idempotent: checking in again returns the same record (keeping the first check-in time) and updates `moodBefore` if given. Without `memberId`: the viewer checks in (member tokens; ACTIVE members of the group). With `memberId`: the group's facilitators, coordinators and admins, and API keys with WRITE and PERSONAL_DATA, check in an ACTIVE member of the group.",
+  })
+  async checkIn(@Args() args: CheckInArgs, @Ctx() ctx: Context): Promise<Attendance> {
+    const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', args.sessionId, 'Session'));
+    let memberId: string;
+    if (args.memberId == null) {
+      authorize(ctx, MEMBERS_ONLY);
+      if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can check in');
+      memberId = ctx.viewerMemberId!;
+    } else {
+      await authorizeGroupManager(ctx, group.id, KEY_WRITE_PERSONAL);
+      const id = idArgument('memberId', args.memberId, 'Member');
+      if (!id || !(await attendance.isActiveMemberOf(ctx.manager, ctx.networkId, group.id, id))) {
+        throw invalidArgument('memberId', 'is not an ACTIVE member of this group');
+      }
+      memberId = id;
+    }
+    const now = new Date();
+    attendance.ensureCheckInOpen(session, now);
+    return attendance.checkIn(ctx.manager, session, memberId, args.moodBefore, now);
+  }
+
+  @Mutation(() => [Attendance], {
+    description:
+      "Sets the attendance of up to 200 members of the session's group at once (creating or changing their records), in the order given. PRESENT and LATE get a check-in time; EXCUSED and ABSENT none. A member who is not in the group: BAD_USER_INPUT at `entries.i.memberId`; a cancelled session: CONFLICT. The group's facilitators, coordinators, admins; API keys with WRITE and PERSONAL_DATA.",
+  })
+  async markAttendance(@Args() args: MarkAttendanceArgs, @Ctx() ctx: Context): Promise<Attendance[]> {
+    const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', args.sessionId, 'Session'));
+    await authorizeGroupManager(ctx, group.id, KEY_WRITE_PERSONAL);
+    return attendance.markAttendance(ctx.manager, session, args.entries, new Date());
+  }
+}
+
+@Resolver(() => Session)
+export class SessionAttendanceResolver {
+  @FieldResolver(() => Int, { description: 'Number of members who attended (PRESENT or LATE).' })
+  attendanceCount(@Root() session: Session, @Ctx() ctx: Context): Promise<number> {
+    return attendance.loadAttendanceCount(ctx, session.id);
+  }
+
+  @FieldResolver(() => AttendanceConnection, {
+    description:
+      "Who was there, by display name. The whole list for the group's facilitators, coordinators, admins and API keys with READ and PERSONAL_DATA; other members see only their own record.",
+  })
+  async attendance(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
+    let filter: NestedFilter = { sql: '', params: [] };
+    if (!(await seesParticipation(ctx, session.groupId))) {
+      if (!ctx.viewerMemberId) return emptyConnection<Attendance>();
+      filter = { sql: 't.member_id = $3', params: [ctx.viewerMemberId] };
+    }
+    return loadNestedConnection(ctx, attendance.attendanceSpec(ctx.manager), session.id, args, filter);
+  }
+}

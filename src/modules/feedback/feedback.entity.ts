@@ -33,7 +33,7 @@ export class Feedback extends Node {
   @Column({ type: 'text', nullable: true })
   comment: string | null;
 
-  @Field({ description: 'When it was submitted.' })
+  @Field({ description: 'When it was submitted; for anonymous feedback only to the hour, so that the time cannot single out its author.' })
   @Column({ name: 'submitted_at', type: 'timestamptz' })
   submittedAt: Date;
 

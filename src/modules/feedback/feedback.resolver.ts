@@ -1,5 +1,104 @@
-import { Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { idArgument } from '../../graphql/global-id';
+import { registerNodeType } from '../../graphql/node';
+import { authorize, isAllowed, isSelf } from '../auth/access';
+import { ApiKeyScope } from '../auth/api-key.entity';
+import { MEMBERS_ONLY, seesParticipation } from '../attendance/participation';
+import { isGroupManager } from '../groups/group.access';
+import { Member } from '../members/member.entity';
+import { canSeeSession, findVisibleSession } from '../sessions/session.access';
+import { Session } from '../sessions/session.entity';
+import { Feedback } from './feedback.entity';
+import { FeedbackInput } from './feedback.inputs';
+import * as feedback from './feedback.service';
+import { FeedbackSummary } from './feedback.service';
 
-/** Placeholder: filled in by the feature's implementation. */
-@Resolver()
-export class FeedbackResolver {}
+export const FeedbackConnection = connectionType(Feedback, 'Feedback');
+
+/** The author of named feedback, if the viewer is them. Anonymous feedback has no author to compare with. */
+const isAuthor = (ctx: Context, f: Feedback) => f.memberId != null && isSelf(ctx, f.memberId);
+
+/** The group's managers and PERSONAL_DATA keys read feedback in full (anonymous stays anonymous). */
+async function seesSessionFeedback(ctx: Context, sessionId: string): Promise<boolean> {
+  const session = await ctx.loaders.byId(Session).load(sessionId);
+  return session != null && seesParticipation(ctx, session.groupId);
+}
+
+/** Feedback is visible to the group's managers, PERSONAL_DATA keys and the author of named feedback, if the session is visible. */
+async function canSeeFeedback(ctx: Context, f: Feedback): Promise<boolean> {
+  const session = await ctx.loaders.byId(Session).load(f.sessionId);
+  if (!session || !(await canSeeSession(ctx, session))) return false;
+  return isAuthor(ctx, f) || seesParticipation(ctx, session.groupId);
+}
+
+registerNodeType('Feedback', async (ctx, ids) => {
+  const found = await feedback.loadFeedback(ctx, ids);
+  return Promise.all(found.map(async (f) => (f && (await canSeeFeedback(ctx, f)) ? f : null)));
+});
+
+@Resolver(() => Feedback)
+export class FeedbackResolver {
+  @FieldResolver(() => Session, { description: 'The session the feedback is about.' })
+  async session(@Root() f: Feedback, @Ctx() ctx: Context): Promise<Session> {
+    return (await ctx.loaders.byId(Session).load(f.sessionId))!;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "The comment (up to 2,000 characters). Shown to the group's facilitators, coordinators, admins, API keys with READ and PERSONAL_DATA, and the author of named feedback; null for everyone else.",
+  })
+  async comment(@Root() f: Feedback, @Ctx() ctx: Context): Promise<string | null> {
+    if (f.comment == null) return null;
+    return isAuthor(ctx, f) || (await seesSessionFeedback(ctx, f.sessionId)) ? f.comment : null;
+  }
+
+  @FieldResolver(() => Member, {
+    nullable: true,
+    description:
+      "Who wrote it: always null for anonymous feedback (no one, admins included, can know). For named feedback: shown to the group's facilitators, coordinators, admins, API keys with READ and PERSONAL_DATA, and the author.",
+  })
+  async author(@Root() f: Feedback, @Ctx() ctx: Context): Promise<Member | null> {
+    if (f.memberId == null) return null;
+    if (!isAuthor(ctx, f) && !(await seesSessionFeedback(ctx, f.sessionId))) return null;
+    return ctx.loaders.byId(Member).load(f.memberId);
+  }
+
+  @Mutation(() => Feedback, {
+    description:
+      'The post-session check-in: rating, mood after, optional comment, optionally anonymous. Member tokens only; only members who attended (PRESENT or LATE, else FORBIDDEN); only once the session is LIVE or COMPLETED (else CONFLICT); once per member per session, named or anonymous alike (a second one: CONFLICT).',
+  })
+  async submitFeedback(
+    @Arg('sessionId', () => ID, { description: 'The session.' }) sessionId: string,
+    @Arg('input', () => FeedbackInput, { description: 'The feedback.' }) input: FeedbackInput,
+    @Ctx() ctx: Context,
+  ): Promise<Feedback> {
+    authorize(ctx, MEMBERS_ONLY);
+    const { session } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
+    return feedback.submitFeedback(ctx.manager, ctx.deps.pseudonyms, session, ctx.viewerMemberId!, input, new Date());
+  }
+}
+
+@Resolver(() => Session)
+export class SessionFeedbackResolver {
+  @FieldResolver(() => FeedbackSummary, {
+    nullable: true,
+    description:
+      "Aggregate feedback: responses, average rating and mood change, suppressed below 5 responses. The group's facilitators, coordinators, admins, and API keys with READ; null for others.",
+  })
+  async feedbackSummary(@Root() session: Session, @Ctx() ctx: Context): Promise<FeedbackSummary | null> {
+    const allowed = ctx.principal.kind === 'API_KEY' ? isAllowed(ctx, { apiKey: [ApiKeyScope.READ] }) : await isGroupManager(ctx, session.groupId);
+    return allowed ? feedback.loadFeedbackSummary(ctx, session.id) : null;
+  }
+
+  @FieldResolver(() => FeedbackConnection, {
+    description:
+      "The session's feedback, named and anonymous together, newest first (anonymous feedback carries its time only to the hour). The group's facilitators, coordinators, admins, and API keys with READ and PERSONAL_DATA; empty for others.",
+  })
+  async feedback(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
+    if (!(await seesParticipation(ctx, session.groupId))) return emptyConnection<Feedback>();
+    return loadNestedConnection(ctx, feedback.feedbackSpec(ctx.manager), session.id, args);
+  }
+}

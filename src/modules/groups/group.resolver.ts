@@ -1,3 +1,5 @@
+import DataLoader from 'dataloader';
+import { In } from 'typeorm';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectionType } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
@@ -36,7 +38,15 @@ export class GroupResolver {
 
   @FieldResolver(() => Network, { description: 'The network the group belongs to.' })
   async network(@Root() group: Group, @Ctx() ctx: Context): Promise<Network> {
-    return (await ctx.loaders.byId(Network).load(group.networkId))!;
+    // Not loaders.byId(Network): it filters on networkId, which Network does not have. One statement per request.
+    return ctx.loaders
+      .keyed('group-network', (manager) =>
+        new DataLoader<string, Network>(async (ids) => {
+          const rows = await manager.getRepository(Network).findBy({ id: In([...ids]) });
+          return ids.map((id) => rows.find((n) => n.id === id) ?? new Error('Network not found'));
+        }),
+      )
+      .load(group.networkId);
   }
 
   @Mutation(() => Group, { description: 'Creates a group. Coordinators, admins, API keys with WRITE.' })

@@ -1,5 +1,121 @@
-import { Resolver } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { forbidden, invalidArgument } from '../../graphql/errors';
+import { idArgument } from '../../graphql/global-id';
+import { registerNodeType } from '../../graphql/node';
+import { authorize, isAllowed, isSelf, type AccessRule } from '../auth/access';
+import { ApiKeyScope } from '../auth/api-key.entity';
+import { isGroupManager, isGroupMember } from '../groups/group.access';
+import { Member, NetworkRole } from '../members/member.entity';
+import { canSeeSession, findVisibleSession } from '../sessions/session.access';
+import { Session } from '../sessions/session.entity';
+import { Rsvp, RsvpStatus } from './rsvp.entity';
+import * as rsvps from './rsvp.service';
 
-/** Placeholder: filled in by the feature's implementation. */
-@Resolver()
-export class RsvpResolver {}
+export const RsvpConnection = connectionType(Rsvp, 'Rsvp');
+
+const MEMBERS_ONLY: AccessRule = { roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
+/** API keys reading RSVPs by name: participation data, so PERSONAL_DATA too. */
+const KEY_PERSONAL: AccessRule = { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] };
+
+@ObjectType({ description: 'How many members gave each answer for a session.' })
+export class RsvpCounts {
+  @Field(() => Int, { description: 'GOING: holding a place.' })
+  going: number;
+
+  @Field(() => Int, { description: 'MAYBE.' })
+  maybe: number;
+
+  @Field(() => Int, { description: 'NOT_GOING.' })
+  notGoing: number;
+
+  @Field(() => Int, { description: 'WAITLISTED: wanting a place when one frees.' })
+  waitlisted: number;
+}
+
+@ArgsType()
+class SessionRsvpsArgs extends ConnectionArgs {
+  @Field(() => RsvpStatus, { nullable: true, description: 'Only RSVPs with this status.' })
+  status?: RsvpStatus | null;
+}
+
+/** Whether the caller sees every RSVP of a group's sessions: its managers and API keys with READ and PERSONAL_DATA. */
+async function seesRsvpList(ctx: Context, groupId: string): Promise<boolean> {
+  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, KEY_PERSONAL);
+  return isGroupManager(ctx, groupId);
+}
+
+/** An RSVP is visible to its member and to whoever sees the session's whole RSVP list, and only with its session. */
+async function canSeeRsvp(ctx: Context, rsvp: Rsvp): Promise<boolean> {
+  const session = await ctx.loaders.byId(Session).load(rsvp.sessionId);
+  if (!session || !(await canSeeSession(ctx, session))) return false;
+  return isSelf(ctx, rsvp.memberId) || seesRsvpList(ctx, session.groupId);
+}
+
+registerNodeType('Rsvp', async (ctx, ids) => {
+  const found = await ctx.loaders.byId(Rsvp).loadMany(ids);
+  return Promise.all(found.map(async (r) => (r instanceof Rsvp && (await canSeeRsvp(ctx, r)) ? r : null)));
+});
+
+@Resolver(() => Rsvp)
+export class RsvpResolver {
+  @FieldResolver(() => Session, { description: 'The session answered for.' })
+  async session(@Root() rsvp: Rsvp, @Ctx() ctx: Context): Promise<Session> {
+    return (await ctx.loaders.byId(Session).load(rsvp.sessionId))!;
+  }
+
+  @FieldResolver(() => Member, { description: 'The member who answered.' })
+  async member(@Root() rsvp: Rsvp, @Ctx() ctx: Context): Promise<Member> {
+    return (await ctx.loaders.byId(Member).load(rsvp.memberId))!;
+  }
+
+  @Mutation(() => Rsvp, {
+    description:
+      "The viewer's answer for a session of a group where they are an ACTIVE member. Member tokens only. GOING on a full session is stored as WAITLISTED (promoted, earliest first, when a place frees); WAITLISTED cannot be chosen. Only while the session is SCHEDULED or LIVE (otherwise CONFLICT).",
+  })
+  async rsvp(
+    @Arg('sessionId', () => ID, { description: 'The session.' }) sessionId: string,
+    @Arg('status', () => RsvpStatus, { description: 'GOING, MAYBE or NOT_GOING.' }) status: RsvpStatus,
+    @Ctx() ctx: Context,
+  ): Promise<Rsvp> {
+    authorize(ctx, MEMBERS_ONLY);
+    const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
+    if (status === RsvpStatus.WAITLISTED) throw invalidArgument('status', 'must be GOING, MAYBE or NOT_GOING; the waitlist is assigned');
+    if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can RSVP');
+    return rsvps.respond(ctx.manager, ctx.networkId, session.id, ctx.viewerMemberId!, status);
+  }
+}
+
+@Resolver(() => Session)
+export class SessionRsvpsResolver {
+  @FieldResolver(() => RsvpCounts, { description: 'How many members gave each answer.' })
+  rsvpCounts(@Root() session: Session, @Ctx() ctx: Context): Promise<RsvpCounts> {
+    return rsvps.loadRsvpCounts(ctx, session.id);
+  }
+
+  @FieldResolver(() => Rsvp, { nullable: true, description: "The viewer's own answer; null if none, and for API keys." })
+  viewerRsvp(@Root() session: Session, @Ctx() ctx: Context): Promise<Rsvp | null> {
+    return rsvps.loadViewerRsvp(ctx, session.id);
+  }
+
+  @FieldResolver(() => RsvpConnection, {
+    description:
+      "The answers, earliest first (the waitlist order). The whole list for the group's facilitators, coordinators, admins and API keys with READ and PERSONAL_DATA; others see only their own answer.",
+  })
+  async rsvps(@Root() session: Session, @Args() args: SessionRsvpsArgs, @Ctx() ctx: Context) {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const param = (v: unknown) => {
+      params.push(v);
+      return `$${params.length + 2}`;
+    };
+    if (args.status) conditions.push(`t.status = ${param(args.status)}`);
+    if (!(await seesRsvpList(ctx, session.groupId))) {
+      if (!ctx.viewerMemberId) return emptyConnection<Rsvp>();
+      conditions.push(`t.member_id = ${param(ctx.viewerMemberId)}`);
+    }
+    const filter: NestedFilter = { sql: conditions.join(' AND '), params };
+    return loadNestedConnection(ctx, rsvps.sessionRsvpsSpec(ctx.manager), session.id, args, filter);
+  }
+}

@@ -1,5 +1,148 @@
-import { Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs, connectionType, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { invalidArgument } from '../../graphql/errors';
+import { idArgument } from '../../graphql/global-id';
+import { registerNodeType } from '../../graphql/node';
+import { authorize } from '../auth/access';
+import { ApiKeyScope } from '../auth/api-key.entity';
+import { authorizeGroupManager, findVisibleGroup } from '../groups/group.access';
+import { Group } from '../groups/group.entity';
+import { NetworkRole } from '../members/member.entity';
+import { canSeeSession, findVisibleSession } from './session.access';
+import { Session } from './session.entity';
+import { GroupSessionsArgs, ScheduleSessionsInput, UpdateSessionInput } from './session.inputs';
+import * as sessions from './session.service';
 
-/** Placeholder: filled in by the feature's implementation. */
-@Resolver()
-export class SessionResolver {}
+export const SessionConnection = connectionType(Session, 'Session');
+
+const READ_SESSIONS = { apiKey: [ApiKeyScope.READ], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
+const MANAGE = [ApiKeyScope.WRITE] as const;
+const MAX_REASON = 1000;
+
+registerNodeType('Session', async (ctx, ids) => {
+  const found = await ctx.loaders.byId(Session).loadMany(ids);
+  return Promise.all(found.map(async (s) => (s instanceof Session && (await canSeeSession(ctx, s)) ? s : null)));
+});
+
+/** Keeps the request's loader in step with a write, for fields read later in the same operation. */
+function fresh(ctx: Context, session: Session): Session {
+  ctx.loaders.byId(Session).clear(session.id).prime(session.id, session);
+  return session;
+}
+
+/** The session behind an ID argument, for its group's managers (API keys: WRITE); NOT_FOUND / FORBIDDEN otherwise. */
+async function findManagedSession(ctx: Context, id: string) {
+  const found = await findVisibleSession(ctx, idArgument('id', id, 'Session'));
+  await authorizeGroupManager(ctx, found.group.id, MANAGE);
+  return found;
+}
+
+@Resolver(() => Session)
+export class SessionResolver {
+  @FieldResolver(() => Group, { description: 'The group holding the session.' })
+  async group(@Root() session: Session, @Ctx() ctx: Context): Promise<Group> {
+    return (await ctx.loaders.byId(Group).load(session.groupId))!;
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: "Most GOING RSVPs: the session's own capacity, else its group's; null means no limit.",
+  })
+  async capacity(@Root() session: Session, @Ctx() ctx: Context): Promise<number | null> {
+    if (session.capacity != null) return session.capacity;
+    return (await ctx.loaders.byId(Group).load(session.groupId))?.capacity ?? null;
+  }
+
+  @Query(() => SessionConnection, {
+    description:
+      "Upcoming sessions (SCHEDULED or LIVE, not yet over), soonest first. Member tokens: the sessions of the groups where the viewer is an ACTIVE member. API keys (READ): every upcoming session of the network.",
+  })
+  upcomingSessions(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
+    authorize(ctx, READ_SESSIONS);
+    return sessions.listUpcomingSessions(ctx.manager, ctx.networkId, ctx.viewerMemberId, args);
+  }
+
+  @Mutation(() => [Session], {
+    description:
+      "Schedules one session, or a series with `repeat` (up to 52, sharing the same local time in `timeZone` across daylight-saving changes). Capacity defaults to the group's, the agenda to the group's template. The group's facilitators, coordinators, admins; API keys with WRITE. Archived group: BAD_USER_INPUT.",
+  })
+  async scheduleSessions(
+    @Arg('groupId', () => ID, { description: 'The group the sessions belong to.' }) groupId: string,
+    @Arg('input', () => ScheduleSessionsInput, { description: 'The session, or the first of the series.' }) input: ScheduleSessionsInput,
+    @Ctx() ctx: Context,
+  ): Promise<Session[]> {
+    const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
+    await authorizeGroupManager(ctx, group.id, MANAGE);
+    return sessions.scheduleSessions(ctx.manager, group, input);
+  }
+
+  @Mutation(() => Session, {
+    description:
+      "Changes a SCHEDULED or LIVE session (others: CONFLICT). The end must stay after the start. Raising the capacity promotes waitlisted RSVPs. The group's facilitators, coordinators, admins; API keys with WRITE.",
+  })
+  async updateSession(
+    @Arg('id', () => ID, { description: 'The session to change.' }) id: string,
+    @Arg('input', () => UpdateSessionInput, { description: 'The changes.' }) input: UpdateSessionInput,
+    @Ctx() ctx: Context,
+  ): Promise<Session> {
+    const { group, session } = await findManagedSession(ctx, id);
+    return fresh(ctx, await sessions.updateSession(ctx.manager, group, session.id, input));
+  }
+
+  @Mutation(() => Session, {
+    description:
+      "Cancels a SCHEDULED session (otherwise CONFLICT), with an optional reason shown to members. The group's facilitators, coordinators, admins; API keys with WRITE.",
+  })
+  async cancelSession(
+    @Arg('id', () => ID, { description: 'The session to cancel.' }) id: string,
+    @Arg('reason', () => String, { nullable: true, description: 'Why it is cancelled (up to 1,000 characters).' }) reason: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<Session> {
+    const { session } = await findManagedSession(ctx, id);
+    if (reason != null && reason.length > MAX_REASON) throw invalidArgument('reason', `must be at most ${MAX_REASON} characters`);
+    return fresh(ctx, await sessions.transition(ctx.manager, ctx.networkId, session.id, 'cancel', reason));
+  }
+
+  @Mutation(() => Session, {
+    description:
+      "Starts a SCHEDULED session: it becomes LIVE (otherwise CONFLICT). Starting before `startsAt` is allowed. The group's facilitators, coordinators, admins; API keys with WRITE.",
+  })
+  async startSession(@Arg('id', () => ID, { description: 'The session to start.' }) id: string, @Ctx() ctx: Context): Promise<Session> {
+    const { session } = await findManagedSession(ctx, id);
+    return fresh(ctx, await sessions.transition(ctx.manager, ctx.networkId, session.id, 'start'));
+  }
+
+  @Mutation(() => Session, {
+    description: "Ends a LIVE session: it becomes COMPLETED (otherwise CONFLICT). The group's facilitators, coordinators, admins; API keys with WRITE.",
+  })
+  async endSession(@Arg('id', () => ID, { description: 'The session to end.' }) id: string, @Ctx() ctx: Context): Promise<Session> {
+    const { session } = await findManagedSession(ctx, id);
+    return fresh(ctx, await sessions.transition(ctx.manager, ctx.networkId, session.id, 'end'));
+  }
+}
+
+@Resolver(() => Group)
+export class GroupSessionsResolver {
+  @FieldResolver(() => SessionConnection, {
+    description: 'Sessions of the group by start time (all statuses unless `status` is given), optionally from / to a time.',
+  })
+  sessions(@Root() group: Group, @Args() args: GroupSessionsArgs, @Ctx() ctx: Context) {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const param = (v: unknown) => {
+      params.push(v);
+      return `$${params.length + 2}`;
+    };
+    if (args.from) conditions.push(`t.starts_at >= ${param(args.from)}`);
+    if (args.to) conditions.push(`t.starts_at < ${param(args.to)}`);
+    if (args.status) conditions.push(`t.status = ${param(args.status)}`);
+    const filter: NestedFilter = { sql: conditions.join(' AND '), params };
+    return loadNestedConnection(ctx, sessions.groupSessionsSpec(ctx.manager), group.id, args, filter);
+  }
+
+  @FieldResolver(() => Session, { nullable: true, description: 'The next session that is SCHEDULED or LIVE and not yet over; null if none.' })
+  nextSession(@Root() group: Group, @Ctx() ctx: Context): Promise<Session | null> {
+    return sessions.loadNextSession(ctx, group.id);
+  }
+}

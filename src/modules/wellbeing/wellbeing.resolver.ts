@@ -1,5 +1,48 @@
-import { Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs, connectionType, loadNestedConnection } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { registerNodeType } from '../../graphql/node';
+import { authorize, isSelf } from '../auth/access';
+import { idAt, MEMBERS_ONLY } from '../attendance/participation';
+import { canSeeSession, findVisibleSession } from '../sessions/session.access';
+import { Session } from '../sessions/session.entity';
+import { WellbeingCheckIn } from './wellbeing.entity';
+import { WellbeingInput } from './wellbeing.inputs';
+import * as wellbeing from './wellbeing.service';
 
-/** Placeholder: filled in by the feature's implementation. */
-@Resolver()
-export class WellbeingResolver {}
+export const WellbeingCheckInConnection = connectionType(WellbeingCheckIn, 'WellbeingCheckIn');
+
+// Only the member ever reads their own check-ins: not admins, not API keys of any scope.
+registerNodeType('WellbeingCheckIn', async (ctx, ids) => {
+  const found = await ctx.loaders.byId(WellbeingCheckIn).loadMany(ids);
+  return found.map((c) => (c instanceof WellbeingCheckIn && isSelf(ctx, c.memberId) ? c : null));
+});
+
+@Resolver(() => WellbeingCheckIn)
+export class WellbeingResolver {
+  @FieldResolver(() => Session, { nullable: true, description: 'The session it relates to; null when none (or no longer visible).' })
+  async session(@Root() c: WellbeingCheckIn, @Ctx() ctx: Context): Promise<Session | null> {
+    if (!c.sessionId) return null;
+    const session = await ctx.loaders.byId(Session).load(c.sessionId);
+    return session && (await canSeeSession(ctx, session)) ? session : null;
+  }
+
+  @Query(() => WellbeingCheckInConnection, {
+    description:
+      "The viewer's own wellbeing check-ins, newest first. Member tokens only: no one else can read them, admins and API keys included (others see only aggregates).",
+  })
+  myWellbeing(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
+    authorize(ctx, MEMBERS_ONLY);
+    return loadNestedConnection(ctx, wellbeing.wellbeingSpec(ctx.manager), ctx.viewerMemberId!, args);
+  }
+
+  @Mutation(() => WellbeingCheckIn, {
+    description:
+      'Records a private wellbeing self-report (wellbeing and confidence, 1–10), optionally about a session the member can see (else NOT_FOUND). Member tokens only; only the member can read it back.',
+  })
+  async recordWellbeing(@Arg('input', () => WellbeingInput, { description: 'The self-report.' }) input: WellbeingInput, @Ctx() ctx: Context) {
+    authorize(ctx, MEMBERS_ONLY);
+    const sessionId = input.sessionId == null ? null : (await findVisibleSession(ctx, idAt(['input', 'sessionId'], input.sessionId, 'Session'))).session.id;
+    return wellbeing.recordWellbeing(ctx.manager, ctx.networkId, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
+  }
+}

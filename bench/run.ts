@@ -1,0 +1,310 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/config/logger';
+import { openDatabase } from '../src/db/database';
+import { toGlobalId } from '../src/graphql/global-id';
+import { startServer } from '../src/http/server';
+import { MemberTokens, MEMBER_TOKEN_MAX_TTL } from '../src/modules/auth/member-token';
+import { runInWorker, type LoadJob, type LoadResult } from './load';
+import { ensureSeeded, refreshSeed, type SeedInfo } from './seed';
+
+/**
+ * `npm run bench`: seeds the benchmark data set into DATABASE_URL (once), starts the real server
+ * in this process (production settings, row-level security on), and load-tests three scenarios with
+ * autocannon in a worker thread. Flags: --only=home,group,checkin  --duration=10  --connections=10,50
+ * --warmup=3  --reseed  --seed-only  --basic-home (home query without the session fields).
+ */
+
+const SCENARIOS = ['home', 'group', 'checkin'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+
+const BENCH_TOKEN_SECRET = 'bench-token-secret-that-is-at-least-32-characters-long';
+const RESULTS_FILE = path.join(__dirname, 'results.json');
+
+interface Options {
+  only: ScenarioName[];
+  duration: number;
+  connections: number[];
+  warmup: number;
+  reseed: boolean;
+  seedOnly: boolean;
+  basicHome: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { only: [...SCENARIOS], duration: 10, connections: [10, 50], warmup: 3, reseed: false, seedOnly: false, basicHome: false };
+  for (const arg of argv) {
+    const [key, value] = arg.replace(/^--/, '').split('=', 2);
+    const num = () => {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} needs a number, got "${value}"`);
+      return n;
+    };
+    switch (key) {
+      case 'only':
+        opts.only = value.split(',').map((s) => {
+          if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--only: unknown scenario "${s}" (${SCENARIOS.join(', ')})`);
+          return s as ScenarioName;
+        });
+        break;
+      case 'duration':
+        opts.duration = num();
+        break;
+      case 'warmup':
+        opts.warmup = num();
+        break;
+      case 'connections':
+        opts.connections = value.split(',').map(Number);
+        if (opts.connections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`--connections: whole numbers, got "${value}"`);
+        break;
+      case 'reseed':
+        opts.reseed = true;
+        break;
+      case 'seed-only':
+        opts.seedOnly = true;
+        break;
+      case 'basic-home':
+        opts.basicHome = true;
+        break;
+      default:
+        throw new Error(`unknown flag ${arg} (see bench/README.md)`);
+    }
+  }
+  return opts;
+}
+
+const log = (msg: string) => process.stdout.write(`${msg}\n`);
+
+// --- the queries (API-SKETCH.graphql) ---
+
+const HOME_QUERY = `{ groups(first: 20) { nodes { name topics memberCount viewerMembership { role }
+  nextSession { startsAt rsvpCounts { going waitlisted } viewerRsvp { status } }
+  memberships(first: 10) { nodes { role engagement member { displayName } } } } } }`;
+/** For checking the harness while the session fields do not exist yet. */
+const BASIC_HOME_QUERY = `{ groups(first: 20) { nodes { name topics memberCount viewerMembership { role }
+  memberships(first: 10) { nodes { role engagement member { displayName } } } } } }`;
+
+const groupPageQuery = (now: string) => `query($id: ID!) { node(id: $id) { ... on Group { name description objectives norms memberCount
+  upcoming: sessions(first: 10, from: "${now}") { nodes { title startsAt rsvpCounts { going waitlisted } } }
+  past: sessions(last: 10, to: "${now}", status: COMPLETED) { nodes { title startsAt attendanceCount } } } } }`;
+
+const CHECK_IN_MUTATION = `mutation($s: ID!) { checkIn(sessionId: $s) { status firstSession } }`;
+
+// --- fixtures: who asks what ---
+
+interface Fixtures {
+  networkId: string;
+  homeMembers: string[];
+  groupPairs: Array<{ memberId: string; groupId: string }>;
+  checkInPairs: Array<{ memberId: string; sessionId: string }>;
+}
+
+/** Plain members (network role MEMBER) of the largest network, in a fixed but spread-out order. */
+async function loadFixtures(client: Client): Promise<Fixtures> {
+  const networkId = (await client.query(`SELECT md5('n:1')::uuid AS id`)).rows[0].id as string;
+  const homeMembers = (
+    await client.query<{ id: string }>(
+      `SELECT m.id FROM members m
+        WHERE m.network_id = $1 AND m.role = 'MEMBER'
+          AND (SELECT count(*) FROM memberships ms WHERE ms.network_id = m.network_id AND ms.member_id = m.id AND ms.status = 'ACTIVE') >= 3
+        ORDER BY md5(m.id::text) LIMIT 200`,
+      [networkId],
+    )
+  ).rows.map((r) => r.id);
+  const groupPairs = (
+    await client.query<{ member_id: string; group_id: string }>(
+      `SELECT member_id, group_id FROM memberships
+        WHERE network_id = $1 AND member_id = ANY($2) AND status = 'ACTIVE' ORDER BY md5(id::text)`,
+      [networkId, homeMembers],
+    )
+  ).rows.map((r) => ({ memberId: r.member_id, groupId: r.group_id }));
+  const checkInPairs = (
+    await client.query<{ member_id: string; session_id: string }>(
+      `SELECT ms.member_id, s.id AS session_id
+         FROM sessions s
+         JOIN memberships ms ON ms.network_id = s.network_id AND ms.group_id = s.group_id AND ms.status = 'ACTIVE'
+         JOIN members m ON m.network_id = ms.network_id AND m.id = ms.member_id AND m.role = 'MEMBER'
+        WHERE s.network_id = $1 AND s.status = 'LIVE'
+        ORDER BY md5(ms.id::text || s.id::text) LIMIT 2000`,
+      [networkId],
+    )
+  ).rows.map((r) => ({ memberId: r.member_id, sessionId: r.session_id }));
+  if (!homeMembers.length || !groupPairs.length || !checkInPairs.length) {
+    throw new Error('the seeded data set has no suitable members or LIVE sessions; run again with --reseed');
+  }
+  return { networkId, homeMembers, groupPairs, checkInPairs };
+}
+
+// --- running ---
+
+interface ScenarioRow {
+  scenario: ScenarioName;
+  connections: number;
+  result?: LoadResult;
+  /** Share of the time the server's event loop (this process's main thread) was busy. */
+  serverEventLoopUtilization?: number;
+  errors?: number;
+  skipped?: string;
+}
+
+/** POSTs the first few items once and returns an error message if any fails (HTTP status, or "errors" in the body). */
+async function sampleCheck(url: string, items: LoadJob['items']): Promise<string | undefined> {
+  for (const item of items.slice(0, 3)) {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: item.authorization }, body: item.body });
+    const text = await res.text();
+    let body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } | undefined;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return `HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`;
+    }
+    if (!res.ok || body?.errors?.length || !body?.data) {
+      const errs = body?.errors?.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; ');
+      return `HTTP ${res.status}: ${errs ?? text.slice(0, 300)}`;
+    }
+  }
+  return undefined;
+}
+
+function fmt(n: number | undefined, digits = 0): string {
+  return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
+}
+
+function printTable(rows: ScenarioRow[]): void {
+  const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests', 'errors', 'server ELU'];
+  const lines = rows.map((r) =>
+    r.result
+      ? [r.scenario, String(r.connections), fmt(r.result.reqPerSec, 1), fmt(r.result.p50), fmt(r.result.p99), fmt(r.result.latencyAvg, 1),
+         String(r.result.requests), String(r.errors ?? 0), fmt((r.serverEventLoopUtilization ?? NaN) * 100) + '%']
+      : [r.scenario, String(r.connections), 'skipped: ' + (r.skipped ?? '')],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.filter((l) => l.length > 2).map((l) => (l[i] ?? '').length)));
+  const pad = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : widths[i] ? c.padStart(widths[i]) : c)).join('  ');
+  log('');
+  log(pad(header));
+  log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) log(l.length > 3 ? pad(l) : `${l[0].padEnd(widths[0])}  ${l[1].padEnd(widths[1])}  ${l[2]}`);
+  log('');
+}
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const databaseUrl = process.env.DATABASE_URL?.trim();
+  if (!databaseUrl) {
+    process.stderr.write(
+      'npm run bench needs DATABASE_URL pointing at a PostgreSQL database it may fill with ~1.5 million rows, e.g.\n' +
+        '  DATABASE_URL=postgres://postgres@127.0.0.1:5432/peer_networks_bench npm run bench\n' +
+        'It refuses to run on the embedded database (PGlite): the figures would say nothing about production.\n',
+    );
+    return 2;
+  }
+
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    TOKEN_SECRET: BENCH_TOKEN_SECRET,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    SEED_DEMO: 'false',
+    DATABASE_URL: databaseUrl,
+  });
+  const logger = createLogger(config.logLevel);
+  log(`database: ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')} (pool ${config.dbPoolMax}); migrating…`);
+  const db = await openDatabase(config, logger);
+  const client = new Client({ connectionString: databaseUrl, application_name: 'peer-networks-bench' });
+  await client.connect();
+
+  let seed: SeedInfo;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  try {
+    const seedStarted = Date.now();
+    log(opts.reseed ? 'reseeding…' : 'checking the benchmark data set…');
+    const seeded = await ensureSeeded(client, log, opts.reseed);
+    seed = seeded.info;
+    if (seeded.seededNow) log(`seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s: ${JSON.stringify(seed.counts)}`);
+    else log(`already seeded (${seed.version}, ${seed.seededAt}, took ${seed.seconds} s then): ${JSON.stringify(seed.counts)}`);
+    seed = await refreshSeed(client, seed, log);
+    if (opts.seedOnly) return 0;
+
+    const fixtures = await loadFixtures(client);
+    server = await startServer(config, logger, db);
+    const url = `http://127.0.0.1:${server.port}/graphql`;
+    const tokens = new MemberTokens(config.tokenSecret);
+    const memberIds = [...new Set([...fixtures.homeMembers, ...fixtures.checkInPairs.map((p) => p.memberId)])];
+    const bearer = new Map<string, string>();
+    for (const id of memberIds) bearer.set(id, `Bearer ${(await tokens.issue(fixtures.networkId, id, MEMBER_TOKEN_MAX_TTL)).token}`);
+    log(
+      `server on ${url}; ${fixtures.homeMembers.length} member tokens for home, ${fixtures.groupPairs.length} (member, group) pairs, ` +
+        `${fixtures.checkInPairs.length} (member, LIVE session) pairs over ${new Set(fixtures.checkInPairs.map((p) => p.sessionId)).size} sessions`,
+    );
+
+    const now = new Date().toISOString();
+    const homeBody = JSON.stringify({ query: opts.basicHome ? BASIC_HOME_QUERY : HOME_QUERY });
+    const groupQuery = groupPageQuery(now);
+    const items: Record<ScenarioName, LoadJob['items']> = {
+      home: fixtures.homeMembers.map((id) => ({ authorization: bearer.get(id)!, body: homeBody })),
+      group: fixtures.groupPairs.map((p) => ({
+        authorization: bearer.get(p.memberId)!,
+        body: JSON.stringify({ query: groupQuery, variables: { id: toGlobalId('Group', p.groupId) } }),
+      })),
+      checkin: fixtures.checkInPairs.map((p) => ({
+        authorization: bearer.get(p.memberId)!,
+        body: JSON.stringify({ query: CHECK_IN_MUTATION, variables: { s: toGlobalId('Session', p.sessionId) } }),
+      })),
+    };
+
+    const rows: ScenarioRow[] = [];
+    for (const scenario of opts.only) {
+      const problem = await sampleCheck(url, items[scenario]);
+      if (problem) {
+        log(`${scenario}: sample request failed, scenario skipped: ${problem}`);
+        for (const connections of opts.connections) rows.push({ scenario, connections, skipped: problem });
+        continue;
+      }
+      if (opts.warmup > 0) {
+        log(`${scenario}: warm-up ${opts.warmup} s…`);
+        await runInWorker({ url, connections: opts.connections[0], duration: opts.warmup, items: items[scenario] });
+      }
+      for (const connections of opts.connections) {
+        log(`${scenario}: ${connections} connections, ${opts.duration} s…`);
+        const elu = performance.eventLoopUtilization();
+        const result = await runInWorker({ url, connections, duration: opts.duration, items: items[scenario] });
+        const serverEventLoopUtilization = performance.eventLoopUtilization(elu).utilization;
+        const errors = result.non2xx + result.graphqlErrors + result.socketErrors + result.timeouts;
+        if (errors) log(`  ${errors} errors; first: ${result.firstError ?? '(socket errors or timeouts)'}`);
+        rows.push({ scenario, connections, result, serverEventLoopUtilization, errors });
+      }
+    }
+
+    printTable(rows);
+    const report = {
+      ranAt: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      settings: { durationSeconds: opts.duration, warmupSeconds: opts.warmup, connections: opts.connections, dbPoolMax: config.dbPoolMax, basicHome: opts.basicHome },
+      seed,
+      queries: { home: opts.basicHome ? BASIC_HOME_QUERY : HOME_QUERY, group: groupQuery, checkin: CHECK_IN_MUTATION },
+      results: rows,
+    };
+    fs.writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n');
+    log(`written ${path.relative(process.cwd(), RESULTS_FILE)}`);
+    return rows.some((r) => r.skipped || r.errors) ? 1 : 0;
+  } finally {
+    await server?.stop();
+    await client.end();
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

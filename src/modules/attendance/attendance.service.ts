@@ -1,0 +1,190 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from 'typeorm';
+import type { NestedConnectionSpec } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { badInput, conflict, type FieldError } from '../../graphql/errors';
+import { parseGlobalId } from '../../graphql/global-id';
+import { rowMapper } from '../../db/rows';
+import { Member } from '../members/member.entity';
+import { Session, SessionStatus } from '../sessions/session.entity';
+import { Attendance, AttendanceStatus } from './attendance.entity';
+import type { AttendanceEntryInput } from './attendance.inputs';
+
+/** PRESENT and LATE count as attended (counts, first session, who may give feedback). */
+export const ATTENDED_SQL = `('PRESENT', 'LATE')`;
+export const isAttended = (s: AttendanceStatus): boolean => s === AttendanceStatus.PRESENT || s === AttendanceStatus.LATE;
+
+/** Members may check in this long before a SCHEDULED session starts (facilitators often open early). */
+export const EARLY_CHECK_IN_MS = 2 * 60 * 60 * 1000;
+/** Checking in more than this long after the start is LATE. */
+export const LATE_AFTER_MS = 10 * 60 * 1000;
+
+/** Check-in is open while the session is LIVE, and from 2 hours before the start while it is SCHEDULED. */
+export function ensureCheckInOpen(session: Session, now: Date): void {
+  if (session.status === SessionStatus.LIVE) return;
+  if (session.status === SessionStatus.SCHEDULED) {
+    if (session.startsAt.getTime() - now.getTime() <= EARLY_CHECK_IN_MS) return;
+    throw conflict('Check-in opens 2 hours before the session starts');
+  }
+  throw conflict(`Check-in is closed: the session is ${session.status}; a facilitator can still mark attendance`);
+}
+
+/** True when the member has an ACTIVE membership of the group. */
+export async function isActiveMemberOf(manager: EntityManager, networkId: string, groupId: string, memberId: string): Promise<boolean> {
+  const rows: unknown[] = await manager.query(
+    `SELECT 1 FROM memberships WHERE network_id = $1 AND group_id = $2 AND member_id = $3 AND status = 'ACTIVE'`,
+    [networkId, groupId, memberId],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * "Was this their first attended session in the group?", for a row being created or turned attended:
+ * true unless another session of the group has them PRESENT or LATE. `$1` network, `$2` session, `$3` group.
+ */
+const FIRST_SESSION = (memberExpr: string) => `NOT EXISTS (
+  SELECT 1 FROM attendance prior
+  WHERE prior.network_id = $1 AND prior.group_id = $3 AND prior.member_id = ${memberExpr}
+    AND prior.session_id <> $2 AND prior.status IN ${ATTENDED_SQL})`;
+
+/**
+ * Checks a member in, in one statement. Idempotent: a row that is already PRESENT or LATE keeps its status,
+ * check-in time and first-session flag (only a given mood is updated); an EXCUSED or ABSENT row becomes attended.
+ */
+export async function checkIn(
+  manager: EntityManager,
+  session: Session,
+  memberId: string,
+  moodBefore: number | null | undefined,
+  now: Date,
+): Promise<Attendance> {
+  const status = now.getTime() - session.startsAt.getTime() > LATE_AFTER_MS ? AttendanceStatus.LATE : AttendanceStatus.PRESENT;
+  const [row]: Array<Record<string, unknown>> = await manager.query(
+    `INSERT INTO attendance AS a (network_id, session_id, group_id, member_id, status, checked_in_at, first_session, mood_before)
+     VALUES ($1, $2, $3, $4, $5, $6, ${FIRST_SESSION('$4')}, $7)
+     ON CONFLICT (network_id, session_id, member_id) DO UPDATE SET
+       status        = CASE WHEN a.status IN ${ATTENDED_SQL} THEN a.status ELSE EXCLUDED.status END,
+       checked_in_at = CASE WHEN a.status IN ${ATTENDED_SQL} THEN a.checked_in_at ELSE EXCLUDED.checked_in_at END,
+       first_session = CASE WHEN a.status IN ${ATTENDED_SQL} THEN a.first_session ELSE EXCLUDED.first_session END,
+       mood_before   = COALESCE(EXCLUDED.mood_before, a.mood_before),
+       updated_at    = now()
+     RETURNING *`,
+    [session.networkId, session.id, session.groupId, memberId, status, now, moodBefore ?? null],
+  );
+  return rowMapper(manager.connection, Attendance)(row);
+}
+
+/** Parses the entries' member IDs: malformed or repeated → BAD_USER_INPUT at `['entries', i, 'memberId']`. */
+export function entryMemberIds(entries: AttendanceEntryInput[]): Array<string | undefined> {
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  const ids = entries.map((e, i) => {
+    const parsed = parseGlobalId(e.memberId);
+    const path = ['entries', i, 'memberId'];
+    if (!parsed) errors.push({ path, message: 'is not a valid ID' });
+    else if (seen.has(e.memberId)) errors.push({ path, message: 'appears more than once' });
+    seen.add(e.memberId);
+    return parsed?.type === 'Member' ? parsed.id : undefined;
+  });
+  if (errors.length) throw badInput(`Invalid entries: ${errors.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')}`, errors);
+  return ids;
+}
+
+/**
+ * Sets the attendance of many members in one upsert (after one query checking they are members of the
+ * group). PRESENT/LATE rows get a check-in time (kept if they had one); EXCUSED/ABSENT rows get none and
+ * are not a first session. Results in the order of `entries`.
+ */
+export async function markAttendance(manager: EntityManager, session: Session, entries: AttendanceEntryInput[], now: Date): Promise<Attendance[]> {
+  if (session.status === SessionStatus.CANCELLED) throw conflict('The session was cancelled');
+  const ids = entryMemberIds(entries);
+  if (entries.length === 0) return [];
+  const known: Array<{ member_id: string }> = await manager.query(
+    'SELECT member_id FROM memberships WHERE network_id = $1 AND group_id = $2 AND member_id = ANY($3)',
+    [session.networkId, session.groupId, ids.filter((id) => id !== undefined)],
+  );
+  const members = new Set(known.map((r) => r.member_id));
+  const unknown: FieldError[] = ids.flatMap((id, i) =>
+    id && members.has(id) ? [] : [{ path: ['entries', i, 'memberId'], message: 'is not a member of this group' }],
+  );
+  if (unknown.length) throw badInput('Some entries name members who are not in this group', unknown);
+
+  const rows: Array<Record<string, unknown>> = await manager.query(
+    `INSERT INTO attendance AS a (network_id, session_id, group_id, member_id, status, checked_in_at, first_session)
+     SELECT $1, $2, $3, e.member_id, e.status,
+            CASE WHEN e.status IN ${ATTENDED_SQL} THEN $4::timestamptz END,
+            e.status IN ${ATTENDED_SQL} AND ${FIRST_SESSION('e.member_id')}
+     FROM unnest($5::uuid[], $6::text[]) AS e(member_id, status)
+     ON CONFLICT (network_id, session_id, member_id) DO UPDATE SET
+       status        = EXCLUDED.status,
+       checked_in_at = CASE WHEN EXCLUDED.status IN ${ATTENDED_SQL} THEN coalesce(a.checked_in_at, EXCLUDED.checked_in_at) END,
+       first_session = CASE WHEN EXCLUDED.status NOT IN ${ATTENDED_SQL} THEN false
+                            WHEN a.status IN ${ATTENDED_SQL} THEN a.first_session
+                            ELSE EXCLUDED.first_session END,
+       updated_at    = now()
+     RETURNING *`,
+    [session.networkId, session.id, session.groupId, now, ids, entries.map((e) => e.status)],
+  );
+  const map = rowMapper(manager.connection, Attendance);
+  const byMember = new Map(rows.map((r) => [r.member_id as string, map(r)]));
+  return ids.map((id) => byMember.get(id!)!);
+}
+
+/** Attended (PRESENT or LATE) per session, one `GROUP BY` per batch. */
+export function loadAttendanceCount(ctx: Context, sessionId: string): Promise<number> {
+  return ctx.loaders
+    .keyed('session-attendance-count', (manager, networkId) =>
+      new DataLoader<string, number>(async (ids) => {
+        const rows: Array<{ session_id: string; count: number }> = await manager.query(
+          `SELECT session_id, count(*)::int AS count FROM attendance
+           WHERE network_id = $1 AND session_id = ANY($2) AND status IN ${ATTENDED_SQL} GROUP BY session_id`,
+          [networkId, ids],
+        );
+        const byId = new Map(rows.map((r) => [r.session_id, r.count]));
+        return ids.map((id) => byId.get(id) ?? 0);
+      }),
+    )
+    .load(sessionId);
+}
+
+/** An attendance row as listed: with its member, read in the same statement. */
+export interface ListedAttendance extends Attendance {
+  preloadedMember?: Member;
+}
+
+const specCache = new WeakMap<object, NestedConnectionSpec<ListedAttendance>>();
+
+/** `Session.attendance`: by member display name, one statement for all sessions of a page. */
+export function attendanceSpec(manager: EntityManager): NestedConnectionSpec<ListedAttendance> {
+  let spec = specCache.get(manager.connection);
+  if (!spec) {
+    const map = rowMapper(manager.connection, Attendance);
+    spec = {
+      tag: 'session-attendance',
+      from: 'attendance t JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id',
+      alias: 't',
+      select: `t.*, mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
+               mb.created_at AS "_m_created_at", mb.updated_at AS "_m_updated_at"`,
+      parent: 't.session_id',
+      sort: [
+        { sql: 'mb.display_name', value: (a) => a.preloadedMember!.displayName },
+        { sql: 't.id', value: (a) => a.id },
+      ],
+      map: (row) => {
+        const a = map(row) as ListedAttendance;
+        a.preloadedMember = Object.assign(new Member(), {
+          id: a.memberId,
+          networkId: a.networkId,
+          displayName: row._m_display_name,
+          email: row._m_email,
+          role: row._m_role,
+          createdAt: row._m_created_at,
+          updatedAt: row._m_updated_at,
+        });
+        return a;
+      },
+    };
+    specCache.set(manager.connection, spec);
+  }
+  return spec;
+}

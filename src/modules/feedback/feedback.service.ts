@@ -1,0 +1,192 @@
+import DataLoader from 'dataloader';
+import { Field, Float, Int, ObjectType } from 'type-graphql';
+import type { EntityManager } from 'typeorm';
+import type { NestedConnectionSpec } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { conflict, forbidden } from '../../graphql/errors';
+import { rowMapper } from '../../db/rows';
+import type { Pseudonyms } from '../auth/member-token';
+import { ATTENDED_SQL } from '../attendance/attendance.service';
+import { epochKey } from '../attendance/participation';
+import { Session, SessionStatus } from '../sessions/session.entity';
+import { Feedback } from './feedback.entity';
+import type { FeedbackInput } from './feedback.inputs';
+
+/** Below this many responses, averages over a session's feedback are suppressed (privacy rule 3). */
+export const MIN_RESPONSES = 5;
+
+@ObjectType({
+  description:
+    "Aggregate post-session feedback of one session (named and anonymous together). With fewer than 5 responses the averages are suppressed (null), so that no one's answers can be singled out.",
+})
+export class FeedbackSummary {
+  @Field(() => Int, { description: 'Number of feedback responses, named and anonymous.' })
+  responses: number;
+
+  @Field(() => Float, { nullable: true, description: 'Average rating (1–5), rounded to 2 decimals; null when suppressed.' })
+  averageRating: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Average mood after the session (from feedback) minus average mood before it (from check-ins), rounded to 2 decimals. A difference of two averages, not an average of per-person changes: anonymous feedback has no link to a person's check-in, by design. Null when suppressed or when either side has no moods.",
+  })
+  averageMoodChange: number | null;
+
+  @Field({ description: 'True when there are fewer than 5 responses: the averages are withheld.' })
+  suppressed: boolean;
+}
+
+/** Named and anonymous feedback as one relation `t` (anonymous rows have a null `member_id`). */
+const ALL_FEEDBACK = `(
+  SELECT id, network_id, session_id, member_id, rating, mood_after, comment, submitted_at FROM feedback
+  UNION ALL
+  SELECT id, network_id, session_id, NULL::uuid, rating, mood_after, comment, submitted_at FROM anonymous_feedback
+) t`;
+
+const FEEDBACK_COLUMNS = 'id, network_id, session_id, rating, mood_after, comment, submitted_at';
+
+export const FEEDBACK_OPEN: readonly SessionStatus[] = [SessionStatus.LIVE, SessionStatus.COMPLETED];
+
+/**
+ * Stores a member's post-session check-in. Once per member per session, named or anonymous: the member's
+ * attendance row is locked first, so two concurrent submissions (even one of each kind) are serialized,
+ * and the second finds the first. Anonymous feedback is stored without any member column; its
+ * `dedup_key` is an HMAC of (network, session, member) under a server secret, and its time is kept
+ * only to the hour, so neither can be traced back to the author.
+ */
+export async function submitFeedback(
+  manager: EntityManager,
+  pseudonyms: Pseudonyms,
+  session: Session,
+  memberId: string,
+  input: FeedbackInput,
+  now: Date,
+): Promise<Feedback> {
+  if (!FEEDBACK_OPEN.includes(session.status)) throw conflict(`Feedback opens when the session is LIVE; it is ${session.status}`);
+  const dedupKey = pseudonyms.of('feedback', session.networkId, session.id, memberId);
+  const locked: unknown[] = await manager.query(
+    `SELECT 1 FROM attendance
+     WHERE network_id = $1 AND session_id = $2 AND member_id = $3 AND status IN ${ATTENDED_SQL}
+     FOR UPDATE`,
+    [session.networkId, session.id, memberId],
+  );
+  if (locked.length === 0) throw forbidden('Only members who attended this session (PRESENT or LATE) can give feedback');
+  // A separate statement after the lock: under READ COMMITTED it takes a fresh snapshot, so it sees what a
+  // concurrent submission that held the lock before us committed (a subquery of the locking statement would not).
+  const [{ taken }]: Array<{ taken: boolean }> = await manager.query(
+    `SELECT EXISTS (SELECT 1 FROM feedback WHERE network_id = $1 AND session_id = $2 AND member_id = $3)
+         OR EXISTS (SELECT 1 FROM anonymous_feedback WHERE network_id = $1 AND dedup_key = $4) AS taken`,
+    [session.networkId, session.id, memberId, dedupKey],
+  );
+  if (taken) throw conflict('You have already given feedback on this session');
+
+  const comment = input.comment?.trim() ? input.comment : null;
+  const values = [session.networkId, session.id, input.rating, input.moodAfter ?? null, comment];
+  const [row]: Array<Record<string, unknown>> = input.anonymous
+    ? await manager.query(
+        `INSERT INTO anonymous_feedback (network_id, session_id, rating, mood_after, comment, dedup_key, submitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, date_trunc('hour', $7::timestamptz))
+         RETURNING ${FEEDBACK_COLUMNS}, NULL::uuid AS member_id`,
+        [...values, dedupKey, now],
+      )
+    : await manager.query(
+        `INSERT INTO feedback (network_id, session_id, rating, mood_after, comment, member_id, submitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING ${FEEDBACK_COLUMNS}, member_id`,
+        [...values, memberId, now],
+      );
+  return rowMapper(manager.connection, Feedback)(row);
+}
+
+/** Feedback (named or anonymous) by id, one statement per batch. */
+export function loadFeedback(ctx: Context, ids: readonly string[]): Promise<Array<Feedback | null>> {
+  return ctx.loaders
+    .keyed('feedback-by-id', (manager, networkId) => {
+      const map = rowMapper(manager.connection, Feedback);
+      return new DataLoader<string, Feedback | null>(async (keys) => {
+        const rows: Array<Record<string, unknown>> = await manager.query(`SELECT t.* FROM ${ALL_FEEDBACK} WHERE t.network_id = $1 AND t.id = ANY($2)`, [
+          networkId,
+          keys,
+        ]);
+        const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
+        return keys.map((id) => byId.get(id) ?? null);
+      });
+    })
+    .loadMany(ids)
+    .then((found) => found.map((f) => (f instanceof Feedback ? f : null)));
+}
+
+/** Rounds to 2 decimals in SQL (numeric, exact), read as a float. */
+const round2 = (expr: string) => `round(${expr}, 2)::float8`;
+
+/** Feedback summaries of many sessions in one statement. */
+export function loadFeedbackSummary(ctx: Context, sessionId: string): Promise<FeedbackSummary> {
+  return ctx.loaders
+    .keyed('session-feedback-summary', (manager, networkId) =>
+      new DataLoader<string, FeedbackSummary>(async (ids) => {
+        const rows: Array<{ session_id: string; responses: number; average_rating: number | null; average_mood_change: number | null }> =
+          await manager.query(
+            `WITH f AS (
+               SELECT session_id, rating, mood_after FROM feedback WHERE network_id = $1 AND session_id = ANY($2)
+               UNION ALL
+               SELECT session_id, rating, mood_after FROM anonymous_feedback WHERE network_id = $1 AND session_id = ANY($2)
+             ), fs AS (
+               SELECT session_id, count(*)::int AS responses, avg(rating) AS avg_rating, avg(mood_after) AS avg_after
+               FROM f GROUP BY session_id
+             ), mb AS (
+               SELECT session_id, avg(mood_before) AS avg_before FROM attendance
+               WHERE network_id = $1 AND session_id = ANY($2) AND status IN ${ATTENDED_SQL} AND mood_before IS NOT NULL
+               GROUP BY session_id
+             )
+             SELECT fs.session_id, fs.responses, ${round2('fs.avg_rating')} AS average_rating,
+                    ${round2('fs.avg_after - mb.avg_before')} AS average_mood_change
+             FROM fs LEFT JOIN mb ON mb.session_id = fs.session_id`,
+            [networkId, ids],
+          );
+        const byId = new Map(rows.map((r) => [r.session_id, r]));
+        return ids.map((id) => {
+          const r = byId.get(id);
+          const responses = r?.responses ?? 0;
+          const suppressed = responses < MIN_RESPONSES;
+          return Object.assign(new FeedbackSummary(), {
+            responses,
+            suppressed,
+            averageRating: suppressed ? null : r!.average_rating,
+            averageMoodChange: suppressed ? null : r!.average_mood_change,
+          });
+        });
+      }),
+    )
+    .load(sessionId);
+}
+
+/** A listed feedback row with its exact keyset value. */
+interface ListedFeedback extends Feedback {
+  sortKey?: string;
+}
+
+const specCache = new WeakMap<object, NestedConnectionSpec<ListedFeedback>>();
+
+/** `Session.feedback`: named and anonymous together, newest first; one statement for all sessions of a page. */
+export function feedbackSpec(manager: EntityManager): NestedConnectionSpec<ListedFeedback> {
+  let spec = specCache.get(manager.connection);
+  if (!spec) {
+    const map = rowMapper(manager.connection, Feedback);
+    const key = epochKey('t.submitted_at', true);
+    spec = {
+      tag: 'session-feedback',
+      from: ALL_FEEDBACK,
+      alias: 't',
+      select: `t.*, ${key}::text AS "_key"`,
+      parent: 't.session_id',
+      sort: [
+        { sql: key, value: (f) => f.sortKey! },
+        { sql: 't.id', value: (f) => f.id },
+      ],
+      map: (row) => Object.assign(map(row) as ListedFeedback, { sortKey: row._key as string }),
+    };
+    specCache.set(manager.connection, spec);
+  }
+  return spec;
+}

@@ -1,0 +1,57 @@
+import type { EntityManager } from 'typeorm';
+import type { NestedConnectionSpec } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { conflict } from '../../graphql/errors';
+import { rowMapper } from '../../db/rows';
+import { isAllowed } from '../auth/access';
+import { epochKey, KEY_PERSONAL } from '../attendance/participation';
+import { isGroupManager, isGroupMember } from '../groups/group.access';
+import { Session, SessionStatus } from '../sessions/session.entity';
+import { GratitudeNote } from './gratitude-note.entity';
+
+/** Gratitude notes are read by the group's ACTIVE members and managers, and by API keys with READ and PERSONAL_DATA. */
+export async function seesGratitude(ctx: Context, groupId: string): Promise<boolean> {
+  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, KEY_PERSONAL);
+  return (await isGroupManager(ctx, groupId)) || (await isGroupMember(ctx, groupId));
+}
+
+const OPEN: readonly SessionStatus[] = [SessionStatus.LIVE, SessionStatus.COMPLETED];
+
+/** Adds a note to a LIVE or COMPLETED session. Anonymous notes store no author at all. */
+export async function addNote(manager: EntityManager, session: Session, authorId: string, text: string, anonymous: boolean): Promise<GratitudeNote> {
+  if (!OPEN.includes(session.status)) throw conflict(`Gratitude notes open when the session is LIVE; it is ${session.status}`);
+  const [row]: Array<Record<string, unknown>> = await manager.query(
+    `INSERT INTO gratitude_notes (network_id, session_id, author_member_id, text) VALUES ($1, $2, $3, $4) RETURNING *`,
+    [session.networkId, session.id, anonymous ? null : authorId, text],
+  );
+  return rowMapper(manager.connection, GratitudeNote)(row);
+}
+
+interface ListedNote extends GratitudeNote {
+  sortKey?: string;
+}
+
+const specCache = new WeakMap<object, NestedConnectionSpec<ListedNote>>();
+
+/** `Session.gratitudeNotes`: in the order they were shared; one statement for all sessions of a page. */
+export function gratitudeSpec(manager: EntityManager): NestedConnectionSpec<ListedNote> {
+  let spec = specCache.get(manager.connection);
+  if (!spec) {
+    const map = rowMapper(manager.connection, GratitudeNote);
+    const key = epochKey('t.created_at');
+    spec = {
+      tag: 'session-gratitude',
+      from: 'gratitude_notes t',
+      alias: 't',
+      select: `t.*, ${key}::text AS "_key"`,
+      parent: 't.session_id',
+      sort: [
+        { sql: key, value: (n) => n.sortKey! },
+        { sql: 't.id', value: (n) => n.id },
+      ],
+      map: (row) => Object.assign(map(row) as ListedNote, { sortKey: row._key as string }),
+    };
+    specCache.set(manager.connection, spec);
+  }
+  return spec;
+}

@@ -1,0 +1,166 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from 'typeorm';
+import type { NestedConnectionSpec } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { conflict, notFound } from '../../graphql/errors';
+import { rowMapper } from '../../db/rows';
+import { Rsvp, RsvpStatus } from './rsvp.entity';
+
+/** RSVP numbers of one session. */
+export interface RsvpCountValues {
+  going: number;
+  maybe: number;
+  notGoing: number;
+  waitlisted: number;
+}
+
+const mapRsvp = (manager: EntityManager) => rowMapper(manager.connection, Rsvp);
+
+/**
+ * Promotes waitlisted RSVPs to GOING, earliest answer first (then id), while the session has free
+ * places under its effective capacity (its own, else its group's; none means no limit). One statement.
+ * Callers hold the session row lock, so the count cannot change underneath.
+ */
+export async function fillFreePlaces(manager: EntityManager, networkId: string, sessionId: string): Promise<number> {
+  // An UPDATE comes back from TypeORM's postgres driver as [rows, rowCount].
+  const [, promoted] = (await manager.query(
+    `WITH cap AS (
+       SELECT coalesce(s.capacity, g.capacity) AS capacity FROM sessions s
+       JOIN groups g ON g.network_id = s.network_id AND g.id = s.group_id
+       WHERE s.network_id = $1 AND s.id = $2
+     ), free AS (
+       SELECT CASE WHEN cap.capacity IS NULL THEN NULL
+                   ELSE greatest(cap.capacity - (SELECT count(*) FROM rsvps
+                                                 WHERE network_id = $1 AND session_id = $2 AND status = 'GOING'), 0)
+              END AS n
+       FROM cap
+     ), promoted AS (
+       SELECT id FROM rsvps WHERE network_id = $1 AND session_id = $2 AND status = 'WAITLISTED'
+       ORDER BY responded_at, id LIMIT (SELECT n FROM free)
+     )
+     UPDATE rsvps r SET status = 'GOING' FROM promoted WHERE r.network_id = $1 AND r.id = promoted.id`,
+    [networkId, sessionId],
+  )) as [unknown, number];
+  return promoted;
+}
+
+/**
+ * Records the viewer's answer. Serialised per session by a row lock on the session, taken before
+ * counting, so two concurrent GOING answers for the last place cannot both get it: the second waits,
+ * then counts the first. Free places go to the waitlist before a new GOING is counted; GOING on a full
+ * session is stored as WAITLISTED; answering GOING again keeps a GOING place or a waitlist position as
+ * it is. When a GOING answer changes, the earliest waitlisted RSVP takes the place, in the same transaction.
+ * `responded_at` changes only when the answer does.
+ */
+export async function respond(manager: EntityManager, networkId: string, sessionId: string, memberId: string, status: RsvpStatus): Promise<Rsvp> {
+  const locked: Array<{ status: string; capacity: number | null }> = await manager.query(
+    `SELECT s.status, coalesce(s.capacity, g.capacity) AS capacity FROM sessions s
+     JOIN groups g ON g.network_id = s.network_id AND g.id = s.group_id
+     WHERE s.network_id = $1 AND s.id = $2 FOR UPDATE OF s`,
+    [networkId, sessionId],
+  );
+  if (!locked[0]) throw notFound('Session');
+  if (locked[0].status !== 'SCHEDULED' && locked[0].status !== 'LIVE') {
+    throw conflict(`This session is ${locked[0].status}; RSVPs are open only while it is SCHEDULED or LIVE`);
+  }
+  // Places freed since the last answer (e.g. the group's capacity was raised) go to the waitlist first.
+  await fillFreePlaces(manager, networkId, sessionId);
+  const map = mapRsvp(manager);
+  const existingRows: Array<Record<string, unknown>> = await manager.query(
+    'SELECT * FROM rsvps WHERE network_id = $1 AND session_id = $2 AND member_id = $3',
+    [networkId, sessionId, memberId],
+  );
+  const existing = existingRows[0] ? map(existingRows[0]) : null;
+
+  let stored: RsvpStatus = status;
+  if (status === RsvpStatus.GOING) {
+    if (existing?.status === RsvpStatus.GOING || existing?.status === RsvpStatus.WAITLISTED) return existing;
+    const capacity = locked[0].capacity;
+    if (capacity != null) {
+      const [{ going }]: Array<{ going: number }> = await manager.query(
+        `SELECT count(*)::int AS going FROM rsvps WHERE network_id = $1 AND session_id = $2 AND status = 'GOING'`,
+        [networkId, sessionId],
+      );
+      if (going >= capacity) stored = RsvpStatus.WAITLISTED;
+    }
+  } else if (existing?.status === status) {
+    return existing;
+  }
+
+  // Millisecond precision, so that the value a cursor carries is exactly the stored one.
+  const rows: Array<Record<string, unknown>> = await manager.query(
+    `INSERT INTO rsvps (network_id, session_id, member_id, status, responded_at)
+     VALUES ($1, $2, $3, $4, date_trunc('milliseconds', clock_timestamp()))
+     ON CONFLICT (network_id, session_id, member_id) DO UPDATE SET status = EXCLUDED.status, responded_at = EXCLUDED.responded_at
+     RETURNING *`,
+    [networkId, sessionId, memberId, stored],
+  );
+  const rsvp = map(rows[0]);
+  if (existing?.status === RsvpStatus.GOING) await fillFreePlaces(manager, networkId, sessionId);
+  return rsvp;
+}
+
+/** RSVP counts per session, one `GROUP BY` per batch. */
+export function loadRsvpCounts(ctx: Context, sessionId: string): Promise<RsvpCountValues> {
+  return ctx.loaders
+    .keyed('session-rsvp-counts', (manager, networkId) =>
+      new DataLoader<string, RsvpCountValues>(async (ids) => {
+        const rows: Array<{ session_id: string; status: RsvpStatus; count: number }> = await manager.query(
+          `SELECT session_id, status, count(*)::int AS count FROM rsvps
+           WHERE network_id = $1 AND session_id = ANY($2) GROUP BY session_id, status`,
+          [networkId, ids],
+        );
+        const bySession = new Map<string, RsvpCountValues>();
+        const key: Record<RsvpStatus, keyof RsvpCountValues> = { GOING: 'going', MAYBE: 'maybe', NOT_GOING: 'notGoing', WAITLISTED: 'waitlisted' };
+        for (const r of rows) {
+          const counts = bySession.get(r.session_id) ?? { going: 0, maybe: 0, notGoing: 0, waitlisted: 0 };
+          counts[key[r.status]] = r.count;
+          bySession.set(r.session_id, counts);
+        }
+        return ids.map((id) => bySession.get(id) ?? { going: 0, maybe: 0, notGoing: 0, waitlisted: 0 });
+      }),
+    )
+    .load(sessionId);
+}
+
+/** The viewer's own RSVP per session (null for API keys), one statement per batch. */
+export function loadViewerRsvp(ctx: Context, sessionId: string): Promise<Rsvp | null> {
+  const memberId = ctx.viewerMemberId;
+  if (!memberId) return Promise.resolve(null);
+  return ctx.loaders
+    .keyed('viewer-rsvps', (manager, networkId) => {
+      const map = mapRsvp(manager);
+      return new DataLoader<string, Rsvp | null>(async (ids) => {
+        const rows: Array<Record<string, unknown>> = await manager.query(
+          'SELECT * FROM rsvps WHERE network_id = $1 AND member_id = $2 AND session_id = ANY($3)',
+          [networkId, memberId, ids],
+        );
+        const bySession = new Map(rows.map((r) => [r.session_id as string, map(r)]));
+        return ids.map((id) => bySession.get(id) ?? null);
+      });
+    })
+    .load(sessionId);
+}
+
+/** The spec of `Session.rsvps`, in answer order (the waitlist order). */
+const specs = new WeakMap<object, NestedConnectionSpec<Rsvp>>();
+export function sessionRsvpsSpec(manager: EntityManager): NestedConnectionSpec<Rsvp> {
+  let spec = specs.get(manager.connection);
+  if (!spec) {
+    spec = {
+      tag: 'session-rsvps',
+      from: 'rsvps t',
+      alias: 't',
+      select: 't.*',
+      parent: 't.session_id',
+      sort: [
+        // Truncated like the cursor value (a JS Date), in case a row was written with microseconds.
+        { sql: `date_trunc('milliseconds', t.responded_at)`, value: (r) => r.respondedAt },
+        { sql: 't.id', value: (r) => r.id },
+      ],
+      map: mapRsvp(manager),
+    };
+    specs.set(manager.connection, spec);
+  }
+  return spec;
+}
