@@ -379,6 +379,15 @@ describe('updateMembership and leaveGroup', () => {
     recent(left.leftAt);
   });
 
+  test('a member who left cannot resume through updateMembership (CONFLICT: joinGroup, accepting the norms); a facilitator can reactivate them', async () => {
+    ok(await app.gql(LEAVE, { g: group }, alice.token));
+    const res = await app.gql(UPDATE, { id: aliceM.id, status: 'ACTIVE' }, alice.token);
+    expect(res.errors?.[0].extensions.code).toBe('CONFLICT');
+    expect(res.errors?.[0].message).toMatch(/joinGroup/);
+    expect(ok(await app.gql<{ node: M }>(MEMBERSHIP_NODE, { id: aliceM.id }, alice.token)).node.status).toBe('LEFT');
+    expect(ok(await app.gql<{ updateMembership: M }>(UPDATE, { id: aliceM.id, status: 'ACTIVE' }, fac.token)).updateMembership.status).toBe('ACTIVE');
+  });
+
   test('a member cannot change their own role: FORBIDDEN, nothing changed', async () => {
     expectCode(await app.gql(UPDATE, { id: aliceM.id, role: 'FACILITATOR' }, alice.token), 'FORBIDDEN');
     expectCode(await app.gql(UPDATE, { id: aliceM.id, role: 'FACILITATOR', status: 'PAUSED' }, alice.token), 'FORBIDDEN');

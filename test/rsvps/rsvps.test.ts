@@ -217,6 +217,19 @@ describe('capacity and the waitlist', () => {
     expect((await Promise.all(list.map(async (m) => (await rsvp(sessionId, 'GOING', m)).status))).sort()).toEqual(['GOING', 'GOING', 'WAITLISTED']);
   });
 
+  test("raising the group's capacity promotes the waitlist of its open sessions at once", async () => {
+    const groupId = await createGroup(net, { capacity: 5 });
+    const sessionId = await schedule(net, groupId);
+    const list = await members(net, groupId, 3);
+    await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 1 } }, net.adminKey);
+    for (const m of list) await rsvp(sessionId, 'GOING', m);
+    expect((await view(sessionId, net.adminKey)).rsvpCounts).toMatchObject({ going: 1, waitlisted: 2 });
+    ok(await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 2 } }, net.adminKey));
+    expect((await view(sessionId, net.adminKey)).rsvpCounts).toMatchObject({ going: 2, waitlisted: 1 });
+    ok(await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 0 } }, net.adminKey));
+    expect((await view(sessionId, net.adminKey)).rsvpCounts).toMatchObject({ going: 3, waitlisted: 0 });
+  });
+
   test('raising the capacity promotes the waitlist in order; lowering it keeps GOING places', async () => {
     const groupId = await createGroup(net, { capacity: 50 });
     const sessionId = await schedule(net, groupId, { capacity: 1 });

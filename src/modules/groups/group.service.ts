@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { paginate, type Connection } from '../../graphql/connection';
 import { Network } from '../networks/network.entity';
+import { fillFreePlaces } from '../rsvps/rsvp.service';
 import { DEFAULT_AGENDA, toAgenda } from './agenda';
 import { Group, GroupVisibility } from './group.entity';
 import type { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
@@ -105,7 +106,18 @@ export async function updateGroup(manager: EntityManager, group: Group, input: U
   if (input.capacity != null) group.capacity = input.capacity === 0 ? null : input.capacity;
   if (input.timeZone != null) group.timeZone = input.timeZone;
   if (input.agendaTemplate != null) group.agendaTemplate = toAgenda(input.agendaTemplate);
-  return manager.getRepository(Group).save(group);
+  const capacityChanged = input.capacity != null;
+  const saved = await manager.getRepository(Group).save(group);
+  if (capacityChanged) {
+    // Open sessions without a capacity of their own follow the group's: waitlisted members move up now.
+    const open: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM sessions WHERE network_id = $1 AND group_id = $2 AND capacity IS NULL AND status IN ('SCHEDULED', 'LIVE')
+       ORDER BY id FOR UPDATE`,
+      [group.networkId, group.id],
+    );
+    for (const { id } of open) await fillFreePlaces(manager, group.networkId, id);
+  }
+  return saved;
 }
 
 export async function archiveGroup(manager: EntityManager, group: Group): Promise<Group> {

@@ -41,9 +41,17 @@ registerNodeType('Membership', async (ctx, ids) => {
   return Promise.all(found.map(async (m) => (m instanceof Membership && (await canSeeMembership(ctx, m)) ? m : null)));
 });
 
-export async function findVisibleMembership(ctx: Context, id: string | undefined): Promise<Membership> {
+/** API keys that may change named members' memberships (they need not be able to read member lists). */
+const KEY_WRITE_PERSONAL: AccessRule = { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA] };
+
+/**
+ * The membership behind an ID argument if the caller may see it (or, with `forChange`, is an API key that
+ * may change memberships); NOT_FOUND otherwise.
+ */
+export async function findVisibleMembership(ctx: Context, id: string | undefined, forChange = false): Promise<Membership> {
   const m = id ? await ctx.loaders.byId(Membership).load(id) : null;
-  if (!m || !(await canSeeMembership(ctx, m))) throw memberships.membershipNotFound();
+  const visible = m != null && ((forChange && isAllowed(ctx, KEY_WRITE_PERSONAL)) || (await canSeeMembership(ctx, m)));
+  if (!visible) throw memberships.membershipNotFound();
   return m;
 }
 
@@ -108,8 +116,13 @@ export class MembershipResolver {
     @Arg('status', () => MembershipStatus, { nullable: true, description: 'New status.' }) status: MembershipStatus | null,
     @Ctx() ctx: Context,
   ) {
-    const m = await findVisibleMembership(ctx, idArgument('id', id, 'Membership'));
-    if (role != null || !isSelf(ctx, m.memberId)) await authorizeGroupManager(ctx, m.groupId, [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA]);
+    const m = await findVisibleMembership(ctx, idArgument('id', id, 'Membership'), true);
+    const selfService = role == null && isSelf(ctx, m.memberId);
+    if (!selfService) await authorizeGroupManager(ctx, m.groupId, [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA]);
+    else if (status === MembershipStatus.ACTIVE && m.status === MembershipStatus.LEFT && !(await isGroupManager(ctx, m.groupId))) {
+      // Coming back means accepting the norms again.
+      throw memberships.rejoinThroughJoinGroup();
+    }
     const group = (await ctx.loaders.byId(Group).load(m.groupId))!;
     return memberships.changeMembership(ctx.manager, group, m, { role, status });
   }
@@ -166,8 +179,16 @@ export class MemberMembershipsResolver {
       "The member's groups, oldest first. Shown to the member, coordinators, admins and API keys with READ and PERSONAL_DATA; empty for others.",
   })
   async memberships(@Root() member: Member, @Args() args: MemberMembershipsArgs, @Ctx() ctx: Context) {
-    if (!isSelf(ctx, member.id) && !isNetworkManager(ctx) && !isAllowed(ctx, KEY_PERSONAL)) return emptyConnection<Membership>();
-    const filter: NestedFilter = args.status ? { sql: 't.status = $3', params: [args.status] } : { sql: '', params: [] };
+    const privileged = isNetworkManager(ctx) || isAllowed(ctx, KEY_PERSONAL);
+    if (!isSelf(ctx, member.id) && !privileged) return emptyConnection<Membership>();
+    const conditions: string[] = [];
+    if (args.status) conditions.push('t.status = $3');
+    // A member who left a PRIVATE group no longer sees it, here as everywhere else.
+    if (!privileged) {
+      conditions.push(`NOT (t.status = 'LEFT' AND EXISTS (
+        SELECT 1 FROM groups g WHERE g.network_id = t.network_id AND g.id = t.group_id AND g.visibility = 'PRIVATE'))`);
+    }
+    const filter: NestedFilter = { sql: conditions.join(' AND '), params: args.status ? [args.status] : [] };
     return loadNestedConnection(ctx, memberships.membershipSpecs(ctx.manager).byMember, member.id, args, filter);
   }
 }

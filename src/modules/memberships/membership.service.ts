@@ -222,3 +222,4 @@ export function requireAcceptedNorms(acceptNorms: boolean): void {
 
 export const membershipNotFound = () => notFound('Membership');
 export const alreadyLeft = () => conflict('You have already left this group');
+export const rejoinThroughJoinGroup = () => conflict('You have left this group: join it again with joinGroup, accepting its norms');
