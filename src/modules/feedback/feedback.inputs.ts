@@ -19,9 +19,10 @@ export class FeedbackInput {
   @MaxLength(2000)
   comment?: string | null;
 
-  @Field({
+  @Field(() => Boolean, {
+    nullable: true,
     defaultValue: false,
     description: 'Submit without a name: nothing stored links it to you, and no one, admins included, can see who wrote it.',
   })
-  anonymous: boolean;
+  anonymous?: boolean | null;
 }

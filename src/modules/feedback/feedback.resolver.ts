@@ -13,7 +13,7 @@ import { Session } from '../sessions/session.entity';
 import { Feedback } from './feedback.entity';
 import { FeedbackInput } from './feedback.inputs';
 import * as feedback from './feedback.service';
-import { FeedbackSummary } from './feedback.service';
+import { FeedbackSummary } from './feedback-summary';
 
 export const FeedbackConnection = connectionType(Feedback, 'Feedback');
 

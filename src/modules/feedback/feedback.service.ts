@@ -1,5 +1,4 @@
 import DataLoader from 'dataloader';
-import { Field, Float, Int, ObjectType } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import type { NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
@@ -10,32 +9,8 @@ import { ATTENDED_SQL } from '../attendance/attendance.service';
 import { epochKey } from '../attendance/participation';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { Feedback } from './feedback.entity';
+import { FeedbackSummary, MIN_RESPONSES } from './feedback-summary';
 import type { FeedbackInput } from './feedback.inputs';
-
-/** Below this many responses, averages over a session's feedback are suppressed (privacy rule 3). */
-export const MIN_RESPONSES = 5;
-
-@ObjectType({
-  description:
-    "Aggregate post-session feedback of one session (named and anonymous together). With fewer than 5 responses the averages are suppressed (null), so that no one's answers can be singled out.",
-})
-export class FeedbackSummary {
-  @Field(() => Int, { description: 'Number of feedback responses, named and anonymous.' })
-  responses: number;
-
-  @Field(() => Float, { nullable: true, description: 'Average rating (1–5), rounded to 2 decimals; null when suppressed.' })
-  averageRating: number | null;
-
-  @Field(() => Float, {
-    nullable: true,
-    description:
-      "Average mood after the session (from feedback) minus average mood before it (from check-ins), rounded to 2 decimals. A difference of two averages, not an average of per-person changes: anonymous feedback has no link to a person's check-in, by design. Null when suppressed or when either side has no moods.",
-  })
-  averageMoodChange: number | null;
-
-  @Field({ description: 'True when there are fewer than 5 responses: the averages are withheld.' })
-  suppressed: boolean;
-}
 
 /** Named and anonymous feedback as one relation `t` (anonymous rows have a null `member_id`). */
 const ALL_FEEDBACK = `(
@@ -83,7 +58,7 @@ export async function submitFeedback(
 
   const comment = input.comment?.trim() ? input.comment : null;
   const values = [session.networkId, session.id, input.rating, input.moodAfter ?? null, comment];
-  const [row]: Array<Record<string, unknown>> = input.anonymous
+  const [row]: Array<Record<string, unknown>> = input.anonymous === true
     ? await manager.query(
         `INSERT INTO anonymous_feedback (network_id, session_id, rating, mood_after, comment, dedup_key, submitted_at)
          VALUES ($1, $2, $3, $4, $5, $6, date_trunc('hour', $7::timestamptz))

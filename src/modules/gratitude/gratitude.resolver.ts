@@ -46,7 +46,7 @@ export class GratitudeResolver {
     authorize(ctx, MEMBERS_ONLY);
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', args.sessionId, 'Session'));
     if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can share gratitude notes');
-    return gratitude.addNote(ctx.manager, session, ctx.viewerMemberId!, args.text, args.anonymous);
+    return gratitude.addNote(ctx.manager, session, ctx.viewerMemberId!, args.text, args.anonymous === true);
   }
 }
 
