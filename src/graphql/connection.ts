@@ -156,7 +156,20 @@ export async function paginate<T extends ObjectLiteral>(
   for (const s of sort.slice(1)) page.addOrderBy(s.sql, backward ? 'DESC' : 'ASC');
   page.take(undefined).limit(size + 1);
 
-  const rows = await page.getMany();
+  return toConnection(await page.getMany(), { size, backward, args, tag, sort }, () => countQuery.getCount());
+}
+
+interface PageShape<T> {
+  size: number;
+  backward: boolean;
+  args: ConnectionArgs;
+  tag: string;
+  sort: Array<SortKey<T>>;
+}
+
+/** Builds the connection from up to `size + 1` rows fetched in query order (the extra row says there is more). */
+function toConnection<T>(rows: T[], shape: PageShape<T>, count: () => Promise<number>): Connection<T> {
+  const { size, backward, args, tag, sort } = shape;
   const hasMore = rows.length > size;
   const pageRows = rows.slice(0, size);
   if (backward) pageRows.reverse();
@@ -176,7 +189,7 @@ export async function paginate<T extends ObjectLiteral>(
     startCursor: edges[0]?.cursor ?? null,
     endCursor: edges[edges.length - 1]?.cursor ?? null,
   };
-  return new Connection(edges, pageInfo, () => countQuery.getCount());
+  return new Connection(edges, pageInfo, count);
 }
 
 /**
@@ -284,29 +297,8 @@ async function pageParents<T>(
     const map = new Map(countRows.map((r) => [r.parent, r.count]));
     return ids.map((id) => map.get(id) ?? 0);
   });
-  return parentIds.map((parentId) => {
-    const all = byParent.get(parentId) ?? [];
-    const hasMore = all.length > size;
-    const page = all.slice(0, size);
-    if (backward) page.reverse();
-    const edges = page.map((node) => ({
-      node,
-      cursor: encodeCursor(
-        spec.tag,
-        spec.sort.map((s) => {
-          const v = s.value(node);
-          return v instanceof Date ? v.toISOString() : v;
-        }),
-      ),
-    }));
-    const pageInfo: PageInfo = {
-      hasNextPage: backward ? args.before != null : hasMore,
-      hasPreviousPage: backward ? hasMore : args.after != null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    };
-    return new Connection(edges, pageInfo, () => counts.load(parentId));
-  });
+  const shape = { size, backward, args, tag: spec.tag, sort: spec.sort };
+  return parentIds.map((parentId) => toConnection(byParent.get(parentId) ?? [], shape, () => counts.load(parentId)));
 }
 
 /** An empty page, for lists the caller may not see any of. */
