@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { validate, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
 import type { ValidatorFn } from 'type-graphql';
@@ -78,9 +78,22 @@ function argumentName(value: object, args: Record<string, unknown>): string | un
   return objectArgs.length === 1 ? objectArgs[0] : undefined;
 }
 
+const constrained = new WeakMap<object, boolean>();
+/** Whether class-validator knows any rule for this class (or its bases); cached per class. */
+function hasConstraints(target: object): boolean {
+  let known = constrained.get(target);
+  if (known === undefined) {
+    known = target !== Object && getMetadataStorage().getTargetValidationMetadatas(target as never, '', true, false).length > 0;
+    constrained.set(target, known);
+  }
+  return known;
+}
+
 /** type-graphql's argument validation, with class-validator, raising our BAD_USER_INPUT with fieldErrors. */
 export const validateArgument: ValidatorFn = async (value, _type, { args }) => {
   if (value === null || typeof value !== 'object') return;
+  // Most arguments (page sizes, cursors) declare no constraints: skip class-validator for them.
+  if (!Array.isArray(value) && !hasConstraints(value.constructor)) return;
   const values = Array.isArray(value) ? value : [value];
   const argName = argumentName(value, args);
   const fieldErrors: FieldError[] = [];

@@ -14,7 +14,7 @@ export abstract class Node {
   /** The database id (a UUID). Not exposed: GraphQL sees `globalId` as `id`. */
   abstract id: string;
 
-  @Field(() => ID, { name: 'id', description: 'Opaque, globally unique ID of this object.' })
+  @Field(() => ID, { name: 'id', simple: false, description: 'Opaque, globally unique ID of this object.' })
   get globalId(): string {
     return toGlobalId(this.constructor.name, this.id);
   }

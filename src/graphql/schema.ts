@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { resolvers } from '../modules';
 import type { Context } from './context';
 import { validateArgument } from './errors';
@@ -18,10 +18,20 @@ function runMutationsInSavepoints(schema: GraphQLSchema): void {
   }
 }
 
+/**
+ * Plain fields (a property or getter of the same name) resolve with graphql-js's default resolver rather
+ * than type-graphql's per-field wrapper: a home-screen response has over a thousand of them. Fields whose
+ * name differs from the property (`id` → `globalId`) say `simple: false`.
+ */
+function preferSimpleResolvers(): void {
+  for (const type of getMetadataStorage().objectTypes) type.simpleResolvers ??= true;
+}
+
 let cached: Promise<GraphQLSchema> | undefined;
 
 /** The executable schema, built once per process from the feature resolvers. */
 export function getSchema(): Promise<GraphQLSchema> {
+  if (!cached) preferSimpleResolvers();
   cached ??= buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

@@ -113,6 +113,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     stopOnTerminationSignals: false,
     formatError: createFormatError(production),
     includeStacktraceInErrorResponses: !production,
+    // Compact JSON: Apollo's default pretty-prints every response.
+    stringifyResult: (result) => JSON.stringify(result),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       transactionPlugin(logger),
