@@ -23,3 +23,19 @@ export function rowMapper<T extends ObjectLiteral>(dataSource: DataSource, entit
   mappers.set(entity as object, mapper as RowMapper<unknown>);
   return mapper;
 }
+
+const lists = new WeakMap<object, string>();
+
+/** The entity's columns as a SELECT list (`"id", "network_id", …`): no generated or unmapped columns. */
+export function selectList<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>, alias?: string): string {
+  const key = entity as object;
+  let list = lists.get(key);
+  if (!list) {
+    list = dataSource
+      .getMetadata(entity)
+      .columns.map((c) => `"${c.databaseName}"`)
+      .join(', ');
+    lists.set(key, list);
+  }
+  return alias ? list.replace(/"([^"]+)"/g, `${alias}."$1"`) : list;
+}

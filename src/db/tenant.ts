@@ -1,3 +1,4 @@
+import type { PoolClient, QueryConfig } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /**
@@ -27,6 +28,34 @@ export interface TenantTransaction {
   finish(outcome: 'commit' | 'rollback'): Promise<void>;
 }
 
+/** At most this many statements are kept prepared per connection; later new texts run unprepared. */
+const MAX_PREPARED_PER_CONNECTION = 500;
+const preparing = Symbol('preparing');
+
+/**
+ * Makes a pooled connection prepare each parameterised statement once and reuse it by name, so
+ * PostgreSQL parses and plans the hot queries once per connection instead of on every request. The
+ * same SQL text always gets the same name on a connection; texts beyond the cap run unnamed, as before.
+ * (PostgreSQL re-plans a cached plan itself when the role or row-level security make it stale.)
+ */
+function prepareStatements(client: PoolClient & { [preparing]?: true }): void {
+  if (client[preparing]) return;
+  client[preparing] = true;
+  const names = new Map<string, string>();
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof text === 'string' && Array.isArray(values) && callback === undefined) {
+      let name = names.get(text);
+      if (!name && names.size < MAX_PREPARED_PER_CONNECTION) {
+        name = `pn_${names.size}`;
+        names.set(text, name);
+      }
+      if (name) return query({ name, text, values } satisfies QueryConfig);
+    }
+    return query(text, values, callback);
+  }) as PoolClient['query'];
+}
+
 /** Opens a tenant transaction. `networkId` null means: no network, and so no tenant rows visible. */
 export async function beginTenantTransaction(dataSource: DataSource, networkId: string | null): Promise<TenantTransaction> {
   const runner = dataSource.createQueryRunner();
@@ -45,7 +74,7 @@ export async function beginTenantTransaction(dataSource: DataSource, networkId: 
   let finished = false;
   let savepoints = 0;
   try {
-    await runner.connect();
+    prepareStatements((await runner.connect()) as PoolClient);
     await runner.startTransaction();
     await runner.query(`SELECT set_config('role', $1, true), set_config('app.network_id', $2, true)`, [
       APP_ROLE,

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { In, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { rowMapper, selectList } from '../db/rows';
 
 /** Builds one DataLoader for a request; the factory's identity is its key in the request's loader set. */
 export type LoaderFactory<K, V> = (manager: EntityManager, networkId: string) => DataLoader<K, V>;
@@ -35,13 +36,16 @@ export class Loaders {
     return loader;
   }
 
-  /** Entities by database id, one `WHERE id IN (…)` per batch, null for ids not found. */
+  /** Entities by database id, one `WHERE id = ANY(…)` per batch, null for ids not found. */
   byId<T extends ObjectLiteral & { id: string }>(entity: EntityTarget<T>): DataLoader<string, T | null> {
     let loader = this.loaders.get(entity) as DataLoader<string, T | null> | undefined;
     if (!loader) {
+      const dataSource = this.manager.connection;
+      const map = rowMapper(dataSource, entity);
+      const sql = `SELECT ${selectList(dataSource, entity)} FROM ${dataSource.getMetadata(entity).tableName} WHERE network_id = $1 AND id = ANY($2)`;
       loader = new DataLoader<string, T | null>(async (ids) => {
-        const rows = await this.manager.getRepository(entity).findBy({ id: In([...ids]), networkId: this.networkId } as never);
-        const byId = new Map(rows.map((r) => [r.id, r]));
+        const rows: Array<Record<string, unknown>> = await this.manager.query(sql, [this.networkId, ids]);
+        const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
         return ids.map((id) => byId.get(id) ?? null);
       });
       this.loaders.set(entity, loader as DataLoader<unknown, unknown>);
