@@ -30,7 +30,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   let next = 0;
   let graphqlErrors = 0;
   let firstError: string | undefined;
-  const result = await autocannon({
+  const opts = {
     url: job.url,
     connections: job.connections,
     duration: job.duration,
@@ -49,10 +49,15 @@ async function run(job: LoadJob): Promise<LoadResult> {
         },
       } as any,
     ],
-  });
+  };
+  // Inside a worker thread autocannon returns raw histograms; aggregate them as it does on the main thread.
+  const raw: any = await autocannon(opts as any);
+  const result: any = raw.latency?.p50 === undefined ? (autocannon as any).aggregateResult([raw], opts) : raw;
+  const completed: number = raw.totalCompletedRequests ?? raw.requests.total;
+  const seconds: number = raw.duration;
   return {
-    requests: result.requests.total,
-    reqPerSec: result.requests.average,
+    requests: completed,
+    reqPerSec: completed / seconds,
     latencyAvg: result.latency.average,
     p50: result.latency.p50,
     p90: result.latency.p90,

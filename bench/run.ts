@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
+import { Session as InspectorSession } from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
+import pg, { Client } from 'pg';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
 import { openDatabase } from '../src/db/database';
@@ -17,7 +18,9 @@ import { ensureSeeded, refreshSeed, type SeedInfo } from './seed';
  * `npm run bench`: seeds the benchmark data set into DATABASE_URL (once), starts the real server
  * in this process (production settings, row-level security on), and load-tests three scenarios with
  * autocannon in a worker thread. Flags: --only=home,group,checkin  --duration=10  --connections=10,50
- * --warmup=3  --reseed  --seed-only  --basic-home (home query without the session fields).
+ * --warmup=3  --reseed  --seed-only  --show (print sample responses and the SQL of one)  --profile (CPU profile of the server's
+ * thread during each measured run, in bench/profiles/)  --basic-home (home query without the
+ * session fields, to check the harness while those do not exist).
  */
 
 const SCENARIOS = ['home', 'group', 'checkin'] as const;
@@ -34,10 +37,12 @@ interface Options {
   reseed: boolean;
   seedOnly: boolean;
   basicHome: boolean;
+  show: boolean;
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { only: [...SCENARIOS], duration: 10, connections: [10, 50], warmup: 3, reseed: false, seedOnly: false, basicHome: false };
+  const opts: Options = { only: [...SCENARIOS], duration: 10, connections: [10, 50], warmup: 3, reseed: false, seedOnly: false, basicHome: false, show: false, profile: false };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=', 2);
     const num = () => {
@@ -68,6 +73,12 @@ function parseArgs(argv: string[]): Options {
       case 'seed-only':
         opts.seedOnly = true;
         break;
+      case 'profile':
+        opts.profile = true;
+        break;
+      case 'show':
+        opts.show = true;
+        break;
       case 'basic-home':
         opts.basicHome = true;
         break;
@@ -79,6 +90,20 @@ function parseArgs(argv: string[]): Options {
 }
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
+
+/** SQL statements sent by any pg client of this process (the server's pool; the seeding client is idle during runs). */
+let statementsSent = 0;
+/** When set, the text of each statement is collected here (--show). */
+let statementLog: string[] | undefined;
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statementsSent++;
+  if (statementLog) {
+    const q = args[0] as string | { text?: string };
+    statementLog.push(typeof q === 'string' ? q : (q?.text ?? '?'));
+  }
+  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof originalQuery;
 
 // --- the queries (API-SKETCH.graphql) ---
 
@@ -148,15 +173,26 @@ interface ScenarioRow {
   result?: LoadResult;
   /** Share of the time the server's event loop (this process's main thread) was busy. */
   serverEventLoopUtilization?: number;
+  /** SQL statements the server sent per completed request (transaction control included). */
+  statementsPerRequest?: number;
   errors?: number;
+  /** The machine's 1-minute load average as the run started (other work on the machine skews the figures). */
+  loadAverageBefore?: number;
   skipped?: string;
 }
 
 /** POSTs the first few items once and returns an error message if any fails (HTTP status, or "errors" in the body). */
-async function sampleCheck(url: string, items: LoadJob['items']): Promise<string | undefined> {
-  for (const item of items.slice(0, 3)) {
+async function sampleCheck(url: string, items: LoadJob['items'], show: boolean): Promise<string | undefined> {
+  for (const [n, item] of items.slice(0, 3).entries()) {
+    if (show && n === 0) statementLog = [];
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: item.authorization }, body: item.body });
     const text = await res.text();
+    if (show) log(`  sample response (${text.length} bytes): ${text.slice(0, 1500)}`);
+    if (statementLog) {
+      log(`  its ${statementLog.length} SQL statements:`);
+      for (const sql of statementLog) log(`    ${sql.replace(/\s+/g, ' ').slice(0, 400)}`);
+      statementLog = undefined;
+    }
     let body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } | undefined;
     try {
       body = JSON.parse(text);
@@ -176,11 +212,11 @@ function fmt(n: number | undefined, digits = 0): string {
 }
 
 function printTable(rows: ScenarioRow[]): void {
-  const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests', 'errors', 'server ELU'];
+  const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests', 'errors', 'SQL/req', 'server ELU', 'load before'];
   const lines = rows.map((r) =>
     r.result
       ? [r.scenario, String(r.connections), fmt(r.result.reqPerSec, 1), fmt(r.result.p50), fmt(r.result.p99), fmt(r.result.latencyAvg, 1),
-         String(r.result.requests), String(r.errors ?? 0), fmt((r.serverEventLoopUtilization ?? NaN) * 100) + '%']
+         String(r.result.requests), String(r.errors ?? 0), fmt(r.statementsPerRequest, 1), fmt((r.serverEventLoopUtilization ?? NaN) * 100) + '%', fmt(r.loadAverageBefore, 1)]
       : [r.scenario, String(r.connections), 'skipped: ' + (r.skipped ?? '')],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...lines.filter((l) => l.length > 2).map((l) => (l[i] ?? '').length)));
@@ -190,6 +226,30 @@ function printTable(rows: ScenarioRow[]): void {
   log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const l of lines) log(l.length > 3 ? pad(l) : `${l[0].padEnd(widths[0])}  ${l[1].padEnd(widths[1])}  ${l[2]}`);
   log('');
+}
+
+/** Lets the requests still in flight when a load run stopped finish (they would count towards the next run). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+
+/** Samples this thread (the server's; the load generator runs in a worker) until stop() writes the .cpuprofile. */
+async function startProfiler(): Promise<{ stop(name: string): Promise<string> }> {
+  const session = new InspectorSession();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = await post('Profiler.stop');
+      session.disconnect();
+      const dir = path.join(__dirname, 'profiles');
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${name}.cpuprofile`);
+      fs.writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
 }
 
 async function main(): Promise<number> {
@@ -261,7 +321,8 @@ async function main(): Promise<number> {
 
     const rows: ScenarioRow[] = [];
     for (const scenario of opts.only) {
-      const problem = await sampleCheck(url, items[scenario]);
+      await settle();
+      const problem = await sampleCheck(url, items[scenario], opts.show);
       if (problem) {
         log(`${scenario}: sample request failed, scenario skipped: ${problem}`);
         for (const connections of opts.connections) rows.push({ scenario, connections, skipped: problem });
@@ -270,15 +331,22 @@ async function main(): Promise<number> {
       if (opts.warmup > 0) {
         log(`${scenario}: warm-up ${opts.warmup} s…`);
         await runInWorker({ url, connections: opts.connections[0], duration: opts.warmup, items: items[scenario] });
+        await settle();
       }
       for (const connections of opts.connections) {
         log(`${scenario}: ${connections} connections, ${opts.duration} s…`);
+        const loadAverageBefore = os.loadavg()[0];
+        const profiler = opts.profile ? await startProfiler() : undefined;
         const elu = performance.eventLoopUtilization();
+        const statementsBefore = statementsSent;
         const result = await runInWorker({ url, connections, duration: opts.duration, items: items[scenario] });
         const serverEventLoopUtilization = performance.eventLoopUtilization(elu).utilization;
+        const statementsPerRequest = (statementsSent - statementsBefore) / Math.max(1, result.requests);
+        await settle();
+        if (profiler) log(`  profile: ${path.relative(process.cwd(), await profiler.stop(`${scenario}-${connections}`))}`);
         const errors = result.non2xx + result.graphqlErrors + result.socketErrors + result.timeouts;
         if (errors) log(`  ${errors} errors; first: ${result.firstError ?? '(socket errors or timeouts)'}`);
-        rows.push({ scenario, connections, result, serverEventLoopUtilization, errors });
+        rows.push({ scenario, connections, result, serverEventLoopUtilization, statementsPerRequest, errors, loadAverageBefore });
       }
     }
 

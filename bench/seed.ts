@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Client } from 'pg';
 import { DEFAULT_AGENDA } from '../src/modules/groups/agenda';
 
@@ -5,8 +6,8 @@ import { DEFAULT_AGENDA } from '../src/modules/groups/agenda';
  * A reproducible benchmark data set, generated in SQL (generate_series and fixed formulas, no
  * randomness; every id is md5 of a fixed string, so a reseed gives the same rows).
  *
- * Per group (2,000 in 10 networks of different sizes): 100 memberships (2 facilitators; a few PAUSED
- * and LEFT; the last 10 joined in the last weeks), 25 sessions (20 every two weeks in the past, one of
+ * Per group (2,000 in 10 networks of different sizes): 100 memberships (2 facilitators; some PAUSED,
+ * 0-24 % LEFT, so member counts vary; the last 10 joined in the last weeks), 25 sessions (20 every two weeks in the past, one of
  * them CANCELLED; one today, LIVE in every 4th group; four SCHEDULED weekly after), 27 attendance rows
  * per COMPLETED session, RSVPs for upcoming sessions (waitlisted past capacity), feedback (named and
  * anonymous) for completed ones. Every member is in exactly 4 groups.
@@ -62,7 +63,15 @@ const NID = `md5('n:' || $1::int)::uuid`;
 const GID = (i: string) => `md5('g:' || $1::int || ':' || ${i})::uuid`;
 const MID = (m: string) => `md5('m:' || $1::int || ':' || ${m})::uuid`;
 const SID = (i: string, k: string) => `md5('s:' || $1::int || ':' || ${i} || ':' || ${k})::uuid`;
+/**
+ * Ids of leaf rows (memberships, attendance, RSVPs, feedback), ordered like time-ordered UUIDs (v7): inserts
+ * append to the primary-key indexes instead of touching random pages, which halves the seeding time.
+ */
+const ORDERED_ID = (...parts: string[]) =>
+  `(lpad(to_hex($1::int), 8, '0') || ${parts.map((p) => `lpad(to_hex(${p}), ${24 / parts.length}, '0')`).join(' || ')})::uuid`;
 const MEMBER_OF = (i: string, j: string) => `((${i}) * ${MEMBERS_PER_GROUP} + (${j}) * ${STRIDE}) % $3::int`;
+/** Membership slot j of group i has LEFT: 0-24 % of a group's slots (never the facilitators, slots 0 and 1). */
+const HAS_LEFT = (i: string, j: string) => `(${j} >= 2 AND (${j} * 7 + ${i}) % 100 < ${i} % 25)`;
 /** starts_at of session k of group i (see the layout above). */
 const STARTS_AT = (i: string, k: string) => `(CASE
   WHEN ${k} < 20 THEN date_trunc('day', $4::timestamptz) + interval '18 hours' - (((20 - ${k}) * 14 + ${i} % 7 + 1) * interval '1 day')
@@ -74,7 +83,7 @@ const SESSION_STATUS = (i: string, k: string) =>
   `(CASE WHEN ${k} = 9 THEN 'CANCELLED' WHEN ${k} < 20 THEN 'COMPLETED' WHEN ${k} = 20 AND ${i} % 4 = 0 THEN 'LIVE' ELSE 'SCHEDULED' END)`;
 const ATTENDANCE_STATUS = `(CASE WHEN (t + k) % 10 < 7 THEN 'PRESENT' WHEN (t + k) % 10 = 7 THEN 'LATE' WHEN (t + k) % 10 = 8 THEN 'EXCUSED' ELSE 'ABSENT' END)`;
 
-function networkStatements(): Array<{ table: string; sql: string; extra?: (n: number) => unknown[] }> {
+export function networkStatements(): Array<{ table: string; sql: string; extra?: (n: number) => unknown[] }> {
   return [
     {
       table: 'networks',
@@ -120,10 +129,10 @@ function networkStatements(): Array<{ table: string; sql: string; extra?: (n: nu
       table: 'memberships',
       sql: `INSERT INTO memberships (id, network_id, group_id, member_id, role, status, joined_at, norms_accepted_at, left_at,
           created_at, updated_at)
-        SELECT md5('ms:' || $1::int || ':' || i || ':' || j)::uuid, ${NID}, ${GID('i')}, ${MID(MEMBER_OF('i', 'j'))},
+        SELECT ${ORDERED_ID('i', 'j')}, ${NID}, ${GID('i')}, ${MID(MEMBER_OF('i', 'j'))},
           CASE WHEN j < 2 THEN 'FACILITATOR' ELSE 'MEMBER' END,
-          CASE WHEN j % 13 = 12 THEN 'LEFT' WHEN j % 17 = 16 THEN 'PAUSED' ELSE 'ACTIVE' END,
-          joined, joined, CASE WHEN j % 13 = 12 THEN $4::timestamptz - (j % 30) * interval '1 day' END, joined, joined
+          CASE WHEN ${HAS_LEFT('i', 'j')} THEN 'LEFT' WHEN j % 17 = 16 THEN 'PAUSED' ELSE 'ACTIVE' END,
+          joined, joined, CASE WHEN ${HAS_LEFT('i', 'j')} THEN $4::timestamptz - (j % 30) * interval '1 day' END, joined, joined
         FROM generate_series(0, $2::int - 1) i, generate_series(0, ${MEMBERSHIPS_PER_GROUP - 1}) j,
           LATERAL (SELECT CASE WHEN j < 90 THEN $4::timestamptz - ((300 + (j * 7 + i) % 60) * interval '1 day')
                                ELSE $4::timestamptz - ((j - 89) * 4 * interval '1 day') END AS joined) x`,
@@ -151,7 +160,7 @@ function networkStatements(): Array<{ table: string; sql: string; extra?: (n: nu
       // 27 of the first 90 slots per COMPLETED session; first_session = the member's first PRESENT/LATE in the group.
       sql: `INSERT INTO attendance (id, network_id, session_id, group_id, member_id, status, checked_in_at, first_session,
           mood_before, created_at, updated_at)
-        SELECT md5('a:' || $1::int || ':' || i || ':' || k || ':' || t)::uuid, ${NID}, ${SID('i', 'k')}, ${GID('i')}, ${MID('m')},
+        SELECT ${ORDERED_ID('i', 'k', 't')}, ${NID}, ${SID('i', 'k')}, ${GID('i')}, ${MID('m')},
           status,
           CASE WHEN status = 'PRESENT' THEN s + (t % 5) * interval '1 minute' WHEN status = 'LATE' THEN s + interval '15 minutes' END,
           attended AND row_number() OVER (PARTITION BY i, m, attended ORDER BY k) = 1,
@@ -161,13 +170,14 @@ function networkStatements(): Array<{ table: string; sql: string; extra?: (n: nu
           LATERAL (SELECT (k * 13 + t * 37) % 90 AS j) y,
           LATERAL (SELECT ${MEMBER_OF('i', 'j')} AS m, ${STARTS_AT('i', 'k')} AS s, ${ATTENDANCE_STATUS} AS status) x,
           LATERAL (SELECT x.status IN ('PRESENT', 'LATE') AS attended) z
-        WHERE k <> 9`,
+        WHERE k <> 9
+        ORDER BY i, k, t`,
     },
     {
       table: 'rsvps',
       // 10-14 answers per upcoming session from members who have not left; GOING past capacity is WAITLISTED.
       sql: `INSERT INTO rsvps (id, network_id, session_id, member_id, status, responded_at)
-        SELECT md5('r:' || $1::int || ':' || i || ':' || k || ':' || t)::uuid, ${NID}, ${SID('i', 'k')}, ${MID(MEMBER_OF('i', 'j'))},
+        SELECT ${ORDERED_ID('i', 'k', 't')}, ${NID}, ${SID('i', 'k')}, ${MID(MEMBER_OF('i', 'j'))},
           CASE WHEN intent <> 'GOING' THEN intent
                WHEN cap IS NULL OR row_number() OVER (PARTITION BY i, k, intent ORDER BY t) <= cap THEN 'GOING'
                ELSE 'WAITLISTED' END,
@@ -176,12 +186,13 @@ function networkStatements(): Array<{ table: string; sql: string; extra?: (n: nu
           LATERAL (SELECT (k * 7 + t * 11) % 100 AS j,
                           CASE WHEN i % 7 = 0 THEN NULL ELSE 8 + (i % 5) * 4 END AS cap,
                           CASE WHEN t % 6 = 5 THEN 'MAYBE' WHEN t % 9 = 8 THEN 'NOT_GOING' ELSE 'GOING' END AS intent) x
-        WHERE t < 10 + (i % 3) * 2 AND j % 13 <> 12`,
+        WHERE t < 10 + (i % 3) * 2 AND NOT ${HAS_LEFT('i', 'j')}
+        ORDER BY i, k, t`,
     },
     {
       table: 'feedback',
       sql: `INSERT INTO feedback (id, network_id, session_id, member_id, rating, mood_after, comment, submitted_at)
-        SELECT md5('f:' || $1::int || ':' || i || ':' || k || ':' || t)::uuid, ${NID}, ${SID('i', 'k')}, ${MID('m')},
+        SELECT ${ORDERED_ID('i', 'k', 't')}, ${NID}, ${SID('i', 'k')}, ${MID('m')},
           (ARRAY[4, 5, 3, 4, 5, 2, 4, 5])[1 + (i + k + t) % 8],
           1 + (i + j + k + 1) % 5,
           CASE WHEN (k + t) % 4 = 0 THEN ($5::text[])[1 + (i + k) % 6] END,
@@ -196,7 +207,7 @@ function networkStatements(): Array<{ table: string; sql: string; extra?: (n: nu
       table: 'anonymous_feedback',
       // The app keys dedup_key with an HMAC under its secret; here any fixed 32 bytes per (session, member) do.
       sql: `INSERT INTO anonymous_feedback (id, network_id, session_id, dedup_key, rating, mood_after, comment, submitted_at)
-        SELECT md5('af:' || $1::int || ':' || i || ':' || k || ':' || t)::uuid, ${NID}, ${SID('i', 'k')},
+        SELECT ${ORDERED_ID('i', 'k', 't')}, ${NID}, ${SID('i', 'k')},
           decode(md5('af-key:' || $1::int || ':' || i || ':' || k || ':' || t) || md5('af-key2:' || $1::int || ':' || i || ':' || k || ':' || t), 'hex'),
           (ARRAY[4, 3, 5, 2, 4, 5, 1, 4])[1 + (i + k) % 8], 1 + (i + k) % 5,
           CASE WHEN k % 3 = 0 THEN 'Anonymous: ' || ($5::text[])[1 + (i + k + 1) % 6] END,
@@ -235,7 +246,9 @@ export async function ensureSeeded(client: Client, log: (msg: string) => void, f
   const stale = (await client.query(`SELECT count(*)::int AS n FROM networks WHERE slug LIKE 'bench-%'`)).rows[0].n as number;
   if (stale) {
     log(`removing ${stale} benchmark networks of an earlier (partial or other-version) seed…`);
-    await client.query(`DELETE FROM networks WHERE slug LIKE 'bench-%'`);
+    const others = (await client.query(`SELECT count(*)::int AS n FROM networks WHERE slug NOT LIKE 'bench-%'`)).rows[0].n as number;
+    // TRUNCATE is instant where the database holds only benchmark networks; a cascading DELETE takes minutes.
+    await client.query(others ? `DELETE FROM networks WHERE slug LIKE 'bench-%'` : `TRUNCATE networks CASCADE`);
   }
   await client.query('DELETE FROM installation WHERE key = $1', [SEED_MARKER]);
 

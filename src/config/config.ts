@@ -14,6 +14,8 @@ export interface Config {
   readonly tokenSecretGenerated: boolean;
   readonly redisUrl: string | undefined;
   readonly dbPoolMax: number;
+  /** Prepare hot statements once per connection (off behind a transaction-pooling proxy such as PgBouncer). */
+  readonly dbPreparedStatements: boolean;
   readonly seedDemo: boolean;
   /** How long /readyz reports 503 before the server stops accepting connections on SIGTERM. */
   readonly shutdownDelayMs: number;
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     tokenSecretGenerated,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 500),
+    dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     seedDemo: bool(env, 'SEED_DEMO', !production),
     shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import { createDataSource } from './data-source';
+import { usePreparedStatements } from './tenant';
 import { startEmbeddedDatabase } from './embedded';
 
 /** The database as the rest of the app sees it: one DataSource, one app role, and how to stop it. */
@@ -27,6 +28,8 @@ export async function openDatabase(config: Config, logger: Logger, opts: { migra
     await embedded?.stop();
     throw err;
   }
+  // pglite-socket serves every connection from one PGlite session, where statement names would collide.
+  if (!embedded && config.dbPreparedStatements) usePreparedStatements(dataSource);
   const db: Database = {
     dataSource,
     embedded: !!embedded,

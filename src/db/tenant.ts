@@ -56,6 +56,13 @@ function prepareStatements(client: PoolClient & { [preparing]?: true }): void {
   }) as PoolClient['query'];
 }
 
+const preparedSources = new WeakSet<DataSource>();
+
+/** Lets tenant transactions on this data source prepare their statements (real PostgreSQL only). */
+export function usePreparedStatements(dataSource: DataSource): void {
+  preparedSources.add(dataSource);
+}
+
 /** Opens a tenant transaction. `networkId` null means: no network, and so no tenant rows visible. */
 export async function beginTenantTransaction(dataSource: DataSource, networkId: string | null): Promise<TenantTransaction> {
   const runner = dataSource.createQueryRunner();
@@ -74,7 +81,8 @@ export async function beginTenantTransaction(dataSource: DataSource, networkId: 
   let finished = false;
   let savepoints = 0;
   try {
-    prepareStatements((await runner.connect()) as PoolClient);
+    const client = (await runner.connect()) as PoolClient;
+    if (preparedSources.has(dataSource)) prepareStatements(client);
     await runner.startTransaction();
     await runner.query(`SELECT set_config('role', $1, true), set_config('app.network_id', $2, true)`, [
       APP_ROLE,

@@ -26,6 +26,9 @@ export default async function globalSetup(): Promise<void> {
     globalThis.__EMBEDDED_DIR__ = dir;
     process.env.DATABASE_URL = embedded.url;
     process.env.TEST_DATABASE_EMBEDDED = '1';
+    // Reached by URL like a server, but pglite-socket serves all connections from one session, where
+    // prepared statement names would collide (child processes such as the CLI inherit this too).
+    process.env.DB_PREPARED_STATEMENTS = 'false';
   }
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   const db = await openDatabase(config, createLogger('warn'));
