@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import DataLoader from 'dataloader';
-import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { invalidArgument } from './errors';
 import type { Loaders } from './loaders';
 
@@ -124,12 +124,23 @@ function checkSize(arg: string, n: number | null | undefined): void {
   }
 }
 
+/** A list query in plain SQL: `where` conditions use `$1…$n` numbered as in `params`. */
+export interface ListQuery<T> {
+  select: string;
+  from: string;
+  where: string[];
+  params: unknown[];
+  map: (row: Record<string, unknown>) => T;
+}
+
 /**
- * Pages through `qb` by keyset (no OFFSET): `sort` must end in a unique column (the id).
+ * Pages through a list by keyset (no OFFSET): `sort` must end in a unique column (the id).
  * `tag` names the list inside cursors, so a cursor from one list is rejected by another.
+ * `totalCount` runs its COUNT only when selected.
  */
-export async function paginate<T extends ObjectLiteral>(
-  qb: SelectQueryBuilder<T>,
+export async function paginate<T>(
+  manager: EntityManager,
+  query: ListQuery<T>,
   args: ConnectionArgs,
   sort: Array<SortKey<T>>,
   tag: string,
@@ -140,23 +151,35 @@ export async function paginate<T extends ObjectLiteral>(
   const backward = args.last != null || (args.first == null && args.before != null);
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
 
-  const countQuery = qb.clone();
-  const page = qb.clone();
+  const params = [...query.params];
+  const where = [...query.where];
   const columns = `(${sort.map((s) => s.sql).join(', ')})`;
-  const bound = (arg: 'after' | 'before', op: '>' | '<') => {
+  for (const [arg, op] of [['after', '>'], ['before', '<']] as const) {
     const cursor = args[arg];
-    if (cursor == null) return;
+    if (cursor == null) continue;
     const values = decodeCursor(arg, cursor, tag, sort.length);
-    const params = Object.fromEntries(values.map((v, i) => [`${arg}_${i}`, v]));
-    page.andWhere(`${columns} ${op} (${values.map((_, i) => `:${arg}_${i}`).join(', ')})`, params);
+    const placeholders = values.map((v) => {
+      params.push(v);
+      return `$${params.length}`;
+    });
+    where.push(`${columns} ${op} (${placeholders.join(', ')})`);
+  }
+  const direction = backward ? 'DESC' : 'ASC';
+  params.push(size + 1);
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const rows: Array<Record<string, unknown>> = await manager.query(
+    `SELECT ${query.select} FROM ${query.from} ${whereSql}
+     ORDER BY ${sort.map((s) => `${s.sql} ${direction}`).join(', ')} LIMIT $${params.length}`,
+    params,
+  );
+  const count = async () => {
+    const [{ count: n }]: Array<{ count: number }> = await manager.query(
+      `SELECT count(*)::int AS count FROM ${query.from} ${query.where.length ? `WHERE ${query.where.join(' AND ')}` : ''}`,
+      query.params,
+    );
+    return n;
   };
-  bound('after', '>');
-  bound('before', '<');
-  page.orderBy(sort[0].sql, backward ? 'DESC' : 'ASC');
-  for (const s of sort.slice(1)) page.addOrderBy(s.sql, backward ? 'DESC' : 'ASC');
-  page.take(undefined).limit(size + 1);
-
-  return toConnection(await page.getMany(), { size, backward, args, tag, sort }, () => countQuery.getCount());
+  return toConnection(rows.map(query.map), { size, backward, args, tag, sort }, count);
 }
 
 interface PageShape<T> {

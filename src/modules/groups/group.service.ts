@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { rowMapper, selectList } from '../../db/rows';
 import { paginate, type Connection } from '../../graphql/connection';
 import { Network } from '../networks/network.entity';
 import { fillFreePlaces } from '../rsvps/rsvp.service';
@@ -19,21 +20,21 @@ export function prefixQuery(text: string): string | null {
 }
 
 export async function listGroups(manager: EntityManager, scope: GroupListScope, args: GroupsArgs): Promise<Connection<Group>> {
-  const qb = manager.getRepository(Group).createQueryBuilder('g').where('g.network_id = :networkId', { networkId: scope.networkId });
-  if (!args.includeArchived) qb.andWhere('g.archived_at IS NULL');
-  if (args.topic) qb.andWhere('g.topics @> ARRAY[:topic]::text[]', { topic: args.topic.trim().toLowerCase() });
+  const params: unknown[] = [scope.networkId];
+  const param = (v: unknown) => `$${params.push(v)}`;
+  const where = ['g.network_id = $1'];
+  if (!args.includeArchived) where.push('g.archived_at IS NULL');
+  if (args.topic) where.push(`g.topics @> ARRAY[${param(args.topic.trim().toLowerCase())}]::text[]`);
   const query = args.search ? prefixQuery(args.search) : null;
-  if (query) qb.andWhere(`g.search @@ to_tsquery('simple', :query)`, { query });
+  if (query) where.push(`g.search @@ to_tsquery('simple', ${param(query)})`);
   if (scope.privateOnlyFor) {
-    qb.andWhere(
-      `(g.visibility <> :private OR EXISTS (
-         SELECT 1 FROM memberships m
-         WHERE m.network_id = g.network_id AND m.group_id = g.id AND m.member_id = :viewer AND m.status <> 'LEFT'))`,
-      { private: GroupVisibility.PRIVATE, viewer: scope.privateOnlyFor },
-    );
+    where.push(`(g.visibility <> 'PRIVATE' OR EXISTS (
+      SELECT 1 FROM memberships m
+      WHERE m.network_id = g.network_id AND m.group_id = g.id AND m.member_id = ${param(scope.privateOnlyFor)} AND m.status <> 'LEFT'))`);
   }
   return paginate(
-    qb,
+    manager,
+    { select: selectList(manager.connection, Group, 'g'), from: 'groups g', where, params, map: rowMapper(manager.connection, Group) },
     args,
     [
       { sql: 'g.name', value: (g) => g.name },

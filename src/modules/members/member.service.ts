@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { rowMapper, selectList } from '../../db/rows';
 import { paginate, type Connection } from '../../graphql/connection';
 import { conflict, notFound } from '../../graphql/errors';
 import { Member, NetworkRole } from './member.entity';
@@ -14,11 +15,13 @@ export async function findMember(manager: EntityManager, networkId: string, id: 
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export async function listMembers(manager: EntityManager, networkId: string, args: MembersArgs): Promise<Connection<Member>> {
-  const qb = manager.getRepository(Member).createQueryBuilder('m').where('m.network_id = :networkId', { networkId });
+  const params: unknown[] = [networkId];
+  const where = ['m.network_id = $1'];
   const search = args.search?.trim();
-  if (search) qb.andWhere('m.display_name ILIKE :search', { search: likePattern(search) });
+  if (search) where.push(`m.display_name ILIKE $${params.push(likePattern(search))}`);
   return paginate(
-    qb,
+    manager,
+    { select: selectList(manager.connection, Member, 'm'), from: 'members m', where, params, map: rowMapper(manager.connection, Member) },
     args,
     [
       { sql: 'm.display_name', value: (m) => m.displayName },

@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
-import { rowMapper } from '../../db/rows';
+import { rowMapper, selectList } from '../../db/rows';
 import { toAgenda } from '../groups/agenda';
 import type { Group } from '../groups/group.entity';
 import { fillFreePlaces } from '../rsvps/rsvp.service';
@@ -210,21 +210,15 @@ export function listUpcomingSessions(
   memberId: string | null,
   args: ConnectionArgs,
 ): Promise<Connection<Session>> {
-  const qb = manager
-    .getRepository(Session)
-    .createQueryBuilder('s')
-    .where('s.network_id = :networkId', { networkId })
-    .andWhere(`s.status IN ('SCHEDULED', 'LIVE')`)
-    .andWhere('s.ends_at > now()');
+  const params: unknown[] = [networkId];
+  const where = ['s.network_id = $1', `s.status IN ('SCHEDULED', 'LIVE')`, 's.ends_at > now()'];
   if (memberId) {
-    qb.andWhere(
-      `EXISTS (SELECT 1 FROM memberships m
-               WHERE m.network_id = s.network_id AND m.group_id = s.group_id AND m.member_id = :memberId AND m.status = 'ACTIVE')`,
-      { memberId },
-    );
+    where.push(`EXISTS (SELECT 1 FROM memberships m
+      WHERE m.network_id = s.network_id AND m.group_id = s.group_id AND m.member_id = $${params.push(memberId)} AND m.status = 'ACTIVE')`);
   }
   return paginate(
-    qb,
+    manager,
+    { select: selectList(manager.connection, Session, 's'), from: 'sessions s', where, params, map: rowMapper(manager.connection, Session) },
     args,
     [
       { sql: 's.starts_at', value: (s) => s.startsAt },
