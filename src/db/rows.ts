@@ -13,7 +13,7 @@ export function rowMapper<T extends ObjectLiteral>(dataSource: DataSource, entit
   const cached = mappers.get(entity as object);
   if (cached) return cached as RowMapper<T>;
   const metadata = dataSource.getMetadata(entity);
-  const pairs = metadata.columns.map((c) => [c.databaseName, c.propertyName] as const);
+  const pairs = metadata.columns.filter((c) => c.isSelect).map((c) => [c.databaseName, c.propertyName] as const);
   const Target = metadata.target as new () => T;
   const mapper: RowMapper<T> = (row) => {
     const instance = new Target() as Record<string, unknown>;
@@ -26,14 +26,15 @@ export function rowMapper<T extends ObjectLiteral>(dataSource: DataSource, entit
 
 const lists = new WeakMap<object, string>();
 
-/** The entity's columns as a SELECT list (`"id", "network_id", …`): no generated or unmapped columns. */
+/** The entity's columns as a SELECT list (`"id", "network_id", …`): no unmapped columns, none marked `select: false`. */
 export function selectList<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>, alias?: string): string {
   const key = entity as object;
   let list = lists.get(key);
   if (!list) {
     list = dataSource
       .getMetadata(entity)
-      .columns.map((c) => `"${c.databaseName}"`)
+      .columns.filter((c) => c.isSelect)
+      .map((c) => `"${c.databaseName}"`)
       .join(', ');
     lists.set(key, list);
   }

@@ -28,6 +28,8 @@ export interface TenantTransaction {
   finish(outcome: 'commit' | 'rollback'): Promise<void>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** At most this many statements are kept prepared per connection; later new texts run unprepared. */
 const MAX_PREPARED_PER_CONNECTION = 500;
 const preparing = Symbol('preparing');
@@ -80,16 +82,24 @@ export async function beginTenantTransaction(dataSource: DataSource, networkId: 
 
   let finished = false;
   let savepoints = 0;
+  // TypeORM's transaction bookkeeping (read-only in its typings), kept as its startTransaction() keeps it.
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
   try {
     const client = (await runner.connect()) as PoolClient;
     if (preparedSources.has(dataSource)) prepareStatements(client);
-    await runner.startTransaction();
-    await runner.query(`SELECT set_config('role', $1, true), set_config('app.network_id', $2, true)`, [
-      APP_ROLE,
-      networkId ?? '',
-    ]);
+    if (networkId !== null && !UUID.test(networkId)) throw new Error('beginTenantTransaction: networkId must be a UUID');
+    // One round trip for BEGIN and the settings (a simple-protocol query with two statements; the only
+    // value is a UUID checked above). TypeORM's own bookkeeping is set as startTransaction() sets it.
+    state.isTransactionActive = true;
+    await runner.query(
+      `START TRANSACTION; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.network_id', '${networkId ?? ''}', true)`,
+    );
+    statements += 1;
+    state.transactionDepth = 1;
   } catch (err) {
     finished = true;
+    if (runner.isTransactionActive) await runner.query('ROLLBACK').catch(() => undefined);
+    state.isTransactionActive = false;
     await runner.release();
     throw err;
   }

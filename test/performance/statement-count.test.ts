@@ -7,7 +7,8 @@ import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 /**
  * The partner home-screen query must not run a query per group: the number of SQL statements sent to
  * PostgreSQL (transaction control included) is the same for 5 and for 50 groups, and at most 12.
- * Counted at the driver (every `pg` Client.query in this process), so nothing in the app can hide one.
+ * Counted at the driver (every statement of every `pg` Client.query in this process), so nothing in the app
+ * can hide one.
  */
 const HOME = `query($first: Int) { groups(first: $first) { nodes { name topics memberCount viewerMembership { role }
   nextSession { startsAt rsvpCounts { going waitlisted } viewerRsvp { status } }
@@ -89,7 +90,9 @@ async function countStatements(first: number, credential: string): Promise<{ sta
   const original = Client.prototype.query;
   let statements = 0;
   Client.prototype.query = function (this: Client, ...args: unknown[]) {
-    statements += 1;
+    // A simple-protocol query may hold several statements (BEGIN and the settings are sent together).
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text ?? '';
+    statements += text.split(';').filter((part) => part.trim() !== '').length;
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   try {

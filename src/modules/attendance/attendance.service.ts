@@ -164,7 +164,7 @@ export function attendanceSpec(manager: EntityManager): NestedConnectionSpec<Lis
       from: 'attendance t JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id',
       alias: 't',
       select: `t.*, mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
-               mb.created_at AS "_m_created_at", mb.updated_at AS "_m_updated_at"`,
+               mb.created_at AS "_m_created_at"`,
       parent: 't.session_id',
       sort: [
         { sql: 'mb.display_name', value: (a) => a.preloadedMember!.displayName },
@@ -179,7 +179,6 @@ export function attendanceSpec(manager: EntityManager): NestedConnectionSpec<Lis
           email: row._m_email,
           role: row._m_role,
           createdAt: row._m_created_at,
-          updatedAt: row._m_updated_at,
         });
         return a;
       },

@@ -5,7 +5,7 @@ import { authorize } from '../auth/access';
 import type { ApiKeyScope } from '../auth/api-key.entity';
 import { NetworkRole } from '../members/member.entity';
 import { Membership, GroupRole, MembershipStatus } from '../memberships/membership.entity';
-import { rowMapper } from '../../db/rows';
+import { rowMapper, selectList } from '../../db/rows';
 import { Group, GroupVisibility } from './group.entity';
 
 /**
@@ -26,7 +26,7 @@ export function viewerMembership(ctx: Context, groupId: string): Promise<Members
       const map = rowMapper(manager.connection, Membership);
       return new DataLoader<string, Membership | null>(async (groupIds) => {
         const rows: Array<Record<string, unknown>> = await manager.query(
-          'SELECT * FROM memberships WHERE network_id = $1 AND member_id = $2 AND group_id = ANY($3)',
+          `SELECT ${selectList(manager.connection, Membership)} FROM memberships WHERE network_id = $1 AND member_id = $2 AND group_id = ANY($3)`,
           [networkId, memberId, groupIds],
         );
         const byGroup = new Map(rows.map((r) => [r.group_id as string, map(r)]));

@@ -98,7 +98,7 @@ export class Group extends Node {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', select: false })
   updatedAt: Date;
 
   @Field({ description: 'True once the group is archived: it keeps its history and takes no new members or sessions.' })

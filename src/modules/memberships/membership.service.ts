@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
-import { rowMapper } from '../../db/rows';
+import { rowMapper, selectList } from '../../db/rows';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
@@ -39,7 +39,7 @@ export interface ListedMembership extends Membership {
 }
 
 const MEMBER_COLUMNS = `mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
-  mb.created_at AS "_m_created_at", mb.updated_at AS "_m_updated_at"`;
+  mb.created_at AS "_m_created_at"`;
 
 function listedMembership(manager: EntityManager) {
   const map = rowMapper(manager.connection, Membership);
@@ -54,7 +54,6 @@ function listedMembership(manager: EntityManager) {
         email: row._m_email,
         role: row._m_role,
         createdAt: row._m_created_at,
-        updatedAt: row._m_updated_at,
       });
     }
     return m;
@@ -77,7 +76,7 @@ export function membershipSpecs(manager: EntityManager): MembershipSpecs {
 function buildSpecs(manager: EntityManager): MembershipSpecs {
   const map = listedMembership(manager);
   const from = `memberships t JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id`;
-  const select = `t.*, ${MEMBER_COLUMNS}`;
+  const select = `${selectList(manager.connection, Membership, 't')}, ${MEMBER_COLUMNS}`;
   // Engagement only for the rows of the page, not for every membership of every group.
   const afterPaging = { select: 'eng.eligible, eng.missed', join: ENGAGEMENT_JOIN };
   return {

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { conflict, notFound } from '../../graphql/errors';
-import { rowMapper } from '../../db/rows';
+import { rowMapper, selectList } from '../../db/rows';
 import { Rsvp, RsvpStatus } from './rsvp.entity';
 
 /** RSVP numbers of one session. */
@@ -132,7 +132,7 @@ export function loadViewerRsvp(ctx: Context, sessionId: string): Promise<Rsvp | 
       const map = mapRsvp(manager);
       return new DataLoader<string, Rsvp | null>(async (ids) => {
         const rows: Array<Record<string, unknown>> = await manager.query(
-          'SELECT * FROM rsvps WHERE network_id = $1 AND member_id = $2 AND session_id = ANY($3)',
+          `SELECT ${selectList(manager.connection, Rsvp)} FROM rsvps WHERE network_id = $1 AND member_id = $2 AND session_id = ANY($3)`,
           [networkId, memberId, ids],
         );
         const bySession = new Map(rows.map((r) => [r.session_id as string, map(r)]));
@@ -151,7 +151,7 @@ export function sessionRsvpsSpec(manager: EntityManager): NestedConnectionSpec<R
       tag: 'session-rsvps',
       from: 'rsvps t',
       alias: 't',
-      select: 't.*',
+      select: selectList(manager.connection, Rsvp, 't'),
       parent: 't.session_id',
       sort: [
         // Truncated like the cursor value (a JS Date), in case a row was written with microseconds.

@@ -168,7 +168,7 @@ export function groupSessionsSpec(manager: EntityManager): NestedConnectionSpec<
       tag: 'group-sessions',
       from: 'sessions t',
       alias: 't',
-      select: 't.*',
+      select: selectList(manager.connection, Session, 't'),
       parent: 't.group_id',
       sort: [
         { sql: 't.starts_at', value: (s) => s.startsAt },
@@ -188,7 +188,7 @@ export function loadNextSession(ctx: Context, groupId: string): Promise<Session 
       const map = mapSession(manager);
       return new DataLoader<string, Session | null>(async (ids) => {
         const rows: Array<Record<string, unknown>> = await manager.query(
-          `SELECT DISTINCT ON (group_id) * FROM sessions
+          `SELECT DISTINCT ON (group_id) ${selectList(manager.connection, Session)} FROM sessions
            WHERE network_id = $1 AND group_id = ANY($2) AND status IN ('SCHEDULED', 'LIVE') AND ends_at > now()
            ORDER BY group_id, starts_at, id`,
           [networkId, ids],
