@@ -65,8 +65,31 @@ export function usePreparedStatements(dataSource: DataSource): void {
   preparedSources.add(dataSource);
 }
 
+/** What else to send with BEGIN, in the same round trip. */
+export interface BeginOptions {
+  /** More transaction-local settings. Values must be UUIDs or hex (checked): they are sent as literals. */
+  settings?: Partial<Record<TenantSetting, string>>;
+  /**
+   * One more statement (e.g. the member lookup), as literal SQL without parameters: build it with
+   * `sqlLiteral`. Its rows come back as `firstRows`.
+   */
+  firstQuery?: string;
+}
+
+const SAFE_LITERAL = /^[0-9a-f-]{1,128}$/i;
+
+/** A quoted SQL literal of a UUID or hex string (anything else throws), for BeginOptions. */
+export function sqlLiteral(value: string): string {
+  if (!SAFE_LITERAL.test(value)) throw new Error('sqlLiteral: only UUIDs and hex strings may be sent as literals');
+  return `'${value}'`;
+}
+
 /** Opens a tenant transaction. `networkId` null means: no network, and so no tenant rows visible. */
-export async function beginTenantTransaction(dataSource: DataSource, networkId: string | null): Promise<TenantTransaction> {
+export async function beginTenantTransaction(
+  dataSource: DataSource,
+  networkId: string | null,
+  options: BeginOptions = {},
+): Promise<TenantTransaction & { firstRows: Array<Record<string, unknown>> }> {
   const runner = dataSource.createQueryRunner();
   let statements = 0;
   const query = runner.query.bind(runner);
@@ -84,18 +107,25 @@ export async function beginTenantTransaction(dataSource: DataSource, networkId: 
   let savepoints = 0;
   // TypeORM's transaction bookkeeping (read-only in its typings), kept as its startTransaction() keeps it.
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  let firstRows: Array<Record<string, unknown>> = [];
   try {
     const client = (await runner.connect()) as PoolClient;
     if (preparedSources.has(dataSource)) prepareStatements(client);
     if (networkId !== null && !UUID.test(networkId)) throw new Error('beginTenantTransaction: networkId must be a UUID');
-    // One round trip for BEGIN and the settings (a simple-protocol query with two statements; the only
-    // value is a UUID checked above). TypeORM's own bookkeeping is set as startTransaction() sets it.
+    // One round trip for BEGIN, the settings and the optional first query: a simple-protocol query with
+    // several statements, whose only values are literals checked above. TypeORM's own bookkeeping is set
+    // as its startTransaction() sets it.
+    const settings = Object.entries(options.settings ?? {}).map(([name, value]) => `, set_config('${name}', ${sqlLiteral(value!)}, true)`);
+    const parts = [
+      'START TRANSACTION',
+      `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.network_id', '${networkId ?? ''}', true)${settings.join('')}`,
+      ...(options.firstQuery ? [options.firstQuery] : []),
+    ];
     state.isTransactionActive = true;
-    await runner.query(
-      `START TRANSACTION; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.network_id', '${networkId ?? ''}', true)`,
-    );
-    statements += 1;
+    const results = (await client.query(parts.join('; '))) as unknown as Array<{ rows: Array<Record<string, unknown>> }>;
+    statements += parts.length;
     state.transactionDepth = 1;
+    if (options.firstQuery) firstRows = results[results.length - 1].rows;
   } catch (err) {
     finished = true;
     if (runner.isTransactionActive) await runner.query('ROLLBACK').catch(() => undefined);
@@ -106,6 +136,7 @@ export async function beginTenantTransaction(dataSource: DataSource, networkId: 
 
   return {
     manager: runner.manager,
+    firstRows,
     get statementCount() {
       return statements;
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { beginTenantTransaction, type TenantTransaction } from '../db/tenant';
-import { authenticate, credentialNetwork, readCredential, type Credential } from '../modules/auth/authenticate';
+import { authenticate, beginOptions, credentialNetwork, readCredential, type Credential } from '../modules/auth/authenticate';
 import type { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 import type { Principal } from '../modules/auth/principal';
 import { AppError } from './errors';
@@ -52,7 +52,7 @@ export async function createContext(deps: ContextDeps, input: { authorization?: 
     if (err instanceof AppError) throw err.toGraphQLError();
     throw err;
   }
-  const tx = await beginTenantTransaction(deps.dataSource, credentialNetwork(credential));
+  const tx = await beginTenantTransaction(deps.dataSource, credentialNetwork(credential), beginOptions(credential));
   try {
     const auth = await authenticate(tx, credential);
     return {

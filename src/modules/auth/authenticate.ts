@@ -1,4 +1,4 @@
-import type { TenantTransaction } from '../../db/tenant';
+import { sqlLiteral, type BeginOptions, type TenantTransaction } from '../../db/tenant';
 import { unauthenticated } from '../../graphql/errors';
 import type { NetworkRole } from '../members/member.entity';
 import { API_KEY_PREFIX, hashSecret } from './api-key.service';
@@ -41,41 +41,46 @@ export async function readCredential(authorization: string | undefined, tokens: 
 export const credentialNetwork = (credential: Credential): string | null => (credential.kind === 'MEMBER' ? credential.claims.networkId : null);
 
 /**
+ * What the request transaction sends with BEGIN for this credential (one round trip): the member lookup
+ * for member tokens (their network is already known), the key's hash for API keys (its lookup policy).
+ */
+export function beginOptions(credential: Credential): BeginOptions {
+  if (credential.kind === 'API_KEY') return { settings: { 'app.api_key_hash': hashSecret(credential.secret) } };
+  const { networkId, memberId } = credential.claims;
+  return { firstQuery: `SELECT id, role FROM members WHERE network_id = ${sqlLiteral(networkId)} AND id = ${sqlLiteral(memberId)}` };
+}
+
+/**
  * Turns a credential into the caller's network and principal, inside the request's transaction, and sets
  * `app.network_id` from the credential. Never from an argument.
  */
-export async function authenticate(tx: TenantTransaction, credential: Credential): Promise<Authenticated> {
+export async function authenticate(tx: TenantTransaction & { firstRows: Array<Record<string, unknown>> }, credential: Credential): Promise<Authenticated> {
   return credential.kind === 'API_KEY' ? authenticateApiKey(tx, credential.secret) : authenticateMember(tx, credential.claims);
 }
 
+/** The transaction was opened with `app.api_key_hash` set (beginOptions): its lookup policy shows exactly this key. */
 async function authenticateApiKey(tx: TenantTransaction, secret: string): Promise<Authenticated> {
   const hash = hashSecret(secret);
-  // The lookup policy shows exactly the row whose secret hash the caller presented.
-  await tx.set('app.api_key_hash', hash);
+  // One statement: read the key, clear the hash setting and, for a live key, set the network.
   const rows: Array<{ id: string; network_id: string; scopes: ApiKeyScope[]; revoked_at: Date | null; last_used_at: Date | null }> =
     await tx.manager.query(
-      'SELECT id, network_id, scopes, revoked_at, last_used_at FROM api_keys WHERE secret_hash = $1',
+      `SELECT id, network_id, scopes, revoked_at, last_used_at, set_config('app.api_key_hash', '', true) AS _cleared,
+              CASE WHEN revoked_at IS NULL THEN set_config('app.network_id', network_id::text, true) END AS _network
+       FROM api_keys WHERE secret_hash = $1`,
       [hash],
     );
-  await tx.set('app.api_key_hash', null);
   const key = rows[0];
   if (!key) throw unauthenticated('Invalid API key');
   if (key.revoked_at) throw unauthenticated('This API key has been revoked');
-
-  await tx.set('app.network_id', key.network_id);
   if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     await tx.manager.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND network_id = $2', [key.id, key.network_id]);
   }
   return { networkId: key.network_id, principal: { kind: 'API_KEY', apiKeyId: key.id, scopes: new Set(key.scopes) } };
 }
 
-/** The transaction was opened with the token's network (see credentialNetwork); the member must still exist. */
-async function authenticateMember(tx: TenantTransaction, claims: MemberTokenClaims): Promise<Authenticated> {
-  const rows: Array<{ id: string; role: NetworkRole }> = await tx.manager.query(
-    'SELECT id, role FROM members WHERE network_id = $1 AND id = $2',
-    [claims.networkId, claims.memberId],
-  );
-  const member = rows[0];
+/** The transaction was opened with the token's network and the member lookup (beginOptions); the member must still exist. */
+async function authenticateMember(tx: { firstRows: Array<Record<string, unknown>> }, claims: MemberTokenClaims): Promise<Authenticated> {
+  const member = tx.firstRows[0] as { id: string; role: NetworkRole } | undefined;
   if (!member) throw unauthenticated('Invalid or expired member token');
   return {
     networkId: claims.networkId,
