@@ -217,8 +217,9 @@ function toConnection<T>(rows: T[], shape: PageShape<T>, count: () => Promise<nu
 
 /**
  * A connection nested under each of many parents (e.g. `Group.memberships` under `groups`): one
- * statement pages every parent at once with `row_number() OVER (PARTITION BY parent …)`, and one
- * `GROUP BY` counts them when `totalCount` is selected. Declare one spec per field, at module level.
+ * statement pages every parent at once (`unnest(parents) CROSS JOIN LATERAL (… ORDER BY … LIMIT n)`,
+ * so an index in the sort order reads only the page), and one `GROUP BY` counts them when `totalCount`
+ * is selected. Declare one spec per field, at module level.
  */
 export interface NestedConnectionSpec<T> {
   /** Names the list inside cursors. */
@@ -279,7 +280,7 @@ async function pageParents<T>(
   const backward = args.last != null || (args.first == null && args.before != null);
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
   const params: unknown[] = [networkId, parentIds, ...filter.params];
-  const where = [`${spec.parent} = ANY($2)`, `${spec.alias}.network_id = $1`];
+  const where = [`${spec.parent} = parent.id`, `${spec.alias}.network_id = $1`];
   if (filter.sql) where.push(`(${filter.sql})`);
   const columns = `(${spec.sort.map((s) => s.sql).join(', ')})`;
   for (const [arg, op] of [['after', '>'], ['before', '<']] as const) {
@@ -296,12 +297,17 @@ async function pageParents<T>(
   const order = spec.sort.map((s) => `${s.sql} ${direction}`).join(', ');
   params.push(size + 1);
   const after = spec.afterPaging;
+  // Per parent, an index-ordered scan that stops after size + 1 rows (LATERAL … LIMIT), rather than
+  // sorting every child of every parent; `afterPaging` joins run for the page's rows only.
   const rows: Array<Record<string, unknown>> = await manager.query(
-    `SELECT ${spec.alias}.*${after ? `, ${after.select}` : ''} FROM (
-       SELECT ${spec.select}, ${spec.parent} AS "_parent", row_number() OVER (PARTITION BY ${spec.parent} ORDER BY ${order}) AS "_rn"
+    `SELECT ${spec.alias}.*${after ? `, ${after.select}` : ''}
+     FROM unnest($2::uuid[]) AS parent(id)
+     CROSS JOIN LATERAL (
+       SELECT ${spec.select}, parent.id AS "_parent", row_number() OVER (ORDER BY ${order}) AS "_rn"
        FROM ${spec.from} WHERE ${where.join(' AND ')}
+       ORDER BY ${order} LIMIT $${params.length}
      ) ${spec.alias} ${after ? after.join : ''}
-     WHERE ${spec.alias}."_rn" <= $${params.length} ORDER BY ${spec.alias}."_parent", ${spec.alias}."_rn"`,
+     ORDER BY ${spec.alias}."_parent", ${spec.alias}."_rn"`,
     params,
   );
   const byParent = new Map<string, T[]>();

@@ -461,10 +461,10 @@ describe('member lists', () => {
   });
   const names = (p: ListPage) => p.nodes.map((x) => x.member.displayName);
 
-  test('members of the group see the whole list: facilitators first, then by name; LEFT excluded by default', async () => {
+  test('members of the group see the whole list: facilitators first, then by join time (longest-standing first); LEFT excluded by default', async () => {
     for (const cred of [anna.token, ben.token, zoe.token]) {
       const p = await list(cred, group);
-      expect(names(p)).toEqual(['Zoe', 'Anna', 'Ben', 'Carl']);
+      expect(names(p)).toEqual(['Zoe', 'Ben', 'Anna', 'Carl']);
       expect(p.totalCount).toBe(4);
       expect(p.nodes.map((x) => [x.role, x.status])).toEqual([
         ['FACILITATOR', 'ACTIVE'],
@@ -477,14 +477,14 @@ describe('member lists', () => {
 
   test('co-members see display names but not emails (only their own)', async () => {
     const p = await list(anna.token, group);
-    expect(p.nodes.map((x) => x.member.email)).toEqual([null, 'anna@example.org', null, null]);
+    expect(p.nodes.map((x) => x.member.email)).toEqual([null, null, 'anna@example.org', null]);
   });
 
   test('coordinators, admins and keys with READ and PERSONAL_DATA see all; admins and the key see emails', async () => {
     const c = await n.member(NetworkRole.COORDINATOR);
     const a = await n.member(NetworkRole.ADMIN);
     for (const cred of [c.token, a.token, await n.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA), n.adminKey]) {
-      expect(names(await list(cred, group))).toEqual(['Zoe', 'Anna', 'Ben', 'Carl']);
+      expect(names(await list(cred, group))).toEqual(['Zoe', 'Ben', 'Anna', 'Carl']);
     }
     expect((await list(a.token, group)).nodes[0].member.email).toBe('zoe@example.org');
   });
@@ -494,11 +494,35 @@ describe('member lists', () => {
     expect(names(await list(anna.token, group, { status: 'LEFT' }))).toEqual(['Dora']);
     expect(names(await list(anna.token, group, { status: 'PAUSED' }))).toEqual(['Carl']);
     const first = await list(anna.token, group, { first: 2 });
-    expect(names(first)).toEqual(['Zoe', 'Anna']);
+    expect(names(first)).toEqual(['Zoe', 'Ben']);
     expect(first.pageInfo.hasNextPage).toBe(true);
     const second = await list(anna.token, group, { first: 2, after: first.pageInfo.endCursor });
-    expect(names(second)).toEqual(['Ben', 'Carl']);
+    expect(names(second)).toEqual(['Anna', 'Carl']);
     expect(second.pageInfo.hasNextPage).toBe(false);
+  });
+
+  test('cursors keep microseconds: members who joined within the same millisecond are paged without loss or repeats', async () => {
+    const g = await createGroup(n, { name: 'Same Millisecond' });
+    const people = [await n.member(), await n.member(), await n.member()];
+    const groupUuid = Buffer.from(g, 'base64url').toString('utf8').split(':')[1];
+    await withTenant(app.db.dataSource, n.id, (m) =>
+      m.query(
+        `INSERT INTO memberships (network_id, group_id, member_id, joined_at)
+         SELECT $1, $2, member_id, timestamptz '2026-01-01 10:00:00.123' + (i || ' microseconds')::interval
+         FROM unnest($3::uuid[]) WITH ORDINALITY AS x(member_id, i)`,
+        [n.id, groupUuid, people.map((p) => Buffer.from(p.globalId, 'base64url').toString('utf8').split(':')[1])],
+      ),
+    );
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 4; i += 1) {
+      const page: ListPage = await list(n.adminKey, g, { first: 1, after });
+      seen.push(...page.nodes.map((x) => x.member.displayName));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toHaveLength(3);
+    expect(new Set(seen).size).toBe(3);
   });
 
   test('non-members see nothing; a paused member sees only their own; a member who left sees only their own when asking for LEFT', async () => {

@@ -36,6 +36,8 @@ export function engagementOf(status: MembershipStatus, eligible: number, missed:
 export interface ListedMembership extends Membership {
   engagementValue?: Engagement;
   preloadedMember?: Member;
+  /** The exact join time as PostgreSQL prints it, for cursors. */
+  joinedKey?: string;
 }
 
 const MEMBER_COLUMNS = `mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
@@ -45,6 +47,7 @@ function listedMembership(manager: EntityManager) {
   const map = rowMapper(manager.connection, Membership);
   return (row: Record<string, unknown>): ListedMembership => {
     const m = map(row) as ListedMembership;
+    m.joinedKey = row._joined as string;
     m.engagementValue = engagementOf(m.status, row.eligible as number, row.missed as number);
     if ('_m_display_name' in row) {
       m.preloadedMember = Object.assign(new Member(), {
@@ -75,35 +78,39 @@ export function membershipSpecs(manager: EntityManager): MembershipSpecs {
 
 function buildSpecs(manager: EntityManager): MembershipSpecs {
   const map = listedMembership(manager);
-  const from = `memberships t JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id`;
-  const select = `${selectList(manager.connection, Membership, 't')}, ${MEMBER_COLUMNS}`;
-  // Engagement only for the rows of the page, not for every membership of every group.
-  const afterPaging = { select: 'eng.eligible, eng.missed', join: ENGAGEMENT_JOIN };
+  // Paged on memberships alone (an index in the sort order reads just the page); the member's name and
+  // the engagement are joined for the page's rows only. `_joined` is the exact join time for cursors
+  // (a JavaScript Date would drop the microseconds).
+  const select = `${selectList(manager.connection, Membership, 't')}, t.joined_at::text AS "_joined"`;
+  const afterPaging = {
+    select: `${MEMBER_COLUMNS}, eng.eligible, eng.missed`,
+    join: `JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id ${ENGAGEMENT_JOIN}`,
+  };
   return {
     byGroup: {
       tag: 'group-memberships',
-      from,
+      from: 'memberships t',
       alias: 't',
       select,
       afterPaging,
       parent: 't.group_id',
-      // Facilitators first, then by name.
+      // Facilitators first, then the longest-standing members.
       sort: [
         { sql: 't.role', value: (m) => m.role },
-        { sql: 'mb.display_name', value: (m) => m.preloadedMember!.displayName },
+        { sql: 't.joined_at', value: (m) => m.joinedKey! },
         { sql: 't.id', value: (m) => m.id },
       ],
       map,
     },
     byMember: {
       tag: 'member-memberships',
-      from,
+      from: 'memberships t',
       alias: 't',
       select,
       afterPaging,
       parent: 't.member_id',
       sort: [
-        { sql: 't.joined_at', value: (m) => m.joinedAt },
+        { sql: 't.joined_at', value: (m) => m.joinedKey! },
         { sql: 't.id', value: (m) => m.id },
       ],
       map,
