@@ -17,23 +17,30 @@ import { Group, GroupVisibility } from './group.entity';
  * - API keys see every group of their network; what they may do with it is decided by scopes.
  */
 
+/** The viewer's memberships by group id, one statement per batch (member tokens only). */
+function viewerMemberships(ctx: Context, memberId: string): DataLoader<string, Membership | null> {
+  return ctx.loaders.keyed('viewer-memberships', (manager, networkId) => {
+    const map = rowMapper(manager.connection, Membership);
+    return new DataLoader<string, Membership | null>(async (groupIds) => {
+      const rows: Array<Record<string, unknown>> = await manager.query(
+        `SELECT ${selectList(manager.connection, Membership)} FROM memberships WHERE network_id = $1 AND member_id = $2 AND group_id = ANY($3)`,
+        [networkId, memberId, groupIds],
+      );
+      const byGroup = new Map(rows.map((r) => [r.group_id as string, map(r)]));
+      return groupIds.map((id) => byGroup.get(id) ?? null);
+    });
+  });
+}
+
 /** The viewer's own membership of a group (any status), or null; null for API keys. */
 export function viewerMembership(ctx: Context, groupId: string): Promise<Membership | null> {
   const memberId = ctx.viewerMemberId;
-  if (!memberId) return Promise.resolve(null);
-  return ctx.loaders
-    .keyed('viewer-memberships', (manager, networkId) => {
-      const map = rowMapper(manager.connection, Membership);
-      return new DataLoader<string, Membership | null>(async (groupIds) => {
-        const rows: Array<Record<string, unknown>> = await manager.query(
-          `SELECT ${selectList(manager.connection, Membership)} FROM memberships WHERE network_id = $1 AND member_id = $2 AND group_id = ANY($3)`,
-          [networkId, memberId, groupIds],
-        );
-        const byGroup = new Map(rows.map((r) => [r.group_id as string, map(r)]));
-        return groupIds.map((id) => byGroup.get(id) ?? null);
-      });
-    })
-    .load(groupId);
+  return memberId ? viewerMemberships(ctx, memberId).load(groupId) : Promise.resolve(null);
+}
+
+/** Tells the loader the viewer's membership of a group that was read along with it (e.g. by `groups`). */
+export function primeViewerMembership(ctx: Context, groupId: string, membership: Membership | null): void {
+  if (ctx.viewerMemberId) viewerMemberships(ctx, ctx.viewerMemberId).prime(groupId, membership);
 }
 
 /** ADMIN or COORDINATOR through a member token: manages every group of the network. */

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { In } from 'typeorm';
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectionType } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
@@ -9,7 +10,9 @@ import { authorize } from '../auth/access';
 import { ApiKeyScope } from '../auth/api-key.entity';
 import { NetworkRole } from '../members/member.entity';
 import { Network } from '../networks/network.entity';
-import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isNetworkManager } from './group.access';
+import { selects } from '../../graphql/selection';
+import { primeMemberCount } from '../memberships/membership.service';
+import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isNetworkManager, primeViewerMembership } from './group.access';
 import { Group } from './group.entity';
 import { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
 import * as groups from './group.service';
@@ -30,10 +33,24 @@ export class GroupResolver {
     description:
       'Groups of the network, by name. PRIVATE groups appear only to their members, facilitators, coordinators and admins. API keys need READ.',
   })
-  async groups(@Args() args: GroupsArgs, @Ctx() ctx: Context) {
+  async groups(@Args() args: GroupsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     authorize(ctx, READ_GROUPS);
-    const privateOnlyFor = ctx.principal.kind === 'MEMBER' && !isNetworkManager(ctx) ? ctx.principal.memberId : undefined;
-    return groups.listGroups(ctx.manager, { networkId: ctx.networkId, privateOnlyFor }, args);
+    const list = await groups.listGroups(
+      ctx.manager,
+      {
+        networkId: ctx.networkId,
+        viewerMemberId: ctx.viewerMemberId ?? undefined,
+        hidePrivate: ctx.principal.kind === 'MEMBER' && !isNetworkManager(ctx),
+        withMemberCount: selects(info, 'memberCount'),
+      },
+      args,
+    );
+    // What was read along with the groups answers their memberCount, viewerMembership and access checks.
+    for (const g of list.nodes) {
+      if (g.listedMemberCount !== undefined) primeMemberCount(ctx, g.id, g.listedMemberCount);
+      if (g.listedViewerMembership !== undefined) primeViewerMembership(ctx, g.id, g.listedViewerMembership);
+    }
+    return list;
   }
 
   @FieldResolver(() => Network, { description: 'The network the group belongs to.' })

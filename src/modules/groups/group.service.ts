@@ -1,16 +1,28 @@
 import type { EntityManager } from 'typeorm';
 import { rowMapper, selectList } from '../../db/rows';
 import { paginate, type Connection } from '../../graphql/connection';
+import { Membership } from '../memberships/membership.entity';
 import { Network } from '../networks/network.entity';
 import { fillFreePlaces } from '../rsvps/rsvp.service';
 import { DEFAULT_AGENDA, toAgenda } from './agenda';
 import { Group, GroupVisibility } from './group.entity';
 import type { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
 
-/** What `groups` lists for the viewer; `viewerMemberId` is set for plain members, who see PRIVATE groups only if in them. */
+/** What `groups` lists for the viewer, and what it reads along with the groups. */
 export interface GroupListScope {
   networkId: string;
-  privateOnlyFor?: string;
+  /** The viewer (member tokens): their membership of each group is read along (loaders are primed with it). */
+  viewerMemberId?: string;
+  /** Plain members see PRIVATE groups only if they are in them (not LEFT). */
+  hidePrivate?: boolean;
+  /** Also count ACTIVE members per group (when `memberCount` is selected). */
+  withMemberCount?: boolean;
+}
+
+/** A listed group with what was read along with it, for the loaders. */
+export interface ListedGroup extends Group {
+  listedMemberCount?: number;
+  listedViewerMembership?: Membership | null;
 }
 
 /** Turns free text into a prefix tsquery ("anx sup" → `anx:* & sup:*`); null when it has no words. */
@@ -19,7 +31,11 @@ export function prefixQuery(text: string): string | null {
   return words ? words.slice(0, 10).map((w) => `${w}:*`).join(' & ') : null;
 }
 
-export async function listGroups(manager: EntityManager, scope: GroupListScope, args: GroupsArgs): Promise<Connection<Group>> {
+/**
+ * One statement for the page: the groups, and (when asked) the viewer's membership of each and the member
+ * counts, which would otherwise be two more statements.
+ */
+export async function listGroups(manager: EntityManager, scope: GroupListScope, args: GroupsArgs): Promise<Connection<ListedGroup>> {
   const params: unknown[] = [scope.networkId];
   const param = (v: unknown) => `$${params.push(v)}`;
   const where = ['g.network_id = $1'];
@@ -27,14 +43,31 @@ export async function listGroups(manager: EntityManager, scope: GroupListScope, 
   if (args.topic) where.push(`g.topics @> ARRAY[${param(args.topic.trim().toLowerCase())}]::text[]`);
   const query = args.search ? prefixQuery(args.search) : null;
   if (query) where.push(`g.search @@ to_tsquery('simple', ${param(query)})`);
-  if (scope.privateOnlyFor) {
-    where.push(`(g.visibility <> 'PRIVATE' OR EXISTS (
-      SELECT 1 FROM memberships m
-      WHERE m.network_id = g.network_id AND m.group_id = g.id AND m.member_id = ${param(scope.privateOnlyFor)} AND m.status <> 'LEFT'))`);
+  let from = 'groups g';
+  const select = [selectList(manager.connection, Group, 'g')];
+  if (scope.viewerMemberId) {
+    from += ` LEFT JOIN memberships vm ON vm.network_id = g.network_id AND vm.group_id = g.id AND vm.member_id = ${param(scope.viewerMemberId)}`;
+    select.push(selectList(manager.connection, Membership, 'vm').replace(/vm\."([^"]+)"/g, 'vm."$1" AS "_vm_$1"'));
+    if (scope.hidePrivate) where.push(`(g.visibility <> 'PRIVATE' OR vm.status IN ('ACTIVE', 'PAUSED'))`);
   }
+  if (scope.withMemberCount) {
+    select.push(`(SELECT count(*)::int FROM memberships mc
+                  WHERE mc.network_id = g.network_id AND mc.group_id = g.id AND mc.status = 'ACTIVE') AS "_member_count"`);
+  }
+  const mapGroup = rowMapper(manager.connection, Group);
+  const mapMembership = rowMapper(manager.connection, Membership);
+  const map = (row: Record<string, unknown>): ListedGroup => {
+    const group = mapGroup(row) as ListedGroup;
+    if (scope.withMemberCount) group.listedMemberCount = row._member_count as number;
+    if (scope.viewerMemberId) {
+      const prefixed = Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith('_vm_')).map(([k, v]) => [k.slice(4), v]));
+      group.listedViewerMembership = prefixed.id ? mapMembership(prefixed) : null;
+    }
+    return group;
+  };
   return paginate(
     manager,
-    { select: selectList(manager.connection, Group, 'g'), from: 'groups g', where, params, map: rowMapper(manager.connection, Group) },
+    { select: select.join(', '), from, where, params, map },
     args,
     [
       { sql: 'g.name', value: (g) => g.name },

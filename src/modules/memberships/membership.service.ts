@@ -136,21 +136,23 @@ export function loadEngagement(ctx: Context, membershipId: string): Promise<Enga
 }
 
 /** ACTIVE members per group, one `GROUP BY` per batch. */
-export function loadMemberCount(ctx: Context, groupId: string): Promise<number> {
-  return ctx.loaders
-    .keyed('group-member-count', (manager, networkId) =>
-      new DataLoader<string, number>(async (ids) => {
-        const rows: Array<{ group_id: string; count: number }> = await manager.query(
-          `SELECT group_id, count(*)::int AS count FROM memberships
-           WHERE network_id = $1 AND group_id = ANY($2) AND status = 'ACTIVE' GROUP BY group_id`,
-          [networkId, ids],
-        );
-        const byId = new Map(rows.map((r) => [r.group_id, r.count]));
-        return ids.map((id) => byId.get(id) ?? 0);
-      }),
-    )
-    .load(groupId);
-}
+const memberCounts = (ctx: Context) =>
+  ctx.loaders.keyed('group-member-count', (manager, networkId) =>
+    new DataLoader<string, number>(async (ids) => {
+      const rows: Array<{ group_id: string; count: number }> = await manager.query(
+        `SELECT group_id, count(*)::int AS count FROM memberships
+         WHERE network_id = $1 AND group_id = ANY($2) AND status = 'ACTIVE' GROUP BY group_id`,
+        [networkId, ids],
+      );
+      const byId = new Map(rows.map((r) => [r.group_id, r.count]));
+      return ids.map((id) => byId.get(id) ?? 0);
+    }),
+  );
+
+export const loadMemberCount = (ctx: Context, groupId: string): Promise<number> => memberCounts(ctx).load(groupId);
+
+/** Tells the loader a count that was read along with the group (e.g. by `groups`). */
+export const primeMemberCount = (ctx: Context, groupId: string, count: number): void => void memberCounts(ctx).prime(groupId, count);
 
 /** Locks the group row and fails with CONFLICT when it has no free place: concurrent joins cannot overfill it. */
 async function ensurePlace(manager: EntityManager, group: Group): Promise<void> {
