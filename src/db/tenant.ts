@@ -24,6 +24,8 @@ export interface TenantTransaction {
   set(setting: TenantSetting, value: string | null): Promise<void>;
   /** Runs `fn` in a savepoint: on error only its own writes are rolled back, then the error is rethrown. */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
+  /** From now on `finish('commit')` rolls back instead: the operation's only mutation failed. */
+  rollbackOnly(): void;
   /** Commits (or rolls back) and releases the connection. Safe to call more than once. */
   finish(outcome: 'commit' | 'rollback'): Promise<void>;
 }
@@ -104,6 +106,7 @@ export async function beginTenantTransaction(
   }) as QueryRunner['query'];
 
   let finished = false;
+  let mustRollBack = false;
   let savepoints = 0;
   // TypeORM's transaction bookkeeping (read-only in its typings), kept as its startTransaction() keeps it.
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
@@ -155,12 +158,15 @@ export async function beginTenantTransaction(
         throw err;
       }
     },
+    rollbackOnly() {
+      mustRollBack = true;
+    },
     async finish(outcome) {
       if (finished) return;
       finished = true;
       try {
         if (runner.isTransactionActive) {
-          if (outcome === 'commit') await runner.commitTransaction();
+          if (outcome === 'commit' && !mustRollBack) await runner.commitTransaction();
           else await runner.rollbackTransaction();
         }
       } finally {

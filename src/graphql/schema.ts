@@ -7,14 +7,25 @@ import type { Context } from './context';
 import { validateArgument } from './errors';
 
 /**
- * Each root mutation field runs in its own savepoint of the operation's transaction: a failing
- * mutation leaves nothing half-written, and the ones before it in the same operation stay done.
- * Wrapped onto the Mutation fields' resolvers directly, so that other fields pay nothing for it.
+ * A failing mutation leaves nothing half-written. When an operation has several root mutation fields, each
+ * runs in its own savepoint of the operation's transaction, so the ones before a failing one stay done.
+ * When it has just one (the usual case), no savepoint is needed: its failure rolls the whole transaction
+ * back, which saves two statements. Wrapped onto the Mutation fields' resolvers directly, so that other
+ * fields pay nothing for it.
  */
-function runMutationsInSavepoints(schema: GraphQLSchema): void {
+function runMutationsAtomically(schema: GraphQLSchema): void {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve!;
-    field.resolve = (source, args, context: Context, info) => context.tx.savepoint(async () => resolve(source, args, context, info));
+    field.resolve = async (source, args, context: Context, info) => {
+      const roots = info.operation.selectionSet.selections;
+      if (roots.length > 1 || roots[0].kind !== 'Field') return context.tx.savepoint(async () => resolve(source, args, context, info));
+      try {
+        return await resolve(source, args, context, info);
+      } catch (err) {
+        context.tx.rollbackOnly();
+        throw err;
+      }
+    };
   }
 }
 
@@ -37,11 +48,11 @@ export function getSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validateFn: validateArgument,
   }).then((schema) => {
-    runMutationsInSavepoints(schema);
+    runMutationsAtomically(schema);
     // type-graphql has no option for the root types' descriptions.
     schema.getQueryType()!.description = 'Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller\'s network.';
     schema.getMutationType()!.description =
-      'Writes. Each mutation field runs in its own savepoint of the operation\'s transaction: a failing one writes nothing.';
+      'Writes. A failing mutation field writes nothing; in an operation with several, the ones before it stay done.';
     return schema;
   });
   return cached;

@@ -310,6 +310,21 @@ describe('atomicity of mutation operations', () => {
     expect((await page(a, {})).totalCount).toBe(2);
   });
 
+  test('a single mutation that fails writes nothing (the whole transaction rolls back) and the next request works', async () => {
+    const a = await createTestNetwork(app);
+    await a.member(NetworkRole.MEMBER, { displayName: 'Owner', email: 'owner@example.org' });
+    const res = await app.gql(
+      'mutation { createMember(input: { displayName: "Single Fail", email: "OWNER@example.org" }) { id } }',
+      {},
+      a.adminKey,
+    );
+    expect(res.errors![0]).toMatchObject({ path: ['createMember'], extensions: { code: 'CONFLICT' } });
+    expect(names(await page(a, { search: 'Single' }))).toEqual([]);
+    const next = await app.gql('mutation { createMember(input: { displayName: "Single Fine" }) { displayName } }', {}, a.adminKey);
+    expect(next.errors).toBeUndefined();
+    expect(names(await page(a, { search: 'Single' }))).toEqual(['Single Fine']);
+  });
+
   test('an update that fails keeps the row as it was, while an earlier mutation persists', async () => {
     const a = await createTestNetwork(app);
     await a.member(NetworkRole.MEMBER, { displayName: 'Holder', email: 'held@example.org' });
