@@ -40,3 +40,19 @@ export function selectList<T extends ObjectLiteral>(dataSource: DataSource, enti
   }
   return alias ? list.replace(/"([^"]+)"/g, `${alias}."$1"`) : list;
 }
+
+/** The entity's columns read along in another entity's query: `alias."col" AS "_alias_col"`; see `unprefixRow`. */
+export function prefixedSelectList<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>, alias: string): string {
+  return selectList(dataSource, entity)
+    .split(', ')
+    .map((column) => `${alias}.${column} AS "_${alias}_${column.slice(1, -1)}"`)
+    .join(', ');
+}
+
+/** The columns of `row` read with `prefixedSelectList(…, alias)`, under their own names. */
+export function unprefixRow(row: Record<string, unknown>, alias: string): Record<string, unknown> {
+  const prefix = `_${alias}_`;
+  const out: Record<string, unknown> = {};
+  for (const key in row) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = row[key];
+  return out;
+}

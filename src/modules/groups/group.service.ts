@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { rowMapper, selectList } from '../../db/rows';
+import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
 import { paginate, type Connection } from '../../graphql/connection';
 import { Membership } from '../memberships/membership.entity';
 import { Network } from '../networks/network.entity';
@@ -47,7 +47,7 @@ export async function listGroups(manager: EntityManager, scope: GroupListScope, 
   const select = [selectList(manager.connection, Group, 'g')];
   if (scope.viewerMemberId) {
     from += ` LEFT JOIN memberships vm ON vm.network_id = g.network_id AND vm.group_id = g.id AND vm.member_id = ${param(scope.viewerMemberId)}`;
-    select.push(selectList(manager.connection, Membership, 'vm').replace(/vm\."([^"]+)"/g, 'vm."$1" AS "_vm_$1"'));
+    select.push(prefixedSelectList(manager.connection, Membership, 'vm'));
     if (scope.hidePrivate) where.push(`(g.visibility <> 'PRIVATE' OR vm.status IN ('ACTIVE', 'PAUSED'))`);
   }
   if (scope.withMemberCount) {
@@ -60,8 +60,8 @@ export async function listGroups(manager: EntityManager, scope: GroupListScope, 
     const group = mapGroup(row) as ListedGroup;
     if (scope.withMemberCount) group.listedMemberCount = row._member_count as number;
     if (scope.viewerMemberId) {
-      const prefixed = Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith('_vm_')).map(([k, v]) => [k.slice(4), v]));
-      group.listedViewerMembership = prefixed.id ? mapMembership(prefixed) : null;
+      const vm = unprefixRow(row, 'vm');
+      group.listedViewerMembership = vm.id ? mapMembership(vm) : null;
     }
     return group;
   };
