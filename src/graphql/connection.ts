@@ -236,6 +236,8 @@ export interface NestedConnectionSpec<T> {
   sort: Array<SortKey<T>>;
   /** Builds a row object from a result row. */
   map: (row: Record<string, unknown>) => T;
+  /** The member a row belongs to (e.g. `t.member_id`), for parents where the viewer sees only their own rows. */
+  ownerColumn?: string;
   /**
    * Joined to the page's rows only, after paging (e.g. a costly LATERAL computation): the paged rows are
    * visible under `alias` again, with the columns of `select`.
@@ -251,37 +253,63 @@ export interface NestedFilter {
 
 interface NestedContext {
   loaders: Loaders;
+  viewerMemberId: string | null;
 }
 
+/**
+ * Pages `spec` under one parent; calls for many parents with the same arguments share one statement.
+ * `ownRowsOnly`: for this parent the caller sees only their own rows (`spec.ownerColumn` = the viewer);
+ * such parents share the statement with the others rather than needing one of their own.
+ */
 export function loadNestedConnection<T>(
   ctx: NestedContext,
   spec: NestedConnectionSpec<T>,
   parentId: string,
   args: ConnectionArgs,
   filter: NestedFilter = { sql: '', params: [] },
+  ownRowsOnly = false,
 ): Promise<Connection<T>> {
   checkSize('first', args.first);
   checkSize('last', args.last);
   if (args.first != null && args.last != null) throw invalidArgument('last', 'cannot be combined with first');
+  if (ownRowsOnly && (!spec.ownerColumn || !ctx.viewerMemberId)) throw new Error(`${spec.tag}: own rows need an ownerColumn and a viewer`);
   const key = `nested:${spec.tag}:${JSON.stringify([args.first, args.after, args.last, args.before, filter.sql, filter.params])}`;
   return ctx.loaders
-    .keyed(key, (manager, networkId) => new DataLoader<string, Connection<T>>((ids) => pageParents(manager, networkId, spec, [...ids], args, filter)))
-    .load(parentId);
+    .keyed(
+      key,
+      (manager, networkId) =>
+        new DataLoader<string, Connection<T>>((keys) => pageParents(manager, networkId, spec, keys, args, filter, ctx.viewerMemberId)),
+    )
+    .load(ownRowsOnly ? `${parentId}${OWN}` : parentId);
 }
+
+/** Marks a loader key whose parent shows only the viewer's own rows. */
+const OWN = ':own';
 
 async function pageParents<T>(
   manager: EntityManager,
   networkId: string,
   spec: NestedConnectionSpec<T>,
-  parentIds: string[],
+  keys: readonly string[],
   args: ConnectionArgs,
   filter: NestedFilter,
+  viewerMemberId: string | null,
 ): Promise<Connection<T>[]> {
   const backward = args.last != null || (args.first == null && args.before != null);
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+  const ownParents = keys.filter((k) => k.endsWith(OWN)).map((k) => k.slice(0, -OWN.length));
+  const parentIds = [...new Set(keys.map((k) => (k.endsWith(OWN) ? k.slice(0, -OWN.length) : k)))];
   const params: unknown[] = [networkId, parentIds, ...filter.params];
   const where = [`${spec.parent} = parent.id`, `${spec.alias}.network_id = $1`];
   if (filter.sql) where.push(`(${filter.sql})`);
+  // Parents where the viewer sees only their own rows, in the same statement as the others.
+  let ownRows = '';
+  if (ownParents.length) {
+    params.push(ownParents, viewerMemberId);
+    ownRows = `(${spec.parent} <> ALL($${params.length - 1}::uuid[]) OR ${spec.ownerColumn} = $${params.length})`;
+    where.push(ownRows);
+  }
+  const countParams = [...params];
   const columns = `(${spec.sort.map((s) => s.sql).join(', ')})`;
   for (const [arg, op] of [['after', '>'], ['before', '<']] as const) {
     const cursor = args[arg];
@@ -320,14 +348,18 @@ async function pageParents<T>(
     const countRows: Array<{ parent: string; count: number }> = await manager.query(
       `SELECT ${spec.parent} AS parent, count(*)::int AS count FROM ${spec.from}
        WHERE ${spec.parent} = ANY($2) AND ${spec.alias}.network_id = $1 ${filter.sql ? `AND (${filter.sql})` : ''}
+       ${ownRows ? `AND ${ownRows}` : ''}
        GROUP BY 1`,
-      [networkId, [...ids], ...filter.params],
+      countParams.map((p, i) => (i === 1 ? [...ids] : p)),
     );
     const map = new Map(countRows.map((r) => [r.parent, r.count]));
     return ids.map((id) => map.get(id) ?? 0);
   });
   const shape = { size, backward, args, tag: spec.tag, sort: spec.sort };
-  return parentIds.map((parentId) => toConnection(byParent.get(parentId) ?? [], shape, () => counts.load(parentId)));
+  return keys.map((key) => {
+    const parentId = key.endsWith(OWN) ? key.slice(0, -OWN.length) : key;
+    return toConnection(byParent.get(parentId) ?? [], shape, () => counts.load(parentId));
+  });
 }
 
 /** An empty page, for lists the caller may not see any of. */

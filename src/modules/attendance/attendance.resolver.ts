@@ -1,5 +1,5 @@
 import { Args, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
+import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
@@ -87,11 +87,8 @@ export class SessionAttendanceResolver {
       "Who was there, by display name. The whole list for the group's facilitators, coordinators, admins and API keys with READ and PERSONAL_DATA; other members see only their own record.",
   })
   async attendance(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
-    let filter: NestedFilter = { sql: '', params: [] };
-    if (!(await seesParticipation(ctx, session.groupId))) {
-      if (!ctx.viewerMemberId) return emptyConnection<Attendance>();
-      filter = { sql: 't.member_id = $3', params: [ctx.viewerMemberId] };
-    }
-    return loadNestedConnection(ctx, attendance.attendanceSpec(ctx.manager), session.id, args, filter);
+    const ownOnly = !(await seesParticipation(ctx, session.groupId));
+    if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Attendance>();
+    return loadNestedConnection(ctx, attendance.attendanceSpec(ctx.manager), session.id, args, undefined, ownOnly);
   }
 }

@@ -166,6 +166,7 @@ export function attendanceSpec(manager: EntityManager): NestedConnectionSpec<Lis
       select: `t.*, mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
                mb.created_at AS "_m_created_at"`,
       parent: 't.session_id',
+      ownerColumn: 't.member_id',
       sort: [
         { sql: 'mb.display_name', value: (a) => a.preloadedMember!.displayName },
         { sql: 't.id', value: (a) => a.id },

@@ -152,7 +152,7 @@ export class GroupMembershipsResolver {
 
   @FieldResolver(() => MembershipConnection, {
     description:
-      "Members of the group, facilitators first, then by name. The whole list for the group's members, facilitators, coordinators, admins and API keys with PERSONAL_DATA; others see only their own membership.",
+      "Members of the group, facilitators first, then by join time (longest-standing first). The whole list for the group's members, facilitators, coordinators, admins and API keys with PERSONAL_DATA; others see only their own membership.",
   })
   async memberships(@Root() group: Group, @Args() args: GroupMembershipsArgs, @Ctx() ctx: Context) {
     const conditions: string[] = [];
@@ -163,12 +163,10 @@ export class GroupMembershipsResolver {
     };
     if (args.role) conditions.push(`t.role = ${param(args.role)}`);
     conditions.push(args.status ? `t.status = ${param(args.status)}` : `t.status <> 'LEFT'`);
-    if (!(await seesMemberList(ctx, group.id))) {
-      if (!ctx.viewerMemberId) return emptyConnection<Membership>();
-      conditions.push(`t.member_id = ${param(ctx.viewerMemberId)}`);
-    }
+    const ownOnly = !(await seesMemberList(ctx, group.id));
+    if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Membership>();
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, memberships.membershipSpecs(ctx.manager).byGroup, group.id, args, filter);
+    return loadNestedConnection(ctx, memberships.membershipSpecs(ctx.manager).byGroup, group.id, args, filter, ownOnly);
   }
 }
 

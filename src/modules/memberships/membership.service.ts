@@ -94,6 +94,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
       select,
       afterPaging,
       parent: 't.group_id',
+      ownerColumn: 't.member_id',
       // Facilitators first, then the longest-standing members.
       sort: [
         { sql: 't.role', value: (m) => m.role },

@@ -111,11 +111,9 @@ export class SessionRsvpsResolver {
       return `$${params.length + 2}`;
     };
     if (args.status) conditions.push(`t.status = ${param(args.status)}`);
-    if (!(await seesRsvpList(ctx, session.groupId))) {
-      if (!ctx.viewerMemberId) return emptyConnection<Rsvp>();
-      conditions.push(`t.member_id = ${param(ctx.viewerMemberId)}`);
-    }
+    const ownOnly = !(await seesRsvpList(ctx, session.groupId));
+    if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Rsvp>();
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, rsvps.sessionRsvpsSpec(ctx.manager), session.id, args, filter);
+    return loadNestedConnection(ctx, rsvps.sessionRsvpsSpec(ctx.manager), session.id, args, filter, ownOnly);
   }
 }

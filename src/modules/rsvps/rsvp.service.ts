@@ -153,6 +153,7 @@ export function sessionRsvpsSpec(manager: EntityManager): NestedConnectionSpec<R
       alias: 't',
       select: selectList(manager.connection, Rsvp, 't'),
       parent: 't.session_id',
+      ownerColumn: 't.member_id',
       sort: [
         // Truncated like the cursor value (a JS Date), in case a row was written with microseconds.
         { sql: `date_trunc('milliseconds', t.responded_at)`, value: (r) => r.respondedAt },
