@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { conflict, notFound } from '../../graphql/errors';
-import { rowMapper, selectList } from '../../db/rows';
+import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
 import { Rsvp, RsvpStatus } from './rsvp.entity';
 
 /** RSVP numbers of one session. */
@@ -100,46 +100,79 @@ export async function respond(manager: EntityManager, networkId: string, session
   return rsvp;
 }
 
+const NO_RSVPS: RsvpCountValues = { going: 0, maybe: 0, notGoing: 0, waitlisted: 0 };
+
 /** RSVP counts per session, one `GROUP BY` per batch. */
-export function loadRsvpCounts(ctx: Context, sessionId: string): Promise<RsvpCountValues> {
-  return ctx.loaders
-    .keyed('session-rsvp-counts', (manager, networkId) =>
-      new DataLoader<string, RsvpCountValues>(async (ids) => {
-        const rows: Array<{ session_id: string; status: RsvpStatus; count: number }> = await manager.query(
-          `SELECT session_id, status, count(*)::int AS count FROM rsvps
-           WHERE network_id = $1 AND session_id = ANY($2) GROUP BY session_id, status`,
-          [networkId, ids],
-        );
-        const bySession = new Map<string, RsvpCountValues>();
-        const key: Record<RsvpStatus, keyof RsvpCountValues> = { GOING: 'going', MAYBE: 'maybe', NOT_GOING: 'notGoing', WAITLISTED: 'waitlisted' };
-        for (const r of rows) {
-          const counts = bySession.get(r.session_id) ?? { going: 0, maybe: 0, notGoing: 0, waitlisted: 0 };
-          counts[key[r.status]] = r.count;
-          bySession.set(r.session_id, counts);
-        }
-        return ids.map((id) => bySession.get(id) ?? { going: 0, maybe: 0, notGoing: 0, waitlisted: 0 });
-      }),
-    )
-    .load(sessionId);
+const rsvpCounts = (ctx: Context) =>
+  ctx.loaders.keyed('session-rsvp-counts', (manager, networkId) =>
+    new DataLoader<string, RsvpCountValues>(async (ids) => {
+      const rows: Array<{ session_id: string; status: RsvpStatus; count: number }> = await manager.query(
+        `SELECT session_id, status, count(*)::int AS count FROM rsvps
+         WHERE network_id = $1 AND session_id = ANY($2) GROUP BY session_id, status`,
+        [networkId, ids],
+      );
+      const bySession = new Map<string, RsvpCountValues>();
+      const key: Record<RsvpStatus, keyof RsvpCountValues> = { GOING: 'going', MAYBE: 'maybe', NOT_GOING: 'notGoing', WAITLISTED: 'waitlisted' };
+      for (const r of rows) {
+        const counts = bySession.get(r.session_id) ?? { ...NO_RSVPS };
+        counts[key[r.status]] = r.count;
+        bySession.set(r.session_id, counts);
+      }
+      return ids.map((id) => bySession.get(id) ?? { ...NO_RSVPS });
+    }),
+  );
+
+export const loadRsvpCounts = (ctx: Context, sessionId: string): Promise<RsvpCountValues> => rsvpCounts(ctx).load(sessionId);
+
+/** The viewer's own RSVP per session, one statement per batch (member tokens). */
+const viewerRsvps = (ctx: Context, memberId: string) =>
+  ctx.loaders.keyed('viewer-rsvps', (manager, networkId) => {
+    const map = mapRsvp(manager);
+    return new DataLoader<string, Rsvp | null>(async (ids) => {
+      const rows: Array<Record<string, unknown>> = await manager.query(
+        `SELECT ${selectList(manager.connection, Rsvp)} FROM rsvps WHERE network_id = $1 AND member_id = $2 AND session_id = ANY($3)`,
+        [networkId, memberId, ids],
+      );
+      const bySession = new Map(rows.map((r) => [r.session_id as string, map(r)]));
+      return ids.map((id) => bySession.get(id) ?? null);
+    });
+  });
+
+/** The viewer's own RSVP per session (null for API keys). */
+export function loadViewerRsvp(ctx: Context, sessionId: string): Promise<Rsvp | null> {
+  return ctx.viewerMemberId ? viewerRsvps(ctx, ctx.viewerMemberId).load(sessionId) : Promise.resolve(null);
 }
 
-/** The viewer's own RSVP per session (null for API keys), one statement per batch. */
-export function loadViewerRsvp(ctx: Context, sessionId: string): Promise<Rsvp | null> {
-  const memberId = ctx.viewerMemberId;
-  if (!memberId) return Promise.resolve(null);
-  return ctx.loaders
-    .keyed('viewer-rsvps', (manager, networkId) => {
-      const map = mapRsvp(manager);
-      return new DataLoader<string, Rsvp | null>(async (ids) => {
-        const rows: Array<Record<string, unknown>> = await manager.query(
-          `SELECT ${selectList(manager.connection, Rsvp)} FROM rsvps WHERE network_id = $1 AND member_id = $2 AND session_id = ANY($3)`,
-          [networkId, memberId, ids],
-        );
-        const bySession = new Map(rows.map((r) => [r.session_id as string, map(r)]));
-        return ids.map((id) => bySession.get(id) ?? null);
-      });
-    })
-    .load(sessionId);
+/**
+ * SQL that reads a session's RSVP counts (and the viewer's RSVP) along with it, for a query over sessions
+ * aliased `s`: columns `_rc_going`… and the viewer's RSVP prefixed `_vr_`. Rows go to `primeRsvps`.
+ */
+export function rsvpReadAlong(manager: EntityManager, viewerParam: string | null): { select: string; join: string } {
+  const counts = `LEFT JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE r.status = 'GOING')::int AS going, count(*) FILTER (WHERE r.status = 'MAYBE')::int AS maybe,
+             count(*) FILTER (WHERE r.status = 'NOT_GOING')::int AS not_going, count(*) FILTER (WHERE r.status = 'WAITLISTED')::int AS waitlisted
+      FROM rsvps r WHERE r.network_id = s.network_id AND r.session_id = s.id) rc ON true`;
+  const select = ['rc.going AS "_rc_going"', 'rc.maybe AS "_rc_maybe"', 'rc.not_going AS "_rc_not_going"', 'rc.waitlisted AS "_rc_waitlisted"'];
+  let join = counts;
+  if (viewerParam) {
+    join += ` LEFT JOIN rsvps vr ON vr.network_id = s.network_id AND vr.session_id = s.id AND vr.member_id = ${viewerParam}`;
+    select.push(prefixedSelectList(manager.connection, Rsvp, 'vr'));
+  }
+  return { select: select.join(', '), join };
+}
+
+/** Hands the counts (and viewer's RSVP) read with `rsvpReadAlong` to the loaders. */
+export function primeRsvps(ctx: Context, sessionId: string, row: Record<string, unknown>): void {
+  rsvpCounts(ctx).prime(sessionId, {
+    going: row._rc_going as number,
+    maybe: row._rc_maybe as number,
+    notGoing: row._rc_not_going as number,
+    waitlisted: row._rc_waitlisted as number,
+  });
+  if (ctx.viewerMemberId && '_vr_id' in row) {
+    const vr = unprefixRow(row, 'vr');
+    viewerRsvps(ctx, ctx.viewerMemberId).prime(sessionId, vr.id ? mapRsvp(ctx.manager)(vr) : null);
+  }
 }
 
 /** The spec of `Session.rsvps`, in answer order (the waitlist order). */

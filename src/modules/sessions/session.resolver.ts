@@ -1,9 +1,11 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs, connectionType, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { selects } from '../../graphql/selection';
 import { authorize } from '../auth/access';
 import { ApiKeyScope } from '../auth/api-key.entity';
 import { authorizeGroupManager, findVisibleGroup } from '../groups/group.access';
@@ -142,7 +144,7 @@ export class GroupSessionsResolver {
   }
 
   @FieldResolver(() => Session, { nullable: true, description: 'The next session that is SCHEDULED or LIVE and not yet over; null if none.' })
-  nextSession(@Root() group: Group, @Ctx() ctx: Context): Promise<Session | null> {
-    return sessions.loadNextSession(ctx, group.id);
+  nextSession(@Root() group: Group, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Session | null> {
+    return sessions.loadNextSession(ctx, group.id, selects(info, 'rsvpCounts') || selects(info, 'viewerRsvp'));
   }
 }

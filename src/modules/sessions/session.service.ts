@@ -8,7 +8,7 @@ import { badInput, conflict, invalidArgument, notFound } from '../../graphql/err
 import { rowMapper, selectList } from '../../db/rows';
 import { toAgenda } from '../groups/agenda';
 import type { Group } from '../groups/group.entity';
-import { fillFreePlaces } from '../rsvps/rsvp.service';
+import { fillFreePlaces, primeRsvps, rsvpReadAlong } from '../rsvps/rsvp.service';
 import { Session, SessionStatus } from './session.entity';
 import { RepeatFrequency, type RepeatInput, type ScheduleSessionsInput, type UpdateSessionInput } from './session.inputs';
 
@@ -181,18 +181,25 @@ export function groupSessionsSpec(manager: EntityManager): NestedConnectionSpec<
   return spec;
 }
 
-/** Each group's next session (SCHEDULED or LIVE, not yet over), for many groups in one statement. */
-export function loadNextSession(ctx: Context, groupId: string): Promise<Session | null> {
+/**
+ * Each group's next session (SCHEDULED or LIVE, not yet over), for many groups in one statement; with
+ * `withRsvps` its RSVP counts and the viewer's RSVP are read along (the home screen shows them).
+ */
+export function loadNextSession(ctx: Context, groupId: string, withRsvps = false): Promise<Session | null> {
   return ctx.loaders
-    .keyed('group-next-session', (manager, networkId) => {
+    .keyed(`group-next-session:${withRsvps}`, (manager, networkId) => {
       const map = mapSession(manager);
+      const along = withRsvps ? rsvpReadAlong(manager, ctx.viewerMemberId ? '$3' : null) : null;
       return new DataLoader<string, Session | null>(async (ids) => {
         const rows: Array<Record<string, unknown>> = await manager.query(
-          `SELECT DISTINCT ON (group_id) ${selectList(manager.connection, Session)} FROM sessions
-           WHERE network_id = $1 AND group_id = ANY($2) AND status IN ('SCHEDULED', 'LIVE') AND ends_at > now()
-           ORDER BY group_id, starts_at, id`,
-          [networkId, ids],
+          `SELECT s.*${along ? `, ${along.select}` : ''} FROM (
+             SELECT DISTINCT ON (group_id) ${selectList(manager.connection, Session)} FROM sessions
+             WHERE network_id = $1 AND group_id = ANY($2) AND status IN ('SCHEDULED', 'LIVE') AND ends_at > now()
+             ORDER BY group_id, starts_at, id
+           ) s ${along ? along.join : ''}`,
+          along && ctx.viewerMemberId ? [networkId, ids, ctx.viewerMemberId] : [networkId, ids],
         );
+        if (along) for (const r of rows) primeRsvps(ctx, r.id as string, r);
         const byGroup = new Map(rows.map((r) => [r.group_id as string, map(r)]));
         return ids.map((id) => byGroup.get(id) ?? null);
       });
