@@ -245,6 +245,15 @@ export interface NestedConnectionSpec<T> {
   afterPaging?: { select: string; join: string };
 }
 
+/** Values of the page's rows read in the same statement for other fields (e.g. counts), handed to their loaders. */
+export interface ReadAlong {
+  /** Distinguishes the statement (part of the loader key). */
+  key: string;
+  select: string;
+  join: string;
+  prime: (row: Record<string, unknown>) => void;
+}
+
 /** Extra conditions of one use of a nested connection: SQL using `$3`, `$4`, … and their values. */
 export interface NestedFilter {
   sql: string;
@@ -268,17 +277,18 @@ export function loadNestedConnection<T>(
   args: ConnectionArgs,
   filter: NestedFilter = { sql: '', params: [] },
   ownRowsOnly = false,
+  readAlong?: ReadAlong,
 ): Promise<Connection<T>> {
   checkSize('first', args.first);
   checkSize('last', args.last);
   if (args.first != null && args.last != null) throw invalidArgument('last', 'cannot be combined with first');
   if (ownRowsOnly && (!spec.ownerColumn || !ctx.viewerMemberId)) throw new Error(`${spec.tag}: own rows need an ownerColumn and a viewer`);
-  const key = `nested:${spec.tag}:${JSON.stringify([args.first, args.after, args.last, args.before, filter.sql, filter.params])}`;
+  const key = `nested:${spec.tag}:${readAlong?.key ?? ''}:${JSON.stringify([args.first, args.after, args.last, args.before, filter.sql, filter.params])}`;
   return ctx.loaders
     .keyed(
       key,
       (manager, networkId) =>
-        new DataLoader<string, Connection<T>>((keys) => pageParents(manager, networkId, spec, keys, args, filter, ctx.viewerMemberId)),
+        new DataLoader<string, Connection<T>>((keys) => pageParents(manager, networkId, spec, keys, args, filter, ctx.viewerMemberId, readAlong)),
     )
     .load(ownRowsOnly ? `${parentId}${OWN}` : parentId);
 }
@@ -294,6 +304,7 @@ async function pageParents<T>(
   args: ConnectionArgs,
   filter: NestedFilter,
   viewerMemberId: string | null,
+  readAlong?: ReadAlong,
 ): Promise<Connection<T>[]> {
   const backward = args.last != null || (args.first == null && args.before != null);
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
@@ -324,7 +335,10 @@ async function pageParents<T>(
   const direction = backward ? 'DESC' : 'ASC';
   const order = spec.sort.map((s) => `${s.sql} ${direction}`).join(', ');
   params.push(size + 1);
-  const after = spec.afterPaging;
+  const afterParts = [spec.afterPaging, readAlong].filter((x): x is { select: string; join: string } => !!x);
+  const after = afterParts.length
+    ? { select: afterParts.map((a) => a.select).join(', '), join: afterParts.map((a) => a.join).join(' ') }
+    : undefined;
   // Per parent, an index-ordered scan that stops after size + 1 rows (LATERAL … LIMIT), rather than
   // sorting every child of every parent; `afterPaging` joins run for the page's rows only.
   const rows: Array<Record<string, unknown>> = await manager.query(
@@ -340,6 +354,7 @@ async function pageParents<T>(
   );
   const byParent = new Map<string, T[]>();
   for (const row of rows) {
+    readAlong?.prime(row);
     const list = byParent.get(row._parent as string) ?? [];
     list.push(spec.map(row));
     byParent.set(row._parent as string, list);

@@ -273,6 +273,26 @@ describe('Session.attendance and attendanceCount', () => {
     }
   });
 
+  test("a group's session list reads attendanceCount (and rsvpCounts) with the page: the same figures as each session's own", async () => {
+    const listed = ok(
+      await app.gql<{ node: { sessions: { nodes: Array<{ id: string; attendanceCount: number; rsvpCounts: { going: number } }> } } }>(
+        `query($g: ID!) { node(id: $g) { ... on Group { sessions(last: 100) { nodes { id attendanceCount rsvpCounts { going } } } } } }`,
+        { g: w.group.globalId },
+        w.keys.read,
+      ),
+    ).node.sessions.nodes;
+    const mine = listed.find((x) => x.id === s.globalId)!;
+    expect(mine).toMatchObject({ attendanceCount: 2, rsvpCounts: { going: 0 } });
+    const each = ok(
+      await app.gql<{ nodes: Array<{ id: string; attendanceCount: number; rsvpCounts: { going: number } }> }>(
+        `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Session { id attendanceCount rsvpCounts { going } } } }`,
+        { ids: listed.map((x) => x.id) },
+        w.keys.read,
+      ),
+    ).nodes;
+    expect(listed).toEqual(each);
+  });
+
   test('attendanceCount of several sessions at once (batched)', async () => {
     const res = ok(
       await app.gql<{ nodes: Array<{ attendanceCount: number } | null> }>(

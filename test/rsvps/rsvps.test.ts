@@ -208,6 +208,27 @@ describe('capacity and the waitlist', () => {
     expect((await view(sessionId, net.adminKey)).rsvpCounts).toEqual({ going: 2, maybe: 3, notGoing: 0, waitlisted: 0 });
   });
 
+  test('RSVP counts read with a session list (the group page) and with nextSession match the RSVPs', async () => {
+    const groupId = await createGroup(net);
+    const sessionId = await schedule(net, groupId, { capacity: 2 });
+    const list = await members(net, groupId, 3);
+    for (const m of list) await rsvp(sessionId, 'GOING', m);
+    await rsvp(sessionId, 'NOT_GOING', list[0]);
+    type Counts2 = { going: number; maybe: number; notGoing: number; waitlisted: number };
+    const page = ok(
+      await app.gql<{ node: { nextSession: { rsvpCounts: Counts2; viewerRsvp: { status: string } | null }; sessions: { nodes: Array<{ rsvpCounts: Counts2 }> } } }>(
+        `query($g: ID!) { node(id: $g) { ... on Group {
+          nextSession { rsvpCounts { going maybe notGoing waitlisted } viewerRsvp { status } }
+          sessions(first: 10) { nodes { rsvpCounts { going maybe notGoing waitlisted } } } } } }`,
+        { g: groupId },
+        list[2].token,
+      ),
+    ).node;
+    const expected = { going: 2, maybe: 0, notGoing: 1, waitlisted: 0 };
+    expect(page.sessions.nodes).toEqual([{ rsvpCounts: expected }]);
+    expect(page.nextSession).toEqual({ rsvpCounts: expected, viewerRsvp: { status: 'GOING' } });
+  });
+
   test("the session capacity defaults to the group's", async () => {
     const groupId = await createGroup(net, { capacity: 3 });
     const sessionId = await schedule(net, groupId);

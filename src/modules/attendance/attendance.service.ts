@@ -131,21 +131,31 @@ export async function markAttendance(manager: EntityManager, session: Session, e
 }
 
 /** Attended (PRESENT or LATE) per session, one `GROUP BY` per batch. */
-export function loadAttendanceCount(ctx: Context, sessionId: string): Promise<number> {
-  return ctx.loaders
-    .keyed('session-attendance-count', (manager, networkId) =>
-      new DataLoader<string, number>(async (ids) => {
-        const rows: Array<{ session_id: string; count: number }> = await manager.query(
-          `SELECT session_id, count(*)::int AS count FROM attendance
-           WHERE network_id = $1 AND session_id = ANY($2) AND status IN ${ATTENDED_SQL} GROUP BY session_id`,
-          [networkId, ids],
-        );
-        const byId = new Map(rows.map((r) => [r.session_id, r.count]));
-        return ids.map((id) => byId.get(id) ?? 0);
-      }),
-    )
-    .load(sessionId);
-}
+const attendanceCounts = (ctx: Context) =>
+  ctx.loaders.keyed('session-attendance-count', (manager, networkId) =>
+    new DataLoader<string, number>(async (ids) => {
+      const rows: Array<{ session_id: string; count: number }> = await manager.query(
+        `SELECT session_id, count(*)::int AS count FROM attendance
+         WHERE network_id = $1 AND session_id = ANY($2) AND status IN ${ATTENDED_SQL} GROUP BY session_id`,
+        [networkId, ids],
+      );
+      const byId = new Map(rows.map((r) => [r.session_id, r.count]));
+      return ids.map((id) => byId.get(id) ?? 0);
+    }),
+  );
+
+export const loadAttendanceCount = (ctx: Context, sessionId: string): Promise<number> => attendanceCounts(ctx).load(sessionId);
+
+/** SQL reading each session's attendance count along with it (sessions aliased `alias`), as `_attended`. */
+export const attendanceCountReadAlong = (alias: string) => ({
+  select: 'ac.attended AS "_attended"',
+  join: `LEFT JOIN LATERAL (SELECT count(*)::int AS attended FROM attendance a
+    WHERE a.network_id = ${alias}.network_id AND a.session_id = ${alias}.id AND a.status IN ${ATTENDED_SQL}) ac ON true`,
+});
+
+/** Hands a count read with `attendanceCountReadAlong` to the loader. */
+export const primeAttendanceCount = (ctx: Context, sessionId: string, row: Record<string, unknown>): void =>
+  void attendanceCounts(ctx).prime(sessionId, row._attended as number);
 
 /** An attendance row as listed: with its member, read in the same statement. */
 export interface ListedAttendance extends Attendance {

@@ -145,17 +145,17 @@ export function loadViewerRsvp(ctx: Context, sessionId: string): Promise<Rsvp | 
 
 /**
  * SQL that reads a session's RSVP counts (and the viewer's RSVP) along with it, for a query over sessions
- * aliased `s`: columns `_rc_going`… and the viewer's RSVP prefixed `_vr_`. Rows go to `primeRsvps`.
+ * aliased `s` (or the alias given): columns `_rc_going`… and the viewer's RSVP prefixed `_vr_`. Rows go to `primeRsvps`.
  */
-export function rsvpReadAlong(manager: EntityManager, viewerParam: string | null): { select: string; join: string } {
+export function rsvpReadAlong(manager: EntityManager, viewerParam: string | null, s = 's'): { select: string; join: string } {
   const counts = `LEFT JOIN LATERAL (
       SELECT count(*) FILTER (WHERE r.status = 'GOING')::int AS going, count(*) FILTER (WHERE r.status = 'MAYBE')::int AS maybe,
              count(*) FILTER (WHERE r.status = 'NOT_GOING')::int AS not_going, count(*) FILTER (WHERE r.status = 'WAITLISTED')::int AS waitlisted
-      FROM rsvps r WHERE r.network_id = s.network_id AND r.session_id = s.id) rc ON true`;
+      FROM rsvps r WHERE r.network_id = ${s}.network_id AND r.session_id = ${s}.id) rc ON true`;
   const select = ['rc.going AS "_rc_going"', 'rc.maybe AS "_rc_maybe"', 'rc.not_going AS "_rc_not_going"', 'rc.waitlisted AS "_rc_waitlisted"'];
   let join = counts;
   if (viewerParam) {
-    join += ` LEFT JOIN rsvps vr ON vr.network_id = s.network_id AND vr.session_id = s.id AND vr.member_id = ${viewerParam}`;
+    join += ` LEFT JOIN rsvps vr ON vr.network_id = ${s}.network_id AND vr.session_id = ${s}.id AND vr.member_id = ${viewerParam}`;
     select.push(prefixedSelectList(manager.connection, Rsvp, 'vr'));
   }
   return { select: select.join(', '), join };

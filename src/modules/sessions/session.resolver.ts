@@ -1,6 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ConnectionArgs, connectionType, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
+import { ConnectionArgs, connectionType, loadNestedConnection, type NestedFilter, type ReadAlong } from '../../graphql/connection';
+import { attendanceCountReadAlong, primeAttendanceCount } from '../attendance/attendance.service';
+import { primeRsvps, rsvpReadAlong } from '../rsvps/rsvp.service';
 import type { Context } from '../../graphql/context';
 import { invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
@@ -38,6 +40,27 @@ async function findManagedSession(ctx: Context, id: string) {
   const found = await findVisibleSession(ctx, idArgument('id', id, 'Session'));
   await authorizeGroupManager(ctx, found.group.id, MANAGE);
   return found;
+}
+
+/** The counts a session list shows (RSVPs, attendance), read with the page when they are selected. */
+function sessionCountsReadAlong(ctx: Context, info: GraphQLResolveInfo): ReadAlong | undefined {
+  const parts: Array<{ select: string; join: string }> = [];
+  const primes: Array<(row: Record<string, unknown>) => void> = [];
+  if (selects(info, 'rsvpCounts')) {
+    parts.push(rsvpReadAlong(ctx.manager, null, 't'));
+    primes.push((row) => primeRsvps(ctx, row.id as string, row));
+  }
+  if (selects(info, 'attendanceCount')) {
+    parts.push(attendanceCountReadAlong('t'));
+    primes.push((row) => primeAttendanceCount(ctx, row.id as string, row));
+  }
+  if (!parts.length) return undefined;
+  return {
+    key: `counts:${primes.length}:${parts.map((p) => p.select).join(',')}`,
+    select: parts.map((p) => p.select).join(', '),
+    join: parts.map((p) => p.join).join(' '),
+    prime: (row) => primes.forEach((prime) => prime(row)),
+  };
 }
 
 @Resolver(() => Session)
@@ -129,7 +152,7 @@ export class GroupSessionsResolver {
   @FieldResolver(() => SessionConnection, {
     description: 'Sessions of the group by start time (all statuses unless `status` is given), optionally from / to a time.',
   })
-  sessions(@Root() group: Group, @Args() args: GroupSessionsArgs, @Ctx() ctx: Context) {
+  sessions(@Root() group: Group, @Args() args: GroupSessionsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     const conditions: string[] = [];
     const params: unknown[] = [];
     const param = (v: unknown) => {
@@ -140,7 +163,7 @@ export class GroupSessionsResolver {
     if (args.to) conditions.push(`t.starts_at < ${param(args.to)}`);
     if (args.status) conditions.push(`t.status = ${param(args.status)}`);
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, sessions.groupSessionsSpec(ctx.manager), group.id, args, filter);
+    return loadNestedConnection(ctx, sessions.groupSessionsSpec(ctx.manager), group.id, args, filter, false, sessionCountsReadAlong(ctx, info));
   }
 
   @FieldResolver(() => Session, { nullable: true, description: 'The next session that is SCHEDULED or LIVE and not yet over; null if none.' })
