@@ -2,6 +2,8 @@ import type { NonEmptyArray } from 'type-graphql';
 import { NodeResolver } from '../graphql/node.resolver';
 import { Attendance } from './attendance/attendance.entity';
 import { AttendanceResolver, SessionAttendanceResolver } from './attendance/attendance.resolver';
+import { AuditEntry } from './audit/audit.entity';
+import { AuditResolver } from './audit/audit.resolver';
 import { ApiKey } from './auth/api-key.entity';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { AnonymousFeedback, Feedback } from './feedback/feedback.entity';
@@ -18,6 +20,8 @@ import { Network } from './networks/network.entity';
 import { NetworkResolver, ViewerResolver } from './networks/network.resolver';
 import { Outreach } from './outreach/outreach.entity';
 import { MembershipOutreachResolver, OutreachResolver } from './outreach/outreach.resolver';
+import { Partnership } from './partnerships/partnership.entity';
+import { PartnershipResolver, SharedGroupResolver } from './partnerships/partnership.resolver';
 import { Rsvp } from './rsvps/rsvp.entity';
 import { RsvpResolver, SessionRsvpsResolver } from './rsvps/rsvp.resolver';
 import { Session } from './sessions/session.entity';
@@ -40,6 +44,8 @@ export const entities = [
   GratitudeNote,
   WellbeingCheckIn,
   Outreach,
+  Partnership,
+  AuditEntry,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -66,4 +72,7 @@ export const resolvers: NonEmptyArray<Function> = [
   SessionFeedbackResolver,
   SessionGratitudeResolver,
   MembershipOutreachResolver,
+  PartnershipResolver,
+  SharedGroupResolver,
+  AuditResolver,
 ];

@@ -1,5 +1,3 @@
-import DataLoader from 'dataloader';
-import { In } from 'typeorm';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectionType } from '../../graphql/connection';
@@ -10,6 +8,7 @@ import { authorize } from '../auth/access';
 import { ApiKeyScope } from '../auth/api-key.entity';
 import { NetworkRole } from '../members/member.entity';
 import { Network } from '../networks/network.entity';
+import { loadNetwork } from '../networks/network.loader';
 import { selects } from '../../graphql/selection';
 import { primeMemberCount } from '../memberships/membership.service';
 import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isNetworkManager, primeViewerMembership } from './group.access';
@@ -55,15 +54,7 @@ export class GroupResolver {
 
   @FieldResolver(() => Network, { description: 'The network the group belongs to.' })
   async network(@Root() group: Group, @Ctx() ctx: Context): Promise<Network> {
-    // Not loaders.byId(Network): it filters on networkId, which Network does not have. One statement per request.
-    return ctx.loaders
-      .keyed('group-network', (manager) =>
-        new DataLoader<string, Network>(async (ids) => {
-          const rows = await manager.getRepository(Network).findBy({ id: In([...ids]) });
-          return ids.map((id) => rows.find((n) => n.id === id) ?? new Error('Network not found'));
-        }),
-      )
-      .load(group.networkId);
+    return loadNetwork(ctx, group.networkId);
   }
 
   @Mutation(() => Group, { description: 'Creates a group. Coordinators, admins, API keys with WRITE.' })

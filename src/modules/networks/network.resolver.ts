@@ -1,10 +1,10 @@
 import { Ctx, Field, FieldResolver, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { notFound } from '../../graphql/errors';
 import { registerNodeType } from '../../graphql/node';
 import { ApiKey, ApiKeyScope } from '../auth/api-key.entity';
 import { Member } from '../members/member.entity';
 import { Network } from './network.entity';
+import { loadNetwork } from './network.loader';
 
 export enum PrincipalKind {
   API_KEY = 'API_KEY',
@@ -29,12 +29,6 @@ export class Viewer {
 
   @Field(() => Date, { nullable: true, description: 'When the credential expires (member tokens); null for API keys.' })
   expiresAt: Date | null;
-}
-
-async function loadNetwork(ctx: Context): Promise<Network> {
-  const network = await ctx.manager.getRepository(Network).findOneBy({ id: ctx.networkId });
-  if (!network) throw notFound('Network');
-  return network;
 }
 
 registerNodeType('Network', async (ctx, ids) => {

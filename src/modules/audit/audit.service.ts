@@ -1,0 +1,76 @@
+import type { Context } from '../../graphql/context';
+import { toGlobalId } from '../../graphql/global-id';
+import { rowMapper, selectList } from '../../db/rows';
+import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
+import { epochKey } from '../attendance/participation';
+import { AuditEntry } from './audit.entity';
+
+/** What a change writes to the audit log. `details` must never hold secrets or member data beyond IDs. */
+export interface AuditRecord {
+  action: string;
+  targetType?: string | null;
+  /** The target's database id (a uuid). */
+  targetId?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+/** Who the caller is, as the log names them: `member:<Member global ID>` or `api_key:<ApiKey global ID>`. */
+export function auditActor(ctx: Pick<Context, 'principal'>): string {
+  const p = ctx.principal;
+  return p.kind === 'API_KEY' ? `api_key:${toGlobalId('ApiKey', p.apiKeyId)}` : `member:${toGlobalId('Member', p.memberId)}`;
+}
+
+/** Writes an entry into the caller's own network's audit log. */
+export async function audit(ctx: Context, record: AuditRecord): Promise<void> {
+  await ctx.manager.query(
+    `INSERT INTO audit_log (network_id, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+    [
+      ctx.networkId,
+      auditActor(ctx),
+      record.action,
+      record.targetType ?? null,
+      record.targetId ?? null,
+      record.details == null ? null : JSON.stringify(record.details),
+    ],
+  );
+}
+
+/**
+ * Writes an entry about a partnership into the *other* party's audit log (the database function checks that
+ * the caller's network is a party). The target is the partnership.
+ */
+export async function auditPartner(ctx: Context, partnershipId: string, action: string, details?: Record<string, unknown> | null): Promise<void> {
+  await ctx.manager.query(`SELECT app_audit_partner($1, $2, $3, $4::jsonb)`, [
+    partnershipId,
+    auditActor(ctx),
+    action,
+    details == null ? null : JSON.stringify(details),
+  ]);
+}
+
+interface ListedEntry extends AuditEntry {
+  sortKey?: string;
+}
+
+/** The caller's network's audit log, newest first. */
+export async function listAuditLog(ctx: Context, args: ConnectionArgs): Promise<Connection<AuditEntry>> {
+  const manager = ctx.manager;
+  const map = rowMapper(manager.connection, AuditEntry);
+  const key = epochKey('a.at', true);
+  return paginate<ListedEntry>(
+    manager,
+    {
+      select: `${selectList(manager.connection, AuditEntry, 'a')}, ${key}::text AS "_key"`,
+      from: 'audit_log a',
+      where: ['a.network_id = $1'],
+      params: [ctx.networkId],
+      map: (row) => Object.assign(map(row) as ListedEntry, { sortKey: row._key as string }),
+    },
+    args,
+    [
+      { sql: key, value: (e) => e.sortKey! },
+      { sql: 'a.id', value: (e) => e.id },
+    ],
+    'audit-log',
+  );
+}

@@ -1,0 +1,25 @@
+import DataLoader from 'dataloader';
+import { rowMapper, selectList } from '../../db/rows';
+import type { Context } from '../../graphql/context';
+import { notFound } from '../../graphql/errors';
+import { Network } from './network.entity';
+
+/**
+ * Networks by id, one statement per batch: the caller's own, and partners' (row-level security shows a
+ * partner's row once a partnership exists). The one way features load a Network.
+ */
+export function loadNetwork(ctx: Context, id: string = ctx.networkId): Promise<Network> {
+  return ctx.loaders
+    .keyed('networks-by-id', (manager) => {
+      const map = rowMapper(manager.connection, Network);
+      return new DataLoader<string, Network>(async (ids) => {
+        const rows: Array<Record<string, unknown>> = await manager.query(
+          `SELECT ${selectList(manager.connection, Network)} FROM networks WHERE id = ANY($1)`,
+          [ids],
+        );
+        const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
+        return ids.map((nid) => byId.get(nid) ?? notFound('Network'));
+      });
+    })
+    .load(id);
+}

@@ -1,0 +1,119 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { IsOptional, MaxLength } from 'class-validator';
+import { connectionType, ConnectionArgs } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { idArgument } from '../../graphql/global-id';
+import { registerNodeType } from '../../graphql/node';
+import { authorize, isAllowed, type AccessRule } from '../auth/access';
+import { ApiKeyScope } from '../auth/api-key.entity';
+import { READ_GROUPS } from '../groups/group.resolver';
+import { NetworkRole } from '../members/member.entity';
+import { Network } from '../networks/network.entity';
+import { Partnership, PartnershipScope, PartnershipStatus, SharedGroup } from './partnership.entity';
+import * as partnerships from './partnership.service';
+import { loadNetwork } from '../networks/network.loader';
+
+export const SharedGroupConnection = connectionType(SharedGroup, 'SharedGroup');
+
+/** Seeing partnerships: ADMIN member tokens, API keys with ADMIN. */
+export const READ_PARTNERSHIPS: AccessRule = { apiKey: [ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] };
+/** Changing partnerships: ADMIN member tokens, API keys with ADMIN and WRITE. */
+export const MANAGE_PARTNERSHIPS: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN] };
+
+registerNodeType('Partnership', async (ctx, ids) => {
+  if (!isAllowed(ctx, READ_PARTNERSHIPS)) return ids.map(() => null);
+  const found = await partnerships.partnershipLoader(ctx).loadMany(ids);
+  return found.map((p) => (p instanceof Partnership ? p : null));
+});
+
+@ArgsType()
+export class PartnerDirectoryArgs extends ConnectionArgs {
+  @Field(() => String, { nullable: true, description: 'Only groups with this topic slug, e.g. `anxiety`.' })
+  @IsOptional()
+  @MaxLength(50)
+  topic?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Case-insensitive word-prefix search over name, description and topics, e.g. "anx" finds "Anxiety circle".',
+  })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string | null;
+}
+
+@Resolver(() => Partnership)
+export class PartnershipResolver {
+  @Query(() => [Partnership], {
+    description: "The network's partnerships, whichever side asked, newest first. Both networks see the same partnership. ADMIN member tokens, API keys with ADMIN.",
+  })
+  async partnerships(
+    @Arg('status', () => PartnershipStatus, { nullable: true, description: 'Only partnerships with this status.' }) status: PartnershipStatus | null,
+    @Ctx() ctx: Context,
+  ): Promise<Partnership[]> {
+    authorize(ctx, READ_PARTNERSHIPS);
+    return partnerships.listPartnerships(ctx, status);
+  }
+
+  @FieldResolver(() => Network, { description: 'The network that asked for the partnership.' })
+  requester(@Root() p: Partnership, @Ctx() ctx: Context): Promise<Network> {
+    return loadNetwork(ctx, p.requesterNetworkId);
+  }
+
+  @FieldResolver(() => Network, { description: 'The network that was asked.' })
+  partner(@Root() p: Partnership, @Ctx() ctx: Context): Promise<Network> {
+    return loadNetwork(ctx, p.partnerNetworkId);
+  }
+
+  @Mutation(() => Partnership, {
+    description:
+      'Asks another network (by its slug) for a partnership sharing these scopes; it starts PENDING. A second pending or active partnership with the same network is CONFLICT. ADMIN member tokens, API keys with ADMIN and WRITE.',
+  })
+  async requestPartnership(
+    @Arg('partnerSlug', { description: "The other network's slug." }) partnerSlug: string,
+    @Arg('scopes', () => [PartnershipScope], { description: 'What to share (at least one).' }) scopes: PartnershipScope[],
+    @Ctx() ctx: Context,
+  ): Promise<Partnership> {
+    authorize(ctx, MANAGE_PARTNERSHIPS);
+    return partnerships.requestPartnership(ctx, partnerSlug, scopes);
+  }
+
+  @Mutation(() => Partnership, {
+    description:
+      'Accepts (ACTIVE) or declines (DECLINED) a PENDING partnership another network asked yours for. ADMIN member tokens, API keys with ADMIN and WRITE of the asked network.',
+  })
+  async respondToPartnership(
+    @Arg('id', () => ID, { description: 'The partnership.' }) id: string,
+    @Arg('accept', { description: 'True to accept, false to decline.' }) accept: boolean,
+    @Ctx() ctx: Context,
+  ): Promise<Partnership> {
+    authorize(ctx, MANAGE_PARTNERSHIPS);
+    return partnerships.respondToPartnership(ctx, idArgument('id', id, 'Partnership'), accept);
+  }
+
+  @Mutation(() => Partnership, {
+    description:
+      'Ends a PENDING or ACTIVE partnership, at once: nothing is shared any more. Either network. ADMIN member tokens, API keys with ADMIN and WRITE.',
+  })
+  async revokePartnership(@Arg('id', () => ID, { description: 'The partnership.' }) id: string, @Ctx() ctx: Context): Promise<Partnership> {
+    authorize(ctx, MANAGE_PARTNERSHIPS);
+    return partnerships.revokePartnership(ctx, idArgument('id', id, 'Partnership'));
+  }
+}
+
+@Resolver(() => SharedGroup)
+export class SharedGroupResolver {
+  @Query(() => SharedGroupConnection, {
+    description:
+      'The partner directory: PARTNERS-visible groups of networks with an ACTIVE partnership that shares GROUP_DIRECTORY, by name. Any member; API keys with READ.',
+  })
+  async partnerDirectory(@Args() args: PartnerDirectoryArgs, @Ctx() ctx: Context) {
+    authorize(ctx, READ_GROUPS);
+    return partnerships.listPartnerDirectory(ctx, args);
+  }
+
+  @FieldResolver(() => Network, { description: 'The partner network the group belongs to.' })
+  network(@Root() g: SharedGroup, @Ctx() ctx: Context): Promise<Network> {
+    return loadNetwork(ctx, g.networkId);
+  }
+}

@@ -1,0 +1,192 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from 'typeorm';
+import { rowMapper, selectList } from '../../db/rows';
+import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { badInput, conflict, forbidden, notFound } from '../../graphql/errors';
+import { audit, auditPartner } from '../audit/audit.service';
+import { prefixQuery } from '../groups/group.service';
+import { Network } from '../networks/network.entity';
+import { loadNetwork } from '../networks/network.loader';
+import { Partnership, PartnershipScope, PartnershipStatus, SharedGroup } from './partnership.entity';
+
+/**
+ * Partnerships between networks. A partnership row belongs to two networks; row-level security shows it
+ * to exactly those two, and every query here says so too (`$1 IN (requester, partner)`).
+ */
+
+const LIVE = [PartnershipStatus.PENDING, PartnershipStatus.ACTIVE];
+
+/** Partnerships of the caller's network by id, one statement per batch; null when not a party. */
+export function partnershipLoader(ctx: Context): DataLoader<string, Partnership | null> {
+  return ctx.loaders.keyed('partnerships-by-id', (manager, networkId) => {
+    const map = rowMapper(manager.connection, Partnership);
+    return new DataLoader<string, Partnership | null>(async (ids) => {
+      const rows: Array<Record<string, unknown>> = await manager.query(
+        `SELECT ${selectList(manager.connection, Partnership)} FROM partnerships
+         WHERE id = ANY($2) AND $1 IN (requester_network_id, partner_network_id)`,
+        [networkId, ids],
+      );
+      const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  });
+}
+
+/** A partnership the caller's network is party to, locked for a change; NOT_FOUND otherwise. */
+async function findOwnPartnershipForUpdate(ctx: Context, id: string | undefined): Promise<Partnership> {
+  if (!id) throw notFound('Partnership');
+  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+    `SELECT ${selectList(ctx.manager.connection, Partnership)} FROM partnerships
+     WHERE id = $2 AND $1 IN (requester_network_id, partner_network_id) FOR UPDATE`,
+    [ctx.networkId, id],
+  );
+  if (!rows.length) throw notFound('Partnership');
+  return rowMapper(ctx.manager.connection, Partnership)(rows[0]);
+}
+
+/** Finds a network by slug across tenants: the slug policy shows that one row while `app.network_slug` is set. */
+async function findNetworkBySlug(ctx: Context, slug: string): Promise<Network | null> {
+  await ctx.tx.set('app.network_slug', slug);
+  try {
+    const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+      `SELECT ${selectList(ctx.manager.connection, Network)} FROM networks WHERE slug = $1`,
+      [slug],
+    );
+    return rows.length ? rowMapper(ctx.manager.connection, Network)(rows[0]) : null;
+  } finally {
+    await ctx.tx.set('app.network_slug', null);
+  }
+}
+
+/** The other network of a partnership, from the caller's side. */
+export const otherParty = (ctx: Pick<Context, 'networkId'>, p: Partnership): string =>
+  p.requesterNetworkId === ctx.networkId ? p.partnerNetworkId : p.requesterNetworkId;
+
+async function updated(manager: EntityManager, id: string, set: string, params: unknown[]): Promise<Partnership> {
+  // For UPDATE, TypeORM's postgres driver answers [rows, affected].
+  const [rows]: [Array<Record<string, unknown>>, number] = await manager.query(
+    `UPDATE partnerships SET ${set} WHERE id = $1 RETURNING ${selectList(manager.connection, Partnership)}`,
+    [id, ...params],
+  );
+  return rowMapper(manager.connection, Partnership)(rows[0]);
+}
+
+/**
+ * Writes a change to both networks' audit logs. In each log, `partnerSlug` names the other network
+ * (for the caller's log the partner, for the partner's log the caller's network).
+ */
+async function record(ctx: Context, p: Partnership, action: string, details: Record<string, unknown>): Promise<void> {
+  const [own, other] = await Promise.all([loadNetwork(ctx, ctx.networkId), loadNetwork(ctx, otherParty(ctx, p))]);
+  await audit(ctx, { action, targetType: 'Partnership', targetId: p.id, details: { ...details, partnerSlug: other.slug } });
+  await auditPartner(ctx, p.id, action, { ...details, partnerSlug: own.slug });
+}
+
+export async function requestPartnership(ctx: Context, partnerSlug: string, scopes: PartnershipScope[]): Promise<Partnership> {
+  const unique = [...new Set(scopes)];
+  if (!unique.length) throw badInput('Choose at least one scope', [{ path: ['scopes'], message: 'must name at least one scope' }]);
+  const slug = partnerSlug.trim().toLowerCase();
+  const partner = slug ? await findNetworkBySlug(ctx, slug) : null;
+  if (!partner) throw notFound('Network');
+  if (partner.id === ctx.networkId) {
+    throw badInput('A network cannot partner with itself', [{ path: ['partnerSlug'], message: 'is your own network' }]);
+  }
+  const [{ live }]: Array<{ live: boolean }> = await ctx.manager.query(
+    `SELECT EXISTS (SELECT 1 FROM partnerships
+                    WHERE least(requester_network_id, partner_network_id) = least($1::uuid, $2::uuid)
+                      AND greatest(requester_network_id, partner_network_id) = greatest($1::uuid, $2::uuid)
+                      AND status = ANY($3)) AS live`,
+    [ctx.networkId, partner.id, LIVE],
+  );
+  if (live) throw conflict('There already is a pending or active partnership with this network');
+  // A concurrent request for the same pair fails on the unique index: CONFLICT as well.
+  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+    `INSERT INTO partnerships (requester_network_id, partner_network_id, scopes) VALUES ($1, $2, $3)
+     RETURNING ${selectList(ctx.manager.connection, Partnership)}`,
+    [ctx.networkId, partner.id, unique],
+  );
+  const partnership = rowMapper(ctx.manager.connection, Partnership)(rows[0]);
+  await record(ctx, partnership, 'partnership.requested', { scopes: unique });
+  return partnership;
+}
+
+export async function respondToPartnership(ctx: Context, id: string | undefined, accept: boolean): Promise<Partnership> {
+  const p = await findOwnPartnershipForUpdate(ctx, id);
+  if (p.partnerNetworkId !== ctx.networkId) throw forbidden('Only the requested network can accept or decline a partnership');
+  if (p.status !== PartnershipStatus.PENDING) throw conflict(`This partnership is ${p.status}, not PENDING`);
+  const status = accept ? PartnershipStatus.ACTIVE : PartnershipStatus.DECLINED;
+  const result = await updated(ctx.manager, p.id, `status = $2, responded_at = now()`, [status]);
+  const action = accept ? 'partnership.accepted' : 'partnership.declined';
+  await record(ctx, result, action, { scopes: result.scopes });
+  return result;
+}
+
+export async function revokePartnership(ctx: Context, id: string | undefined): Promise<Partnership> {
+  const p = await findOwnPartnershipForUpdate(ctx, id);
+  if (!LIVE.includes(p.status)) throw conflict(`This partnership is ${p.status}; only PENDING or ACTIVE partnerships can be revoked`);
+  const result = await updated(ctx.manager, p.id, `status = 'REVOKED', revoked_at = now(), revoked_by_network_id = $2`, [ctx.networkId]);
+  await record(ctx, result, 'partnership.revoked', { previousStatus: p.status, scopes: p.scopes });
+  return result;
+}
+
+/** The caller's network's partnerships (either side), newest first. */
+export async function listPartnerships(ctx: Context, status: PartnershipStatus | null | undefined): Promise<Partnership[]> {
+  const params: unknown[] = [ctx.networkId];
+  const where = ['$1 IN (requester_network_id, partner_network_id)'];
+  if (status) where.push(`status = $${params.push(status)}`);
+  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+    `SELECT ${selectList(ctx.manager.connection, Partnership)} FROM partnerships WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id`,
+    params,
+  );
+  const map = rowMapper(ctx.manager.connection, Partnership);
+  const list = rows.map(map);
+  for (const p of list) partnershipLoader(ctx).prime(p.id, p);
+  return list;
+}
+
+export interface DirectoryArgs extends ConnectionArgs {
+  topic?: string | null;
+  search?: string | null;
+}
+
+/**
+ * The partner directory: PARTNERS-visible, unarchived groups of networks with an ACTIVE partnership that
+ * includes GROUP_DIRECTORY. Says so explicitly; row-level security agrees.
+ */
+export async function listPartnerDirectory(ctx: Context, args: DirectoryArgs): Promise<Connection<SharedGroup>> {
+  const params: unknown[] = [ctx.networkId];
+  const param = (v: unknown) => `$${params.push(v)}`;
+  const where = [
+    'g.network_id <> $1',
+    `g.visibility = 'PARTNERS'`,
+    'g.archived_at IS NULL',
+    `g.network_id IN (SELECT CASE WHEN p.requester_network_id = $1 THEN p.partner_network_id ELSE p.requester_network_id END
+                      FROM partnerships p
+                      WHERE $1 IN (p.requester_network_id, p.partner_network_id)
+                        AND p.status = 'ACTIVE' AND 'GROUP_DIRECTORY' = ANY (p.scopes))`,
+    `app_partner_shares(g.network_id, 'GROUP_DIRECTORY')`,
+  ];
+  if (args.topic) where.push(`g.topics @> ARRAY[${param(args.topic.trim().toLowerCase())}]::text[]`);
+  const query = args.search ? prefixQuery(args.search) : null;
+  if (query) where.push(`g.search @@ to_tsquery('simple', ${param(query)})`);
+  const map = (row: Record<string, unknown>): SharedGroup =>
+    Object.assign(new SharedGroup(), {
+      groupId: row.id as string,
+      networkId: row.network_id as string,
+      name: row.name as string,
+      description: row.description as string | null,
+      objectives: row.objectives as string[],
+      topics: row.topics as string[],
+      format: row.format as SharedGroup['format'],
+    });
+  return paginate(
+    ctx.manager,
+    { select: 'g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format', from: 'groups g', where, params, map },
+    args,
+    [
+      { sql: 'g.name', value: (g) => g.name },
+      { sql: 'g.id', value: (g) => g.groupId },
+    ],
+    'partner-directory',
+  );
+}
