@@ -138,6 +138,16 @@ test('every public table with a network_id column has row-level security enabled
   expect(networks).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
 });
 
+test('every table the request role may read has row-level security enabled and forced (cross-network tables too)', async () => {
+  const rows: Array<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }> = await app.db.dataSource.query(`
+    SELECT k.relname, k.relrowsecurity, k.relforcerowsecurity
+      FROM pg_class k JOIN pg_namespace ns ON ns.oid = k.relnamespace
+     WHERE ns.nspname = 'public' AND k.relkind IN ('r', 'p') AND has_table_privilege('peer_app', k.oid, 'SELECT')
+     ORDER BY k.relname`);
+  expect(rows.map((r) => r.relname)).toEqual(expect.arrayContaining(['networks', 'groups', 'partnerships', 'audit_log']));
+  expect(rows.filter((r) => !r.relrowsecurity || !r.relforcerowsecurity).map((r) => r.relname)).toEqual([]);
+});
+
 describe('writes across networks are rejected by the database', () => {
   const insertKey = (m: { query: (sql: string, params: unknown[]) => Promise<unknown> }, hash: string, createdBy: string) =>
     m.query(
