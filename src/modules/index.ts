@@ -12,6 +12,12 @@ import { GratitudeNote } from './gratitude/gratitude-note.entity';
 import { GratitudeResolver, SessionGratitudeResolver } from './gratitude/gratitude.resolver';
 import { Group } from './groups/group.entity';
 import { GroupResolver } from './groups/group.resolver';
+import {
+  JointEventParticipantResolver,
+  JointEventRegistrationResolver,
+  JointEventResolver,
+  NetworkCountResolver,
+} from './joint-events/joint-event.resolver';
 import { Member } from './members/member.entity';
 import { MemberResolver } from './members/member.resolver';
 import { Membership } from './memberships/membership.entity';
@@ -75,4 +81,8 @@ export const resolvers: NonEmptyArray<Function> = [
   PartnershipResolver,
   SharedGroupResolver,
   AuditResolver,
+  JointEventResolver,
+  JointEventParticipantResolver,
+  JointEventRegistrationResolver,
+  NetworkCountResolver,
 ];

@@ -125,7 +125,11 @@ export async function revokePartnership(ctx: Context, id: string | undefined): P
   const p = await findOwnPartnershipForUpdate(ctx, id);
   if (!LIVE.includes(p.status)) throw conflict(`This partnership is ${p.status}; only PENDING or ACTIVE partnerships can be revoked`);
   const result = await updated(ctx.manager, p.id, `status = 'REVOKED', revoked_at = now(), revoked_by_network_id = $2`, [ctx.networkId]);
-  await record(ctx, result, 'partnership.revoked', { previousStatus: p.status, scopes: p.scopes });
+  // Joint events: the partner's part in future events between the two networks ends at once.
+  const [{ withdrawn }]: Array<{ withdrawn: number }> = await ctx.manager.query(`SELECT app_withdraw_partner($1) AS withdrawn`, [
+    otherParty(ctx, p),
+  ]);
+  await record(ctx, result, 'partnership.revoked', { previousStatus: p.status, scopes: p.scopes, jointEventsWithdrawn: withdrawn });
   return result;
 }
 

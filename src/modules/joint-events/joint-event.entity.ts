@@ -1,0 +1,169 @@
+import { ArrayMaxSize, ArrayNotEmpty, IsOptional, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ConnectionArgs } from '../../graphql/connection';
+import { Node } from '../../graphql/node';
+import { NOT_BLANK } from '../../graphql/validators';
+import { MeetingFormat } from '../groups/group.entity';
+import { SessionStatus } from '../sessions/session.entity';
+
+/** Where a network stands in a joint event. */
+export enum ParticipationStatus {
+  INVITED = 'INVITED',
+  ACCEPTED = 'ACCEPTED',
+  DECLINED = 'DECLINED',
+  WITHDRAWN = 'WITHDRAWN',
+}
+
+registerEnumType(ParticipationStatus, {
+  name: 'ParticipationStatus',
+  description: 'Where a network stands in a joint event.',
+  valuesConfig: {
+    INVITED: { description: 'Invited by the host; no answer yet.' },
+    ACCEPTED: { description: 'Takes part (the host always does): its members of the chosen groups may register.' },
+    DECLINED: { description: 'The invited network declined.' },
+    WITHDRAWN: { description: 'No longer takes part: the partnership with the host was revoked before the event.' },
+  },
+});
+
+/** A session hosted by one network and shared with partner networks' groups. Plain class; rows mapped by hand. */
+@ObjectType('JointEvent', {
+  implements: Node,
+  description:
+    'A session hosted by one network and shared with groups of partner networks. Visible to its parties only: the host and every invited network.',
+})
+export class JointEvent extends Node {
+  id: string;
+
+  hostNetworkId: string;
+
+  @Field({ description: 'Title of the event.' })
+  title: string;
+
+  @Field(() => String, { nullable: true, description: 'What the event is about.' })
+  description: string | null;
+
+  @Field({ description: 'When the event starts (UTC).' })
+  startsAt: Date;
+
+  @Field({ description: 'When the event ends (UTC).' })
+  endsAt: Date;
+
+  @Field(() => MeetingFormat, { description: 'How the event meets.' })
+  format: MeetingFormat;
+
+  @Field(() => String, { nullable: true, description: 'Where the event meets in person.' })
+  location: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Link for online participants.' })
+  onlineUrl: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Most registrations over all participating networks; null for no limit.' })
+  capacity: number | null;
+
+  @Field(() => SessionStatus, { description: 'Where the event is in its life.' })
+  status: SessionStatus;
+
+  createdAt: Date;
+}
+
+/** A network's part in a joint event. */
+@ObjectType('JointEventParticipant', { description: 'A network taking part in (or invited to) a joint event, with the groups it brings.' })
+export class JointEventParticipant {
+  jointEventId: string;
+
+  networkId: string;
+
+  @Field(() => ParticipationStatus, { description: 'Where the network stands: invited, accepted, declined or withdrawn.' })
+  status: ParticipationStatus;
+
+  @Field(() => Date, { nullable: true, description: 'When the network answered (or was withdrawn); null while INVITED.' })
+  respondedAt: Date | null;
+}
+
+/** One member's registration for a joint event, as the viewer may see it. */
+@ObjectType('JointEventRegistration', {
+  implements: Node,
+  description:
+    "A member's registration for a joint event. Your own network's registrations name the member; another network's appear only if the member consented to share their identity, and then with their display name only.",
+})
+export class JointEventRegistration extends Node {
+  id: string;
+
+  jointEventId: string;
+
+  networkId: string;
+
+  /** Set only for the viewer's own network. */
+  memberId: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The member's display name: for your own network's registrations, and for other networks' members who consented to share it.",
+  })
+  displayName: string | null;
+
+  @Field({ description: 'When the member registered.' })
+  registeredAt: Date;
+}
+
+/** A count for one network. */
+@ObjectType('NetworkCount', { description: 'A number for one network, e.g. its registrations for a joint event.' })
+export class NetworkCount {
+  networkId: string;
+
+  @Field(() => Int, { description: 'The number.' })
+  count: number;
+}
+
+@InputType({ description: 'A new joint event, hosted by your network with some of its groups.' })
+export class CreateJointEventInput {
+  @Field({ description: 'Title (1–200 characters).' })
+  @Length(1, 200)
+  @Matches(NOT_BLANK, { message: 'title must not be blank' })
+  title: string;
+
+  @Field(() => String, { nullable: true, description: 'What the event is about (up to 5000 characters).' })
+  @IsOptional()
+  @MaxLength(5000)
+  description?: string | null;
+
+  @Field({ description: 'When the event starts.' })
+  startsAt: Date;
+
+  @Field({ description: 'When the event ends; after `startsAt`.' })
+  endsAt: Date;
+
+  @Field(() => MeetingFormat, { description: 'How the event meets.' })
+  format: MeetingFormat;
+
+  @Field(() => String, { nullable: true, description: 'Where the event meets in person (up to 500 characters).' })
+  @IsOptional()
+  @MaxLength(500)
+  location?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Link for online participants (an http(s) URL).' })
+  @IsOptional()
+  @MaxLength(2000)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'onlineUrl must be an http(s) URL' })
+  onlineUrl?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Most registrations over all networks (1–100,000); omit for no limit.' })
+  @IsOptional()
+  @Min(1)
+  @Max(100000)
+  capacity?: number | null;
+
+  @Field(() => [ID], { description: "Your own network's groups taking part (at least one)." })
+  @ArrayNotEmpty()
+  @ArrayMaxSize(50)
+  hostGroupIds: string[];
+}
+
+@ArgsType()
+export class JointEventsArgs extends ConnectionArgs {
+  @Field(() => Date, { nullable: true, description: 'Only events starting at or after this time.' })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only events starting before this time.' })
+  to?: Date | null;
+}

@@ -1,0 +1,459 @@
+import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
+import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import { badInput, conflict, forbidden, invalidArgument, notFound } from '../../graphql/errors';
+import { idArgument, toGlobalId } from '../../graphql/global-id';
+import { audit, auditPartner } from '../audit/audit.service';
+import { isAllowed } from '../auth/access';
+import { ApiKeyScope } from '../auth/api-key.entity';
+import { NetworkRole } from '../members/member.entity';
+import { loadNetwork } from '../networks/network.loader';
+import { SharedGroup } from '../partnerships/partnership.entity';
+import { SessionStatus } from '../sessions/session.entity';
+import {
+  JointEvent,
+  JointEventParticipant,
+  JointEventRegistration,
+  NetworkCount,
+  ParticipationStatus,
+  type CreateJointEventInput,
+  type JointEventsArgs,
+} from './joint-event.entity';
+
+/**
+ * Joint events. Every query says explicitly that the caller's network is a party (host or participant row),
+ * and row-level security agrees. Registrations are read only for the caller's own network; other networks'
+ * registrations only through `app_joint_event_counts` / `app_joint_event_identities`.
+ */
+
+type Row = Record<string, unknown>;
+
+const EVENT_COLUMNS = `e.id, e.host_network_id, e.title, e.description, e.starts_at, e.ends_at, e.format, e.location,
+  e.online_url, e.capacity, e.status, e.created_at`;
+const PARTY = `(e.host_network_id = $1 OR EXISTS (SELECT 1 FROM joint_event_participants pp WHERE pp.joint_event_id = e.id AND pp.network_id = $1))`;
+
+const mapEvent = (r: Row): JointEvent =>
+  Object.assign(new JointEvent(), {
+    id: r.id as string,
+    hostNetworkId: r.host_network_id as string,
+    title: r.title as string,
+    description: (r.description as string | null) ?? null,
+    startsAt: r.starts_at as Date,
+    endsAt: r.ends_at as Date,
+    format: r.format as JointEvent['format'],
+    location: (r.location as string | null) ?? null,
+    onlineUrl: (r.online_url as string | null) ?? null,
+    capacity: (r.capacity as number | null) ?? null,
+    status: r.status as SessionStatus,
+    createdAt: r.created_at as Date,
+  });
+
+const mapParticipant = (r: Row): JointEventParticipant =>
+  Object.assign(new JointEventParticipant(), {
+    jointEventId: r.joint_event_id as string,
+    networkId: r.network_id as string,
+    status: r.status as ParticipationStatus,
+    respondedAt: (r.responded_at as Date | null) ?? null,
+  });
+
+const mapRegistration = (r: Row): JointEventRegistration =>
+  Object.assign(new JointEventRegistration(), {
+    id: r.id as string,
+    jointEventId: r.joint_event_id as string,
+    networkId: r.network_id as string,
+    memberId: (r.member_id as string | null) ?? null,
+    displayName: (r.display_name as string | null) ?? null,
+    registeredAt: r.registered_at as Date,
+  });
+
+const MANAGERS = [NetworkRole.ADMIN, NetworkRole.COORDINATOR];
+
+/** May the caller see its own network's registrations by name (not only the viewer's own)? */
+export const seesNetworkRegistrations = (ctx: Context): boolean =>
+  isAllowed(ctx, { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA], roles: MANAGERS });
+
+/** Joint events the caller's network is a party to, by id; null otherwise. */
+export function jointEventLoader(ctx: Context): DataLoader<string, JointEvent | null> {
+  return ctx.loaders.keyed('joint-events-by-id', (manager, networkId) => {
+    return new DataLoader<string, JointEvent | null>(async (ids) => {
+      const rows: Row[] = await manager.query(`SELECT ${EVENT_COLUMNS} FROM joint_events e WHERE e.id = ANY($2) AND ${PARTY}`, [networkId, ids]);
+      const byId = new Map(rows.map((r) => [r.id as string, mapEvent(r)]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  });
+}
+
+export async function findVisibleJointEvent(ctx: Context, id: string | undefined): Promise<JointEvent> {
+  const event = id ? await jointEventLoader(ctx).load(id) : null;
+  if (!event) throw notFound('JointEvent');
+  return event;
+}
+
+/** Participants of each event (host included), the host first. */
+export function participantsLoader(ctx: Context): DataLoader<string, JointEventParticipant[]> {
+  return ctx.loaders.keyed('joint-event-participants', (manager, networkId) => {
+    return new DataLoader<string, JointEventParticipant[]>(async (ids) => {
+      const rows: Row[] = await manager.query(
+        `SELECT p.joint_event_id, p.network_id, p.status, p.responded_at FROM joint_event_participants p
+         JOIN joint_events e ON e.id = p.joint_event_id
+         WHERE p.joint_event_id = ANY($2) AND ${PARTY}
+         ORDER BY (p.network_id = e.host_network_id) DESC, p.invited_at, p.network_id`,
+        [networkId, ids],
+      );
+      const out = new Map<string, JointEventParticipant[]>(ids.map((id) => [id, []]));
+      for (const r of rows) out.get(r.joint_event_id as string)!.push(mapParticipant(r));
+      return ids.map((id) => out.get(id)!);
+    });
+  });
+}
+
+/** The groups each participant brings, keyed `event:network`. */
+export function participantGroupsLoader(ctx: Context): DataLoader<string, SharedGroup[]> {
+  return ctx.loaders.keyed('joint-event-groups', (manager, networkId) => {
+    return new DataLoader<string, SharedGroup[]>(async (keys) => {
+      const eventIds = [...new Set(keys.map((k) => k.split(':')[0]))];
+      const rows: Row[] = await manager.query(
+        `SELECT jg.joint_event_id, g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format
+         FROM joint_event_groups jg
+         JOIN joint_events e ON e.id = jg.joint_event_id
+         JOIN groups g ON g.network_id = jg.network_id AND g.id = jg.group_id
+         WHERE jg.joint_event_id = ANY($2) AND ${PARTY}
+         ORDER BY g.name, g.id`,
+        [networkId, eventIds],
+      );
+      const out = new Map<string, SharedGroup[]>();
+      for (const r of rows) {
+        const key = `${r.joint_event_id as string}:${r.network_id as string}`;
+        const list = out.get(key) ?? [];
+        list.push(
+          Object.assign(new SharedGroup(), {
+            groupId: r.id as string,
+            networkId: r.network_id as string,
+            name: r.name as string,
+            description: (r.description as string | null) ?? null,
+            objectives: r.objectives as string[],
+            topics: r.topics as string[],
+            format: r.format as SharedGroup['format'],
+          }),
+        );
+        out.set(key, list);
+      }
+      return keys.map((k) => out.get(k) ?? []);
+    });
+  });
+}
+
+/** Registrations per participating network (counts only), for any party. */
+export function countsLoader(ctx: Context): DataLoader<string, NetworkCount[]> {
+  return ctx.loaders.keyed('joint-event-counts', (manager) => {
+    return new DataLoader<string, NetworkCount[]>(async (ids) => {
+      const rows: Row[] = await manager.query(
+        `SELECT e.id AS joint_event_id, c.network_id, c.count
+         FROM unnest($1::uuid[]) AS e(id) CROSS JOIN LATERAL app_joint_event_counts(e.id) c
+         ORDER BY c.network_id`,
+        [ids],
+      );
+      const out = new Map<string, NetworkCount[]>(ids.map((id) => [id, []]));
+      for (const r of rows) {
+        out.get(r.joint_event_id as string)!.push(Object.assign(new NetworkCount(), { networkId: r.network_id as string, count: r.count as number }));
+      }
+      return ids.map((id) => out.get(id)!);
+    });
+  });
+}
+
+/** The viewer's own active registration for each event (member tokens only). */
+export function viewerRegistrationLoader(ctx: Context): DataLoader<string, JointEventRegistration | null> {
+  return ctx.loaders.keyed('joint-event-viewer-registration', (manager, networkId) => {
+    return new DataLoader<string, JointEventRegistration | null>(async (ids) => {
+      if (ctx.principal.kind !== 'MEMBER') return ids.map(() => null);
+      const rows: Row[] = await manager.query(
+        `SELECT r.id, r.joint_event_id, r.network_id, r.member_id, m.display_name, r.registered_at
+         FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
+         WHERE r.network_id = $1 AND r.member_id = $2 AND r.joint_event_id = ANY($3) AND r.cancelled_at IS NULL`,
+        [networkId, ctx.principal.memberId, ids],
+      );
+      const byEvent = new Map(rows.map((r) => [r.joint_event_id as string, mapRegistration(r)]));
+      return ids.map((id) => byEvent.get(id) ?? null);
+    });
+  });
+}
+
+/** Own-network registrations by id, for `node`: visible to the member themself, managers, READ+PERSONAL_DATA keys. */
+export async function loadOwnRegistrations(ctx: Context, ids: readonly string[]): Promise<Array<JointEventRegistration | null>> {
+  const rows: Row[] = await ctx.manager.query(
+    `SELECT r.id, r.joint_event_id, r.network_id, r.member_id, m.display_name, r.registered_at
+     FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
+     WHERE r.network_id = $1 AND r.id = ANY($2)`,
+    [ctx.networkId, ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id as string, mapRegistration(r)]));
+  const all = seesNetworkRegistrations(ctx);
+  return ids.map((id) => {
+    const r = byId.get(id);
+    if (!r) return null;
+    return all || (ctx.principal.kind === 'MEMBER' && ctx.principal.memberId === r.memberId) ? r : null;
+  });
+}
+
+/**
+ * `JointEvent.registrations`: the viewer's own network's active registrations (all of them for managers and
+ * READ+PERSONAL_DATA keys; plain members only their own), plus, for those who see their network's list,
+ * the display names of other networks' members who consented. Soonest registered first.
+ */
+export function listRegistrations(ctx: Context, event: JointEvent, args: ConnectionArgs): Promise<Connection<JointEventRegistration>> {
+  const params: unknown[] = [ctx.networkId, event.id];
+  const all = seesNetworkRegistrations(ctx);
+  let own = 'AND false';
+  if (all) own = '';
+  else if (ctx.principal.kind === 'MEMBER') own = `AND r.member_id = $${params.push(ctx.principal.memberId)}`;
+  const others = all
+    ? `UNION ALL SELECT i.registration_id, $2::uuid, i.network_id, NULL::uuid, i.display_name, i.registered_at FROM app_joint_event_identities($2) i`
+    : '';
+  return paginate<JointEventRegistration>(
+    ctx.manager,
+    {
+      select: 'x.*',
+      from: `(SELECT r.id, r.joint_event_id, r.network_id, r.member_id, m.display_name, r.registered_at
+              FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
+              WHERE r.network_id = $1 AND r.joint_event_id = $2 AND r.cancelled_at IS NULL ${own}
+              ${others}) x`,
+      where: [],
+      params,
+      map: mapRegistration,
+    },
+    args,
+    [
+      { sql: 'x.registered_at', value: (r) => r.registeredAt },
+      { sql: 'x.id', value: (r) => r.id },
+    ],
+    'joint-event-registrations',
+  );
+}
+
+export function listJointEvents(ctx: Context, args: JointEventsArgs): Promise<Connection<JointEvent>> {
+  const params: unknown[] = [ctx.networkId];
+  const where = [PARTY];
+  if (args.from) where.push(`e.starts_at >= $${params.push(args.from)}`);
+  if (args.to) where.push(`e.starts_at < $${params.push(args.to)}`);
+  return paginate<JointEvent>(
+    ctx.manager,
+    { select: EVENT_COLUMNS, from: 'joint_events e', where, params, map: mapEvent },
+    args,
+    [
+      { sql: 'e.starts_at', value: (e) => e.startsAt },
+      { sql: 'e.id', value: (e) => e.id },
+    ],
+    'joint-events',
+  );
+}
+
+/** Own, unarchived groups by global ID; anything else is BAD_USER_INPUT on its position. */
+async function ownGroups(ctx: Context, globalIds: string[], path: Array<string | number>): Promise<string[]> {
+  const ids = globalIds.map((g, i) => idArgument([...path, i].join('.'), g, 'Group'));
+  const known = ids.filter((id): id is string => !!id);
+  const rows: Row[] = known.length
+    ? await ctx.manager.query(`SELECT id FROM groups WHERE network_id = $1 AND id = ANY($2) AND archived_at IS NULL`, [ctx.networkId, known])
+    : [];
+  const found = new Set(rows.map((r) => r.id as string));
+  const bad = ids.map((id, i) => (id && found.has(id) ? null : i)).filter((i): i is number => i !== null);
+  if (bad.length) {
+    throw badInput(
+      'Only groups of your own network can take part',
+      bad.map((i) => ({ path: [...path, i], message: 'is not a group of your network' })),
+    );
+  }
+  return [...new Set(ids as string[])];
+}
+
+/** The ACTIVE partnership between the caller's network and another, if any; and whether any partnership exists. */
+async function partnershipWith(ctx: Context, other: string): Promise<{ id: string; status: string; scopes: string[] } | null> {
+  const rows: Row[] = await ctx.manager.query(
+    `SELECT id, status, scopes FROM partnerships
+     WHERE (requester_network_id = $1 AND partner_network_id = $2) OR (requester_network_id = $2 AND partner_network_id = $1)
+     ORDER BY (status = 'ACTIVE') DESC, created_at DESC LIMIT 1`,
+    [ctx.networkId, other],
+  );
+  return rows.length ? { id: rows[0].id as string, status: rows[0].status as string, scopes: rows[0].scopes as string[] } : null;
+}
+
+async function auditBoth(ctx: Context, other: string, action: string, event: JointEvent, details: Record<string, unknown>): Promise<void> {
+  const jointEventId = toGlobalId('JointEvent', event.id);
+  const [own, partner] = await Promise.all([loadNetwork(ctx, ctx.networkId), loadNetwork(ctx, other)]);
+  await audit(ctx, { action, targetType: 'JointEvent', targetId: event.id, details: { ...details, jointEventId, partnerSlug: partner.slug } });
+  const p = await partnershipWith(ctx, other);
+  if (p) await auditPartner(ctx, p.id, action, { ...details, jointEventId, partnerSlug: own.slug });
+}
+
+export async function createJointEvent(ctx: Context, input: CreateJointEventInput): Promise<JointEvent> {
+  if (input.endsAt.getTime() <= input.startsAt.getTime()) throw invalidArgument(['input', 'endsAt'], 'must be after startsAt');
+  const groupIds = await ownGroups(ctx, input.hostGroupIds, ['input', 'hostGroupIds']);
+  // No RETURNING: the SELECT policy (`app_joint_event_party`) cannot see a row inserted by the same statement.
+  const id = randomUUID();
+  await ctx.manager.query(
+    `INSERT INTO joint_events (id, host_network_id, title, description, starts_at, ends_at, format, location, online_url, capacity)
+     VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      ctx.networkId,
+      input.title.trim(),
+      input.description ?? null,
+      input.startsAt,
+      input.endsAt,
+      input.format,
+      input.location ?? null,
+      input.onlineUrl ?? null,
+      input.capacity ?? null,
+      id,
+    ],
+  );
+  const rows: Row[] = await ctx.manager.query(`SELECT ${EVENT_COLUMNS} FROM joint_events e WHERE e.id = $1 AND e.host_network_id = $2`, [
+    id,
+    ctx.networkId,
+  ]);
+  const event = mapEvent(rows[0]);
+  await ctx.manager.query(
+    `INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at) VALUES ($1, $2, 'ACCEPTED', now())`,
+    [event.id, ctx.networkId],
+  );
+  await ctx.manager.query(
+    `INSERT INTO joint_event_groups (joint_event_id, network_id, group_id) SELECT $1, $2, unnest($3::uuid[])`,
+    [event.id, ctx.networkId, groupIds],
+  );
+  await audit(ctx, {
+    action: 'joint_event.created',
+    targetType: 'JointEvent',
+    targetId: event.id,
+    details: { title: event.title, groups: groupIds.map((g) => toGlobalId('Group', g)) },
+  });
+  jointEventLoader(ctx).prime(event.id, event);
+  return event;
+}
+
+/** The event, when the caller's network hosts it: NOT_FOUND for non-parties, FORBIDDEN for other parties. */
+async function findHostedEvent(ctx: Context, id: string | undefined): Promise<JointEvent> {
+  const event = await findVisibleJointEvent(ctx, id);
+  if (event.hostNetworkId !== ctx.networkId) throw forbidden('Only the host network can change this joint event');
+  return event;
+}
+
+export async function inviteToJointEvent(ctx: Context, eventId: string | undefined, networkId: string | undefined): Promise<JointEventParticipant> {
+  const event = await findHostedEvent(ctx, eventId);
+  if (!networkId) throw notFound('Network');
+  const partnership = networkId === ctx.networkId ? null : await partnershipWith(ctx, networkId);
+  if (!partnership) throw notFound('Network');
+  if (partnership.status !== 'ACTIVE' || !partnership.scopes.includes('JOINT_EVENTS')) {
+    throw forbidden('Invitations need an ACTIVE partnership with this network that shares JOINT_EVENTS');
+  }
+  if (event.status !== SessionStatus.SCHEDULED) throw conflict(`This joint event is ${event.status}, not SCHEDULED`);
+  const rows: Row[] = await ctx.manager.query(
+    `INSERT INTO joint_event_participants (joint_event_id, network_id) VALUES ($1, $2)
+     ON CONFLICT DO NOTHING RETURNING joint_event_id, network_id, status, responded_at`,
+    [event.id, networkId],
+  );
+  if (!rows.length) throw conflict('This network is already invited to this joint event');
+  await auditBoth(ctx, networkId, 'joint_event.invited', event, {});
+  return mapParticipant(rows[0]);
+}
+
+export async function respondToInvitation(
+  ctx: Context,
+  eventId: string | undefined,
+  accept: boolean,
+  groupGlobalIds: string[] | null | undefined,
+): Promise<JointEventParticipant> {
+  const event = await findVisibleJointEvent(ctx, eventId);
+  const rows: Row[] = await ctx.manager.query(
+    `SELECT joint_event_id, network_id, status, responded_at FROM joint_event_participants
+     WHERE joint_event_id = $1 AND network_id = $2 FOR UPDATE`,
+    [event.id, ctx.networkId],
+  );
+  if (!rows.length || rows[0].status !== ParticipationStatus.INVITED) {
+    throw conflict(`Your network's part in this joint event is ${(rows[0]?.status as string) ?? 'not an invitation'}, not INVITED`);
+  }
+  let groupIds: string[] = [];
+  if (accept) {
+    if (!groupGlobalIds?.length) throw invalidArgument('groupIds', 'choose at least one of your groups when accepting');
+    groupIds = await ownGroups(ctx, groupGlobalIds, ['groupIds']);
+  }
+  const [updated]: [Row[], number] = await ctx.manager.query(
+    `UPDATE joint_event_participants SET status = $3, responded_at = now() WHERE joint_event_id = $1 AND network_id = $2
+     RETURNING joint_event_id, network_id, status, responded_at`,
+    [event.id, ctx.networkId, accept ? ParticipationStatus.ACCEPTED : ParticipationStatus.DECLINED],
+  );
+  if (groupIds.length) {
+    await ctx.manager.query(
+      `INSERT INTO joint_event_groups (joint_event_id, network_id, group_id) SELECT $1, $2, unnest($3::uuid[])`,
+      [event.id, ctx.networkId, groupIds],
+    );
+  }
+  await auditBoth(ctx, event.hostNetworkId, accept ? 'joint_event.accepted' : 'joint_event.declined', event, {
+    groups: groupIds.map((g) => toGlobalId('Group', g)),
+  });
+  return mapParticipant(updated[0]);
+}
+
+export async function registerForJointEvent(ctx: Context, eventId: string | undefined, shareIdentity: boolean): Promise<JointEventRegistration> {
+  if (ctx.principal.kind !== 'MEMBER') throw forbidden('API keys may not do this; use a member token');
+  const memberId = ctx.principal.memberId;
+  const event = await findVisibleJointEvent(ctx, eventId);
+  const [{ allowed }]: Array<{ allowed: boolean }> = await ctx.manager.query(
+    `SELECT EXISTS (
+       SELECT 1 FROM joint_event_participants p
+       JOIN joint_event_groups jg ON jg.joint_event_id = p.joint_event_id AND jg.network_id = p.network_id
+       JOIN memberships ms ON ms.network_id = jg.network_id AND ms.group_id = jg.group_id
+       WHERE p.joint_event_id = $1 AND p.network_id = $2 AND p.status = 'ACCEPTED'
+         AND ms.member_id = $3 AND ms.status = 'ACTIVE') AS allowed`,
+    [event.id, ctx.networkId, memberId],
+  );
+  if (!allowed) throw forbidden("Only active members of your network's groups taking part in this joint event can register");
+  // One registration at a time per event, over all networks. A row lock on the event would do for the host
+  // only (row-level security lets only the host lock it), so every party takes the same advisory lock.
+  await ctx.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('joint_event:' || $1::text, 0))`, [event.id]);
+  const [current]: Row[] = await ctx.manager.query(`SELECT status, capacity FROM joint_events WHERE id = $1`, [event.id]);
+  if (current.status !== SessionStatus.SCHEDULED) throw conflict(`This joint event is ${current.status as string}, not SCHEDULED`);
+  const existing: Row[] = await ctx.manager.query(
+    `SELECT id, cancelled_at FROM joint_event_registrations WHERE network_id = $1 AND joint_event_id = $2 AND member_id = $3`,
+    [ctx.networkId, event.id, memberId],
+  );
+  if (existing.length && existing[0].cancelled_at == null) throw conflict('You are already registered for this joint event');
+  if (current.capacity != null) {
+    const [{ total }]: Array<{ total: number }> = await ctx.manager.query(
+      `SELECT coalesce(sum(count), 0)::int AS total FROM app_joint_event_counts($1)`,
+      [event.id],
+    );
+    if (total >= (current.capacity as number)) throw conflict('This joint event is full');
+  }
+  const returning = `RETURNING id, joint_event_id, network_id, member_id, registered_at`;
+  const rows: Row[] = existing.length
+    ? (
+        (await ctx.manager.query(
+          `UPDATE joint_event_registrations SET cancelled_at = NULL, share_identity = $2, registered_at = now() WHERE id = $1 ${returning}`,
+          [existing[0].id, shareIdentity],
+        )) as [Row[], number]
+      )[0]
+    : await ctx.manager.query(
+        `INSERT INTO joint_event_registrations (joint_event_id, network_id, member_id, share_identity) VALUES ($1, $2, $3, $4) ${returning}`,
+        [event.id, ctx.networkId, memberId, shareIdentity],
+      );
+  const [{ display_name }]: Row[] = await ctx.manager.query(`SELECT display_name FROM members WHERE network_id = $1 AND id = $2`, [
+    ctx.networkId,
+    memberId,
+  ]);
+  await audit(ctx, { action: 'joint_event.registered', targetType: 'JointEvent', targetId: event.id, details: { shareIdentity } });
+  return mapRegistration({ ...rows[0], display_name });
+}
+
+export async function cancelJointEvent(ctx: Context, id: string | undefined): Promise<JointEvent> {
+  const event = await findHostedEvent(ctx, id);
+  const [rows]: [Row[], number] = await ctx.manager.query(
+    `UPDATE joint_events e SET status = 'CANCELLED', cancelled_at = now()
+     WHERE id = $1 AND host_network_id = $2 AND status = 'SCHEDULED' RETURNING ${EVENT_COLUMNS}`,
+    [event.id, ctx.networkId],
+  );
+  if (!rows.length) throw conflict(`This joint event is ${event.status}, not SCHEDULED`);
+  const cancelled = mapEvent(rows[0]);
+  await audit(ctx, { action: 'joint_event.cancelled', targetType: 'JointEvent', targetId: event.id, details: { title: event.title } });
+  jointEventLoader(ctx).clear(event.id).prime(event.id, cancelled);
+  return cancelled;
+}

@@ -1,0 +1,318 @@
+import { randomUUID } from 'node:crypto';
+import { withTenant } from '../../src/db/tenant';
+import { toGlobalId } from '../../src/graphql/global-id';
+import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
+import { NetworkRole } from '../../src/modules/members/member.entity';
+import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+
+/**
+ * One story: A hosts, B partners (JOINT_EVENTS), C is unrelated. Create, invite, accept with groups,
+ * register from both networks, counts versus identities as each side sees them, capacity across networks,
+ * cancellation, and revocation mid-way (B withdrawn, its registrations cancelled, past events unchanged).
+ */
+
+type Cred = { id: string; globalId: string; token: string };
+
+let app: TestApp;
+let a: TestNetwork;
+let b: TestNetwork;
+let c: TestNetwork;
+let aAdmin: Cred;
+let bAdmin: Cred;
+let aGroup: string;
+let aGroup2: string;
+let bGroup: string;
+let cGroup: string;
+let partnershipId: string;
+let eventId: string;
+const aMembers: Cred[] = [];
+const bMembers: Cred[] = [];
+
+const CREATE = `mutation($input: CreateJointEventInput!) { createJointEvent(input: $input) {
+  id title description startsAt endsAt format location onlineUrl capacity status host { id }
+  participants { network { id } status respondedAt groups { id name } } } }`;
+const INVITE = `mutation($e: ID!, $n: ID!) { inviteToJointEvent(jointEventId: $e, networkId: $n) { network { id } status respondedAt groups { id } } }`;
+const RESPOND = `mutation($e: ID!, $accept: Boolean!, $g: [ID!]) { respondToJointEventInvitation(jointEventId: $e, accept: $accept, groupIds: $g) {
+  network { id } status respondedAt groups { id name } } }`;
+const REGISTER = `mutation($e: ID!, $share: Boolean) { registerForJointEvent(jointEventId: $e, shareIdentity: $share) {
+  id displayName registeredAt member { id } network { id } jointEvent { id } } }`;
+const CANCEL = `mutation($id: ID!) { cancelJointEvent(id: $id) { id status } }`;
+const VIEW = `query($id: ID!) { node(id: $id) { ... on JointEvent { id title status
+  participants { network { id } status groups { id name } }
+  registrationCounts { network { id } count }
+  registrations(first: 100) { totalCount nodes { displayName member { id email } network { id } } }
+  viewerRegistration { id } } } }`;
+const LIST = `query($from: DateTime, $to: DateTime) { jointEvents(first: 50, from: $from, to: $to) { totalCount nodes { id title } } }`;
+const AUDIT = `{ auditLog(first: 100) { nodes { action targetType targetId details } } }`;
+
+function ok<T>(res: GqlResult<T>): T {
+  expect(res.errors).toBeUndefined();
+  return res.data!;
+}
+const code = (res: GqlResult<unknown>) => res.errors?.[0]?.extensions.code;
+const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
+const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
+
+async function group(net: TestNetwork, name: string): Promise<string> {
+  const res = await app.gql<{ createGroup: { id: string } }>(
+    `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`,
+    { input: { name, objectives: ['Support'], topics: ['grief'], norms: ['Confidentiality'], format: 'ONLINE', visibility: 'NETWORK' } },
+    net.adminKey,
+  );
+  return ok(res).createGroup.id;
+}
+async function join(groupId: string, member: Cred) {
+  ok(await app.gql(`mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }`, { g: groupId }, member.token));
+}
+const eventInput = (over: Record<string, unknown> = {}) => ({
+  title: 'Grief circle together',
+  description: 'A shared session',
+  startsAt: inDays(10),
+  endsAt: new Date(Date.parse(inDays(10)) + 7_200_000).toISOString(),
+  format: 'ONLINE',
+  onlineUrl: 'https://meet.example/grief',
+  capacity: 4,
+  hostGroupIds: [aGroup],
+  ...over,
+});
+type View = {
+  node: {
+    participants: Array<{ network: { id: string }; status: string; groups: Array<{ id: string; name: string }> }>;
+    registrationCounts: Array<{ network: { id: string }; count: number }>;
+    registrations: { totalCount: number; nodes: Array<{ displayName: string | null; member: { id: string; email: string | null } | null; network: { id: string } }> };
+    viewerRegistration: { id: string } | null;
+    status: string;
+  } | null;
+};
+const view = async (id: string, cred: string) => ok(await app.gql<View>(VIEW, { id }, cred)).node;
+const counts = (v: View['node']) => Object.fromEntries(v!.registrationCounts.map((c) => [c.network.id, c.count]));
+
+beforeAll(async () => {
+  app = await startTestApp();
+  a = await createTestNetwork(app, 'Network A');
+  b = await createTestNetwork(app, 'Network B');
+  c = await createTestNetwork(app, 'Network C');
+  aAdmin = await a.member(NetworkRole.ADMIN);
+  bAdmin = await b.member(NetworkRole.ADMIN);
+  aGroup = await group(a, 'Alpha grief');
+  aGroup2 = await group(a, 'Alpha two');
+  bGroup = await group(b, 'Beta grief');
+  cGroup = await group(c, 'Gamma grief');
+  for (let i = 0; i < 3; i += 1) {
+    aMembers.push(await a.member(NetworkRole.MEMBER, { displayName: `Ann ${i}` }));
+    bMembers.push(await b.member(NetworkRole.MEMBER, { displayName: `Bo ${i}` }));
+    await join(aGroup, aMembers[i]);
+    await join(bGroup, bMembers[i]);
+  }
+});
+afterAll(() => app.stop());
+
+describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
+  test('create: validation, own groups only, permissions, the host as ACCEPTED participant, audit', async () => {
+    const bad = await app.gql(CREATE, { input: eventInput({ endsAt: inDays(9), title: '', capacity: 0 }) }, aAdmin.token);
+    expect(code(bad)).toBe('BAD_USER_INPUT');
+    const paths = bad.errors![0].extensions.fieldErrors!.map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining([['input', 'title'], ['input', 'capacity']]));
+    const order = await app.gql(CREATE, { input: eventInput({ endsAt: inDays(9) }) }, aAdmin.token);
+    expect(order.errors![0].extensions.fieldErrors).toEqual([{ path: ['input', 'endsAt'], message: 'must be after startsAt' }]);
+    const foreign = await app.gql(CREATE, { input: eventInput({ hostGroupIds: [aGroup, bGroup] }) }, aAdmin.token);
+    expect(code(foreign)).toBe('BAD_USER_INPUT');
+    expect(foreign.errors![0].extensions.fieldErrors).toEqual([{ path: ['input', 'hostGroupIds', 1], message: 'is not a group of your network' }]);
+    expect(code(await app.gql(CREATE, { input: eventInput() }, (await a.member(NetworkRole.COORDINATOR)).token))).toBe('FORBIDDEN');
+    expect(code(await app.gql(CREATE, { input: eventInput() }, await a.key(ApiKeyScope.WRITE)))).toBe('FORBIDDEN');
+
+    const created = ok(await app.gql<{ createJointEvent: Record<string, any> }>(CREATE, { input: eventInput() }, aAdmin.token)).createJointEvent;
+    eventId = created.id;
+    expect(created).toMatchObject({
+      title: 'Grief circle together',
+      format: 'ONLINE',
+      capacity: 4,
+      status: 'SCHEDULED',
+      host: { id: a.globalId },
+      participants: [{ network: { id: a.globalId }, status: 'ACCEPTED', groups: [{ id: toGlobalId('SharedGroup', dbId(aGroup)), name: 'Alpha grief' }] }],
+    });
+    expect(created.participants[0].respondedAt).not.toBeNull();
+    const log = ok(await app.gql<{ auditLog: { nodes: any[] } }>(AUDIT, {}, aAdmin.token)).auditLog.nodes;
+    expect(log[0]).toMatchObject({ action: 'joint_event.created', targetType: 'JointEvent', details: { title: 'Grief circle together' } });
+  });
+
+  test('invite: NOT_FOUND before any partnership, FORBIDDEN without JOINT_EVENTS, then invited; twice is CONFLICT', async () => {
+    const res = await app.gql(INVITE, { e: eventId, n: b.globalId }, aAdmin.token);
+    expect(code(res)).toBe('NOT_FOUND');
+    // A partnership sharing only the directory.
+    const dirOnly = ok(
+      await app.gql<{ requestPartnership: { id: string } }>(
+        `mutation($s: String!) { requestPartnership(partnerSlug: $s, scopes: [GROUP_DIRECTORY]) { id } }`,
+        { s: b.slug },
+        aAdmin.token,
+      ),
+    ).requestPartnership.id;
+    ok(await app.gql(`mutation($id: ID!) { respondToPartnership(id: $id, accept: true) { id } }`, { id: dirOnly }, bAdmin.token));
+    const forbidden = await app.gql(INVITE, { e: eventId, n: b.globalId }, aAdmin.token);
+    expect(code(forbidden)).toBe('FORBIDDEN');
+    expect(forbidden.errors![0].message).toMatch(/JOINT_EVENTS/);
+    ok(await app.gql(`mutation($id: ID!) { revokePartnership(id: $id) { id } }`, { id: dirOnly }, aAdmin.token));
+    partnershipId = ok(
+      await app.gql<{ requestPartnership: { id: string } }>(
+        `mutation($s: String!) { requestPartnership(partnerSlug: $s, scopes: [GROUP_DIRECTORY, JOINT_EVENTS]) { id } }`,
+        { s: b.slug },
+        aAdmin.token,
+      ),
+    ).requestPartnership.id;
+    // Pending is not enough.
+    expect(code(await app.gql(INVITE, { e: eventId, n: b.globalId }, aAdmin.token))).toBe('FORBIDDEN');
+    ok(await app.gql(`mutation($id: ID!) { respondToPartnership(id: $id, accept: true) { id } }`, { id: partnershipId }, bAdmin.token));
+
+    expect(code(await app.gql(INVITE, { e: eventId, n: c.globalId }, aAdmin.token))).toBe('NOT_FOUND');
+    expect(code(await app.gql(INVITE, { e: eventId, n: b.globalId }, await a.key(ApiKeyScope.WRITE)))).toBe('FORBIDDEN');
+    const invited = ok(await app.gql<{ inviteToJointEvent: any }>(INVITE, { e: eventId, n: b.globalId }, a.adminKey)).inviteToJointEvent;
+    expect(invited).toEqual({ network: { id: b.globalId }, status: 'INVITED', respondedAt: null, groups: [] });
+    expect(code(await app.gql(INVITE, { e: eventId, n: b.globalId }, aAdmin.token))).toBe('CONFLICT');
+    // B's admin is a party but not the host.
+    expect(code(await app.gql(INVITE, { e: eventId, n: a.globalId }, bAdmin.token))).toBe('FORBIDDEN');
+
+    const bLog = ok(await app.gql<{ auditLog: { nodes: any[] } }>(AUDIT, {}, bAdmin.token)).auditLog.nodes;
+    expect(bLog[0]).toMatchObject({ action: 'joint_event.invited', details: { jointEventId: eventId, partnerSlug: a.slug } });
+    const aLog = ok(await app.gql<{ auditLog: { nodes: any[] } }>(AUDIT, {}, aAdmin.token)).auditLog.nodes;
+    expect(aLog[0]).toMatchObject({ action: 'joint_event.invited', targetType: 'JointEvent', details: { partnerSlug: b.slug } });
+  });
+
+  test('B sees the event; B accepts with its own groups only; registering needs an accepted participant', async () => {
+    expect(ok(await app.gql<any>(LIST, {}, bMembers[0].token)).jointEvents.nodes).toEqual([{ id: eventId, title: 'Grief circle together' }]);
+    // Before accepting, B's members may not register.
+    expect(code(await app.gql(REGISTER, { e: eventId }, bMembers[0].token))).toBe('FORBIDDEN');
+    const foreign = await app.gql(RESPOND, { e: eventId, accept: true, g: [bGroup, aGroup2] }, bAdmin.token);
+    expect(code(foreign)).toBe('BAD_USER_INPUT');
+    expect(foreign.errors![0].extensions.fieldErrors).toEqual([{ path: ['groupIds', 1], message: 'is not a group of your network' }]);
+    expect(code(await app.gql(RESPOND, { e: eventId, accept: true, g: [bGroup] }, bMembers[0].token))).toBe('FORBIDDEN');
+    // The host is not INVITED.
+    expect(code(await app.gql(RESPOND, { e: eventId, accept: true, g: [aGroup] }, aAdmin.token))).toBe('CONFLICT');
+    const accepted = ok(await app.gql<any>(RESPOND, { e: eventId, accept: true, g: [bGroup] }, bAdmin.token)).respondToJointEventInvitation;
+    expect(accepted).toMatchObject({ network: { id: b.globalId }, status: 'ACCEPTED', groups: [{ id: toGlobalId('SharedGroup', dbId(bGroup)), name: 'Beta grief' }] });
+    expect(code(await app.gql(RESPOND, { e: eventId, accept: false }, bAdmin.token))).toBe('CONFLICT');
+    const aLog = ok(await app.gql<{ auditLog: { nodes: any[] } }>(AUDIT, {}, aAdmin.token)).auditLog.nodes;
+    expect(aLog[0]).toMatchObject({ action: 'joint_event.accepted', details: { partnerSlug: b.slug } });
+  });
+
+  test('registrations from both networks: counts for everyone, identities only where consented', async () => {
+    const r1 = ok(await app.gql<any>(REGISTER, { e: eventId }, aMembers[0].token)).registerForJointEvent;
+    expect(r1).toMatchObject({ displayName: 'Ann 0', member: { id: aMembers[0].globalId }, network: { id: a.globalId }, jointEvent: { id: eventId } });
+    expect(code(await app.gql(REGISTER, { e: eventId }, aMembers[0].token))).toBe('CONFLICT');
+    ok(await app.gql(REGISTER, { e: eventId, share: true }, bMembers[0].token));
+    ok(await app.gql(REGISTER, { e: eventId, share: false }, bMembers[1].token));
+    // Not a member of a participating group; API keys; C.
+    expect(code(await app.gql(REGISTER, { e: eventId }, (await b.member()).token))).toBe('FORBIDDEN');
+    expect(code(await app.gql(REGISTER, { e: eventId }, b.adminKey))).toBe('FORBIDDEN');
+
+    const fromA = await view(eventId, aAdmin.token);
+    expect(counts(fromA)).toEqual({ [a.globalId]: 1, [b.globalId]: 2 });
+    expect(fromA!.registrations.totalCount).toBe(2);
+    expect(fromA!.registrations.nodes).toEqual(
+      expect.arrayContaining([
+        { displayName: 'Ann 0', member: { id: aMembers[0].globalId, email: expect.any(String) }, network: { id: a.globalId } },
+        { displayName: 'Bo 0', member: null, network: { id: b.globalId } },
+      ]),
+    );
+    expect(JSON.stringify(fromA)).not.toContain('Bo 1');
+    expect(JSON.stringify(fromA)).not.toContain(b.slug);
+
+    const fromB = await view(eventId, bAdmin.token);
+    expect(counts(fromB)).toEqual({ [a.globalId]: 1, [b.globalId]: 2 });
+    expect(fromB!.registrations.nodes.map((r) => [r.displayName, r.member?.id ?? null])).toEqual(
+      expect.arrayContaining([
+        ['Bo 0', bMembers[0].globalId],
+        ['Bo 1', bMembers[1].globalId],
+      ]),
+    );
+    expect(fromB!.registrations.totalCount).toBe(2); // Ann did not consent.
+
+    // A plain member sees only their own registration; an API key with READ only counts.
+    const own = await view(eventId, bMembers[1].token);
+    expect(own!.registrations.nodes).toEqual([{ displayName: 'Bo 1', member: { id: bMembers[1].globalId, email: expect.any(String) }, network: { id: b.globalId } }]);
+    expect(own!.viewerRegistration).not.toBeNull();
+    const readKey = await view(eventId, await a.key(ApiKeyScope.READ));
+    expect(readKey!.registrations.nodes).toEqual([]);
+    expect(counts(readKey)).toEqual({ [a.globalId]: 1, [b.globalId]: 2 });
+    const personal = await view(eventId, await a.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA));
+    expect(personal!.registrations.totalCount).toBe(2);
+  });
+
+  test('capacity counts every network: the last place, then CONFLICT from either side', async () => {
+    ok(await app.gql(REGISTER, { e: eventId }, aMembers[1].token)); // 4 of 4
+    expect(code(await app.gql(REGISTER, { e: eventId }, aMembers[2].token))).toBe('CONFLICT');
+    expect(code(await app.gql(REGISTER, { e: eventId }, bMembers[2].token))).toBe('CONFLICT');
+  });
+
+  test('revocation mid-way: B withdrawn, its registrations cancelled, past events keep their counts', async () => {
+    // A past event with registrations from both networks, written directly.
+    const ds = app.db.dataSource;
+    const id = randomUUID();
+    const pastId = await withTenant(ds, a.id, async (m) => {
+      await m.query(
+        `INSERT INTO joint_events (id, host_network_id, title, starts_at, ends_at, format, status)
+         VALUES ($2, $1, 'Past circle', now() - interval '3 days', now() - interval '3 days' + interval '1 hour', 'ONLINE', 'COMPLETED')`,
+        [a.id, id],
+      );
+      await m.query(
+        `INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at) VALUES ($1, $2, 'ACCEPTED', now()), ($1, $3, 'ACCEPTED', now())`,
+        [id, a.id, b.id],
+      );
+      await m.query(`INSERT INTO joint_event_registrations (joint_event_id, network_id, member_id) VALUES ($1, $2, $3)`, [id, a.id, aMembers[0].id]);
+      return id as string;
+    });
+    await withTenant(ds, b.id, (m) =>
+      m.query(`INSERT INTO joint_event_registrations (joint_event_id, network_id, member_id, share_identity) SELECT $1, $2, unnest($3::uuid[]), true`, [
+        pastId,
+        b.id,
+        [bMembers[0].id, bMembers[1].id],
+      ]),
+    );
+    const past = toGlobalId('JointEvent', pastId);
+    expect(counts(await view(past, aAdmin.token))).toEqual({ [a.globalId]: 1, [b.globalId]: 2 });
+
+    ok(await app.gql(`mutation($id: ID!) { revokePartnership(id: $id) { id status } }`, { id: partnershipId }, bAdmin.token));
+
+    for (const cred of [aAdmin.token, bAdmin.token]) {
+      const v = await view(eventId, cred);
+      expect(v!.participants.map((p) => [p.network.id, p.status])).toEqual([
+        [a.globalId, 'ACCEPTED'],
+        [b.globalId, 'WITHDRAWN'],
+      ]);
+      expect(counts(v)).toEqual({ [a.globalId]: 2, [b.globalId]: 0 });
+      expect(counts(await view(past, cred))).toEqual({ [a.globalId]: 1, [b.globalId]: 2 });
+    }
+    expect((await view(eventId, bAdmin.token))!.registrations.totalCount).toBe(0);
+    expect((await view(eventId, aAdmin.token))!.registrations.nodes.map((r) => r.displayName).sort()).toEqual(['Ann 0', 'Ann 1']);
+    // B's members can no longer register; A's can again take the freed places.
+    expect(code(await app.gql(REGISTER, { e: eventId }, bMembers[2].token))).toBe('FORBIDDEN');
+    ok(await app.gql(REGISTER, { e: eventId }, aMembers[2].token));
+    // Audit: the revocation says how many participations were withdrawn, on both sides.
+    for (const cred of [aAdmin.token, bAdmin.token]) {
+      const log = ok(await app.gql<{ auditLog: { nodes: any[] } }>(AUDIT, {}, cred)).auditLog.nodes;
+      expect(log.find((e) => e.action === 'partnership.revoked' && e.targetId === partnershipId)).toMatchObject({ details: { jointEventsWithdrawn: 1 } });
+    }
+  });
+
+  test('cancel: host ADMIN only, SCHEDULED only; jointEvents lists soonest first with from/to', async () => {
+    expect(code(await app.gql(CANCEL, { id: eventId }, bAdmin.token))).toBe('FORBIDDEN');
+    expect(code(await app.gql(CANCEL, { id: eventId }, aMembers[0].token))).toBe('FORBIDDEN');
+    expect(ok(await app.gql<any>(CANCEL, { id: eventId }, aAdmin.token)).cancelJointEvent).toEqual({ id: eventId, status: 'CANCELLED' });
+    expect(code(await app.gql(CANCEL, { id: eventId }, aAdmin.token))).toBe('CONFLICT');
+    expect(code(await app.gql(REGISTER, { e: eventId }, (await a.member()).token))).not.toBeUndefined();
+    const list = ok(await app.gql<any>(LIST, {}, aMembers[0].token)).jointEvents;
+    expect(list.nodes.map((n: any) => n.title)).toEqual(['Past circle', 'Grief circle together']);
+    expect(ok(await app.gql<any>(LIST, { from: inDays(1) }, a.adminKey)).jointEvents.nodes.map((n: any) => n.title)).toEqual(['Grief circle together']);
+    expect(ok(await app.gql<any>(LIST, { to: inDays(1) }, bAdmin.token)).jointEvents.nodes.map((n: any) => n.title)).toEqual(['Past circle']);
+    expect(ok(await app.gql<any>(LIST, {}, c.adminKey)).jointEvents).toEqual({ totalCount: 0, nodes: [] });
+    const log = ok(await app.gql<{ auditLog: { nodes: any[] } }>(AUDIT, {}, aAdmin.token)).auditLog.nodes;
+    expect(log[0]).toMatchObject({ action: 'joint_event.cancelled', targetType: 'JointEvent' });
+  });
+
+  test('registering while cancelled is CONFLICT', async () => {
+    const member = await a.member();
+    await join(aGroup, member);
+    expect(code(await app.gql(REGISTER, { e: eventId }, member.token))).toBe('CONFLICT');
+    void cGroup;
+  });
+});
