@@ -1,10 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { printSchemaSdl } from '../src/graphql/schema';
+import { printSchemaSdl, printSubgraphSdl } from '../src/graphql/schema';
 
-/** Writes schema/schema.graphql from the code (`npm run schema`); a test fails when the committed file is stale. */
-printSchemaSdl().then((sdl) => {
-  const file = path.join(__dirname, '..', 'schema', 'schema.graphql');
-  fs.writeFileSync(file, sdl);
-  process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
-});
+/**
+ * Writes schema/schema.graphql (the public API) and schema/subgraph.graphql (the Apollo Federation subgraph
+ * SDL, as `_service { sdl }` answers) from the code (`npm run schema`); a test fails when either is stale.
+ */
+(async () => {
+  for (const [name, print] of [
+    ['schema.graphql', printSchemaSdl],
+    ['subgraph.graphql', printSubgraphSdl],
+  ] as const) {
+    const file = path.join(__dirname, '..', 'schema', name);
+    fs.writeFileSync(file, await print());
+    process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+  }
+})();

@@ -5,6 +5,7 @@ import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { resolvers } from '../modules';
 import type { Context } from './context';
 import { validateArgument } from './errors';
+import { buildFederatedSchema, describeFederation, subgraphSdl } from './federation';
 
 /**
  * A failing mutation leaves nothing half-written. When an operation has several root mutation fields, each
@@ -38,27 +39,53 @@ function preferSimpleResolvers(): void {
   for (const type of getMetadataStorage().objectTypes) type.simpleResolvers ??= true;
 }
 
+/** Root types' descriptions: type-graphql has no option for them. */
+function describeRoots(schema: GraphQLSchema): void {
+  schema.getQueryType()!.description = 'Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller\'s network.';
+  schema.getMutationType()!.description =
+    'Writes. A failing mutation field writes nothing; in an operation with several, the ones before it stay done.';
+}
+
+let cachedBase: Promise<GraphQLSchema> | undefined;
 let cached: Promise<GraphQLSchema> | undefined;
 
-/** The executable schema, built once per process from the feature resolvers. */
-export function getSchema(): Promise<GraphQLSchema> {
-  if (!cached) preferSimpleResolvers();
-  cached ??= buildSchema({
+/** type-graphql's schema of the feature resolvers: the public API, without federation's additions. */
+function getBaseSchema(): Promise<GraphQLSchema> {
+  if (!cachedBase) preferSimpleResolvers();
+  cachedBase ??= buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validateFn: validateArgument,
+    // The `@key` directives are federation's, defined by the subgraph schema built from this one.
+    skipCheck: true,
   }).then((schema) => {
+    describeRoots(schema);
+    return schema;
+  });
+  return cachedBase;
+}
+
+/**
+ * The executable schema, built once per process and served over HTTP and WebSocket alike: the public API
+ * as an Apollo Federation 2 subgraph (adds `_service` and `_entities`; see ./federation.ts).
+ */
+export function getSchema(): Promise<GraphQLSchema> {
+  cached ??= getBaseSchema().then((base) => {
+    const schema = buildFederatedSchema(base);
     runMutationsAtomically(schema);
-    // type-graphql has no option for the root types' descriptions.
-    schema.getQueryType()!.description = 'Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller\'s network.';
-    schema.getMutationType()!.description =
-      'Writes. A failing mutation field writes nothing; in an operation with several, the ones before it stay done.';
+    describeRoots(schema);
+    describeFederation(schema);
     return schema;
   });
   return cached;
 }
 
-/** The SDL committed as schema/schema.graphql (sorted, so that diffs show real changes only). */
+/** The SDL committed as schema/schema.graphql (sorted, so that diffs show real changes only): the clients' contract. */
 export async function printSchemaSdl(): Promise<string> {
-  return printSchema(lexicographicSortSchema(await getSchema())) + '\n';
+  return printSchema(lexicographicSortSchema(await getBaseSchema())) + '\n';
+}
+
+/** The subgraph SDL committed as schema/subgraph.graphql: exactly what `_service { sdl }` answers, for composition. */
+export async function printSubgraphSdl(): Promise<string> {
+  return subgraphSdl(await getSchema()) + '\n';
 }

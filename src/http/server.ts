@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -120,6 +120,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       // No HTTP caching of tenant data; and the cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      // The schema is also a federation subgraph: no per-field timings to whoever asks for them.
+      ApolloServerPluginInlineTraceDisabled(),
       transactionPlugin(logger),
       {
         async serverWillStart() {

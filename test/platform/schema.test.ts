@@ -1,12 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, type GraphQLSchema } from 'graphql';
-import { getSchema, printSchemaSdl } from '../../src/graphql/schema';
+import { getSchema, printSchemaSdl, printSubgraphSdl } from '../../src/graphql/schema';
 
 const committed = path.join(__dirname, '..', '..', 'schema', 'schema.graphql');
 
 test('schema/schema.graphql is current (run `npm run schema` after changing the API)', async () => {
   expect(fs.readFileSync(committed, 'utf8')).toBe(await printSchemaSdl());
+});
+
+test('schema/subgraph.graphql is current (run `npm run schema` after changing the API)', async () => {
+  expect(fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'subgraph.graphql'), 'utf8')).toBe(await printSubgraphSdl());
 });
 
 /** Every type, field, argument and enum value of ours carries a description. */

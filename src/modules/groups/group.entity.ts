@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/node';
 import { AgendaItem } from './agenda';
@@ -39,6 +39,8 @@ registerEnumType(MeetingFormat, {
 
 /** A peer support group inside a network. */
 @Entity('groups')
+// A federation entity: other subgraphs may extend it by its global ID (src/graphql/federation.ts).
+@Directive('@key(fields: "id")')
 @ObjectType('Group', { implements: Node, description: 'A peer support group: objectives, topics, norms, and the sessions it holds.' })
 export class Group extends Node {
   @PrimaryGeneratedColumn('uuid')

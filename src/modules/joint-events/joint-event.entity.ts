@@ -1,5 +1,5 @@
 import { ArrayMaxSize, ArrayNotEmpty, IsOptional, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
 import { Node } from '../../graphql/node';
 import { NOT_BLANK } from '../../graphql/validators';
@@ -26,6 +26,8 @@ registerEnumType(ParticipationStatus, {
 });
 
 /** A session hosted by one network and shared with partner networks' groups. Plain class; rows mapped by hand. */
+// A federation entity: other subgraphs may extend it by its global ID (src/graphql/federation.ts).
+@Directive('@key(fields: "id")')
 @ObjectType('JointEvent', {
   implements: Node,
   description:

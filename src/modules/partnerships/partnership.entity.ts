@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { toGlobalId } from '../../graphql/global-id';
 import { Node } from '../../graphql/node';
@@ -79,6 +79,8 @@ export class Partnership extends Node {
 }
 
 /** A partner network's group as the partner directory shows it: what the group is about, nothing of its members. */
+// A federation entity: other subgraphs may extend it by its global ID (src/graphql/federation.ts).
+@Directive('@key(fields: "id")')
 @ObjectType('SharedGroup', {
   description:
     "A partner network's group as shared through a partnership (partner directory, joint events): what it is about and how it meets. No member data, no sessions.",

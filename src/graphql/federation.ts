@@ -1,0 +1,149 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+// Not a direct dependency: @graphql-tools/utils comes with @apollo/server (via @graphql-tools/schema).
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import DataLoader from 'dataloader';
+import { executeSync, isObjectType, lexicographicSortSchema, parse, specifiedScalarTypes, type GraphQLSchema } from 'graphql';
+import { createResolversMap } from 'type-graphql';
+import { isAllowed } from '../modules/auth/access';
+import { READ_GROUPS } from '../modules/groups/group.resolver';
+import { loadNetwork } from '../modules/networks/network.loader';
+import { SharedGroup } from '../modules/partnerships/partnership.entity';
+import type { Context } from './context';
+import { AppError } from './errors';
+import { parseGlobalId } from './global-id';
+import { nodeFetcher } from './node';
+
+/**
+ * Apollo Federation 2: the API is also a subgraph. The entities (`@key(fields: "id")` on their classes)
+ * are keyed by OUR global ID, and `_entities` resolves them with the same visibility as `node`: an object
+ * that is unknown, of another type, or hidden from the caller comes back as null.
+ */
+
+/** The entity types and how a representation's database id becomes an object (or null). */
+type EntityFetcher = (ctx: Context, ids: readonly string[]) => Promise<Array<object | null>>;
+
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
+
+/**
+ * Networks: the caller's own, and partners' (row-level security shows a partner's row once a partnership
+ * exists; `loadNetwork` answers NOT_FOUND otherwise, which is null here).
+ */
+const fetchNetworks: EntityFetcher = (ctx, ids) =>
+  Promise.all(
+    ids.map((id) =>
+      loadNetwork(ctx, id).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'NOT_FOUND') return null;
+        throw err;
+      }),
+    ),
+  );
+
+/**
+ * Shared groups: a PARTNERS-visible, unarchived group of a network with an ACTIVE partnership sharing
+ * GROUP_DIRECTORY (the partner directory's rule), or a group taking part in a joint event the caller's
+ * network hosts or is invited to. Any member; API keys with READ.
+ */
+const fetchSharedGroups: EntityFetcher = async (ctx, ids) => {
+  if (!isAllowed(ctx, READ_GROUPS)) return ids.map(() => null);
+  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+    `SELECT g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format FROM groups g
+     WHERE g.id = ANY($2)
+       AND ((g.network_id <> $1 AND g.visibility = 'PARTNERS' AND g.archived_at IS NULL
+             AND g.network_id IN (SELECT CASE WHEN p.requester_network_id = $1 THEN p.partner_network_id ELSE p.requester_network_id END
+                                  FROM partnerships p
+                                  WHERE $1 IN (p.requester_network_id, p.partner_network_id)
+                                    AND p.status = 'ACTIVE' AND 'GROUP_DIRECTORY' = ANY (p.scopes)))
+         OR EXISTS (SELECT 1 FROM joint_event_groups jg JOIN joint_events e ON e.id = jg.joint_event_id
+                    WHERE jg.group_id = g.id AND jg.network_id = g.network_id
+                      AND (e.host_network_id = $1 OR EXISTS (SELECT 1 FROM joint_event_participants pp
+                                                              WHERE pp.joint_event_id = e.id AND pp.network_id = $1))))`,
+    [ctx.networkId, ids],
+  );
+  const byId = new Map(
+    rows.map((r) => [
+      r.id as string,
+      Object.assign(new SharedGroup(), {
+        groupId: r.id as string,
+        networkId: r.network_id as string,
+        name: r.name as string,
+        description: (r.description as string | null) ?? null,
+        objectives: r.objectives as string[],
+        topics: r.topics as string[],
+        format: r.format as SharedGroup['format'],
+      }),
+    ]),
+  );
+  return ids.map((id) => byId.get(id) ?? null);
+};
+
+/** Group and JointEvent use their `node` fetchers (registered by their features) as they are. */
+const viaNode =
+  (typeName: string): EntityFetcher =>
+  (ctx, ids) =>
+    nodeFetcher(typeName)?.(ctx, ids) ?? Promise.resolve(ids.map(() => null));
+
+export const ENTITY_FETCHERS: Record<string, EntityFetcher> = {
+  Network: fetchNetworks,
+  Group: viaNode('Group'),
+  SharedGroup: fetchSharedGroups,
+  JointEvent: viaNode('JointEvent'),
+};
+
+/** Resolves one representation `{ __typename, id }`; all of a request's references of a type share one batch. */
+function resolveReference(typeName: string, fetch: EntityFetcher) {
+  return async (reference: { id?: unknown }, ctx: Context): Promise<object | null> => {
+    const parsed = typeof reference.id === 'string' ? parseGlobalId(reference.id) : undefined;
+    if (!parsed || parsed.type !== typeName) return null;
+    const loader = ctx.loaders.keyed(`federation-${typeName}`, () => new DataLoader<string, object | null>((ids) => fetch(ctx, ids)));
+    return loader.load(parsed.id);
+  };
+}
+
+/**
+ * The subgraph schema: type-graphql's schema printed with its directives, under the federation `@link`,
+ * rebuilt by `buildSubgraphSchema` (which adds `_service` and `_entities`) with type-graphql's resolvers
+ * (field resolvers, scalars, enum values, `__resolveType`) and `__resolveReference` per entity.
+ */
+export function buildFederatedSchema(base: GraphQLSchema): GraphQLSchema {
+  const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(lexicographicSortSchema(base))}`;
+  const resolvers = createResolversMap(base) as Record<string, Record<string, unknown>>;
+  // graphql-js's own scalars are shared instances: nothing to copy onto them.
+  for (const scalar of specifiedScalarTypes) delete resolvers[scalar.name];
+  for (const [typeName, fetch] of Object.entries(ENTITY_FETCHERS)) {
+    resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference(typeName, fetch) };
+  }
+  return buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as GraphQLResolverMap<unknown> });
+}
+
+/** What `_service { sdl }` answers: the SDL a gateway or router composes. */
+export function subgraphSdl(schema: GraphQLSchema): string {
+  const result = executeSync({ schema, document: parse('{ _service { sdl } }') });
+  return (result.data as { _service: { sdl: string } })._service.sdl;
+}
+
+/** Descriptions for what `buildSubgraphSchema` adds (it has none), so that every type of the served schema has one. */
+export function describeFederation(schema: GraphQLSchema): void {
+  const types: Record<string, string> = {
+    _Any: 'Federation: an entity representation, `{ __typename, id }` with our global ID.',
+    _Entity: 'Federation: any entity of this subgraph (Network, Group, SharedGroup, JointEvent).',
+    _Service: 'Federation: this subgraph as a gateway or router composes it.',
+    link__Import: 'Federation: a name imported by `@link`.',
+    link__Purpose: 'Federation: what a `@link`ed specification is for.',
+    federation__FieldSet: 'Federation: a selection of fields, e.g. the key `id`.',
+  };
+  for (const [name, description] of Object.entries(types)) {
+    const type = schema.getType(name);
+    if (type && !type.description) type.description = description;
+  }
+  const service = schema.getType('_Service');
+  if (isObjectType(service)) service.getFields().sdl.description ??= 'The subgraph SDL, with the federation directives.';
+  const query = schema.getQueryType()!.getFields();
+  query._service.description ??= 'Federation: this subgraph\'s SDL, for composition.';
+  if (query._entities) {
+    query._entities.description ??=
+      'Federation: entities by representation, with the same visibility as `node`: null when unknown, of another type, or hidden from the caller.';
+    const representations = query._entities.args.find((a) => a.name === 'representations');
+    if (representations) representations.description ??= 'Representations `{ __typename, id }`, with our global IDs.';
+  }
+}
