@@ -8,7 +8,7 @@ import { createResolversMap } from 'type-graphql';
 import { isAllowed } from '../modules/auth/access';
 import { READ_GROUPS } from '../modules/groups/group.resolver';
 import { loadNetwork } from '../modules/networks/network.loader';
-import { SharedGroup } from '../modules/partnerships/partnership.entity';
+import { PARTNER_DIRECTORY_SQL, SHARED_GROUP_COLUMNS, toSharedGroup } from '../modules/partnerships/partnership.service';
 import type { Context } from './context';
 import { AppError } from './errors';
 import { parseGlobalId } from './global-id';
@@ -47,33 +47,16 @@ const fetchNetworks: EntityFetcher = (ctx, ids) =>
 const fetchSharedGroups: EntityFetcher = async (ctx, ids) => {
   if (!isAllowed(ctx, READ_GROUPS)) return ids.map(() => null);
   const rows: Array<Record<string, unknown>> = await ctx.manager.query(
-    `SELECT g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format FROM groups g
+    `SELECT ${SHARED_GROUP_COLUMNS} FROM groups g
      WHERE g.id = ANY($2)
-       AND ((g.network_id <> $1 AND g.visibility = 'PARTNERS' AND g.archived_at IS NULL
-             AND g.network_id IN (SELECT CASE WHEN p.requester_network_id = $1 THEN p.partner_network_id ELSE p.requester_network_id END
-                                  FROM partnerships p
-                                  WHERE $1 IN (p.requester_network_id, p.partner_network_id)
-                                    AND p.status = 'ACTIVE' AND 'GROUP_DIRECTORY' = ANY (p.scopes)))
+       AND (${PARTNER_DIRECTORY_SQL}
          OR EXISTS (SELECT 1 FROM joint_event_groups jg JOIN joint_events e ON e.id = jg.joint_event_id
                     WHERE jg.group_id = g.id AND jg.network_id = g.network_id
                       AND (e.host_network_id = $1 OR EXISTS (SELECT 1 FROM joint_event_participants pp
                                                               WHERE pp.joint_event_id = e.id AND pp.network_id = $1))))`,
     [ctx.networkId, ids],
   );
-  const byId = new Map(
-    rows.map((r) => [
-      r.id as string,
-      Object.assign(new SharedGroup(), {
-        groupId: r.id as string,
-        networkId: r.network_id as string,
-        name: r.name as string,
-        description: (r.description as string | null) ?? null,
-        objectives: r.objectives as string[],
-        topics: r.topics as string[],
-        format: r.format as SharedGroup['format'],
-      }),
-    ]),
-  );
+  const byId = new Map(rows.map((r) => [r.id as string, toSharedGroup(r)]));
   return ids.map((id) => byId.get(id) ?? null);
 };
 

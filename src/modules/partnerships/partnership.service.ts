@@ -153,6 +153,27 @@ export interface DirectoryArgs extends ConnectionArgs {
   search?: string | null;
 }
 
+/** The partner-directory rule for a group `g`, with the caller's network as `$1`. Row-level security agrees. */
+export const PARTNER_DIRECTORY_SQL = `(g.network_id <> $1 AND g.visibility = 'PARTNERS' AND g.archived_at IS NULL
+  AND g.network_id IN (SELECT CASE WHEN p.requester_network_id = $1 THEN p.partner_network_id ELSE p.requester_network_id END
+                       FROM partnerships p
+                       WHERE $1 IN (p.requester_network_id, p.partner_network_id)
+                         AND p.status = 'ACTIVE' AND 'GROUP_DIRECTORY' = ANY (p.scopes))
+  AND app_partner_shares(g.network_id, 'GROUP_DIRECTORY'))`;
+
+/** The columns a SharedGroup is read from (of groups `g`), and the mapping: nothing else of a partner's group. */
+export const SHARED_GROUP_COLUMNS = 'g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format';
+export const toSharedGroup = (row: Record<string, unknown>): SharedGroup =>
+  Object.assign(new SharedGroup(), {
+    groupId: row.id as string,
+    networkId: row.network_id as string,
+    name: row.name as string,
+    description: (row.description as string | null) ?? null,
+    objectives: row.objectives as string[],
+    topics: row.topics as string[],
+    format: row.format as SharedGroup['format'],
+  });
+
 /**
  * The partner directory: PARTNERS-visible, unarchived groups of networks with an ACTIVE partnership that
  * includes GROUP_DIRECTORY. Says so explicitly; row-level security agrees.
@@ -160,32 +181,13 @@ export interface DirectoryArgs extends ConnectionArgs {
 export async function listPartnerDirectory(ctx: Context, args: DirectoryArgs): Promise<Connection<SharedGroup>> {
   const params: unknown[] = [ctx.networkId];
   const param = (v: unknown) => `$${params.push(v)}`;
-  const where = [
-    'g.network_id <> $1',
-    `g.visibility = 'PARTNERS'`,
-    'g.archived_at IS NULL',
-    `g.network_id IN (SELECT CASE WHEN p.requester_network_id = $1 THEN p.partner_network_id ELSE p.requester_network_id END
-                      FROM partnerships p
-                      WHERE $1 IN (p.requester_network_id, p.partner_network_id)
-                        AND p.status = 'ACTIVE' AND 'GROUP_DIRECTORY' = ANY (p.scopes))`,
-    `app_partner_shares(g.network_id, 'GROUP_DIRECTORY')`,
-  ];
+  const where = [PARTNER_DIRECTORY_SQL];
   if (args.topic) where.push(`g.topics @> ARRAY[${param(args.topic.trim().toLowerCase())}]::text[]`);
   const query = args.search ? prefixQuery(args.search) : null;
   if (query) where.push(`g.search @@ to_tsquery('simple', ${param(query)})`);
-  const map = (row: Record<string, unknown>): SharedGroup =>
-    Object.assign(new SharedGroup(), {
-      groupId: row.id as string,
-      networkId: row.network_id as string,
-      name: row.name as string,
-      description: row.description as string | null,
-      objectives: row.objectives as string[],
-      topics: row.topics as string[],
-      format: row.format as SharedGroup['format'],
-    });
   return paginate(
     ctx.manager,
-    { select: 'g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format', from: 'groups g', where, params, map },
+    { select: SHARED_GROUP_COLUMNS, from: 'groups g', where, params, map: toSharedGroup },
     args,
     [
       { sql: 'g.name', value: (g) => g.name },
