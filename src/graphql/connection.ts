@@ -228,6 +228,12 @@ export interface NestedConnectionSpec<T> {
   from: string;
   /** Alias of the table whose `network_id` is checked. */
   alias: string;
+  /**
+   * The `from` clause applies the network rule itself (it may use `$1` and the current `parent.id`),
+   * e.g. a list that mixes the caller's rows with other networks' shared ones; `alias.network_id = $1`
+   * is then not added.
+   */
+  fromChecksNetwork?: boolean;
   /** Columns to select (e.g. `t.*`). */
   select: string;
   /** The parent key column, e.g. `t.group_id`. */
@@ -311,7 +317,7 @@ async function pageParents<T>(
   const ownParents = keys.filter((k) => k.endsWith(OWN)).map((k) => k.slice(0, -OWN.length));
   const parentIds = [...new Set(keys.map((k) => (k.endsWith(OWN) ? k.slice(0, -OWN.length) : k)))];
   const params: unknown[] = [networkId, parentIds, ...filter.params];
-  const where = [`${spec.parent} = parent.id`, `${spec.alias}.network_id = $1`];
+  const where = [`${spec.parent} = parent.id`, ...(spec.fromChecksNetwork ? [] : [`${spec.alias}.network_id = $1`])];
   if (filter.sql) where.push(`(${filter.sql})`);
   // Parents where the viewer sees only their own rows, in the same statement as the others.
   let ownRows = '';
@@ -361,10 +367,10 @@ async function pageParents<T>(
   }
   const counts = new DataLoader<string, number>(async (ids) => {
     const countRows: Array<{ parent: string; count: number }> = await manager.query(
-      `SELECT ${spec.parent} AS parent, count(*)::int AS count FROM ${spec.from}
-       WHERE ${spec.parent} = ANY($2) AND ${spec.alias}.network_id = $1 ${filter.sql ? `AND (${filter.sql})` : ''}
-       ${ownRows ? `AND ${ownRows}` : ''}
-       GROUP BY 1`,
+      `SELECT parent.id AS parent, (SELECT count(*)::int FROM ${spec.from}
+         WHERE ${spec.parent} = parent.id ${spec.fromChecksNetwork ? '' : `AND ${spec.alias}.network_id = $1`}
+           ${filter.sql ? `AND (${filter.sql})` : ''} ${ownRows ? `AND ${ownRows}` : ''}) AS count
+       FROM unnest($2::uuid[]) AS parent(id)`,
       countParams.map((p, i) => (i === 1 ? [...ids] : p)),
     );
     const map = new Map(countRows.map((r) => [r.parent, r.count]));

@@ -236,6 +236,20 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
     expect(counts(readKey)).toEqual({ [a.globalId]: 1, [b.globalId]: 2 });
     const personal = await view(eventId, await a.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA));
     expect(personal!.registrations.totalCount).toBe(2);
+
+    // Listed with other events (one statement for all of them), each event shows the same registrations.
+    for (const cred of [aAdmin.token, bAdmin.token, bMembers[1].token]) {
+      const listed = ok(
+        await app.gql<{ jointEvents: { nodes: Array<{ id: string; registrations: { totalCount: number; nodes: Array<{ displayName: string | null }> } }> } }>(
+          `{ jointEvents(first: 50) { nodes { id registrations(first: 100) { totalCount nodes { displayName } } } } }`,
+          {},
+          cred,
+        ),
+      ).jointEvents.nodes.find((e) => e.id === eventId)!;
+      const single = (await view(eventId, cred))!.registrations;
+      expect(listed.registrations.totalCount).toBe(single.totalCount);
+      expect(listed.registrations.nodes.map((r) => r.displayName).sort()).toEqual(single.nodes.map((r) => r.displayName).sort());
+    }
   });
 
   test('capacity counts every network: the last place, then CONFLICT from either side', async () => {

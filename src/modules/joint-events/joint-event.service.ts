@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
-import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
+import { emptyConnection, loadNestedConnection, paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, invalidArgument, notFound } from '../../graphql/errors';
 import { idArgument, toGlobalId } from '../../graphql/global-id';
@@ -202,34 +202,45 @@ export async function loadOwnRegistrations(ctx: Context, ids: readonly string[])
  * READ+PERSONAL_DATA keys; plain members only their own), plus, for those who see their network's list,
  * the display names of other networks' members who consented. Soonest registered first.
  */
-export function listRegistrations(ctx: Context, event: JointEvent, args: ConnectionArgs): Promise<Connection<JointEventRegistration>> {
-  const params: unknown[] = [ctx.networkId, event.id];
-  const all = seesNetworkRegistrations(ctx);
-  let own = 'AND false';
-  if (all) own = '';
-  else if (ctx.principal.kind === 'MEMBER') own = `AND r.member_id = $${params.push(ctx.principal.memberId)}`;
-  const others = all
-    ? `UNION ALL SELECT i.registration_id, $2::uuid, i.network_id, NULL::uuid, i.display_name, i.registered_at FROM app_joint_event_identities($2) i`
-    : '';
-  return paginate<JointEventRegistration>(
-    ctx.manager,
-    {
-      select: 'x.*',
+/**
+ * `JointEvent.registrations` for many events in one statement: the caller's own network's registrations
+ * (the member's own only, for plain members) and, for those who see their network's, other networks'
+ * consenting members by display name (`app_joint_event_identities`, a function: never the rows).
+ */
+const registrationSpecs = new Map<boolean, NestedConnectionSpec<JointEventRegistration>>();
+function registrationSpec(withIdentities: boolean): NestedConnectionSpec<JointEventRegistration> {
+  let spec = registrationSpecs.get(withIdentities);
+  if (!spec) {
+    const identities = withIdentities
+      ? `UNION ALL SELECT i.registration_id, parent.id, i.network_id, NULL::uuid, i.display_name, i.registered_at
+         FROM app_joint_event_identities(parent.id) i`
+      : '';
+    spec = {
+      tag: 'joint-event-registrations',
       from: `(SELECT r.id, r.joint_event_id, r.network_id, r.member_id, m.display_name, r.registered_at
               FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
-              WHERE r.network_id = $1 AND r.joint_event_id = $2 AND r.cancelled_at IS NULL ${own}
-              ${others}) x`,
-      where: [],
-      params,
+              WHERE r.network_id = $1 AND r.joint_event_id = parent.id AND r.cancelled_at IS NULL
+              ${identities}) x`,
+      alias: 'x',
+      fromChecksNetwork: true,
+      select: 'x.*',
+      parent: 'x.joint_event_id',
+      ownerColumn: 'x.member_id',
+      sort: [
+        { sql: 'x.registered_at', value: (r) => r.registeredAt },
+        { sql: 'x.id', value: (r) => r.id },
+      ],
       map: mapRegistration,
-    },
-    args,
-    [
-      { sql: 'x.registered_at', value: (r) => r.registeredAt },
-      { sql: 'x.id', value: (r) => r.id },
-    ],
-    'joint-event-registrations',
-  );
+    };
+    registrationSpecs.set(withIdentities, spec);
+  }
+  return spec;
+}
+
+export function listRegistrations(ctx: Context, event: JointEvent, args: ConnectionArgs): Promise<Connection<JointEventRegistration>> {
+  const all = seesNetworkRegistrations(ctx);
+  if (!all && ctx.principal.kind !== 'MEMBER') return Promise.resolve(emptyConnection<JointEventRegistration>());
+  return loadNestedConnection(ctx, registrationSpec(all), event.id, args, undefined, !all);
 }
 
 export function listJointEvents(ctx: Context, args: JointEventsArgs): Promise<Connection<JointEvent>> {
