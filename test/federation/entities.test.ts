@@ -4,7 +4,7 @@ import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
-import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { activePartnership, createTestNetwork, invitedJointEvent, type TestNetwork } from '../helpers/factories';
 
 /**
  * The API as an Apollo Federation 2 subgraph: `_service { sdl }` with the entity keys, and `_entities`
@@ -37,7 +37,6 @@ function ok<T>(res: GqlResult<T>): T {
   return res.data!;
 }
 const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
-const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
 
 async function group(net: TestNetwork, name: string, visibility: string): Promise<string> {
   const res = await app.gql<{ createGroup: { id: string } }>(
@@ -67,31 +66,8 @@ beforeAll(async () => {
   aPartners = await group(a, 'Alpha shared', 'PARTNERS');
   bGroup = await group(b, 'Beta grief', 'NETWORK');
 
-  const partnership = ok(
-    await app.gql<{ requestPartnership: { id: string } }>(
-      `mutation($s: String!) { requestPartnership(partnerSlug: $s, scopes: [GROUP_DIRECTORY, JOINT_EVENTS]) { id } }`,
-      { s: b.slug },
-      aAdmin,
-    ),
-  ).requestPartnership.id;
-  ok(await app.gql(`mutation($id: ID!) { respondToPartnership(id: $id, accept: true) { id } }`, { id: partnership }, bAdmin));
-  eventId = ok(
-    await app.gql<{ createJointEvent: { id: string } }>(
-      `mutation($input: CreateJointEventInput!) { createJointEvent(input: $input) { id } }`,
-      {
-        input: {
-          title: 'Grief circle together',
-          startsAt: inDays(10),
-          endsAt: new Date(Date.parse(inDays(10)) + 7_200_000).toISOString(),
-          format: 'ONLINE',
-          onlineUrl: 'https://meet.example/grief',
-          hostGroupIds: [aGroup],
-        },
-      },
-      aAdmin,
-    ),
-  ).createJointEvent.id;
-  ok(await app.gql(`mutation($e: ID!, $n: ID!) { inviteToJointEvent(jointEventId: $e, networkId: $n) { status } }`, { e: eventId, n: b.globalId }, aAdmin));
+  await activePartnership(app, aAdmin, { slug: b.slug, admin: bAdmin });
+  eventId = await invitedJointEvent(app, aAdmin, aGroup, b);
 });
 afterAll(() => app.stop());
 

@@ -9,7 +9,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
-import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { activePartnership, createTestNetwork, invitedJointEvent, type TestNetwork } from '../helpers/factories';
 
 /**
  * Composing with another graph: a partner CRM subgraph (a fixture) adds `JointEvent.partnerNotes`. Our
@@ -44,7 +44,6 @@ function ok<T>(res: GqlResult<T>): T {
   expect(res.errors).toBeUndefined();
   return res.data!;
 }
-const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
 
 async function startCrm(): Promise<Running> {
   const server = new ApolloServer<{ authorization?: string }>({
@@ -111,31 +110,8 @@ beforeAll(async () => {
       a.adminKey,
     ),
   ).createGroup.id;
-  const partnership = ok(
-    await app.gql<{ requestPartnership: { id: string } }>(
-      `mutation($s: String!) { requestPartnership(partnerSlug: $s, scopes: [JOINT_EVENTS]) { id } }`,
-      { s: b.slug },
-      aAdmin,
-    ),
-  ).requestPartnership.id;
-  ok(await app.gql(`mutation($id: ID!) { respondToPartnership(id: $id, accept: true) { id } }`, { id: partnership }, bAdmin));
-  eventId = ok(
-    await app.gql<{ createJointEvent: { id: string } }>(
-      `mutation($input: CreateJointEventInput!) { createJointEvent(input: $input) { id } }`,
-      {
-        input: {
-          title: 'Grief circle together',
-          startsAt: inDays(10),
-          endsAt: new Date(Date.parse(inDays(10)) + 7_200_000).toISOString(),
-          format: 'ONLINE',
-          onlineUrl: 'https://meet.example/grief',
-          hostGroupIds: [aGroup],
-        },
-      },
-      aAdmin,
-    ),
-  ).createJointEvent.id;
-  ok(await app.gql(`mutation($e: ID!, $n: ID!) { inviteToJointEvent(jointEventId: $e, networkId: $n) { status } }`, { e: eventId, n: b.globalId }, aAdmin));
+  await activePartnership(app, aAdmin, { slug: b.slug, admin: bAdmin }, ['JOINT_EVENTS']);
+  eventId = await invitedJointEvent(app, aAdmin, aGroup, b);
 
   crm = await startCrm();
   const composed = composeServices([

@@ -47,3 +47,59 @@ export async function createTestNetwork(app: TestApp, name = 'Test Network'): Pr
     },
   };
 }
+
+async function must<T>(app: TestApp, query: string, variables: Record<string, unknown>, credential: string): Promise<T> {
+  const res = await app.gql<T>(query, variables, credential);
+  if (res.errors) throw new Error(`${query.slice(0, 60)}…: ${JSON.stringify(res.errors)}`);
+  return res.data!;
+}
+
+/** An ACTIVE partnership: requested by one network's ADMIN, accepted by the other's. Returns its global ID. */
+export async function activePartnership(
+  app: TestApp,
+  requesterAdmin: string,
+  partner: { slug: string; admin: string },
+  scopes = ['GROUP_DIRECTORY', 'JOINT_EVENTS'],
+): Promise<string> {
+  const { requestPartnership } = await must<{ requestPartnership: { id: string } }>(
+    app,
+    'mutation($s: String!, $scopes: [PartnershipScope!]!) { requestPartnership(partnerSlug: $s, scopes: $scopes) { id } }',
+    { s: partner.slug, scopes },
+    requesterAdmin,
+  );
+  await must(app, 'mutation($id: ID!) { respondToPartnership(id: $id, accept: true) { id } }', { id: requestPartnership.id }, partner.admin);
+  return requestPartnership.id;
+}
+
+/** A joint event in `inDays` days (two hours), hosted with `hostGroupId`, with `invitee` invited. Returns its global ID. */
+export async function invitedJointEvent(
+  app: TestApp,
+  hostAdmin: string,
+  hostGroupId: string,
+  invitee: { globalId: string },
+  inDays = 10,
+): Promise<string> {
+  const startsAt = new Date(Date.now() + inDays * 86_400_000);
+  const { createJointEvent } = await must<{ createJointEvent: { id: string } }>(
+    app,
+    'mutation($input: CreateJointEventInput!) { createJointEvent(input: $input) { id } }',
+    {
+      input: {
+        title: 'Grief circle together',
+        startsAt: startsAt.toISOString(),
+        endsAt: new Date(startsAt.getTime() + 7_200_000).toISOString(),
+        format: 'ONLINE',
+        onlineUrl: 'https://meet.example/grief',
+        hostGroupIds: [hostGroupId],
+      },
+    },
+    hostAdmin,
+  );
+  await must(
+    app,
+    'mutation($e: ID!, $n: ID!) { inviteToJointEvent(jointEventId: $e, networkId: $n) { status } }',
+    { e: createJointEvent.id, n: invitee.globalId },
+    hostAdmin,
+  );
+  return createJointEvent.id;
+}
