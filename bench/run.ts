@@ -11,26 +11,41 @@ import { openDatabase } from '../src/db/database';
 import { toGlobalId } from '../src/graphql/global-id';
 import { startServer } from '../src/http/server';
 import { MemberTokens, MEMBER_TOKEN_MAX_TTL } from '../src/modules/auth/member-token';
+import {
+  ensureEvaluationSeed,
+  EVALUATION_QUERIES,
+  EVALUATION_SCENARIOS,
+  evaluationBodies,
+  measureLatency,
+  type EvaluationScenario,
+  type LatencyResult,
+} from './evaluation';
 import { runInWorker, type LoadJob, type LoadResult } from './load';
 import { ensureSeeded, refreshSeed, type SeedInfo } from './seed';
 
 /**
  * `npm run bench`: seeds the benchmark data set into DATABASE_URL (once), starts the real server
  * in this process (production settings, row-level security on), and load-tests three scenarios with
- * autocannon in a worker thread. Flags: --only=home,group,checkin  --duration=10  --connections=10,50
+ * autocannon in a worker thread, then times the four evaluation queries (p50/p95).
+ * Flags: --only=home,group,checkin,health,participation,drifting,outcomes  --duration=10  --connections=10,50
  * --warmup=3  --reseed  --seed-only  --show (print sample responses and the SQL of one)  --profile (CPU profile of the server's
  * thread during each measured run, in bench/profiles/)  --basic-home (home query without the
- * session fields, to check the harness while those do not exist).
+ * session fields, to check the harness while those do not exist)  --eval-requests=100  --eval-connections=1,4
+ * --explain (EXPLAIN ANALYZE of the slowest statement of one request per evaluation scenario).
  */
 
 const SCENARIOS = ['home', 'group', 'checkin'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
+const ALL_SCENARIOS: readonly string[] = [...SCENARIOS, ...EVALUATION_SCENARIOS];
 
 const BENCH_TOKEN_SECRET = 'bench-token-secret-that-is-at-least-32-characters-long';
 const RESULTS_FILE = path.join(__dirname, 'results.json');
 
 interface Options {
-  only: ScenarioName[];
+  only: string[];
+  evalRequests: number;
+  evalConnections: number[];
+  explain: boolean;
   duration: number;
   connections: number[];
   warmup: number;
@@ -42,7 +57,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { only: [...SCENARIOS], duration: 10, connections: [10, 50], warmup: 3, reseed: false, seedOnly: false, basicHome: false, show: false, profile: false };
+  const opts: Options = { only: [...ALL_SCENARIOS], evalRequests: 100, evalConnections: [1, 4], explain: false, duration: 10, connections: [10, 50], warmup: 3, reseed: false, seedOnly: false, basicHome: false, show: false, profile: false };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=', 2);
     const num = () => {
@@ -53,9 +68,19 @@ function parseArgs(argv: string[]): Options {
     switch (key) {
       case 'only':
         opts.only = value.split(',').map((s) => {
-          if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--only: unknown scenario "${s}" (${SCENARIOS.join(', ')})`);
-          return s as ScenarioName;
+          if (!ALL_SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario "${s}" (${ALL_SCENARIOS.join(', ')})`);
+          return s;
         });
+        break;
+      case 'eval-requests':
+        opts.evalRequests = num();
+        break;
+      case 'eval-connections':
+        opts.evalConnections = value.split(',').map(Number);
+        if (opts.evalConnections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`--eval-connections: whole numbers, got "${value}"`);
+        break;
+      case 'explain':
+        opts.explain = true;
         break;
       case 'duration':
         opts.duration = num();
@@ -95,12 +120,17 @@ const log = (msg: string) => process.stdout.write(`${msg}\n`);
 let statementsSent = 0;
 /** When set, the text of each statement is collected here (--show). */
 let statementLog: string[] | undefined;
+/** When set, each parameterised statement with its values is collected here (--explain). */
+let statementCapture: Array<{ text: string; values: unknown[] }> | undefined;
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   statementsSent++;
-  if (statementLog) {
-    const q = args[0] as string | { text?: string };
-    statementLog.push(typeof q === 'string' ? q : (q?.text ?? '?'));
+  if (statementLog || statementCapture) {
+    const q = args[0] as string | { text?: string; values?: unknown[] };
+    const text = typeof q === 'string' ? q : (q?.text ?? '?');
+    statementLog?.push(text);
+    const values = typeof q === 'string' ? args[1] : q?.values;
+    if (Array.isArray(values)) statementCapture?.push({ text, values });
   }
   return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof originalQuery;
@@ -124,6 +154,10 @@ const CHECK_IN_MUTATION = `mutation($s: ID!) { checkIn(sessionId: $s) { status f
 
 interface Fixtures {
   networkId: string;
+  /** The largest network's coordinators and admin (evaluation is theirs). */
+  managers: string[];
+  /** 200 of its groups, for `health`. */
+  evaluationGroups: string[];
   homeMembers: string[];
   groupPairs: Array<{ memberId: string; groupId: string }>;
   checkInPairs: Array<{ memberId: string; sessionId: string }>;
@@ -159,10 +193,16 @@ async function loadFixtures(client: Client): Promise<Fixtures> {
       [networkId],
     )
   ).rows.map((r) => ({ memberId: r.member_id, sessionId: r.session_id }));
-  if (!homeMembers.length || !groupPairs.length || !checkInPairs.length) {
+  const managers = (
+    await client.query<{ id: string }>(`SELECT id FROM members WHERE network_id = $1 AND role IN ('ADMIN', 'COORDINATOR') ORDER BY id`, [networkId])
+  ).rows.map((r) => r.id);
+  const evaluationGroups = (
+    await client.query<{ id: string }>(`SELECT id FROM groups WHERE network_id = $1 ORDER BY md5(id::text) LIMIT 200`, [networkId])
+  ).rows.map((r) => r.id);
+  if (!homeMembers.length || !groupPairs.length || !checkInPairs.length || !managers.length) {
     throw new Error('the seeded data set has no suitable members or LIVE sessions; run again with --reseed');
   }
-  return { networkId, homeMembers, groupPairs, checkInPairs };
+  return { networkId, managers, evaluationGroups, homeMembers, groupPairs, checkInPairs };
 }
 
 // --- running ---
@@ -228,6 +268,63 @@ function printTable(rows: ScenarioRow[]): void {
   log('');
 }
 
+interface EvaluationRow {
+  scenario: EvaluationScenario;
+  result?: LatencyResult;
+  statementsPerRequest?: number;
+  loadAverageBefore?: number;
+  skipped?: string;
+}
+
+function printEvaluationTable(rows: EvaluationRow[]): void {
+  const header = ['evaluation', 'conns', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'SQL/req', 'load before'];
+  const lines = rows.map((r) =>
+    r.result
+      ? [r.scenario, String(r.result.concurrency), String(r.result.requests), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), fmt(r.result.max),
+         String(r.result.errors), fmt(r.statementsPerRequest, 1), fmt(r.loadAverageBefore, 1)]
+      : [r.scenario, '-', 'skipped: ' + (r.skipped ?? '')],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.filter((l) => l.length > 3).map((l) => (l[i] ?? '').length)));
+  log('');
+  log(header.map((h, i) => (i < 2 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join('  '));
+  log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) log(l.length > 3 ? l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ') : l.join('  '));
+  log('');
+}
+
+/**
+ * Sends one request, times each parameterised statement it made again in a tenant transaction (as the app
+ * role, row-level security on, JIT off) and returns EXPLAIN (ANALYZE, BUFFERS) of the slowest.
+ */
+async function explainSlowest(client: Client, url: string, item: LoadJob['items'][number], networkId: string): Promise<string> {
+  statementCapture = [];
+  await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: item.authorization }, body: item.body });
+  const statements = statementCapture.filter((s) => /^\s*(WITH|SELECT)\b/i.test(s.text) && !s.text.includes('set_config'));
+  statementCapture = undefined;
+  const inTenant = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await client.query('BEGIN');
+    try {
+      // As the request ran them: the app role, the tenant, and JIT off (as src/modules/evaluation does).
+      await client.query(`SELECT set_config('role', 'peer_app', true), set_config('app.network_id', $1, true), set_config('jit', 'off', true)`, [networkId]);
+      return await fn();
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  };
+  let slowest: { ms: number; text: string; values: unknown[] } | undefined;
+  for (const st of statements) {
+    const ms = await inTenant(async () => {
+      const t0 = performance.now();
+      await client.query(st.text, st.values as unknown[]);
+      return performance.now() - t0;
+    });
+    if (!slowest || ms > slowest.ms) slowest = { ms, ...st };
+  }
+  if (!slowest) return '(no statement)';
+  const plan = await inTenant(() => client.query(`EXPLAIN (ANALYZE, BUFFERS) ${slowest!.text}`, slowest!.values as unknown[]));
+  return plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+}
+
 /** Lets the requests still in flight when a load run stopped finish (they would count towards the next run). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
 
@@ -290,13 +387,14 @@ async function main(): Promise<number> {
     if (seeded.seededNow) log(`seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s: ${JSON.stringify(seed.counts)}`);
     else log(`already seeded (${seed.version}, ${seed.seededAt}, took ${seed.seconds} s then): ${JSON.stringify(seed.counts)}`);
     seed = await refreshSeed(client, seed, log);
+    await ensureEvaluationSeed(client, seed, log);
     if (opts.seedOnly) return 0;
 
     const fixtures = await loadFixtures(client);
     server = await startServer(config, logger, db);
     const url = `http://127.0.0.1:${server.port}/graphql`;
     const tokens = new MemberTokens(config.tokenSecret);
-    const memberIds = [...new Set([...fixtures.homeMembers, ...fixtures.checkInPairs.map((p) => p.memberId)])];
+    const memberIds = [...new Set([...fixtures.homeMembers, ...fixtures.checkInPairs.map((p) => p.memberId), ...fixtures.managers])];
     const bearer = new Map<string, string>();
     for (const id of memberIds) bearer.set(id, `Bearer ${(await tokens.issue(fixtures.networkId, id, MEMBER_TOKEN_MAX_TTL)).token}`);
     log(
@@ -320,7 +418,7 @@ async function main(): Promise<number> {
     };
 
     const rows: ScenarioRow[] = [];
-    for (const scenario of opts.only) {
+    for (const scenario of opts.only.filter((s): s is ScenarioName => (SCENARIOS as readonly string[]).includes(s))) {
       await settle();
       const problem = await sampleCheck(url, items[scenario], opts.show);
       if (problem) {
@@ -350,18 +448,49 @@ async function main(): Promise<number> {
       }
     }
 
-    printTable(rows);
+    if (rows.length) printTable(rows);
+
+    // Evaluation: single-request latency of the four aggregates, as the largest network's coordinators and admin.
+    const evaluationRows: EvaluationRow[] = [];
+    const explains: Record<string, string> = {};
+    const managerAuth = fixtures.managers.map((id) => bearer.get(id)!);
+    const bodies = evaluationBodies(fixtures.evaluationGroups.map((id) => toGlobalId('Group', id)));
+    for (const scenario of opts.only.filter((s): s is EvaluationScenario => (EVALUATION_SCENARIOS as readonly string[]).includes(s))) {
+      await settle();
+      const sample = bodies[scenario].map((body, i) => ({ authorization: managerAuth[i % managerAuth.length], body }));
+      const problem = await sampleCheck(url, sample, opts.show);
+      if (problem) {
+        log(`${scenario}: sample request failed, scenario skipped: ${problem}`);
+        evaluationRows.push({ scenario, skipped: problem });
+        continue;
+      }
+      if (opts.explain) explains[scenario] = await explainSlowest(client, url, sample[0], fixtures.networkId);
+      await measureLatency(url, managerAuth, bodies[scenario], 10, 1); // warm-up: plans cached, pages in memory
+      for (const connections of opts.evalConnections) {
+        log(`${scenario}: ${opts.evalRequests} requests, ${connections} at a time…`);
+        const loadAverageBefore = os.loadavg()[0];
+        const statementsBefore = statementsSent;
+        const result = await measureLatency(url, managerAuth, bodies[scenario], opts.evalRequests, connections);
+        const statementsPerRequest = (statementsSent - statementsBefore) / result.requests;
+        if (result.errors) log(`  ${result.errors} errors; first: ${result.firstError}`);
+        evaluationRows.push({ scenario, result, statementsPerRequest, loadAverageBefore });
+      }
+    }
+    if (evaluationRows.length) printEvaluationTable(evaluationRows);
+    for (const [scenario, plan] of Object.entries(explains)) log(`EXPLAIN ANALYZE, slowest statement of one ${scenario} request:\n${plan}\n`);
+
     const report = {
       ranAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       settings: { durationSeconds: opts.duration, warmupSeconds: opts.warmup, connections: opts.connections, dbPoolMax: config.dbPoolMax, basicHome: opts.basicHome },
       seed,
-      queries: { home: opts.basicHome ? BASIC_HOME_QUERY : HOME_QUERY, group: groupQuery, checkin: CHECK_IN_MUTATION },
+      queries: { home: opts.basicHome ? BASIC_HOME_QUERY : HOME_QUERY, group: groupQuery, checkin: CHECK_IN_MUTATION, ...EVALUATION_QUERIES },
       results: rows,
+      evaluation: { requests: opts.evalRequests, connections: opts.evalConnections, results: evaluationRows, explain: explains },
     };
     fs.writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n');
     log(`written ${path.relative(process.cwd(), RESULTS_FILE)}`);
-    return rows.some((r) => r.skipped || r.errors) ? 1 : 0;
+    return rows.some((r) => r.skipped || r.errors) || evaluationRows.some((r) => r.skipped || r.result?.errors) ? 1 : 0;
   } finally {
     await server?.stop();
     await client.end();

@@ -339,10 +339,13 @@ export async function refreshSeed(client: Client, info: SeedInfo, log: (msg: str
        WHERE network_id IN ${BENCH_NETWORKS}`,
       [shift],
     );
+    // The evaluation data (bench/evaluation.ts), if it was added.
+    await client.query(`UPDATE wellbeing_checkins SET recorded_at = recorded_at + $1::interval WHERE network_id IN ${BENCH_NETWORKS}`, [shift]);
+    await client.query(`UPDATE outreach SET at = at + $1::interval WHERE network_id IN ${BENCH_NETWORKS}`, [shift]);
     const next = { ...info, anchor: now.toISOString() };
     await writeSeedInfo(client, next);
     await client.query('COMMIT');
-    await client.query('VACUUM ANALYZE sessions, memberships');
+    await client.query('VACUUM ANALYZE sessions, memberships, wellbeing_checkins, outreach');
     return next;
   } catch (err) {
     await client.query('ROLLBACK');

@@ -12,7 +12,18 @@ export interface Config {
   readonly tokenSecret: string;
   /** True when TOKEN_SECRET was not given and a random one was made for this process. */
   readonly tokenSecretGenerated: boolean;
+  /** Redis for live updates across instances; undefined: in-process pub/sub (one instance). */
   readonly redisUrl: string | undefined;
+  /** Prefix of this deployment's Redis channels (deployments or test runs sharing a Redis stay apart). */
+  readonly redisPrefix: string;
+  /** Operations (subscriptions included) one WebSocket connection may have open at once. */
+  readonly wsMaxSubscriptions: number;
+  /** Largest WebSocket message accepted, in bytes (larger: the socket closes with 1009). */
+  readonly wsMaxMessageBytes: number;
+  /** Slow consumer: bytes waiting in a socket's send buffer before it is closed (1013). */
+  readonly wsMaxBufferedBytes: number;
+  /** Slow consumer: events waiting for delivery per subscription before its socket is closed (1013). */
+  readonly wsMaxQueuedEvents: number;
   readonly dbPoolMax: number;
   /** Prepare hot statements once per connection (off behind a transaction-pooling proxy such as PgBouncer). */
   readonly dbPreparedStatements: boolean;
@@ -70,6 +81,13 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function prefix(env: Env, name: string, fallback: string): string {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^[\w.:-]{1,64}$/.test(raw)) throw new ConfigError(name, `must be 1–64 letters, digits or . _ : -, got "${raw}"`);
+  return raw;
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
@@ -103,6 +121,11 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     tokenSecret,
     tokenSecretGenerated,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: prefix(env, 'REDIS_PREFIX', 'peer-networks:'),
+    wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1, 10_000),
+    wsMaxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 65_536, 1_024, 16_777_216),
+    wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1_024, 268_435_456),
+    wsMaxQueuedEvents: int(env, 'WS_MAX_QUEUED_EVENTS', 1_000, 1, 1_000_000),
     dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 500),
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     seedDemo: bool(env, 'SEED_DEMO', !production),

@@ -26,6 +26,11 @@ export interface TenantTransaction {
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
   /** From now on `finish('commit')` rolls back instead: the operation's only mutation failed. */
   rollbackOnly(): void;
+  /**
+   * Runs `fn` once the transaction has committed: never after a rollback, and not for work queued inside a
+   * savepoint that was rolled back (e.g. live-update events, src/realtime). `fn` must not throw.
+   */
+  afterCommit(fn: () => void): void;
   /** Commits (or rolls back) and releases the connection. Safe to call more than once. */
   finish(outcome: 'commit' | 'rollback'): Promise<void>;
 }
@@ -108,11 +113,13 @@ export async function beginTenantTransaction(
   let finished = false;
   let mustRollBack = false;
   let savepoints = 0;
+  let onCommit: Array<() => void> = [];
   // TypeORM's transaction bookkeeping (read-only in its typings), kept as its startTransaction() keeps it.
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
   let firstRows: Array<Record<string, unknown>> = [];
+  let client: PoolClient;
   try {
-    const client = (await runner.connect()) as PoolClient;
+    client = (await runner.connect()) as PoolClient;
     if (preparedSources.has(dataSource)) prepareStatements(client);
     if (networkId !== null && !UUID.test(networkId)) throw new Error('beginTenantTransaction: networkId must be a UUID');
     // One round trip for BEGIN, the settings and the optional first query: a simple-protocol query with
@@ -148,12 +155,14 @@ export async function beginTenantTransaction(
     },
     async savepoint(fn) {
       const name = `op_${++savepoints}`;
+      const queued = onCommit.length;
       await runner.query(`SAVEPOINT ${name}`);
       try {
         const result = await fn();
         await runner.query(`RELEASE SAVEPOINT ${name}`);
         return result;
       } catch (err) {
+        onCommit.length = queued;
         await runner.query(`ROLLBACK TO SAVEPOINT ${name}`);
         throw err;
       }
@@ -161,17 +170,33 @@ export async function beginTenantTransaction(
     rollbackOnly() {
       mustRollBack = true;
     },
+    afterCommit(fn) {
+      if (finished) throw new Error('afterCommit: the transaction has already ended');
+      onCommit.push(fn);
+    },
     async finish(outcome) {
       if (finished) return;
       finished = true;
+      const callbacks = onCommit;
+      onCommit = [];
+      let committed = false;
       try {
         if (runner.isTransactionActive) {
-          if (outcome === 'commit' && !mustRollBack) await runner.commitTransaction();
-          else await runner.rollbackTransaction();
+          if (outcome === 'commit' && !mustRollBack) {
+            // PostgreSQL answers COMMIT with ROLLBACK when an error aborted the transaction: only a real COMMIT
+            // counts (pg's command tag; TypeORM's commitTransaction does not tell).
+            await queue;
+            statements += 1;
+            const result = await client.query('COMMIT');
+            state.isTransactionActive = false;
+            state.transactionDepth = 0;
+            committed = result.command === 'COMMIT';
+          } else await runner.rollbackTransaction();
         }
       } finally {
         await runner.release();
       }
+      if (committed) for (const fn of callbacks) fn();
     },
   };
 }

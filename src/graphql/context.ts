@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import { beginTenantTransaction, type TenantTransaction } from '../db/tenant';
-import { authenticate, beginOptions, credentialNetwork, readCredential, type Credential } from '../modules/auth/authenticate';
+import { authenticate, beginOptions, credentialNetwork, readCredential, type Authenticated, type Credential } from '../modules/auth/authenticate';
 import type { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 import type { Principal } from '../modules/auth/principal';
+import type { LiveEvents } from '../realtime/live';
 import { AppError } from './errors';
 import { Loaders } from './loaders';
 
@@ -15,6 +16,8 @@ export interface ContextDeps {
   /** Keyed hash (HMAC-SHA256 under a key derived from TOKEN_SECRET) for one-way pseudonyms, e.g. anonymous-feedback deduplication. */
   pseudonyms: Pseudonyms;
   logger: Logger;
+  /** The live-update pub/sub (src/realtime). Absent outside the server (scripts, hand-built contexts): events go nowhere. */
+  live?: LiveEvents;
 }
 
 /**
@@ -55,20 +58,29 @@ export async function createContext(deps: ContextDeps, input: { authorization?: 
   const tx = await beginTenantTransaction(deps.dataSource, credentialNetwork(credential), beginOptions(credential));
   try {
     const auth = await authenticate(tx, credential);
-    return {
-      requestId,
-      networkId: auth.networkId,
-      principal: auth.principal,
-      viewerMemberId: auth.principal.kind === 'MEMBER' ? auth.principal.memberId : null,
-      credentialExpiresAt: auth.expiresAt,
-      manager: tx.manager,
-      tx,
-      loaders: new Loaders(tx.manager, auth.networkId),
-      deps,
-    };
+    return contextOf(deps, tx, auth, requestId);
   } catch (err) {
     await tx.finish('rollback');
     if (err instanceof AppError) throw err.toGraphQLError();
     throw err;
   }
+}
+
+/**
+ * The context of an authenticated caller on an open transaction. Live-update deliveries (src/realtime) build one
+ * per subscriber on their batch's transaction, with the batch's `sharedLoaders` as the parent of the
+ * subscriber's own loaders (only viewer-independent loaders are shared: see Loaders).
+ */
+export function contextOf(deps: ContextDeps, tx: TenantTransaction, auth: Authenticated, requestId: string, sharedLoaders?: Loaders): Context {
+  return {
+    requestId,
+    networkId: auth.networkId,
+    principal: auth.principal,
+    viewerMemberId: auth.principal.kind === 'MEMBER' ? auth.principal.memberId : null,
+    credentialExpiresAt: auth.expiresAt,
+    manager: tx.manager,
+    tx,
+    loaders: new Loaders(tx.manager, auth.networkId, sharedLoaders),
+    deps,
+  };
 }

@@ -7,10 +7,9 @@ import { executeSync, isObjectType, lexicographicSortSchema, parse, specifiedSca
 import { createResolversMap } from 'type-graphql';
 import { isAllowed } from '../modules/auth/access';
 import { READ_GROUPS } from '../modules/groups/group.resolver';
-import { loadNetwork } from '../modules/networks/network.loader';
+import { JOINT_EVENT_PARTY_SQL } from '../modules/joint-events/joint-event.service';
 import { PARTNER_DIRECTORY_SQL, SHARED_GROUP_COLUMNS, toSharedGroup } from '../modules/partnerships/partnership.service';
 import type { Context } from './context';
-import { AppError } from './errors';
 import { parseGlobalId } from './global-id';
 import { nodeFetcher } from './node';
 
@@ -26,23 +25,10 @@ type EntityFetcher = (ctx: Context, ids: readonly string[]) => Promise<Array<obj
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
 
 /**
- * Networks: the caller's own, and partners' (row-level security shows a partner's row once a partnership
- * exists; `loadNetwork` answers NOT_FOUND otherwise, which is null here).
- */
-const fetchNetworks: EntityFetcher = (ctx, ids) =>
-  Promise.all(
-    ids.map((id) =>
-      loadNetwork(ctx, id).catch((err: unknown) => {
-        if (err instanceof AppError && err.code === 'NOT_FOUND') return null;
-        throw err;
-      }),
-    ),
-  );
-
-/**
  * Shared groups: a PARTNERS-visible, unarchived group of a network with an ACTIVE partnership sharing
  * GROUP_DIRECTORY (the partner directory's rule), or a group taking part in a joint event the caller's
- * network hosts or is invited to. Any member; API keys with READ.
+ * network is a party to (hosts, or is invited to and has not declined or been withdrawn from). Any member;
+ * API keys with READ.
  */
 const fetchSharedGroups: EntityFetcher = async (ctx, ids) => {
   if (!isAllowed(ctx, READ_GROUPS)) return ids.map(() => null);
@@ -51,23 +37,21 @@ const fetchSharedGroups: EntityFetcher = async (ctx, ids) => {
      WHERE g.id = ANY($2)
        AND (${PARTNER_DIRECTORY_SQL}
          OR EXISTS (SELECT 1 FROM joint_event_groups jg JOIN joint_events e ON e.id = jg.joint_event_id
-                    WHERE jg.group_id = g.id AND jg.network_id = g.network_id
-                      AND (e.host_network_id = $1 OR EXISTS (SELECT 1 FROM joint_event_participants pp
-                                                              WHERE pp.joint_event_id = e.id AND pp.network_id = $1))))`,
+                    WHERE jg.group_id = g.id AND jg.network_id = g.network_id AND ${JOINT_EVENT_PARTY_SQL}))`,
     [ctx.networkId, ids],
   );
   const byId = new Map(rows.map((r) => [r.id as string, toSharedGroup(r)]));
   return ids.map((id) => byId.get(id) ?? null);
 };
 
-/** Group and JointEvent use their `node` fetchers (registered by their features) as they are. */
+/** Network, Group and JointEvent use their `node` fetchers (registered by their features) as they are. */
 const viaNode =
   (typeName: string): EntityFetcher =>
   (ctx, ids) =>
     nodeFetcher(typeName)?.(ctx, ids) ?? Promise.resolve(ids.map(() => null));
 
 export const ENTITY_FETCHERS: Record<string, EntityFetcher> = {
-  Network: fetchNetworks,
+  Network: viaNode('Network'),
   Group: viaNode('Group'),
   SharedGroup: fetchSharedGroups,
   JointEvent: viaNode('JointEvent'),

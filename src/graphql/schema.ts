@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, getMetadataStorage } from 'type-graphql';
+import { buildSchema, getMetadataStorage, type PubSub } from 'type-graphql';
 import { resolvers } from '../modules';
 import type { Context } from './context';
 import { validateArgument } from './errors';
@@ -44,7 +44,22 @@ function describeRoots(schema: GraphQLSchema): void {
   schema.getQueryType()!.description = 'Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller\'s network.';
   schema.getMutationType()!.description =
     'Writes. A failing mutation field writes nothing; in an operation with several, the ones before it stay done.';
+  schema.getSubscriptionType()!.description =
+    'Live updates over graphql-ws on `/graphql` (`connectionParams: { authorization: "Bearer …" }`). Each event is read under the subscriber\'s own credential when it happens, with the same access rules as the queries; changes are announced only once committed.';
 }
+
+/**
+ * type-graphql insists on a PubSub when there are subscriptions; ours bring their own streams (each
+ * `@Subscription` has a `subscribe`, src/realtime), per server rather than per schema, so this one is never used.
+ */
+const UNUSED_PUBSUB: PubSub = {
+  publish() {
+    throw new Error('Publish through src/realtime (publishOnCommit)');
+  },
+  subscribe() {
+    throw new Error('Subscriptions open their streams through src/realtime (liveStream)');
+  },
+};
 
 let cachedBase: Promise<GraphQLSchema> | undefined;
 let cached: Promise<GraphQLSchema> | undefined;
@@ -56,6 +71,7 @@ function getBaseSchema(): Promise<GraphQLSchema> {
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validateFn: validateArgument,
+    pubSub: UNUSED_PUBSUB,
     // The `@key` directives are federation's, defined by the subgraph schema built from this one.
     skipCheck: true,
   }).then((schema) => {

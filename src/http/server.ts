@@ -6,15 +6,16 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { Database } from '../db/database';
 import { createContext, newRequestId, type Context, type ContextDeps } from '../graphql/context';
 import { createFormatError, isUnexpected } from '../graphql/errors';
+import { limitsPlugin } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
+import { openLiveEvents, type LiveEvents } from '../realtime/live';
+import { serveGraphqlWs } from '../realtime/websocket';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The largest request body accepted on POST /graphql. */
@@ -24,7 +25,9 @@ export interface RunningServer {
   readonly port: number;
   readonly url: string;
   readonly httpServer: http.Server;
-  /** Graceful stop: /readyz turns 503, in-flight requests finish, sockets close, the pool closes. */
+  /** The live-update pub/sub (in-process, or Redis with REDIS_URL). */
+  readonly live: LiveEvents;
+  /** Graceful stop: /readyz turns 503, in-flight requests finish, sockets close, the pub/sub disconnects. */
   stop(): Promise<void>;
 }
 
@@ -65,54 +68,31 @@ function transactionPlugin(logger: Logger): ApolloServerPlugin<Context> {
 
 export async function startServer(config: Config, logger: Logger, db: Database): Promise<RunningServer> {
   const schema = await getSchema();
+  const live = await openLiveEvents(config, logger);
   const deps: ContextDeps = {
     dataSource: db.dataSource,
     tokens: new MemberTokens(config.tokenSecret),
     pseudonyms: new Pseudonyms(config.tokenSecret),
     logger,
+    live,
   };
   const production = config.env === 'production';
+  const formatError = createFormatError(production);
   let ready = true;
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
-  // graphql-ws on the same path. Subscriptions arrive in a later issue; authentication is wired now.
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const wsOperations = new Map<string, Context>();
-  const wsCleanup = useServer<{ authorization?: string }>(
-    {
-      schema,
-      isProd: production,
-      onConnect: async ({ connectionParams }) => {
-        try {
-          const ctx = await createContext(deps, { authorization: connectionParams?.authorization });
-          await ctx.tx.finish('commit');
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      context: async ({ connectionParams }, id) => {
-        const ctx = await createContext(deps, { authorization: connectionParams?.authorization });
-        wsOperations.set(id, ctx);
-        return ctx;
-      },
-      onComplete: async (_ctx, id) => {
-        await wsOperations.get(id)?.tx.finish('commit');
-        wsOperations.delete(id);
-      },
-    },
-    wsServer,
-  );
+  // graphql-ws on the same path, with the same context builder, validation, limits and error mapping.
+  const graphqlWs = serveGraphqlWs({ httpServer, path: GRAPHQL_PATH, schema, deps, config, logger, formatError });
 
   const apollo = new ApolloServer<Context>({
     schema,
     csrfPrevention: true,
     // We stop on signals ourselves (src/main.ts), in order: not ready, drain, sockets, pool.
     stopOnTerminationSignals: false,
-    formatError: createFormatError(production),
+    formatError,
     includeStacktraceInErrorResponses: !production,
     // Compact JSON: Apollo's default pretty-prints every response.
     stringifyResult: (result) => JSON.stringify(result),
@@ -123,12 +103,13 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       // The schema is also a federation subgraph: no per-field timings to whoever asks for them.
       ApolloServerPluginInlineTraceDisabled(),
       transactionPlugin(logger),
+      // Depth and cost limits, the same as over WebSocket.
+      limitsPlugin<Context>(),
       {
         async serverWillStart() {
           return {
             async drainServer() {
-              for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
-              await wsCleanup.dispose();
+              await graphqlWs.close();
             },
           };
         },
@@ -172,12 +153,13 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     port,
     url: `http://localhost:${port}${GRAPHQL_PATH}`,
     httpServer,
+    live,
     stop() {
       stopping ??= (async () => {
         ready = false;
         if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
         await apollo.stop();
-        wsServer.close();
+        await live.close();
       })();
       return stopping;
     },

@@ -4,6 +4,7 @@ import { Attendance } from './attendance/attendance.entity';
 import { AttendanceResolver, SessionAttendanceResolver } from './attendance/attendance.resolver';
 import { AuditEntry } from './audit/audit.entity';
 import { AuditResolver } from './audit/audit.resolver';
+import { EvaluationResolver, GroupHealthResolver } from './evaluation/evaluation.resolver';
 import { ApiKey } from './auth/api-key.entity';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { AnonymousFeedback, Feedback } from './feedback/feedback.entity';
@@ -85,4 +86,6 @@ export const resolvers: NonEmptyArray<Function> = [
   JointEventParticipantResolver,
   JointEventRegistrationResolver,
   NetworkCountResolver,
+  GroupHealthResolver,
+  EvaluationResolver,
 ];

@@ -128,14 +128,41 @@ describe('_entities, with the visibility of node', () => {
     expect(await entities([{ __typename: 'SharedGroup', id: aPartners }], bAdmin)).toEqual([null]);
   });
 
-  test("Network: the caller's own and a partner's; null for an unrelated network", async () => {
+  test("Network: the caller's own and a partner's, exactly as node answers; null for an unrelated network", async () => {
     const rep = (net: TestNetwork) => ({ __typename: 'Network', id: net.globalId });
     expect(await entities([rep(a), rep(b), rep(c)], aMember)).toEqual([
       { __typename: 'Network', id: a.globalId, slug: a.slug },
       { __typename: 'Network', id: b.globalId, slug: b.slug },
       null,
     ]);
+    expect(await Promise.all([a, b, c].map((net) => node(net.globalId, aMember)))).toEqual([{ id: a.globalId }, { id: b.globalId }, null]);
     expect(await entities([rep(a), rep(b)], c.adminKey)).toEqual([null, null]);
+    expect(await Promise.all([a, b].map((net) => node(net.globalId, c.adminKey)))).toEqual([null, null]);
+    // A partner's network shows its public fields only: its own settings (the privacy threshold) are null.
+    const K = `query($id: ID!, $r: [_Any!]!) { node(id: $id) { ... on Network { name minimumAggregateSize } }
+      _entities(representations: $r) { ... on Network { name minimumAggregateSize } } }`;
+    const k = async (net: TestNetwork) => ok(await app.gql<any>(K, { id: net.globalId, r: [rep(net)] }, aMember));
+    expect(await k(a)).toEqual({ node: { name: 'Network A', minimumAggregateSize: 5 }, _entities: [{ name: 'Network A', minimumAggregateSize: 5 }] });
+    expect(await k(b)).toEqual({ node: { name: 'Network B', minimumAggregateSize: null }, _entities: [{ name: 'Network B', minimumAggregateSize: null }] });
+    const viaEvent = ok(
+      await app.gql<any>(`query($id: ID!) { node(id: $id) { ... on JointEvent { participants { network { minimumAggregateSize } } } } }`, { id: eventId }, bAdmin),
+    ).node;
+    expect(viaEvent.participants).toEqual([{ network: { minimumAggregateSize: null } }, { network: { minimumAggregateSize: 5 } }]);
+  });
+
+  test('JointEvent and its groups: null (as from node) for a network that declined, as if never invited', async () => {
+    const solo = await group(a, 'Alpha solo', 'NETWORK');
+    const declined = await invitedJointEvent(app, aAdmin, solo, b, 12);
+    const reps = [
+      { __typename: 'JointEvent', id: declined },
+      { __typename: 'SharedGroup', id: toGlobalId('SharedGroup', dbId(solo)) },
+    ];
+    expect((await entities(reps, bAdmin)).map((e) => e?.__typename ?? null)).toEqual(['JointEvent', 'SharedGroup']);
+    ok(await app.gql(`mutation($e: ID!) { respondToJointEventInvitation(jointEventId: $e, accept: false) { status } }`, { e: declined }, bAdmin));
+    expect(await entities(reps, bAdmin)).toEqual([null, null]);
+    expect(await node(declined, bAdmin)).toBeNull();
+    // The host still resolves both.
+    expect((await entities(reps, aMember)).map((e) => e?.__typename ?? null)).toEqual(['JointEvent', 'SharedGroup']);
   });
 
   test('a type that is not an entity is an error', async () => {

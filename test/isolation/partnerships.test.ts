@@ -128,8 +128,17 @@ describe('a partner (B) and the rest of A', () => {
       expect(groups).toEqual({ totalCount: 0, nodes: [] });
       for (const id of ids) expect(ok(await app.gql(NODE, { id }, cred)).node).toBeNull();
       expect(ok(await app.gql(NODES, { ids }, cred)).nodes).toEqual([null, null, null, null]);
-      // Neither A's network nor A's members are nodes for B.
-      expect(ok(await app.gql(NODES, { ids: [a.globalId, aMember.globalId, aAdmin.globalId] }, cred)).nodes).toEqual([null, null, null]);
+      // A's members are not nodes for B. A's network is (its public fields, as Partnership.partner and
+      // SharedGroup.network show it; `_entities` agrees), without A's own settings.
+      expect(ok(await app.gql(NODES, { ids: [a.globalId, aMember.globalId, aAdmin.globalId] }, cred)).nodes).toEqual([
+        { id: a.globalId, __typename: 'Network' },
+        null,
+        null,
+      ]);
+      const aNetwork = ok(
+        await app.gql<{ node: Record<string, unknown> }>(`query($id: ID!) { node(id: $id) { ... on Network { slug minimumAggregateSize } } }`, { id: a.globalId }, cred),
+      ).node;
+      expect(aNetwork).toEqual({ slug: a.slug, minimumAggregateSize: null });
       // A SharedGroup ID is not a way in either.
       expect(ok(await app.gql(NODE, { id: toGlobalId('SharedGroup', dbId(aShared)) }, cred)).node).toBeNull();
     }

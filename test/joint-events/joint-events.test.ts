@@ -116,6 +116,18 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
     expect(paths).toEqual(expect.arrayContaining([['input', 'title'], ['input', 'capacity']]));
     const order = await app.gql(CREATE, { input: eventInput({ endsAt: inDays(9) }) }, aAdmin.token);
     expect(order.errors![0].extensions.fieldErrors).toEqual([{ path: ['input', 'endsAt'], message: 'must be after startsAt' }]);
+    // A joint event is planned ahead: a start in the past (or now) is refused, with the end checked too.
+    const past = await app.gql(CREATE, { input: eventInput({ startsAt: inDays(-1), endsAt: inDays(-0.9) }) }, aAdmin.token);
+    expect({ code: code(past), fieldErrors: past.errors![0].extensions.fieldErrors }).toEqual({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: [{ path: ['input', 'startsAt'], message: 'must be in the future' }],
+    });
+    const pastAndBackwards = await app.gql(CREATE, { input: eventInput({ startsAt: inDays(-1), endsAt: inDays(-2) }) }, aAdmin.token);
+    expect(pastAndBackwards.errors![0].extensions.fieldErrors).toEqual([
+      { path: ['input', 'startsAt'], message: 'must be in the future' },
+      { path: ['input', 'endsAt'], message: 'must be after startsAt' },
+    ]);
+    expect(ok(await app.gql<any>(LIST, {}, aAdmin.token)).jointEvents.totalCount).toBe(0);
     const foreign = await app.gql(CREATE, { input: eventInput({ hostGroupIds: [aGroup, bGroup] }) }, aAdmin.token);
     expect(code(foreign)).toBe('BAD_USER_INPUT');
     expect(foreign.errors![0].extensions.fieldErrors).toEqual([{ path: ['input', 'hostGroupIds', 1], message: 'is not a group of your network' }]);
@@ -241,7 +253,7 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
     for (const cred of [aAdmin.token, bAdmin.token, bMembers[1].token]) {
       const listed = ok(
         await app.gql<{ jointEvents: { nodes: Array<{ id: string; registrations: { totalCount: number; nodes: Array<{ displayName: string | null }> } }> } }>(
-          `{ jointEvents(first: 50) { nodes { id registrations(first: 100) { totalCount nodes { displayName } } } } }`,
+          `{ jointEvents(first: 10) { nodes { id registrations(first: 20) { totalCount nodes { displayName } } } } }`,
           {},
           cred,
         ),
@@ -256,6 +268,49 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
     ok(await app.gql(REGISTER, { e: eventId }, aMembers[1].token)); // 4 of 4
     expect(code(await app.gql(REGISTER, { e: eventId }, aMembers[2].token))).toBe('CONFLICT');
     expect(code(await app.gql(REGISTER, { e: eventId }, bMembers[2].token))).toBe('CONFLICT');
+  });
+
+  test('declining: the event disappears for the decliner (NOT_FOUND, null, not listed); the host sees DECLINED', async () => {
+    // B hosts this one and invites A; A declines.
+    const start = inDays(12);
+    const declined = ok(
+      await app.gql<{ createJointEvent: { id: string } }>(
+        CREATE,
+        { input: eventInput({ title: 'Beta evening', startsAt: start, endsAt: new Date(Date.parse(start) + 3_600_000).toISOString(), hostGroupIds: [bGroup] }) },
+        bAdmin.token,
+      ),
+    ).createJointEvent.id;
+    ok(await app.gql(INVITE, { e: declined, n: a.globalId }, bAdmin.token));
+    expect((await view(declined, aAdmin.token))!.participants.map((p) => p.status)).toEqual(['ACCEPTED', 'INVITED']);
+    expect(ok(await app.gql<any>(RESPOND, { e: declined, accept: false }, a.adminKey)).respondToJointEventInvitation).toMatchObject({
+      network: { id: a.globalId },
+      status: 'DECLINED',
+      groups: [],
+    });
+    const unknown = toGlobalId('JointEvent', randomUUID());
+    for (const cred of [aAdmin.token, a.adminKey, aMembers[0].token]) {
+      expect(await view(declined, cred)).toBeNull();
+      expect(ok(await app.gql<any>(LIST, {}, cred)).jointEvents.nodes.map((n: any) => n.id)).toEqual([eventId]);
+    }
+    for (const [query, vars, cred] of [
+      [RESPOND, { accept: true, g: [aGroup] }, aAdmin.token],
+      [RESPOND, { accept: false }, aAdmin.token],
+      [REGISTER, {}, aMembers[0].token],
+      [CANCEL, {}, aAdmin.token],
+    ] as const) {
+      const key = query === CANCEL ? 'id' : 'e';
+      const res = await app.gql(query, { ...vars, [key]: declined }, cred);
+      const other = await app.gql(query, { ...vars, [key]: unknown }, cred);
+      expect([code(res), res.errors![0].message]).toEqual(['NOT_FOUND', other.errors![0].message]);
+    }
+    // The host: A DECLINED, counts for its own network only.
+    const fromB = await view(declined, bAdmin.token);
+    expect(fromB!.participants.map((p) => [p.network.id, p.status])).toEqual([
+      [b.globalId, 'ACCEPTED'],
+      [a.globalId, 'DECLINED'],
+    ]);
+    expect(counts(fromB)).toEqual({ [b.globalId]: 0 });
+    ok(await app.gql(CANCEL, { id: declined }, bAdmin.token));
   });
 
   test('revocation mid-way: B withdrawn, its registrations cancelled, past events keep their counts', async () => {
@@ -287,19 +342,26 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
 
     ok(await app.gql(`mutation($id: ID!) { revokePartnership(id: $id) { id status } }`, { id: partnershipId }, bAdmin.token));
 
-    for (const cred of [aAdmin.token, bAdmin.token]) {
-      const v = await view(eventId, cred);
-      expect(v!.participants.map((p) => [p.network.id, p.status])).toEqual([
-        [a.globalId, 'ACCEPTED'],
-        [b.globalId, 'WITHDRAWN'],
-      ]);
-      expect(counts(v)).toEqual({ [a.globalId]: 2, [b.globalId]: 0 });
-      expect(counts(await view(past, cred))).toEqual({ [a.globalId]: 1, [b.globalId]: 2 });
+    // The host sees B WITHDRAWN, with its (cancelled) count.
+    const v = await view(eventId, aAdmin.token);
+    expect(v!.participants.map((p) => [p.network.id, p.status])).toEqual([
+      [a.globalId, 'ACCEPTED'],
+      [b.globalId, 'WITHDRAWN'],
+    ]);
+    expect(counts(v)).toEqual({ [a.globalId]: 2, [b.globalId]: 0 });
+    expect(v!.registrations.nodes.map((r) => r.displayName).sort()).toEqual(['Ann 0', 'Ann 1']);
+    // For B the event is gone: null, not listed, NOT_FOUND for registering or answering.
+    for (const cred of [bAdmin.token, b.adminKey, bMembers[0].token]) {
+      expect(await view(eventId, cred)).toBeNull();
+      const listed = ok(await app.gql<any>(LIST, {}, cred)).jointEvents.nodes.map((n: any) => n.id);
+      expect(listed).toContain(past);
+      expect(listed).not.toContain(eventId);
     }
-    expect((await view(eventId, bAdmin.token))!.registrations.totalCount).toBe(0);
-    expect((await view(eventId, aAdmin.token))!.registrations.nodes.map((r) => r.displayName).sort()).toEqual(['Ann 0', 'Ann 1']);
-    // B's members can no longer register; A's can again take the freed places.
-    expect(code(await app.gql(REGISTER, { e: eventId }, bMembers[2].token))).toBe('FORBIDDEN');
+    expect(code(await app.gql(REGISTER, { e: eventId }, bMembers[2].token))).toBe('NOT_FOUND');
+    expect(code(await app.gql(RESPOND, { e: eventId, accept: true, g: [bGroup] }, bAdmin.token))).toBe('NOT_FOUND');
+    // The past event keeps its counts, for both sides.
+    for (const cred of [aAdmin.token, bAdmin.token]) expect(counts(await view(past, cred))).toEqual({ [a.globalId]: 1, [b.globalId]: 2 });
+    // A's members can again take the freed places.
     ok(await app.gql(REGISTER, { e: eventId }, aMembers[2].token));
     // Audit: the revocation says how many participations were withdrawn, on both sides.
     for (const cred of [aAdmin.token, bAdmin.token]) {
@@ -309,7 +371,7 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
   });
 
   test('cancel: host ADMIN only, SCHEDULED only; jointEvents lists soonest first with from/to', async () => {
-    expect(code(await app.gql(CANCEL, { id: eventId }, bAdmin.token))).toBe('FORBIDDEN');
+    expect(code(await app.gql(CANCEL, { id: eventId }, bAdmin.token))).toBe('NOT_FOUND'); // withdrawn: no longer a party
     expect(code(await app.gql(CANCEL, { id: eventId }, aMembers[0].token))).toBe('FORBIDDEN');
     expect(ok(await app.gql<any>(CANCEL, { id: eventId }, aAdmin.token)).cancelJointEvent).toEqual({ id: eventId, status: 'CANCELLED' });
     expect(code(await app.gql(CANCEL, { id: eventId }, aAdmin.token))).toBe('CONFLICT');

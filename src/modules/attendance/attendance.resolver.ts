@@ -1,4 +1,4 @@
-import { Args, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { forbidden, invalidArgument } from '../../graphql/errors';
@@ -12,7 +12,9 @@ import { Session } from '../sessions/session.entity';
 import { Attendance } from './attendance.entity';
 import { CheckInArgs, MarkAttendanceArgs } from './attendance.inputs';
 import * as attendance from './attendance.service';
-import { KEY_WRITE_PERSONAL, MEMBERS_ONLY, seesParticipation } from './participation';
+import { KEY_PERSONAL, KEY_WRITE_PERSONAL, MEMBERS_ONLY, seesParticipation } from './participation';
+import { deliver, liveStream, requireGroupFollower } from '../../realtime/subscriptions';
+import type { TopicPayload } from '../../realtime/topics';
 
 export const AttendanceConnection = connectionType(Attendance, 'Attendance');
 
@@ -28,8 +30,37 @@ registerNodeType('Attendance', async (ctx, ids) => {
   return Promise.all(found.map(async (a) => (a instanceof Attendance && (await canSeeAttendance(ctx, a)) ? a : null)));
 });
 
+/**
+ * Who may follow a session's check-ins live: API keys with READ and PERSONAL_DATA (as `Session.attendance`);
+ * member tokens taking part in the group (see requireGroupFollower). The session's database id.
+ */
+async function followAttendance(ctx: Context, sessionId: unknown): Promise<string> {
+  const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', String(sessionId), 'Session'));
+  if (ctx.principal.kind === 'API_KEY') authorize(ctx, KEY_PERSONAL);
+  else await requireGroupFollower(ctx, group.id);
+  return session.id;
+}
+
 @Resolver(() => Attendance)
 export class AttendanceResolver {
+  @Subscription(() => Attendance, {
+    description:
+      "The live check-in board: an attendance record of the session was created or changed (check-in, marked attendance). The group's facilitators, coordinators and admins and API keys with READ and PERSONAL_DATA get every record; the group's ACTIVE members only their own. Another network's or an invisible session: NOT_FOUND.",
+    subscribe: liveStream('attendanceChanged', (ctx, args) => followAttendance(ctx, args.sessionId)),
+  })
+  attendanceChanged(
+    @Arg('sessionId', () => ID, { description: 'The session whose attendance to follow.' }) sessionId: string,
+    @Root() event: TopicPayload<'attendanceChanged'>,
+    @Ctx() ctx: Context,
+  ): Promise<Attendance> {
+    return deliver(async () => {
+      const session = await followAttendance(ctx, sessionId);
+      const record = await ctx.loaders.byId(Attendance).load(event.attendanceId);
+      if (!record || record.sessionId !== session) return null;
+      return isSelf(ctx, record.memberId) || (await seesParticipation(ctx, record.groupId)) ? record : null;
+    });
+  }
+
   @FieldResolver(() => Session, { description: 'The session.' })
   async session(@Root() a: Attendance, @Ctx() ctx: Context): Promise<Session> {
     return (await ctx.loaders.byId(Session).load(a.sessionId))!;
@@ -61,7 +92,7 @@ export class AttendanceResolver {
     }
     const now = new Date();
     attendance.ensureCheckInOpen(session, now);
-    return attendance.checkIn(ctx.manager, session, memberId, args.moodBefore, now);
+    return attendance.checkIn(ctx, session, memberId, args.moodBefore, now);
   }
 
   @Mutation(() => [Attendance], {
@@ -71,7 +102,7 @@ export class AttendanceResolver {
   async markAttendance(@Args() args: MarkAttendanceArgs, @Ctx() ctx: Context): Promise<Attendance[]> {
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', args.sessionId, 'Session'));
     await authorizeGroupManager(ctx, group.id, KEY_WRITE_PERSONAL);
-    return attendance.markAttendance(ctx.manager, session, args.entries, new Date());
+    return attendance.markAttendance(ctx, session, args.entries, new Date());
   }
 }
 

@@ -5,6 +5,7 @@ import type { Context } from '../../graphql/context';
 import { badInput, conflict, type FieldError } from '../../graphql/errors';
 import { parseGlobalId } from '../../graphql/global-id';
 import { rowMapper } from '../../db/rows';
+import { publishOnCommit } from '../../realtime/live';
 import { Member } from '../members/member.entity';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { Attendance, AttendanceStatus } from './attendance.entity';
@@ -52,12 +53,13 @@ const FIRST_SESSION = (memberExpr: string) => `NOT EXISTS (
  * check-in time and first-session flag (only a given mood is updated); an EXCUSED or ABSENT row becomes attended.
  */
 export async function checkIn(
-  manager: EntityManager,
+  ctx: Context,
   session: Session,
   memberId: string,
   moodBefore: number | null | undefined,
   now: Date,
 ): Promise<Attendance> {
+  const { manager } = ctx;
   const status = now.getTime() - session.startsAt.getTime() > LATE_AFTER_MS ? AttendanceStatus.LATE : AttendanceStatus.PRESENT;
   const [row]: Array<Record<string, unknown>> = await manager.query(
     `INSERT INTO attendance AS a (network_id, session_id, group_id, member_id, status, checked_in_at, first_session, mood_before)
@@ -71,7 +73,18 @@ export async function checkIn(
      RETURNING *`,
     [session.networkId, session.id, session.groupId, memberId, status, now, moodBefore ?? null],
   );
-  return rowMapper(manager.connection, Attendance)(row);
+  const record = rowMapper(manager.connection, Attendance)(row);
+  announce(ctx, [record]);
+  return record;
+}
+
+/** `attendanceChanged` for these records, once the transaction commits. */
+function announce(ctx: Context, records: Attendance[]): void {
+  publishOnCommit(
+    ctx,
+    'attendanceChanged',
+    records.map((a) => ({ networkId: a.networkId, sessionId: a.sessionId, attendanceId: a.id })),
+  );
 }
 
 /** Parses the entries' member IDs: malformed or repeated → BAD_USER_INPUT at `['entries', i, 'memberId']`. */
@@ -95,7 +108,8 @@ export function entryMemberIds(entries: AttendanceEntryInput[]): Array<string | 
  * group). PRESENT/LATE rows get a check-in time (kept if they had one); EXCUSED/ABSENT rows get none and
  * are not a first session. Results in the order of `entries`.
  */
-export async function markAttendance(manager: EntityManager, session: Session, entries: AttendanceEntryInput[], now: Date): Promise<Attendance[]> {
+export async function markAttendance(ctx: Context, session: Session, entries: AttendanceEntryInput[], now: Date): Promise<Attendance[]> {
+  const { manager } = ctx;
   if (session.status === SessionStatus.CANCELLED) throw conflict('The session was cancelled');
   const ids = entryMemberIds(entries);
   if (entries.length === 0) return [];
@@ -127,7 +141,9 @@ export async function markAttendance(manager: EntityManager, session: Session, e
   );
   const map = rowMapper(manager.connection, Attendance);
   const byMember = new Map(rows.map((r) => [r.member_id as string, map(r)]));
-  return ids.map((id) => byMember.get(id!)!);
+  const records = ids.map((id) => byMember.get(id!)!);
+  announce(ctx, records);
+  return records;
 }
 
 /** Attended (PRESENT or LATE) per session, one `GROUP BY` per batch. */

@@ -75,8 +75,43 @@ async function authenticateApiKey(tx: TenantTransaction, secret: string): Promis
   if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     await tx.manager.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND network_id = $2', [key.id, key.network_id]);
   }
-  return { networkId: key.network_id, principal: { kind: 'API_KEY', apiKeyId: key.id, scopes: new Set(key.scopes) } };
+  return { networkId: key.network_id, principal: apiKeyPrincipal(key) };
 }
+
+/** The principal of a live (not revoked) API key row. */
+const apiKeyPrincipal = (key: { id: string; scopes: ApiKeyScope[] }): Principal => ({ kind: 'API_KEY', apiKeyId: key.id, scopes: new Set(key.scopes) });
+
+/** The principal of an existing member row (its current role). */
+const memberPrincipal = (member: { id: string; role: NetworkRole }): Principal => ({ kind: 'MEMBER', memberId: member.id, role: member.role });
+
+/**
+ * Checks again, in one statement, callers authenticated earlier in `networkId` (the subscribers of a live
+ * update, src/realtime): the same rules as `authenticate` — a member token's member must still exist (its
+ * role is read again), an API key must not be revoked (its scopes are read again). The transaction must be
+ * a tenant transaction of `networkId`. Token expiry is the caller's (it is known without the database).
+ * Returns the current principal by key (`principalKey`); a caller no longer valid is missing.
+ */
+export async function reauthenticate(tx: TenantTransaction, networkId: string, principals: Iterable<Principal>): Promise<Map<string, Principal>> {
+  const memberIds = new Set<string>();
+  const keyIds = new Set<string>();
+  for (const p of principals) (p.kind === 'MEMBER' ? memberIds : keyIds).add(p.kind === 'MEMBER' ? p.memberId : p.apiKeyId);
+  const current = new Map<string, Principal>();
+  if (memberIds.size === 0 && keyIds.size === 0) return current;
+  const rows: Array<{ kind: 'MEMBER' | 'API_KEY'; id: string; role: NetworkRole | null; scopes: ApiKeyScope[] | null }> = await tx.manager.query(
+    `SELECT 'MEMBER' AS kind, id, role, NULL::text[] AS scopes FROM members WHERE network_id = $1 AND id = ANY($2::uuid[])
+     UNION ALL
+     SELECT 'API_KEY', id, NULL, scopes FROM api_keys WHERE network_id = $1 AND id = ANY($3::uuid[]) AND revoked_at IS NULL`,
+    [networkId, [...memberIds], [...keyIds]],
+  );
+  for (const r of rows) {
+    const principal = r.kind === 'MEMBER' ? memberPrincipal({ id: r.id, role: r.role! }) : apiKeyPrincipal({ id: r.id, scopes: r.scopes! });
+    current.set(principalKey(principal), principal);
+  }
+  return current;
+}
+
+/** Identifies a principal across checks (kind and id). */
+export const principalKey = (p: Principal): string => (p.kind === 'MEMBER' ? `M:${p.memberId}` : `K:${p.apiKeyId}`);
 
 /** The transaction was opened with the token's network and the member lookup (beginOptions); the member must still exist. */
 async function authenticateMember(tx: { firstRows: Array<Record<string, unknown>> }, claims: MemberTokenClaims): Promise<Authenticated> {
@@ -84,7 +119,7 @@ async function authenticateMember(tx: { firstRows: Array<Record<string, unknown>
   if (!member) throw unauthenticated('Invalid or expired member token');
   return {
     networkId: claims.networkId,
-    principal: { kind: 'MEMBER', memberId: member.id, role: member.role },
+    principal: memberPrincipal(member),
     expiresAt: claims.expiresAt,
   };
 }

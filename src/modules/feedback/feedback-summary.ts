@@ -1,11 +1,13 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { DEFAULT_MINIMUM_AGGREGATE_SIZE, isSuppressed, minimumAggregateSize } from '../evaluation/privacy';
 
-/** Below this many responses, averages over a session's feedback are suppressed (privacy rule 3). */
-export const MIN_RESPONSES = 5;
+/** Below this many responses, averages over a session's feedback are always suppressed (privacy rule 3): the floor of k. */
+export const MIN_RESPONSES = DEFAULT_MINIMUM_AGGREGATE_SIZE;
 
 @ObjectType({
   description:
-    "Aggregate post-session feedback of one session (named and anonymous together). With fewer than 5 responses the averages are suppressed (null), so that no one's answers can be singled out.",
+    "Aggregate post-session feedback of one session (named and anonymous together). With fewer responses than the network's privacy threshold k (`Network.minimumAggregateSize`, 5 by default) the averages are suppressed (null), so that no one's answers can be singled out.",
 })
 export class FeedbackSummary {
   @Field(() => Int, { description: 'Number of feedback responses, named and anonymous.' })
@@ -21,6 +23,12 @@ export class FeedbackSummary {
   })
   averageMoodChange: number | null;
 
-  @Field({ description: 'True when there are fewer than 5 responses: the averages are withheld.' })
+  @Field({ description: "True when there are fewer responses than the network's privacy threshold k: the averages are withheld." })
   suppressed: boolean;
+}
+
+/** Applies the network's k (which may be above the floor the summary was computed with): the one threshold rule. */
+export async function withinThreshold(ctx: Context, summary: FeedbackSummary): Promise<FeedbackSummary> {
+  if (!isSuppressed(summary.responses, await minimumAggregateSize(ctx))) return summary;
+  return Object.assign(new FeedbackSummary(), summary, { suppressed: true, averageRating: null, averageMoodChange: null });
 }

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
@@ -6,6 +6,9 @@ import { registerNodeType } from '../../graphql/node';
 import { authorize, isAllowed, isSelf } from '../auth/access';
 import { ApiKeyScope } from '../auth/api-key.entity';
 import { MEMBERS_ONLY, seesParticipation } from '../attendance/participation';
+import { forbidden } from '../../graphql/errors';
+import { deliver, liveStream } from '../../realtime/subscriptions';
+import type { TopicPayload } from '../../realtime/topics';
 import { isGroupManager } from '../groups/group.access';
 import { Member } from '../members/member.entity';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
@@ -13,7 +16,7 @@ import { Session } from '../sessions/session.entity';
 import { Feedback } from './feedback.entity';
 import { FeedbackInput } from './feedback.inputs';
 import * as feedback from './feedback.service';
-import { FeedbackSummary } from './feedback-summary';
+import { FeedbackSummary, withinThreshold } from './feedback-summary';
 
 export const FeedbackConnection = connectionType(Feedback, 'Feedback');
 
@@ -38,8 +41,36 @@ registerNodeType('Feedback', async (ctx, ids) => {
   return Promise.all(found.map(async (f) => (f && (await canSeeFeedback(ctx, f)) ? f : null)));
 });
 
+/**
+ * Who may follow a session's feedback live: whoever reads it in full (`Session.feedback`): the group's
+ * facilitators, coordinators and admins; API keys with READ and PERSONAL_DATA. The session's database id.
+ */
+async function followFeedback(ctx: Context, sessionId: unknown): Promise<string> {
+  const { session } = await findVisibleSession(ctx, idArgument('sessionId', String(sessionId), 'Session'));
+  if (ctx.principal.kind === 'API_KEY') authorize(ctx, { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] });
+  else if (!(await seesParticipation(ctx, session.groupId))) throw forbidden("Live feedback is for the group's facilitators, coordinators and admins");
+  return session.id;
+}
+
 @Resolver(() => Feedback)
 export class FeedbackResolver {
+  @Subscription(() => Feedback, {
+    description:
+      "Feedback on the session was submitted. The group's facilitators, coordinators and admins; API keys with READ and PERSONAL_DATA. Anonymous feedback stays anonymous: `author` is null, the time is to the hour. Another network's or an invisible session: NOT_FOUND; others: FORBIDDEN.",
+    subscribe: liveStream('feedbackSubmitted', (ctx, args) => followFeedback(ctx, args.sessionId)),
+  })
+  feedbackSubmitted(
+    @Arg('sessionId', () => ID, { description: 'The session whose feedback to follow.' }) sessionId: string,
+    @Root() event: TopicPayload<'feedbackSubmitted'>,
+    @Ctx() ctx: Context,
+  ): Promise<Feedback> {
+    return deliver(async () => {
+      const session = await followFeedback(ctx, sessionId);
+      const [found] = await feedback.loadFeedback(ctx, [event.feedbackId]);
+      return found?.sessionId === session ? found : null;
+    });
+  }
+
   @FieldResolver(() => Session, { description: 'The session the feedback is about.' })
   async session(@Root() f: Feedback, @Ctx() ctx: Context): Promise<Session> {
     return (await ctx.loaders.byId(Session).load(f.sessionId))!;
@@ -77,7 +108,7 @@ export class FeedbackResolver {
   ): Promise<Feedback> {
     authorize(ctx, MEMBERS_ONLY);
     const { session } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
-    return feedback.submitFeedback(ctx.manager, ctx.deps.pseudonyms, session, ctx.viewerMemberId!, input, new Date());
+    return feedback.submitFeedback(ctx, session, ctx.viewerMemberId!, input, new Date());
   }
 }
 
@@ -86,11 +117,11 @@ export class SessionFeedbackResolver {
   @FieldResolver(() => FeedbackSummary, {
     nullable: true,
     description:
-      "Aggregate feedback: responses, average rating and mood change, suppressed below 5 responses. The group's facilitators, coordinators, admins, and API keys with READ; null for others.",
+      "Aggregate feedback: responses, average rating and mood change, suppressed below the network's privacy threshold (k responses, 5 by default). The group's facilitators, coordinators, admins, and API keys with READ; null for others.",
   })
   async feedbackSummary(@Root() session: Session, @Ctx() ctx: Context): Promise<FeedbackSummary | null> {
     const allowed = ctx.principal.kind === 'API_KEY' ? isAllowed(ctx, { apiKey: [ApiKeyScope.READ] }) : await isGroupManager(ctx, session.groupId);
-    return allowed ? feedback.loadFeedbackSummary(ctx, session.id) : null;
+    return allowed ? withinThreshold(ctx, await feedback.loadFeedbackSummary(ctx, session.id)) : null;
   }
 
   @FieldResolver(() => FeedbackConnection, {

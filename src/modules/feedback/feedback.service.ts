@@ -4,7 +4,7 @@ import type { NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { conflict, forbidden } from '../../graphql/errors';
 import { rowMapper } from '../../db/rows';
-import type { Pseudonyms } from '../auth/member-token';
+import { publishOnCommit } from '../../realtime/live';
 import { ATTENDED_SQL } from '../attendance/attendance.service';
 import { epochKey } from '../attendance/participation';
 import { Session, SessionStatus } from '../sessions/session.entity';
@@ -30,14 +30,9 @@ export const FEEDBACK_OPEN: readonly SessionStatus[] = [SessionStatus.LIVE, Sess
  * `dedup_key` is an HMAC of (network, session, member) under a server secret, and its time is kept
  * only to the hour, so neither can be traced back to the author.
  */
-export async function submitFeedback(
-  manager: EntityManager,
-  pseudonyms: Pseudonyms,
-  session: Session,
-  memberId: string,
-  input: FeedbackInput,
-  now: Date,
-): Promise<Feedback> {
+export async function submitFeedback(ctx: Context, session: Session, memberId: string, input: FeedbackInput, now: Date): Promise<Feedback> {
+  const { manager } = ctx;
+  const pseudonyms = ctx.deps.pseudonyms;
   if (!FEEDBACK_OPEN.includes(session.status)) throw conflict(`Feedback opens when the session is LIVE; it is ${session.status}`);
   const dedupKey = pseudonyms.of('feedback', session.networkId, session.id, memberId);
   const locked: unknown[] = await manager.query(
@@ -71,7 +66,10 @@ export async function submitFeedback(
          RETURNING ${FEEDBACK_COLUMNS}, member_id`,
         [...values, memberId, now],
       );
-  return rowMapper(manager.connection, Feedback)(row);
+  const submitted = rowMapper(manager.connection, Feedback)(row);
+  // IDs only: for anonymous feedback that is the anonymous row's id, which leads to no member.
+  publishOnCommit(ctx, 'feedbackSubmitted', [{ networkId: submitted.networkId, sessionId: submitted.sessionId, feedbackId: submitted.id }]);
+  return submitted;
 }
 
 /** Feedback (named or anonymous) by id, one statement per batch. */

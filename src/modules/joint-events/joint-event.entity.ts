@@ -20,8 +20,11 @@ registerEnumType(ParticipationStatus, {
   valuesConfig: {
     INVITED: { description: 'Invited by the host; no answer yet.' },
     ACCEPTED: { description: 'Takes part (the host always does): its members of the chosen groups may register.' },
-    DECLINED: { description: 'The invited network declined.' },
-    WITHDRAWN: { description: 'No longer takes part: the partnership with the host was revoked before the event.' },
+    DECLINED: { description: 'The invited network declined; the event is no longer visible to it (the host and other parties still see this status).' },
+    WITHDRAWN: {
+      description:
+        'No longer takes part: the partnership with the host was revoked before the event. The event is no longer visible to it (the host and other parties still see this status).',
+    },
   },
 });
 
@@ -31,7 +34,7 @@ registerEnumType(ParticipationStatus, {
 @ObjectType('JointEvent', {
   implements: Node,
   description:
-    'A session hosted by one network and shared with groups of partner networks. Visible to its parties only: the host and every invited network.',
+    'A session hosted by one network and shared with groups of partner networks. Visible to its parties only: the host and every network invited to it, until that network declines or is withdrawn (partnership revoked before the event).',
 })
 export class JointEvent extends Node {
   id: string;
@@ -129,7 +132,7 @@ export class CreateJointEventInput {
   @MaxLength(5000)
   description?: string | null;
 
-  @Field({ description: 'When the event starts.' })
+  @Field({ description: 'When the event starts; in the future. Registration closes then.' })
   startsAt: Date;
 
   @Field({ description: 'When the event ends; after `startsAt`.' })

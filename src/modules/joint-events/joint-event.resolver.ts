@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { connectionType, ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
@@ -19,6 +19,9 @@ import {
   NetworkCount,
 } from './joint-event.entity';
 import * as service from './joint-event.service';
+import { forbidden } from '../../graphql/errors';
+import { deliver, liveStream } from '../../realtime/subscriptions';
+import type { TopicPayload } from '../../realtime/topics';
 
 export const JointEventConnection = connectionType(JointEvent, 'JointEvent');
 export const JointEventRegistrationConnection = connectionType(JointEventRegistration, 'JointEventRegistration');
@@ -33,11 +36,35 @@ registerNodeType('JointEvent', async (ctx, ids) => {
 
 registerNodeType('JointEventRegistration', (ctx, ids) => service.loadOwnRegistrations(ctx, ids));
 
+/**
+ * Who may follow a joint event live: whoever may read it (any member, API keys with READ, of a network
+ * taking part), while the network still takes part (see followsJointEvent). The event's database id.
+ */
+async function followJointEvent(ctx: Context, jointEventId: unknown): Promise<string> {
+  authorize(ctx, READ_GROUPS);
+  const event = await service.findVisibleJointEvent(ctx, idArgument('jointEventId', String(jointEventId), 'JointEvent'));
+  if (!(await service.followsJointEvent(ctx, event))) throw forbidden('Your network no longer takes part in this joint event');
+  return event.id;
+}
+
 @Resolver(() => JointEvent)
 export class JointEventResolver {
+  @Subscription(() => JointEvent, {
+    description:
+      "The joint event changed: invitations and answers, registrations, cancellation, a partner's withdrawal. Every network taking part gets it, each with its own view (its own registrations in detail, the others' as counts). Any member, API keys with READ; another network's event: NOT_FOUND; a network that declined or was withdrawn no longer sees the event (NOT_FOUND, like another network's), one whose partnership with the host was revoked stops receiving (FORBIDDEN when subscribing).",
+    subscribe: liveStream('jointEventChanged', (ctx, args) => followJointEvent(ctx, args.jointEventId)),
+  })
+  jointEventChanged(
+    @Arg('jointEventId', () => ID, { description: 'The joint event to follow.' }) jointEventId: string,
+    @Root() _event: TopicPayload<'jointEventChanged'>,
+    @Ctx() ctx: Context,
+  ): Promise<JointEvent> {
+    return deliver(async () => service.findVisibleJointEvent(ctx, await followJointEvent(ctx, jointEventId)));
+  }
+
   @Query(() => JointEventConnection, {
     description:
-      'Joint events your network hosts or is invited to (whatever its answer), soonest first. Any member; API keys with READ.',
+      'Joint events your network hosts, is invited to or takes part in, soonest first; not those it declined or was withdrawn from (a revoked partnership). Any member; API keys with READ.',
   })
   jointEvents(@Args() args: JointEventsArgs, @Ctx() ctx: Context) {
     authorize(ctx, READ_GROUPS);
@@ -46,7 +73,7 @@ export class JointEventResolver {
 
   @Mutation(() => JointEvent, {
     description:
-      "Creates a joint event hosted by your network with some of its own groups; invite partner networks next. ADMIN member tokens, API keys with ADMIN and WRITE.",
+      "Creates a joint event hosted by your network with some of its own groups; invite partner networks next. `startsAt` must be in the future and `endsAt` after it (else BAD_USER_INPUT). ADMIN member tokens, API keys with ADMIN and WRITE.",
   })
   createJointEvent(@Arg('input', () => CreateJointEventInput, { description: 'The event.' }) input: CreateJointEventInput, @Ctx() ctx: Context) {
     authorize(ctx, MANAGE_PARTNERSHIPS);
@@ -68,7 +95,7 @@ export class JointEventResolver {
 
   @Mutation(() => JointEventParticipant, {
     description:
-      "Accepts (with some of your own network's groups) or declines an invitation to a joint event. ADMIN member tokens, API keys with ADMIN and WRITE of the invited network.",
+      "Accepts (with some of your own network's groups) or declines an invitation to a joint event. Once declined, the event is no longer visible to your network. ADMIN member tokens, API keys with ADMIN and WRITE of the invited network.",
   })
   respondToJointEventInvitation(
     @Arg('jointEventId', () => ID, { description: 'The joint event.' }) jointEventId: string,
@@ -108,7 +135,7 @@ export class JointEventResolver {
     return loadNetwork(ctx, e.hostNetworkId);
   }
 
-  @FieldResolver(() => [JointEventParticipant], { description: 'Every network taking part or invited, the host first.' })
+  @FieldResolver(() => [JointEventParticipant], { description: 'Every network invited, with where it stands (the host first). The host sees them all; an invited network sees the event only while INVITED or ACCEPTED.' })
   participants(@Root() e: JointEvent, @Ctx() ctx: Context) {
     return service.participantsLoader(ctx).load(e.id);
   }

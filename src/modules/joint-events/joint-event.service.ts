@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { emptyConnection, loadNestedConnection, paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
-import { badInput, conflict, forbidden, invalidArgument, notFound } from '../../graphql/errors';
+import { badInput, conflict, forbidden, invalidArgument, notFound, type FieldError } from '../../graphql/errors';
 import { idArgument, toGlobalId } from '../../graphql/global-id';
+import { publishOnCommit } from '../../realtime/live';
 import { audit, auditPartner } from '../audit/audit.service';
 import { isAllowed } from '../auth/access';
 import { ApiKeyScope } from '../auth/api-key.entity';
@@ -22,16 +23,26 @@ import {
 } from './joint-event.entity';
 
 /**
- * Joint events. Every query says explicitly that the caller's network is a party (host or participant row),
- * and row-level security agrees. Registrations are read only for the caller's own network; other networks'
- * registrations only through `app_joint_event_counts` / `app_joint_event_identities`.
+ * Joint events. Every query says explicitly that the caller's network is a party (the host, or a participant
+ * while INVITED or ACCEPTED: `JOINT_EVENT_PARTY_SQL`), and row-level security agrees. For a network that
+ * declined or was withdrawn, the event is NOT_FOUND like any other network's. Registrations are read only for
+ * the caller's own network; other networks' registrations only through `app_joint_event_counts` /
+ * `app_joint_event_identities`.
  */
 
 type Row = Record<string, unknown>;
 
 const EVENT_COLUMNS = `e.id, e.host_network_id, e.title, e.description, e.starts_at, e.ends_at, e.format, e.location,
   e.online_url, e.capacity, e.status, e.created_at`;
-const PARTY = `(e.host_network_id = $1 OR EXISTS (SELECT 1 FROM joint_event_participants pp WHERE pp.joint_event_id = e.id AND pp.network_id = $1))`;
+/**
+ * Is the caller's network (`$1`) a party to joint event `e`: its host, or invited to it and not (yet) declined
+ * or withdrawn? The same rule as `app_joint_event_party` (migrations/1764500000000-JointEventAccess.ts), which
+ * row-level security and the counts/identities functions apply: a DECLINED or WITHDRAWN network sees nothing
+ * of the event, as if never invited. Written out here so that the index on participants serves the lists.
+ */
+export const JOINT_EVENT_PARTY_SQL = `(e.host_network_id = $1 OR EXISTS (SELECT 1 FROM joint_event_participants pp
+  WHERE pp.joint_event_id = e.id AND pp.network_id = $1 AND pp.status IN ('INVITED', 'ACCEPTED')))`;
+const PARTY = JOINT_EVENT_PARTY_SQL;
 
 const mapEvent = (r: Row): JointEvent =>
   Object.assign(new JointEvent(), {
@@ -297,8 +308,49 @@ async function auditBoth(ctx: Context, other: string, action: string, event: Joi
   if (p) await auditPartner(ctx, p.id, action, { ...details, jointEventId, partnerSlug: own.slug });
 }
 
+/**
+ * `jointEventChanged` for these events to every network with a part in them (host, invited, whatever their
+ * answer) that the caller can see, once the transaction commits; each network's subscribers then read the
+ * event with their own view. The caller sees the participants only while it is a party (INVITED, ACCEPTED or
+ * host): a change that ends its part (declining, a revocation) announces before making it.
+ */
+export async function announceJointEventChanges(ctx: Context, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  const parties: Array<{ joint_event_id: string; network_id: string }> = await ctx.manager.query(
+    `SELECT joint_event_id, network_id FROM joint_event_participants WHERE joint_event_id = ANY($1)`,
+    [eventIds],
+  );
+  publishOnCommit(
+    ctx,
+    'jointEventChanged',
+    parties.map((p) => ({ networkId: p.network_id, jointEventId: p.joint_event_id })),
+  );
+}
+
+/**
+ * Whether the caller's network still takes part in the event for live updates: the host always; another
+ * network while its part is not WITHDRAWN (row-level security then hides the event anyway) and its
+ * partnership with the host is ACTIVE (a revocation also ends the updates of past events it still sees).
+ */
+export async function followsJointEvent(ctx: Context, event: JointEvent): Promise<boolean> {
+  if (event.hostNetworkId === ctx.networkId) return true;
+  const [{ follows }]: Array<{ follows: boolean }> = await ctx.manager.query(
+    `SELECT EXISTS (SELECT 1 FROM joint_event_participants p WHERE p.joint_event_id = $1 AND p.network_id = $2 AND p.status <> 'WITHDRAWN')
+        AND EXISTS (SELECT 1 FROM partnerships
+                    WHERE status = 'ACTIVE' AND ((requester_network_id = $2 AND partner_network_id = $3)
+                                              OR (requester_network_id = $3 AND partner_network_id = $2))) AS follows`,
+    [event.id, ctx.networkId, event.hostNetworkId],
+  );
+  return follows;
+}
+
 export async function createJointEvent(ctx: Context, input: CreateJointEventInput): Promise<JointEvent> {
-  if (input.endsAt.getTime() <= input.startsAt.getTime()) throw invalidArgument(['input', 'endsAt'], 'must be after startsAt');
+  // A joint event is planned ahead: registration closes when it starts, so one in the past could never be used.
+  const timeErrors: FieldError[] = [];
+  if (input.startsAt.getTime() <= Date.now()) timeErrors.push({ path: ['input', 'startsAt'], message: 'must be in the future' });
+  if (input.endsAt.getTime() <= input.startsAt.getTime()) timeErrors.push({ path: ['input', 'endsAt'], message: 'must be after startsAt' });
+  if (timeErrors.length === 1) throw invalidArgument(timeErrors[0].path, timeErrors[0].message);
+  if (timeErrors.length) throw badInput(`Invalid input: ${timeErrors.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')}`, timeErrors);
   const groupIds = await ownGroups(ctx, input.hostGroupIds, ['input', 'hostGroupIds']);
   // No RETURNING: the SELECT policy (`app_joint_event_party`) cannot see a row inserted by the same statement.
   const id = randomUUID();
@@ -338,6 +390,7 @@ export async function createJointEvent(ctx: Context, input: CreateJointEventInpu
     details: { title: event.title, groups: groupIds.map((g) => toGlobalId('Group', g)) },
   });
   jointEventLoader(ctx).prime(event.id, event);
+  await announceJointEventChanges(ctx, [event.id]);
   return event;
 }
 
@@ -364,6 +417,7 @@ export async function inviteToJointEvent(ctx: Context, eventId: string | undefin
   );
   if (!rows.length) throw conflict('This network is already invited to this joint event');
   await auditBoth(ctx, networkId, 'joint_event.invited', event, {});
+  await announceJointEventChanges(ctx, [event.id]);
   return mapParticipant(rows[0]);
 }
 
@@ -387,6 +441,8 @@ export async function respondToInvitation(
     if (!groupGlobalIds?.length) throw invalidArgument('groupIds', 'choose at least one of your groups when accepting');
     groupIds = await ownGroups(ctx, groupGlobalIds, ['groupIds']);
   }
+  // Who hears of it, read while the caller is still a party: once it has declined, it sees no participant any more.
+  await announceJointEventChanges(ctx, [event.id]);
   const [updated]: [Row[], number] = await ctx.manager.query(
     `UPDATE joint_event_participants SET status = $3, responded_at = now() WHERE joint_event_id = $1 AND network_id = $2
      RETURNING joint_event_id, network_id, status, responded_at`,
@@ -421,8 +477,13 @@ export async function registerForJointEvent(ctx: Context, eventId: string | unde
   // One registration at a time per event, over all networks. A row lock on the event would do for the host
   // only (row-level security lets only the host lock it), so every party takes the same advisory lock.
   await ctx.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('joint_event:' || $1::text, 0))`, [event.id]);
-  const [current]: Row[] = await ctx.manager.query(`SELECT status, capacity FROM joint_events WHERE id = $1`, [event.id]);
+  const [current]: Row[] = await ctx.manager.query(`SELECT status, capacity, starts_at <= now() AS started FROM joint_events WHERE id = $1`, [
+    event.id,
+  ]);
   if (current.status !== SessionStatus.SCHEDULED) throw conflict(`This joint event is ${current.status as string}, not SCHEDULED`);
+  // Registration closes when the event starts: past events keep their counts (also once a partnership is
+  // revoked, which withdraws the partner from future events only).
+  if (current.started) throw conflict('This joint event has already started');
   const existing: Row[] = await ctx.manager.query(
     `SELECT id, cancelled_at FROM joint_event_registrations WHERE network_id = $1 AND joint_event_id = $2 AND member_id = $3`,
     [ctx.networkId, event.id, memberId],
@@ -452,6 +513,7 @@ export async function registerForJointEvent(ctx: Context, eventId: string | unde
     memberId,
   ]);
   await audit(ctx, { action: 'joint_event.registered', targetType: 'JointEvent', targetId: event.id, details: { shareIdentity } });
+  await announceJointEventChanges(ctx, [event.id]);
   return mapRegistration({ ...rows[0], display_name });
 }
 
@@ -466,5 +528,6 @@ export async function cancelJointEvent(ctx: Context, id: string | undefined): Pr
   const cancelled = mapEvent(rows[0]);
   await audit(ctx, { action: 'joint_event.cancelled', targetType: 'JointEvent', targetId: event.id, details: { title: event.title } });
   jointEventLoader(ctx).clear(event.id).prime(event.id, cancelled);
+  await announceJointEventChanges(ctx, [event.id]);
   return cancelled;
 }

@@ -37,6 +37,10 @@ export class Member extends Node {
   @Column({ type: 'text', nullable: true })
   email: string | null;
 
+  /** The member asked not to be reached out to (left out of `driftingMembers`). Exposed through a field resolver. */
+  @Column({ name: 'do_not_contact', type: 'boolean', default: false })
+  doNotContact: boolean;
+
   @Field(() => NetworkRole, { description: "The member's role in the network." })
   @Column({ type: 'text' })
   role: NetworkRole;

@@ -1,4 +1,4 @@
-import { IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { ArgsType, Field, InputType } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
 import { NetworkRole } from './member.entity';
@@ -35,6 +35,14 @@ export class UpdateMemberInput {
   @Matches(/^$|^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'email must be an email address or empty' })
   @MaxLength(254)
   email?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'True: the member asks not to be reached out to (they no longer appear in `driftingMembers`); false: contact is welcome again.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  doNotContact?: boolean | null;
 }
 
 @ArgsType()

@@ -18,6 +18,8 @@ const DIRECTORY: AccessRule = {
 };
 /** Who sees emails (besides the member): admins and keys allowed personal data. */
 const EMAILS: AccessRule = { apiKey: [ApiKeyScope.PERSONAL_DATA], roles: [NetworkRole.ADMIN] };
+/** Who sees whether a member asked not to be contacted (besides the member): those who run the network and organise outreach. */
+const CONTACT_WISH: AccessRule = { apiKey: [ApiKeyScope.PERSONAL_DATA], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] };
 const ADMINS: AccessRule = { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] };
 
 const canSeeMember = (ctx: Context, id: string) => isSelf(ctx, id) || isAllowed(ctx, DIRECTORY);
@@ -43,6 +45,17 @@ export class MemberResolver {
     return isSelf(ctx, member.id) || isAllowed(ctx, EMAILS) ? member.email : null;
   }
 
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description:
+      'True when the member asked not to be reached out to: they are left out of `driftingMembers`. Set by the member with `updateMember`. Shown to the member, coordinators, ADMINs and API keys with PERSONAL_DATA; null for everyone else.',
+  })
+  async doNotContact(@Root() member: Member, @Ctx() ctx: Context): Promise<boolean | null> {
+    if (!isSelf(ctx, member.id) && !isAllowed(ctx, CONTACT_WISH)) return null;
+    // Members read along with other lists (e.g. memberships) may carry only their public columns.
+    return member.doNotContact ?? (await ctx.loaders.byId(Member).load(member.id))?.doNotContact ?? null;
+  }
+
   @Mutation(() => Member, { description: 'Adds a member to the network. Coordinators, admins, API keys with WRITE; a role other than MEMBER needs ADMIN.' })
   async createMember(@Arg('input', () => CreateMemberInput, { description: 'The new member.' }) input: CreateMemberInput, @Ctx() ctx: Context) {
     authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] });
@@ -50,7 +63,7 @@ export class MemberResolver {
     return members.createMember(ctx.manager, ctx.networkId, input);
   }
 
-  @Mutation(() => Member, { description: "Changes a member's profile. The member themself, admins, API keys with WRITE." })
+  @Mutation(() => Member, { description: "Changes a member's profile (display name, email, the do-not-contact wish). The member themself, admins, API keys with WRITE." })
   async updateMember(
     @Arg('id', () => ID, { description: 'The member to change.' }) id: string,
     @Arg('input', () => UpdateMemberInput, { description: 'The changes.' }) input: UpdateMemberInput,

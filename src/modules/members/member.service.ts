@@ -46,6 +46,7 @@ export async function createMember(manager: EntityManager, networkId: string, in
 export async function updateMember(manager: EntityManager, member: Member, input: UpdateMemberInput): Promise<Member> {
   if (input.displayName != null) member.displayName = input.displayName.trim();
   if (input.email !== undefined && input.email !== null) member.email = input.email.trim() || null;
+  if (input.doNotContact != null) member.doNotContact = input.doNotContact;
   return manager.getRepository(Member).save(member);
 }
 

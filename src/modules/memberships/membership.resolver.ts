@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
@@ -13,6 +13,8 @@ import { findMember } from '../members/member.service';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
 import { GroupMembershipsArgs, MemberMembershipsArgs } from './membership.inputs';
 import * as memberships from './membership.service';
+import { deliver, liveStream, requireGroupFollower } from '../../realtime/subscriptions';
+import type { TopicPayload } from '../../realtime/topics';
 
 export const MembershipConnection = connectionType(Membership, 'Membership');
 
@@ -55,8 +57,36 @@ export async function findVisibleMembership(ctx: Context, id: string | undefined
   return m;
 }
 
+/**
+ * Who may follow a group's memberships live: API keys with READ and PERSONAL_DATA (as `Group.memberships`);
+ * member tokens taking part in the group (see requireGroupFollower). The group's database id.
+ */
+async function followMemberships(ctx: Context, groupId: unknown): Promise<string> {
+  const group = await findVisibleGroup(ctx, idArgument('groupId', String(groupId), 'Group'));
+  if (ctx.principal.kind === 'API_KEY') authorize(ctx, KEY_PERSONAL);
+  else await requireGroupFollower(ctx, group.id);
+  return group.id;
+}
+
 @Resolver(() => Membership)
 export class MembershipResolver {
+  @Subscription(() => Membership, {
+    description:
+      "A membership of the group was created or changed (join, add, role or status change, leave). The group's ACTIVE members, facilitators, coordinators and admins; API keys with READ and PERSONAL_DATA. Another network's or an invisible group: NOT_FOUND. Leaving the group ends the updates.",
+    subscribe: liveStream('membershipChanged', (ctx, args) => followMemberships(ctx, args.groupId)),
+  })
+  membershipChanged(
+    @Arg('groupId', () => ID, { description: 'The group whose memberships to follow.' }) groupId: string,
+    @Root() event: TopicPayload<'membershipChanged'>,
+    @Ctx() ctx: Context,
+  ): Promise<Membership> {
+    return deliver(async () => {
+      const group = await followMemberships(ctx, groupId);
+      const m = await ctx.loaders.byId(Membership).load(event.membershipId);
+      return m?.groupId === group && (await canSeeMembership(ctx, m)) ? m : null;
+    });
+  }
+
   @FieldResolver(() => Group, { description: 'The group.' })
   async group(@Root() m: Membership, @Ctx() ctx: Context): Promise<Group> {
     return (await ctx.loaders.byId(Group).load(m.groupId))!;
@@ -87,7 +117,7 @@ export class MembershipResolver {
     if (group.visibility === 'PRIVATE' && !isNetworkManager(ctx) && !(await viewerMembership(ctx, group.id))) {
       throw forbidden('PRIVATE groups cannot be joined; a facilitator can add you');
     }
-    return memberships.enterGroup(ctx.manager, group, ctx.viewerMemberId!, GroupRole.MEMBER, true, 'groupId');
+    return memberships.enterGroup(ctx, group, ctx.viewerMemberId!, GroupRole.MEMBER, true, 'groupId');
   }
 
   @Mutation(() => Membership, {
@@ -103,7 +133,7 @@ export class MembershipResolver {
     const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
     await authorizeGroupManager(ctx, group.id, [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA]);
     const member = await findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'));
-    return memberships.enterGroup(ctx.manager, group, member.id, role, false, 'groupId');
+    return memberships.enterGroup(ctx, group, member.id, role, false, 'groupId');
   }
 
   @Mutation(() => Membership, {
@@ -124,7 +154,7 @@ export class MembershipResolver {
       throw memberships.rejoinThroughJoinGroup();
     }
     const group = (await ctx.loaders.byId(Group).load(m.groupId))!;
-    return memberships.changeMembership(ctx.manager, group, m, { role, status });
+    return memberships.changeMembership(ctx, group, m, { role, status });
   }
 
   @Mutation(() => Membership, { description: 'The viewer leaves a group (status LEFT). Member tokens only. Not a member: NOT_FOUND; already left: CONFLICT.' })
@@ -134,7 +164,7 @@ export class MembershipResolver {
     const m = await viewerMembership(ctx, group.id);
     if (!m) throw memberships.membershipNotFound();
     if (m.status === MembershipStatus.LEFT) throw memberships.alreadyLeft();
-    return memberships.changeMembership(ctx.manager, group, m, { status: MembershipStatus.LEFT });
+    return memberships.changeMembership(ctx, group, m, { status: MembershipStatus.LEFT });
   }
 }
 

@@ -4,6 +4,7 @@ import type { NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { rowMapper, selectList } from '../../db/rows';
+import { publishOnCommit } from '../../realtime/live';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
@@ -179,13 +180,14 @@ export async function findMembershipOf(manager: EntityManager, networkId: string
  * CONFLICT; an archived group is BAD_USER_INPUT; a full group is CONFLICT.
  */
 export async function enterGroup(
-  manager: EntityManager,
+  ctx: Context,
   group: Group,
   memberId: string,
   role: GroupRole,
   normsAccepted: boolean,
   groupArg: string,
 ): Promise<Membership> {
+  const { manager } = ctx;
   ensureOpen(group, groupArg);
   const repo = manager.getRepository(Membership);
   const existing = await findMembershipOf(manager, group.networkId, group.id, memberId);
@@ -202,15 +204,22 @@ export async function enterGroup(
     leftAt: null,
     normsAcceptedAt: normsAccepted ? now : membership.normsAcceptedAt ?? null,
   });
-  return repo.save(membership);
+  return announce(ctx, await repo.save(membership));
+}
+
+/** `membershipChanged` for this membership, once the transaction commits. */
+function announce(ctx: Context, m: Membership): Membership {
+  publishOnCommit(ctx, 'membershipChanged', [{ networkId: m.networkId, groupId: m.groupId, membershipId: m.id }]);
+  return m;
 }
 
 export async function changeMembership(
-  manager: EntityManager,
+  ctx: Context,
   group: Group,
   membership: Membership,
   change: { role?: GroupRole | null; status?: MembershipStatus | null },
 ): Promise<Membership> {
+  const { manager } = ctx;
   if (change.status && change.status !== membership.status) {
     if (change.status === MembershipStatus.ACTIVE) {
       ensureOpen(group, 'id');
@@ -222,7 +231,7 @@ export async function changeMembership(
     membership.status = change.status;
   }
   if (change.role) membership.role = change.role;
-  return manager.getRepository(Membership).save(membership);
+  return announce(ctx, await manager.getRepository(Membership).save(membership));
 }
 
 export function requireAcceptedNorms(acceptNorms: boolean): void {

@@ -1,4 +1,4 @@
-import { Directive, Field, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/node';
 
@@ -26,6 +26,14 @@ export class Network extends Node {
   @Field({ description: 'IANA time zone the network reports in, e.g. `Europe/Berlin`.' })
   @Column({ name: 'time_zone' })
   timeZone: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The privacy threshold k: aggregates over people (outcomes, ratings, mood change, attendance rates) are withheld (`suppressed: true`) when fewer than k people contribute. 5 by default; a network may raise it (`updateNetwork`), never lower it. Your own network only: null for another (partner) network.',
+  })
+  @Column({ name: 'minimum_aggregate_size', type: 'integer' })
+  minimumAggregateSize: number;
 
   @Field({ description: 'When the network was created.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,10 +1,15 @@
-import { Ctx, Field, FieldResolver, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { AppError } from '../../graphql/errors';
 import { registerNodeType } from '../../graphql/node';
+import { authorize } from '../auth/access';
 import { ApiKey, ApiKeyScope } from '../auth/api-key.entity';
-import { Member } from '../members/member.entity';
+import { audit } from '../audit/audit.service';
+import { Member, NetworkRole } from '../members/member.entity';
 import { Network } from './network.entity';
+import { UpdateNetworkInput } from './network.inputs';
 import { loadNetwork } from './network.loader';
+import { updateNetwork } from './network.service';
 
 export enum PrincipalKind {
   API_KEY = 'API_KEY',
@@ -31,10 +36,11 @@ export class Viewer {
   expiresAt: Date | null;
 }
 
-registerNodeType('Network', async (ctx, ids) => {
-  const own = ids.includes(ctx.networkId) ? await loadNetwork(ctx) : null;
-  return ids.map((id) => (id === ctx.networkId ? own : null));
-});
+// The caller's own network and the networks it is in a partnership with (any status): those the API shows it
+// anyway (Partnership.partner, SharedGroup.network, JointEvent.host…; row-level security agrees). Null otherwise.
+registerNodeType('Network', (ctx, ids) =>
+  Promise.all(ids.map((id) => loadNetwork(ctx, id).catch((err: unknown) => (err instanceof AppError && err.code === 'NOT_FOUND' ? null : Promise.reject(err))))),
+);
 
 @Resolver(() => Viewer)
 export class ViewerResolver {
@@ -69,5 +75,29 @@ export class NetworkResolver {
   @Query(() => Network, { description: "The caller's network." })
   network(@Ctx() ctx: Context): Promise<Network> {
     return loadNetwork(ctx);
+  }
+
+  // A network's own setting: another network (a partner's, e.g. SharedGroup.network, JointEvent.host) shows null.
+  @FieldResolver(() => Int, { nullable: true })
+  minimumAggregateSize(@Root() network: Network, @Ctx() ctx: Context): number | null {
+    return network.id === ctx.networkId ? network.minimumAggregateSize : null;
+  }
+
+  @Mutation(() => Network, {
+    description:
+      "Changes the caller's network: name, description, reporting time zone, privacy threshold (k ≥ 5, else BAD_USER_INPUT). Admins and API keys with WRITE and ADMIN. Written to the audit log.",
+  })
+  async updateNetwork(@Arg('input', () => UpdateNetworkInput, { description: 'The changes.' }) input: UpdateNetworkInput, @Ctx() ctx: Context): Promise<Network> {
+    authorize(ctx, { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] });
+    const { network, changed } = await updateNetwork(ctx.manager, await loadNetwork(ctx), input);
+    if (changed.length) {
+      await audit(ctx, {
+        action: 'network.updated',
+        targetType: 'Network',
+        targetId: network.id,
+        details: { changed, ...(changed.includes('minimumAggregateSize') && { minimumAggregateSize: network.minimumAggregateSize }) },
+      });
+    }
+    return network;
   }
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { withTenant } from '../../db/tenant';
 import { badInput, conflict } from '../../graphql/errors';
 import { Network } from './network.entity';
+import type { UpdateNetworkInput } from './network.inputs';
 
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -50,4 +51,16 @@ export async function claimFirstStart(dataSource: DataSource): Promise<boolean> 
     `INSERT INTO installation (key, value) VALUES ('initialized', now()::text) ON CONFLICT (key) DO NOTHING RETURNING key`,
   );
   return rows.length > 0;
+}
+
+/** Applies the given changes to a network; returns the fields that changed (for the audit log). */
+export async function updateNetwork(manager: EntityManager, network: Network, input: UpdateNetworkInput): Promise<{ network: Network; changed: string[] }> {
+  const next: Partial<Network> = {};
+  if (input.name != null) next.name = input.name.trim();
+  if (input.description != null) next.description = input.description.trim() || null;
+  if (input.timeZone != null) next.timeZone = input.timeZone;
+  if (input.minimumAggregateSize != null) next.minimumAggregateSize = input.minimumAggregateSize;
+  const changed = (Object.keys(next) as Array<keyof Network>).filter((k) => next[k] !== network[k]);
+  if (changed.length) await manager.getRepository(Network).update({ id: network.id }, next);
+  return { network: Object.assign(network, next), changed };
 }

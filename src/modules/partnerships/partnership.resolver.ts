@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { IsOptional, MaxLength } from 'class-validator';
 import { connectionType, ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
@@ -12,6 +12,8 @@ import { Network } from '../networks/network.entity';
 import { Partnership, PartnershipScope, PartnershipStatus, SharedGroup } from './partnership.entity';
 import * as partnerships from './partnership.service';
 import { loadNetwork } from '../networks/network.loader';
+import { deliver, liveStream } from '../../realtime/subscriptions';
+import type { TopicPayload } from '../../realtime/topics';
 
 export const SharedGroupConnection = connectionType(SharedGroup, 'SharedGroup');
 
@@ -44,6 +46,21 @@ export class PartnerDirectoryArgs extends ConnectionArgs {
 
 @Resolver(() => Partnership)
 export class PartnershipResolver {
+  @Subscription(() => Partnership, {
+    description:
+      "One of the network's partnerships was requested, accepted, declined or revoked (either side). ADMIN member tokens, API keys with ADMIN, of both networks.",
+    subscribe: liveStream('partnershipChanged', async (ctx) => {
+      authorize(ctx, READ_PARTNERSHIPS);
+      return null;
+    }),
+  })
+  partnershipChanged(@Root() event: TopicPayload<'partnershipChanged'>, @Ctx() ctx: Context): Promise<Partnership> {
+    return deliver(async () => {
+      authorize(ctx, READ_PARTNERSHIPS);
+      return partnerships.partnershipLoader(ctx).load(event.partnershipId);
+    });
+  }
+
   @Query(() => [Partnership], {
     description: "The network's partnerships, whichever side asked, newest first. Both networks see the same partnership. ADMIN member tokens, API keys with ADMIN.",
   })

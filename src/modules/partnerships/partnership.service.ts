@@ -4,7 +4,9 @@ import { rowMapper, selectList } from '../../db/rows';
 import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, notFound } from '../../graphql/errors';
+import { publishOnCommit } from '../../realtime/live';
 import { audit, auditPartner } from '../audit/audit.service';
+import { announceJointEventChanges } from '../joint-events/joint-event.service';
 import { prefixQuery } from '../groups/group.service';
 import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
@@ -82,6 +84,16 @@ async function record(ctx: Context, p: Partnership, action: string, details: Rec
   await auditPartner(ctx, p.id, action, { ...details, partnerSlug: own.slug });
 }
 
+/** `partnershipChanged` to both networks, once the transaction commits. */
+function announce(ctx: Context, p: Partnership): Partnership {
+  publishOnCommit(
+    ctx,
+    'partnershipChanged',
+    [p.requesterNetworkId, p.partnerNetworkId].map((networkId) => ({ networkId, partnershipId: p.id })),
+  );
+  return p;
+}
+
 export async function requestPartnership(ctx: Context, partnerSlug: string, scopes: PartnershipScope[]): Promise<Partnership> {
   const unique = [...new Set(scopes)];
   if (!unique.length) throw badInput('Choose at least one scope', [{ path: ['scopes'], message: 'must name at least one scope' }]);
@@ -107,7 +119,7 @@ export async function requestPartnership(ctx: Context, partnerSlug: string, scop
   );
   const partnership = rowMapper(ctx.manager.connection, Partnership)(rows[0]);
   await record(ctx, partnership, 'partnership.requested', { scopes: unique });
-  return partnership;
+  return announce(ctx, partnership);
 }
 
 export async function respondToPartnership(ctx: Context, id: string | undefined, accept: boolean): Promise<Partnership> {
@@ -118,19 +130,34 @@ export async function respondToPartnership(ctx: Context, id: string | undefined,
   const result = await updated(ctx.manager, p.id, `status = $2, responded_at = now()`, [status]);
   const action = accept ? 'partnership.accepted' : 'partnership.declined';
   await record(ctx, result, action, { scopes: result.scopes });
-  return result;
+  return announce(ctx, result);
 }
 
 export async function revokePartnership(ctx: Context, id: string | undefined): Promise<Partnership> {
   const p = await findOwnPartnershipForUpdate(ctx, id);
   if (!LIVE.includes(p.status)) throw conflict(`This partnership is ${p.status}; only PENDING or ACTIVE partnerships can be revoked`);
   const result = await updated(ctx.manager, p.id, `status = 'REVOKED', revoked_at = now(), revoked_by_network_id = $2`, [ctx.networkId]);
-  // Joint events: the partner's part in future events between the two networks ends at once.
+  // Joint events: the partner's part in future events between the two networks ends at once. Their parties are
+  // announced first: once withdrawn, a revoking partner no longer sees the events it left.
+  await announceJointEventChanges(ctx, await eventsLeftOnRevocation(ctx, otherParty(ctx, p)));
   const [{ withdrawn }]: Array<{ withdrawn: number }> = await ctx.manager.query(`SELECT app_withdraw_partner($1) AS withdrawn`, [
     otherParty(ctx, p),
   ]);
   await record(ctx, result, 'partnership.revoked', { previousStatus: p.status, scopes: p.scopes, jointEventsWithdrawn: withdrawn });
-  return result;
+  return announce(ctx, result);
+}
+
+/** The joint events `app_withdraw_partner(partner)` is about to withdraw one of the two networks from (its rule, read first). */
+async function eventsLeftOnRevocation(ctx: Context, partner: string): Promise<string[]> {
+  const rows: Array<{ id: string }> = await ctx.manager.query(
+    `SELECT e.id FROM joint_events e
+     WHERE e.host_network_id IN ($1, $2) AND e.starts_at > now() AND e.status = 'SCHEDULED'
+       AND EXISTS (SELECT 1 FROM joint_event_participants l
+                   WHERE l.joint_event_id = e.id AND l.status IN ('INVITED', 'ACCEPTED')
+                     AND l.network_id = CASE WHEN e.host_network_id = $1 THEN $2::uuid ELSE $1::uuid END)`,
+    [ctx.networkId, partner],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** The caller's network's partnerships (either side), newest first. */

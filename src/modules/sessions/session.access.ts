@@ -25,7 +25,8 @@ export async function canSeeSession(ctx: Context, session: Session): Promise<boo
  */
 export async function findVisibleSession(ctx: Context, id: string | undefined): Promise<VisibleSession> {
   if (!id) throw notFound('Session');
-  await readSessionWithGroup(ctx, id);
+  // In a live-update batch the loaders below coalesce across subscribers; the one-statement read would not.
+  if (!ctx.loaders.coalescing) await readSessionWithGroup(ctx, id);
   const session = await ctx.loaders.byId(Session).load(id);
   const group = session ? await ctx.loaders.byId(Group).load(session.groupId) : null;
   if (!session || !group || !(await canSeeGroup(ctx, group))) throw notFound('Session');

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, loadNestedConnection, type NestedFilter, type ReadAlong } from '../../graphql/connection';
 import { attendanceCountReadAlong, primeAttendanceCount } from '../attendance/attendance.service';
 import { primeRsvps, rsvpReadAlong } from '../rsvps/rsvp.service';
@@ -13,6 +13,8 @@ import { ApiKeyScope } from '../auth/api-key.entity';
 import { authorizeGroupManager, findVisibleGroup } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
 import { NetworkRole } from '../members/member.entity';
+import { deliver, liveStream, requireGroupFollower } from '../../realtime/subscriptions';
+import type { TopicPayload } from '../../realtime/topics';
 import { canSeeSession, findVisibleSession } from './session.access';
 import { Session } from './session.entity';
 import { GroupSessionsArgs, ScheduleSessionsInput, UpdateSessionInput } from './session.inputs';
@@ -40,6 +42,17 @@ async function findManagedSession(ctx: Context, id: string) {
   const found = await findVisibleSession(ctx, idArgument('id', id, 'Session'));
   await authorizeGroupManager(ctx, found.group.id, MANAGE);
   return found;
+}
+
+/**
+ * Who may follow a group's sessions live: whoever may read them (API keys: READ), and for member tokens only
+ * those taking part in the group (see requireGroupFollower). The group's database id.
+ */
+async function followSessions(ctx: Context, groupId: unknown): Promise<string> {
+  authorize(ctx, READ_SESSIONS);
+  const group = await findVisibleGroup(ctx, idArgument('groupId', String(groupId), 'Group'));
+  await requireGroupFollower(ctx, group.id);
+  return group.id;
 }
 
 /** The counts a session list shows (RSVPs, attendance), read with the page when they are selected. */
@@ -99,7 +112,7 @@ export class SessionResolver {
   ): Promise<Session[]> {
     const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
     await authorizeGroupManager(ctx, group.id, MANAGE);
-    return sessions.scheduleSessions(ctx.manager, group, input);
+    return sessions.scheduleSessions(ctx, group, input);
   }
 
   @Mutation(() => Session, {
@@ -112,7 +125,7 @@ export class SessionResolver {
     @Ctx() ctx: Context,
   ): Promise<Session> {
     const { group, session } = await findManagedSession(ctx, id);
-    return fresh(ctx, await sessions.updateSession(ctx.manager, group, session.id, input));
+    return fresh(ctx, await sessions.updateSession(ctx, group, session.id, input));
   }
 
   @Mutation(() => Session, {
@@ -126,7 +139,7 @@ export class SessionResolver {
   ): Promise<Session> {
     const { session } = await findManagedSession(ctx, id);
     if (reason != null && reason.length > MAX_REASON) throw invalidArgument('reason', `must be at most ${MAX_REASON} characters`);
-    return fresh(ctx, await sessions.transition(ctx.manager, ctx.networkId, session.id, 'cancel', reason));
+    return fresh(ctx, await sessions.transition(ctx, session.id, 'cancel', reason));
   }
 
   @Mutation(() => Session, {
@@ -135,7 +148,24 @@ export class SessionResolver {
   })
   async startSession(@Arg('id', () => ID, { description: 'The session to start.' }) id: string, @Ctx() ctx: Context): Promise<Session> {
     const { session } = await findManagedSession(ctx, id);
-    return fresh(ctx, await sessions.transition(ctx.manager, ctx.networkId, session.id, 'start'));
+    return fresh(ctx, await sessions.transition(ctx, session.id, 'start'));
+  }
+
+  @Subscription(() => Session, {
+    description:
+      "A session of the group was scheduled, changed, started, ended or cancelled (announced once committed). The group's ACTIVE members, facilitators, coordinators and admins; API keys with READ. Another network's or an invisible group: NOT_FOUND. Leaving the group ends the updates.",
+    subscribe: liveStream('sessionChanged', (ctx, args) => followSessions(ctx, args.groupId)),
+  })
+  sessionChanged(
+    @Arg('groupId', () => ID, { description: 'The group whose sessions to follow.' }) groupId: string,
+    @Root() event: TopicPayload<'sessionChanged'>,
+    @Ctx() ctx: Context,
+  ): Promise<Session> {
+    return deliver(async () => {
+      const group = await followSessions(ctx, groupId);
+      const session = await ctx.loaders.byId(Session).load(event.sessionId);
+      return session?.groupId === group ? session : null;
+    });
   }
 
   @Mutation(() => Session, {
@@ -143,7 +173,7 @@ export class SessionResolver {
   })
   async endSession(@Arg('id', () => ID, { description: 'The session to end.' }) id: string, @Ctx() ctx: Context): Promise<Session> {
     const { session } = await findManagedSession(ctx, id);
-    return fresh(ctx, await sessions.transition(ctx.manager, ctx.networkId, session.id, 'end'));
+    return fresh(ctx, await sessions.transition(ctx, session.id, 'end'));
   }
 }
 

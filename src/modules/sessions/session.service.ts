@@ -6,6 +6,7 @@ import { paginate, type Connection, type ConnectionArgs, type NestedConnectionSp
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { rowMapper, selectList } from '../../db/rows';
+import { publishOnCommit } from '../../realtime/live';
 import { toAgenda } from '../groups/agenda';
 import type { Group } from '../groups/group.entity';
 import { fillFreePlaces, primeRsvps, rsvpReadAlong } from '../rsvps/rsvp.service';
@@ -22,6 +23,15 @@ async function updateReturning(manager: EntityManager, sql: string, params: unkn
 }
 
 const mapSession = (manager: EntityManager) => rowMapper(manager.connection, Session);
+
+/** `sessionChanged` for these sessions, once the transaction commits. */
+function announce(ctx: Context, sessions: Session[]): void {
+  publishOnCommit(
+    ctx,
+    'sessionChanged',
+    sessions.map((s) => ({ networkId: s.networkId, groupId: s.groupId, sessionId: s.id })),
+  );
+}
 
 /**
  * The start and end of each session of a series. Calendar arithmetic happens in the series' time zone,
@@ -54,7 +64,8 @@ export function occurrences(
 }
 
 /** Schedules one session or a series (sharing a `series_id`) in one INSERT. The group must not be archived. */
-export async function scheduleSessions(manager: EntityManager, group: Group, input: ScheduleSessionsInput): Promise<Session[]> {
+export async function scheduleSessions(ctx: Context, group: Group, input: ScheduleSessionsInput): Promise<Session[]> {
+  const { manager } = ctx;
   if (group.archivedAt) {
     throw badInput('This group is archived and takes no new sessions', [{ path: ['groupId'], message: 'groupId is an archived group' }]);
   }
@@ -76,7 +87,9 @@ export async function scheduleSessions(manager: EntityManager, group: Group, inp
   }));
   const result = await manager.createQueryBuilder().insert().into(Session).values(values).returning('*').execute();
   const map = mapSession(manager);
-  return (result.raw as Array<Record<string, unknown>>).map(map).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+  const sessions = (result.raw as Array<Record<string, unknown>>).map(map).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+  announce(ctx, sessions);
+  return sessions;
 }
 
 /** Locks the session row (concurrent edits and RSVPs wait) and returns its current state. */
@@ -93,7 +106,8 @@ export async function lockSession(manager: EntityManager, networkId: string, id:
  * Applies an UpdateSessionInput. Only SCHEDULED or LIVE sessions may change; the end must stay after
  * the start (also when only one of them changes). A capacity change fills free places from the waitlist.
  */
-export async function updateSession(manager: EntityManager, group: Group, sessionId: string, input: UpdateSessionInput): Promise<Session> {
+export async function updateSession(ctx: Context, group: Group, sessionId: string, input: UpdateSessionInput): Promise<Session> {
+  const { manager } = ctx;
   const session = await lockSession(manager, group.networkId, sessionId);
   if (!OPEN_STATUSES.includes(session.status)) {
     throw conflict(`This session is ${session.status}; only SCHEDULED or LIVE sessions can be edited`);
@@ -123,6 +137,7 @@ export async function updateSession(manager: EntityManager, group: Group, sessio
   );
   const updated = mapSession(manager)(rows[0]);
   if (input.capacity != null) await fillFreePlaces(manager, group.networkId, sessionId);
+  announce(ctx, [updated]);
   return updated;
 }
 
@@ -140,7 +155,8 @@ export type SessionAction = keyof typeof TRANSITIONS;
  * only matches while the session is still in the expected status, so two concurrent calls cannot both
  * succeed. Anything else is CONFLICT naming the current status. Starting before `startsAt` is allowed.
  */
-export async function transition(manager: EntityManager, networkId: string, sessionId: string, action: SessionAction, reason?: string | null) {
+export async function transition(ctx: Context, sessionId: string, action: SessionAction, reason?: string | null) {
+  const { manager, networkId } = ctx;
   const t = TRANSITIONS[action];
   const params: unknown[] = [networkId, sessionId, t.from];
   if (action === 'cancel') params.push(reason?.trim() || null);
@@ -150,7 +166,11 @@ export async function transition(manager: EntityManager, networkId: string, sess
      WHERE network_id = $1 AND id = $2 AND status = $3 RETURNING *`,
     params,
   );
-  if (rows[0]) return mapSession(manager)(rows[0]);
+  if (rows[0]) {
+    const session = mapSession(manager)(rows[0]);
+    announce(ctx, [session]);
+    return session;
+  }
   const current: Array<{ status: SessionStatus }> = await manager.query('SELECT status FROM sessions WHERE network_id = $1 AND id = $2', [
     networkId,
     sessionId,

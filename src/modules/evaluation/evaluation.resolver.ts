@@ -1,0 +1,50 @@
+import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { Group } from '../groups/group.entity';
+import { driftingScope, seesGroupAggregates, trendScope } from './evaluation.access';
+import { DriftingMembersArgs, HealthArgs, TrendArgs } from './evaluation.inputs';
+import * as evaluation from './evaluation.service';
+import { DriftingMemberConnection, GroupHealth, OutcomePoint, ParticipationPoint } from './evaluation.types';
+
+@Resolver(() => Group)
+export class GroupHealthResolver {
+  @FieldResolver(() => GroupHealth, {
+    nullable: true,
+    description:
+      "How the group is doing over whole calendar months (network time zone): sessions held, attendance, retention, newcomers, rating, mood change. Rates and averages are withheld below the network's privacy threshold. The group's facilitators, coordinators, admins, API keys with READ; null for others.",
+  })
+  async health(@Root() group: Group, @Args() args: HealthArgs, @Ctx() ctx: Context): Promise<GroupHealth | null> {
+    if (!(await seesGroupAggregates(ctx, group.id))) return null;
+    return evaluation.loadGroupHealth(ctx, group.id, args);
+  }
+}
+
+@Resolver()
+export class EvaluationResolver {
+  @Query(() => [ParticipationPoint], {
+    description:
+      "Participation per period (sessions held, distinct attendees, attendance rate) from `from` to `to`, snapped to whole periods in the network's time zone; periods without sessions are included (zeros). One group: its facilitators, coordinators, admins; the whole network (no groupId): coordinators and admins. API keys need READ.",
+  })
+  async participationTrend(@Args() args: TrendArgs, @Ctx() ctx: Context): Promise<ParticipationPoint[]> {
+    const groupId = await trendScope(ctx, args.groupId);
+    return evaluation.participationTrend(ctx, { groupId, interval: args.interval, from: args.from, to: args.to });
+  }
+
+  @Query(() => [OutcomePoint], {
+    description:
+      "Outcomes per period from members' private wellbeing check-ins: respondents and average wellbeing and confidence, withheld when fewer than k people responded. For one group, the check-ins its members recorded while in it. Periods and access as for `participationTrend`.",
+  })
+  async outcomeTrend(@Args() args: TrendArgs, @Ctx() ctx: Context): Promise<OutcomePoint[]> {
+    const groupId = await trendScope(ctx, args.groupId);
+    return evaluation.outcomeTrend(ctx, { groupId, interval: args.interval, from: args.from, to: args.to });
+  }
+
+  @Query(() => DriftingMemberConnection, {
+    description:
+      "ACTIVE members who missed their group's last `minMissed` held sessions in a row (cancelled sessions and sessions before they joined do not count), most missed first; members who asked not to be contacted are left out. One group: its facilitators, coordinators, admins. Without groupId: coordinators and admins see the whole network, facilitators the groups they facilitate. API keys need READ and PERSONAL_DATA.",
+  })
+  async driftingMembers(@Args() args: DriftingMembersArgs, @Ctx() ctx: Context) {
+    const groups = await driftingScope(ctx, args.groupId);
+    return evaluation.listDriftingMembers(ctx, groups, args.minMissed ?? 3, args);
+  }
+}
