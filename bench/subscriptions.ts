@@ -23,6 +23,7 @@ import { createNetwork } from '../src/modules/networks/network.service';
  *
  * The server runs as a child process (`node dist/src/main.js`, NODE_ENV=production) so its memory is its
  * own; the subscribers and the publisher share this process. Flags: --subscribers=1000 --events=30
+ * --warmup=3 (events delivered before the measured ones, reported apart: the first runs cold code)
  * --redis (REDIS_URL, default redis://127.0.0.1:6379: events travel through Redis even on one instance),
  * --profile (the server writes a CPU profile, node --cpu-prof, to bench/profiles/ when it exits).
  */
@@ -36,6 +37,8 @@ const SUBSCRIPTION = 'subscription($s: ID!) { attendanceChanged(sessionId: $s) {
 interface Options {
   subscribers: number;
   events: number;
+  /** Events sent (and delivered) before the measured ones, with every subscriber connected: not in the percentiles. */
+  warmup: number;
   redis: boolean;
   port: number;
   /** Write a CPU profile of the server (node --cpu-prof) to bench/profiles/. */
@@ -43,14 +46,14 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { subscribers: 1000, events: 30, redis: false, port: 4610, profile: false };
+  const opts: Options = { subscribers: 1000, events: 30, warmup: 3, redis: false, port: 4610, profile: false };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=', 2);
     if (key === 'redis') opts.redis = true;
     else if (key === 'profile') opts.profile = true;
-    else if (key === 'subscribers' || key === 'events' || key === 'port') {
+    else if (key === 'subscribers' || key === 'events' || key === 'port' || key === 'warmup') {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--${key} needs a whole number, got "${value}"`);
+      if (!Number.isInteger(n) || n < (key === 'warmup' ? 0 : 1)) throw new Error(`--${key} needs a whole number, got "${value}"`);
       opts[key] = n;
     } else throw new Error(`unknown flag --${key}`);
   }
@@ -63,6 +66,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** CPU time (user + system) a process has used, in ms (Linux /proc). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // After "pid (comm) ": state is field 0, utime field 11, stime field 12, in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Resident memory of a process in bytes (Linux /proc). */
@@ -96,7 +106,7 @@ function startServer(opts: Options, databaseUrl: string): ChildProcess {
     LOG_LEVEL: 'warn',
   };
   if (opts.redis) env.REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'profiles')}`] : [];
+  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'profiles')}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
   return child;
 }
@@ -170,7 +180,7 @@ async function main(): Promise<number> {
     const make = (role: NetworkRole, n: number, label: string) =>
       Array.from({ length: n }, (_, i) => repo.create({ networkId: network.id, displayName: `${label} ${i + 1}`, email: null, role }));
     const coordinators = await repo.save(make(NetworkRole.COORDINATOR, opts.subscribers, 'Coordinator'), { chunk: 500 });
-    const members = await repo.save(make(NetworkRole.MEMBER, opts.events, 'Member'), { chunk: 500 });
+    const members = await repo.save(make(NetworkRole.MEMBER, opts.warmup + opts.events, 'Member'), { chunk: 500 });
     return { adminKey: `Bearer ${key.secret}`, coordinators, members };
   });
   await db.close();
@@ -221,11 +231,22 @@ async function main(): Promise<number> {
     const perConnection = (after - before) / (subscribers.length - 5);
     log(`${subscribers.length} subscribers connected and subscribed in ${connectSeconds.toFixed(1)} s; server RSS ${(before / 2 ** 20).toFixed(1)} → ${(after / 2 ** 20).toFixed(1)} MiB: ${(perConnection / 1024).toFixed(1)} KB per idle subscribed connection`);
 
-    // Events, one after another: each waits until every subscriber has it (or 10 s).
+    // Events, one after another: each waits until every subscriber has it (or 10 s). The first `warmup` ones
+    // (the first delivery runs cold code: lazy compilation, heap growth) are reported apart, not measured.
+    const warmupLast: number[] = [];
     const latencies: number[] = [];
     const fromResponse: number[] = [];
     let missing = 0;
-    for (const member of members) {
+    /** Per event: when its last subscriber had it (ms from sending the mutation). */
+    const lastPerEvent: number[] = [];
+    let serverCpuBefore = cpuMs(server.pid!);
+    let clientCpuBefore = process.cpuUsage();
+    const measured = members.slice(opts.warmup);
+    for (const [i, member] of members.entries()) {
+      if (i === opts.warmup) {
+        serverCpuBefore = cpuMs(server.pid!);
+        clientCpuBefore = process.cpuUsage();
+      }
       const sent = performance.now();
       const { checkIn } = await gql<{ checkIn: { id: string } }>(httpUrl, adminKey, 'mutation($s: ID!, $m: ID!) { checkIn(sessionId: $s, memberId: $m) { id } }', {
         s: sessionId,
@@ -234,6 +255,12 @@ async function main(): Promise<number> {
       const answered = performance.now();
       const deadline = answered + 10_000;
       while (subscribers.some((s) => !s.received.has(checkIn.id)) && performance.now() < deadline) await sleep(5);
+      let last = 0;
+      for (const s of subscribers) last = Math.max(last, (s.received.get(checkIn.id) ?? Infinity) - sent);
+      if (i < opts.warmup) {
+        warmupLast.push(round(last));
+        continue;
+      }
       for (const s of subscribers) {
         const at = s.received.get(checkIn.id);
         if (at === undefined) missing += 1;
@@ -242,18 +269,27 @@ async function main(): Promise<number> {
           fromResponse.push(at - answered);
         }
       }
+      lastPerEvent.push(round(last));
     }
+    const serverCpuPerEvent = (cpuMs(server.pid!) - serverCpuBefore) / measured.length;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const clientCpuPerEvent = (clientCpu.user + clientCpu.system) / 1000 / measured.length;
     latencies.sort((a, b) => a - b);
     fromResponse.sort((a, b) => a - b);
     const result = {
       at: new Date().toISOString(),
       subscribers: subscribers.length,
-      events: members.length,
+      events: measured.length,
+      warmupEvents: opts.warmup,
       redis: opts.redis,
       deliveries: latencies.length,
       missing,
       latencyFromSendMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies[latencies.length - 1]) },
+      // When the last subscriber had each event (ms from sending the mutation); warm-up events apart.
+      lastDeliveryPerEventMs: { warmup: warmupLast, measured: lastPerEvent },
       latencyFromResponseMs: { p50: round(percentile(fromResponse, 50)), p99: round(percentile(fromResponse, 99)) },
+      // CPU time per event (its mutation and its deliveries): the server process, and this process (publisher + subscribers).
+      cpuMsPerEvent: { server: round(serverCpuPerEvent), benchClients: round(clientCpuPerEvent) },
       memory: { rssBeforeMiB: round(before / 2 ** 20), rssAfterMiB: round(after / 2 ** 20), perIdleConnectionKB: round(perConnection / 1024) },
       loadAverage: (await import('node:os')).loadavg().map(round),
     };

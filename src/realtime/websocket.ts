@@ -47,7 +47,7 @@ import { isSkipped } from './subscriptions';
  *   key is not revoked and has its current scopes); token expiry is checked in memory. Each subscriber then
  *   gets its OWN context (principal, viewer, expiry, request id) and its own loaders, whose viewer-independent
  *   loaders (entities by id) come from the batch's shared parent, so identical reads coalesce into one
- *   statement (see src/graphql/loaders.ts). The executions run concurrently. Expired or revoked credentials
+ *   statement (see src/graphql/loaders.ts). The executions run concurrently, in waves of `WAVE` (see runBatch). Expired or revoked credentials
  *   close the socket (4403) instead, and a subscription whose checks now fail skips the event (./subscriptions.ts).
  * - Limits: `WS_MAX_SUBSCRIPTIONS` open operations per connection (more: RATE_LIMITED), `WS_MAX_MESSAGE_BYTES`
  *   per message (ws closes with 1009), and a slow consumer — more than `WS_MAX_QUEUED_EVENTS` events waiting
@@ -126,6 +126,9 @@ class DocumentCache {
 
 /** At most this many subscribers are resolved on one transaction; a bigger batch is split (each part its own connection). */
 const MAX_BATCH = 500;
+
+/** At most this many executions of a batch run at once (see runBatch). */
+const WAVE = 100;
 
 type Delivery = ExecutionResult | typeof SKIP | typeof END;
 
@@ -210,30 +213,31 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         const current = await reauthenticate(tx, networkId, live.map((e) => e.connection.principal));
         const shared = new Loaders(tx.manager, networkId);
         const openTx = tx;
-        // Every execution of the batch has ended (settled) before its transaction is finished.
-        await Promise.allSettled(
-          live.map(async (e) => {
-            try {
-              const principal = current.get(principalKey(e.connection.principal));
-              if (!principal) {
-                e.socket.close(CloseCode.Forbidden, 'Forbidden');
-                return e.resolve(END);
-              }
-              // Expiry again: the batch may have waited for a connection.
-              if (expired(e.connection)) {
-                closeExpired(e.socket);
-                return e.resolve(END);
-              }
-              const auth = { networkId, principal, expiresAt: e.connection.expiresAt === undefined ? undefined : new Date(e.connection.expiresAt) };
-              const ctx = contextOf(deps, openTx, auth, newRequestId(), shared);
-              const result = await execute({ ...e.args, rootValue: event, contextValue: ctx });
-              e.resolve(isSkipped(result) ? SKIP : result);
-            } catch (err) {
-              logger.error('live update not delivered', { error: (err as Error).message });
-              e.resolve(SKIP);
+        const one = async (e: BatchEntry) => {
+          try {
+            const principal = current.get(principalKey(e.connection.principal));
+            if (!principal) {
+              e.socket.close(CloseCode.Forbidden, 'Forbidden');
+              return e.resolve(END);
             }
-          }),
-        );
+            // Expiry again: the batch may have waited for a connection.
+            if (expired(e.connection)) {
+              closeExpired(e.socket);
+              return e.resolve(END);
+            }
+            const auth = { networkId, principal, expiresAt: e.connection.expiresAt === undefined ? undefined : new Date(e.connection.expiresAt) };
+            const ctx = contextOf(deps, openTx, auth, newRequestId(), shared);
+            const result = await execute({ ...e.args, rootValue: event, contextValue: ctx });
+            e.resolve(isSkipped(result) ? SKIP : result);
+          } catch (err) {
+            logger.error('live update not delivered', { error: (err as Error).message });
+            e.resolve(SKIP);
+          }
+        };
+        // Every execution of the batch has ended (settled) before its transaction is finished. They run in waves of
+        // WAVE: the first wave's reads fill the shared loaders, the later ones mostly find them there, and only one
+        // wave's executions are alive at a time (1,000 concurrent executions outgrow the young generation: costly GC).
+        for (let i = 0; i < live.length; i += WAVE) await Promise.allSettled(live.slice(i, i + WAVE).map(one));
       } catch (err) {
         logger.error('live update not delivered', { error: (err as Error).message });
       } finally {
