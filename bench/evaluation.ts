@@ -148,7 +148,9 @@ export interface LatencyResult {
   firstError?: string;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+/** The p-th percentile of ascending values (nearest rank); NaN for none. */
+export const percentile = (sorted: number[], p: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 /**
  * `requests` requests, `concurrency` at a time, each timed from send to the end of the body. Heavy

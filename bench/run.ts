@@ -259,8 +259,17 @@ function printTable(rows: ScenarioRow[]): void {
          String(r.result.requests), String(r.errors ?? 0), fmt(r.statementsPerRequest, 1), fmt((r.serverEventLoopUtilization ?? NaN) * 100) + '%', fmt(r.loadAverageBefore, 1)]
       : [r.scenario, String(r.connections), 'skipped: ' + (r.skipped ?? '')],
   );
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.filter((l) => l.length > 2).map((l) => (l[i] ?? '').length)));
-  const pad = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : widths[i] ? c.padStart(widths[i]) : c)).join('  ');
+  printAligned(header, lines);
+}
+
+/**
+ * Prints a table: the first two columns left-aligned, the others right-aligned. A row of three cells (scenario,
+ * connections, "skipped: …") is a skipped run: its last cell runs on unaligned.
+ */
+function printAligned(header: string[], lines: string[][]): void {
+  const full = lines.filter((l) => l.length > 3);
+  const widths = header.map((h, i) => Math.max(h.length, ...full.map((l) => (l[i] ?? '').length)));
+  const pad = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   log('');
   log(pad(header));
   log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -284,12 +293,7 @@ function printEvaluationTable(rows: EvaluationRow[]): void {
          String(r.result.errors), fmt(r.statementsPerRequest, 1), fmt(r.loadAverageBefore, 1)]
       : [r.scenario, '-', 'skipped: ' + (r.skipped ?? '')],
   );
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.filter((l) => l.length > 3).map((l) => (l[i] ?? '').length)));
-  log('');
-  log(header.map((h, i) => (i < 2 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join('  '));
-  log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const l of lines) log(l.length > 3 ? l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ') : l.join('  '));
-  log('');
+  printAligned(header, lines);
 }
 
 /**

@@ -13,6 +13,7 @@ import { ALL_SCOPES, createApiKey } from '../src/modules/auth/api-key.service';
 import { MemberTokens } from '../src/modules/auth/member-token';
 import { Member, NetworkRole } from '../src/modules/members/member.entity';
 import { createNetwork } from '../src/modules/networks/network.service';
+import { percentile } from './evaluation';
 
 /**
  * `npm run bench:subscriptions`: N WebSocket subscribers (default 1,000, each with its own member token
@@ -63,10 +64,6 @@ function parseArgs(argv: string[]): Options {
 const log = (msg: string) => process.stdout.write(`[bench:subscriptions] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** CPU time (user + system) a process has used, in ms (Linux /proc). */
 function cpuMs(pid: number): number {

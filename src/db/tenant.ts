@@ -128,7 +128,9 @@ export async function beginTenantTransaction(
     const settings = Object.entries(options.settings ?? {}).map(([name, value]) => `, set_config('${name}', ${sqlLiteral(value!)}, true)`);
     const parts = [
       'START TRANSACTION',
-      `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.network_id', '${networkId ?? ''}', true)${settings.join('')}`,
+      // No JIT: request statements take milliseconds and JIT compilation hundreds; large CTE-based cost
+      // estimates (the evaluation reads) would otherwise cross jit_above_cost (observed: +1 s).
+      `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.network_id', '${networkId ?? ''}', true), set_config('jit', 'off', true)${settings.join('')}`,
       ...(options.firstQuery ? [options.firstQuery] : []),
     ];
     state.isTransactionActive = true;

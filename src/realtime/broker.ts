@@ -68,9 +68,25 @@ class Channels {
   }
 }
 
+/** What both brokers share: their listeners by channel (`Channels`); each says how a channel is opened and closed. */
+abstract class ChannelBroker implements Broker {
+  protected abstract readonly channels: Channels;
+
+  abstract publish(channel: string, message: object): void;
+  abstract close(): Promise<void>;
+
+  subscribe(channel: string, listener: Listener): Promise<() => void> {
+    return this.channels.add(channel, listener);
+  }
+
+  listeners(channel: string): number {
+    return this.channels.count(channel);
+  }
+}
+
 /** One process: publishing hands the message to this process's subscribers on the next turn of the event loop. */
-export class InProcessBroker implements Broker {
-  private readonly channels = new Channels(
+export class InProcessBroker extends ChannelBroker {
+  protected readonly channels = new Channels(
     () => Promise.resolve(),
     () => undefined,
   );
@@ -79,14 +95,6 @@ export class InProcessBroker implements Broker {
     if (!this.channels.has(channel)) return;
     const text = JSON.stringify(message);
     setImmediate(() => this.channels.dispatch(channel, JSON.parse(text)));
-  }
-
-  subscribe(channel: string, listener: Listener): Promise<() => void> {
-    return this.channels.add(channel, listener);
-  }
-
-  listeners(channel: string): number {
-    return this.channels.count(channel);
   }
 
   async close(): Promise<void> {
@@ -103,14 +111,15 @@ const REDIS_CONNECT_TIMEOUT_MS = 10_000;
  * Redis subscription. ioredis reconnects and subscribes again by itself; events published while an instance
  * is cut off from Redis do not reach it (live updates are a convenience, queries stay the truth).
  */
-export class RedisBroker implements Broker {
-  private readonly channels: Channels;
+export class RedisBroker extends ChannelBroker {
+  protected readonly channels: Channels;
 
   private constructor(
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
     private readonly logger: Logger,
   ) {
+    super();
     this.channels = new Channels(
       (channel) => this.subscriber.subscribe(channel),
       (channel) => void this.subscriber.unsubscribe(channel).catch((err: Error) => this.fail('unsubscribe', err)),
@@ -149,14 +158,6 @@ export class RedisBroker implements Broker {
 
   publish(channel: string, message: object): void {
     this.publisher.publish(channel, JSON.stringify(message)).catch((err: Error) => this.fail('publish', err));
-  }
-
-  subscribe(channel: string, listener: Listener): Promise<() => void> {
-    return this.channels.add(channel, listener);
-  }
-
-  listeners(channel: string): number {
-    return this.channels.count(channel);
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,28 @@ export async function deliver<T>(resolve: () => Promise<T | null | undefined>): 
   return value;
 }
 
+/** A `@Subscription` bound to its ONE access check: `subscribe` for its options, `deliver` for its resolver body. */
+export interface LiveSubscription<K extends string | null> {
+  subscribe: ReturnType<typeof liveStream>;
+  /** Runs the check again under the subscriber's context, then `read` (given the topic key) reads the object; as `deliver`. */
+  deliver<T>(ctx: Context, argument: string, read: (key: K) => Promise<T | null | undefined>): Promise<T>;
+}
+
+/**
+ * A subscription narrowed by one argument (e.g. `groupId`): `check` turns the argument into the topic key (the
+ * object's database id), throwing NOT_FOUND or FORBIDDEN, and runs both at subscribe time and at every delivery.
+ */
+export function liveSubscription<K extends string | null>(
+  name: TopicName,
+  argument: string,
+  check: (ctx: Context, argument: string) => Promise<K>,
+): LiveSubscription<K> {
+  return {
+    subscribe: liveStream(name, (ctx, args) => check(ctx, String(args[argument]))),
+    deliver: (ctx, value, read) => deliver(async () => read(await check(ctx, value))),
+  };
+}
+
 /** True when the delivery's root field skipped the event. */
 export const isSkipped = (result: ExecutionResult): boolean =>
   result.errors?.some((e) => e.path?.length === 1 && e.originalError instanceof SkipDelivery) ?? false;

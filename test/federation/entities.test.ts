@@ -3,8 +3,9 @@ import path from 'node:path';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { activePartnership, createTestNetwork, invitedJointEvent, type TestNetwork } from '../helpers/factories';
+import { createGroup, dbId, ok } from '../helpers/gql';
 
 /**
  * The API as an Apollo Federation 2 subgraph: `_service { sdl }` with the entity keys, and `_entities`
@@ -32,21 +33,6 @@ const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
   ... on JointEvent { id title host { id } }
 } }`;
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
-
-async function group(net: TestNetwork, name: string, visibility: string): Promise<string> {
-  const res = await app.gql<{ createGroup: { id: string } }>(
-    `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`,
-    { input: { name, objectives: ['Support'], topics: ['grief'], norms: ['Confidentiality'], format: 'ONLINE', visibility } },
-    net.adminKey,
-  );
-  return ok(res).createGroup.id;
-}
-
 async function entities(representations: unknown[], credential: string): Promise<Array<Record<string, any> | null>> {
   return ok(await app.gql<{ _entities: Array<Record<string, any> | null> }>(ENTITIES, { r: representations }, credential))._entities;
 }
@@ -61,10 +47,10 @@ beforeAll(async () => {
   aAdmin = (await a.member(NetworkRole.ADMIN)).token;
   bAdmin = (await b.member(NetworkRole.ADMIN)).token;
   aMember = (await a.member(NetworkRole.MEMBER)).token;
-  aGroup = await group(a, 'Alpha open', 'NETWORK');
-  aPrivate = await group(a, 'Alpha private', 'PRIVATE');
-  aPartners = await group(a, 'Alpha shared', 'PARTNERS');
-  bGroup = await group(b, 'Beta grief', 'NETWORK');
+  aGroup = await createGroup(app, a, 'Alpha open', { visibility: 'NETWORK' });
+  aPrivate = await createGroup(app, a, 'Alpha private', { visibility: 'PRIVATE' });
+  aPartners = await createGroup(app, a, 'Alpha shared', { visibility: 'PARTNERS' });
+  bGroup = await createGroup(app, b, 'Beta grief', { visibility: 'NETWORK' });
 
   await activePartnership(app, aAdmin, { slug: b.slug, admin: bAdmin });
   eventId = await invitedJointEvent(app, aAdmin, aGroup, b);
@@ -151,7 +137,7 @@ describe('_entities, with the visibility of node', () => {
   });
 
   test('JointEvent and its groups: null (as from node) for a network that declined, as if never invited', async () => {
-    const solo = await group(a, 'Alpha solo', 'NETWORK');
+    const solo = await createGroup(app, a, 'Alpha solo', { visibility: 'NETWORK' });
     const declined = await invitedJointEvent(app, aAdmin, solo, b, 12);
     const reps = [
       { __typename: 'JointEvent', id: declined },

@@ -10,6 +10,7 @@ import { parse } from 'graphql';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
 import { activePartnership, createTestNetwork, invitedJointEvent, type TestNetwork } from '../helpers/factories';
+import { ok } from '../helpers/gql';
 
 /**
  * Composing with another graph: a partner CRM subgraph (a fixture) adds `JointEvent.partnerNotes`. Our
@@ -39,11 +40,6 @@ let crm: Running;
 let gateway: Running;
 /** What the partner CRM was asked for, with the Authorization header it received. */
 const crmCalls: Array<{ ids: string[]; authorization: string | undefined }> = [];
-
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
 
 async function startCrm(): Promise<Running> {
   const server = new ApolloServer<{ authorization?: string }>({

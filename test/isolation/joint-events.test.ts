@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { withTenant } from '../../src/db/tenant';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { createGroup, ok, type Cred } from '../helpers/gql';
 
 /**
  * Joint events across networks: A hosts, B is invited (before and after the partnership), C is unrelated.
  * A non-party gets NOT_FOUND on every operation, exactly as for an unknown ID, and null from `node`;
  * row-level security agrees (no rows, no registrations of another network).
  */
-
-type Cred = { id: string; globalId: string; token: string };
 
 let app: TestApp;
 let a: TestNetwork;
@@ -35,11 +34,6 @@ const CANCEL = `mutation($id: ID!) { cancelJointEvent(id: $id) { status } }`;
 const NODE = `query($id: ID!) { node(id: $id) { id __typename } }`;
 const LIST = `{ jointEvents(first: 50) { totalCount nodes { id } } }`;
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-
 /** NOT_FOUND, with the same message as for an ID that exists nowhere. */
 async function expectLikeUnknown(query: string, vars: Record<string, unknown>, credential: string) {
   const unknown = toGlobalId('JointEvent', randomUUID());
@@ -49,15 +43,6 @@ async function expectLikeUnknown(query: string, vars: Record<string, unknown>, c
   const other = await app.gql(query, { ...vars, id: unknown }, credential);
   expect(other.errors![0].extensions.code).toBe('NOT_FOUND');
   expect(res.errors![0].message).toBe(other.errors![0].message);
-}
-
-async function group(net: TestNetwork, name: string): Promise<string> {
-  const res = await app.gql<{ createGroup: { id: string } }>(
-    `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`,
-    { input: { name, objectives: ['Support'], topics: ['grief'], norms: ['Confidentiality'], format: 'ONLINE', visibility: 'NETWORK' } },
-    net.adminKey,
-  );
-  return ok(res).createGroup.id;
 }
 
 beforeAll(async () => {
@@ -70,9 +55,9 @@ beforeAll(async () => {
   cAdmin = await c.member(NetworkRole.ADMIN);
   cMember = await c.member(NetworkRole.MEMBER);
   aMember = await a.member(NetworkRole.MEMBER, { displayName: 'Ann' });
-  aGroup = await group(a, 'Alpha');
-  bGroup = await group(b, 'Beta');
-  cGroup = await group(c, 'Gamma');
+  aGroup = await createGroup(app, a, 'Alpha');
+  bGroup = await createGroup(app, b, 'Beta');
+  cGroup = await createGroup(app, c, 'Gamma');
   ok(await app.gql(`mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }`, { g: aGroup }, aMember.token));
   const start = new Date(Date.now() + 5 * 86_400_000);
   eventId = ok(

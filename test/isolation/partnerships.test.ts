@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { withTenant } from '../../src/db/tenant';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { dbId, ok, type Cred } from '../helpers/gql';
 
 /**
  * A and B are partners (GROUP_DIRECTORY, ACTIVE); C is unrelated. C must not see or change the A–B
@@ -11,8 +12,6 @@ import { createTestNetwork, type TestNetwork } from '../helpers/factories';
  * through `groups`, `node` or `nodes`, not A's members, and no change to A's groups. The database
  * (row-level security) agrees.
  */
-
-type Cred = { id: string; globalId: string; token: string };
 
 let app: TestApp;
 let a: TestNetwork;
@@ -38,11 +37,6 @@ const DIRECTORY = `{ partnerDirectory(first: 100) { totalCount nodes { id name n
 const GROUPS = `query($search: String) { groups(first: 100, search: $search, includeArchived: true) { totalCount nodes { id name } } }`;
 const CREATE_GROUP = `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`;
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-
 /** Fails with `code`, with the same message as for an ID that exists nowhere. */
 async function expectLikeUnknown(query: string, id: string, unknownId: string, credential: string, code = 'NOT_FOUND') {
   const res = await app.gql(query, { id }, credential);
@@ -53,8 +47,6 @@ async function expectLikeUnknown(query: string, id: string, unknownId: string, c
   expect(unknown.errors![0].extensions.code).toBe(code);
   expect(res.errors![0].message).toBe(unknown.errors![0].message);
 }
-
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 
 beforeAll(async () => {
   app = await startTestApp();

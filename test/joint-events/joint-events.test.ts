@@ -3,16 +3,15 @@ import { withTenant } from '../../src/db/tenant';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { code, createGroup, type Cred, dbId, inDays, joinGroup, ok } from '../helpers/gql';
 
 /**
  * One story: A hosts, B partners (JOINT_EVENTS), C is unrelated. Create, invite, accept with groups,
  * register from both networks, counts versus identities as each side sees them, capacity across networks,
  * cancellation, and revocation mid-way (B withdrawn, its registrations cancelled, past events unchanged).
  */
-
-type Cred = { id: string; globalId: string; token: string };
 
 let app: TestApp;
 let a: TestNetwork;
@@ -46,25 +45,6 @@ const VIEW = `query($id: ID!) { node(id: $id) { ... on JointEvent { id title sta
 const LIST = `query($from: DateTime, $to: DateTime) { jointEvents(first: 50, from: $from, to: $to) { totalCount nodes { id title } } }`;
 const AUDIT = `{ auditLog(first: 100) { nodes { action targetType targetId details } } }`;
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-const code = (res: GqlResult<unknown>) => res.errors?.[0]?.extensions.code;
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
-const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
-
-async function group(net: TestNetwork, name: string): Promise<string> {
-  const res = await app.gql<{ createGroup: { id: string } }>(
-    `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`,
-    { input: { name, objectives: ['Support'], topics: ['grief'], norms: ['Confidentiality'], format: 'ONLINE', visibility: 'NETWORK' } },
-    net.adminKey,
-  );
-  return ok(res).createGroup.id;
-}
-async function join(groupId: string, member: Cred) {
-  ok(await app.gql(`mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }`, { g: groupId }, member.token));
-}
 const eventInput = (over: Record<string, unknown> = {}) => ({
   title: 'Grief circle together',
   description: 'A shared session',
@@ -95,15 +75,15 @@ beforeAll(async () => {
   c = await createTestNetwork(app, 'Network C');
   aAdmin = await a.member(NetworkRole.ADMIN);
   bAdmin = await b.member(NetworkRole.ADMIN);
-  aGroup = await group(a, 'Alpha grief');
-  aGroup2 = await group(a, 'Alpha two');
-  bGroup = await group(b, 'Beta grief');
-  cGroup = await group(c, 'Gamma grief');
+  aGroup = await createGroup(app, a, 'Alpha grief');
+  aGroup2 = await createGroup(app, a, 'Alpha two');
+  bGroup = await createGroup(app, b, 'Beta grief');
+  cGroup = await createGroup(app, c, 'Gamma grief');
   for (let i = 0; i < 3; i += 1) {
     aMembers.push(await a.member(NetworkRole.MEMBER, { displayName: `Ann ${i}` }));
     bMembers.push(await b.member(NetworkRole.MEMBER, { displayName: `Bo ${i}` }));
-    await join(aGroup, aMembers[i]);
-    await join(bGroup, bMembers[i]);
+    await joinGroup(app, aGroup, aMembers[i]);
+    await joinGroup(app, bGroup, bMembers[i]);
   }
 });
 afterAll(() => app.stop());
@@ -387,7 +367,7 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
 
   test('registering while cancelled is CONFLICT', async () => {
     const member = await a.member();
-    await join(aGroup, member);
+    await joinGroup(app, aGroup, member);
     expect(code(await app.gql(REGISTER, { e: eventId }, member.token))).toBe('CONFLICT');
     void cGroup;
   });

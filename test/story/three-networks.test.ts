@@ -3,8 +3,9 @@ import { withTenant } from '../../src/db/tenant';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, invitedJointEvent, type TestNetwork } from '../helpers/factories';
+import { code, createGroup, type Cred, dbId, joinGroup, ok } from '../helpers/gql';
 
 /**
  * Issue 4, "Done when": one story across three networks, through the public GraphQL API.
@@ -30,7 +31,6 @@ import { createTestNetwork, invitedJointEvent, type TestNetwork } from '../helpe
  * future while B accepts and registers, and in the past at revocation, so its host moves it back with SQL.
  */
 
-type Cred = { id: string; globalId: string; token: string };
 type Vars = Record<string, unknown>;
 
 let app: TestApp;
@@ -89,27 +89,10 @@ const VIEW = `query($id: ID!) { node(id: $id) { ... on JointEvent { id status
 
 // --- Helpers ---------------------------------------------------------------------------------------------
 
-function ok<T = any>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-const code = (res: GqlResult<unknown>) => res.errors?.[0]?.extensions.code;
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 const shared = (groupId: string) => toGlobalId('SharedGroup', dbId(groupId));
 const unknownId = (type: string) => toGlobalId(type, randomUUID());
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000);
 
-async function createGroup(net: TestNetwork, name: string, visibility: string, topics: string[]): Promise<string> {
-  const res = await app.gql<{ createGroup: { id: string } }>(
-    `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`,
-    { input: { name, objectives: ['Support'], topics, norms: ['Confidentiality'], format: 'ONLINE', visibility } },
-    net.adminKey,
-  );
-  return ok(res).createGroup.id;
-}
-async function join(groupId: string, member: Cred) {
-  ok(await app.gql(`mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }`, { g: groupId }, member.token));
-}
 async function createEvent(cred: string, title: string, hostGroupIds: string[], capacity: number | null = null): Promise<string> {
   const start = inDays(10);
   const input = {
@@ -363,21 +346,21 @@ beforeAll(async () => {
   aAdmin = await a.member(NetworkRole.ADMIN, { displayName: 'Ada (admin A)' });
   bAdmin = await b.member(NetworkRole.ADMIN, { displayName: 'Ben (admin B)' });
   cAdmin = await c.member(NetworkRole.ADMIN, { displayName: 'Cal (admin C)' });
-  aHost = await createGroup(a, 'Alpha grief', 'NETWORK', ['grief']);
-  aShared = await createGroup(a, 'Alpha open circle', 'PARTNERS', ['anxiety']);
-  bGroup = await createGroup(b, 'Beta grief', 'NETWORK', ['grief']);
-  bShared = await createGroup(b, 'Beta shared', 'PARTNERS', ['grief']);
-  cGroup = await createGroup(c, 'Gamma shared', 'PARTNERS', ['anxiety']);
+  aHost = await createGroup(app, a, 'Alpha grief', { visibility: 'NETWORK', topics: ['grief'] });
+  aShared = await createGroup(app, a, 'Alpha open circle', { visibility: 'PARTNERS', topics: ['anxiety'] });
+  bGroup = await createGroup(app, b, 'Beta grief', { visibility: 'NETWORK', topics: ['grief'] });
+  bShared = await createGroup(app, b, 'Beta shared', { visibility: 'PARTNERS', topics: ['grief'] });
+  cGroup = await createGroup(app, c, 'Gamma shared', { visibility: 'PARTNERS', topics: ['anxiety'] });
   for (let i = 0; i < 4; i += 1) {
     ann.push(await a.member(NetworkRole.MEMBER, { displayName: `Ann ${i}` }));
-    await join(aHost, ann[i]);
+    await joinGroup(app, aHost, ann[i]);
   }
   for (let i = 0; i < 3; i += 1) {
     bo.push(await b.member(NetworkRole.MEMBER, { displayName: `Bo ${i}` }));
-    await join(bGroup, bo[i]);
+    await joinGroup(app, bGroup, bo[i]);
   }
   cMember = await c.member(NetworkRole.MEMBER, { displayName: 'Cy' });
-  await join(cGroup, cMember);
+  await joinGroup(app, cGroup, cMember);
 });
 afterAll(() => app.stop());
 

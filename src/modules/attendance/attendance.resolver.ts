@@ -13,7 +13,7 @@ import { Attendance } from './attendance.entity';
 import { CheckInArgs, MarkAttendanceArgs } from './attendance.inputs';
 import * as attendance from './attendance.service';
 import { KEY_PERSONAL, KEY_WRITE_PERSONAL, MEMBERS_ONLY, seesParticipation } from './participation';
-import { deliver, liveStream, requireGroupFollower } from '../../realtime/subscriptions';
+import { liveSubscription, requireGroupFollower } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const AttendanceConnection = connectionType(Attendance, 'Attendance');
@@ -34,27 +34,26 @@ registerNodeType('Attendance', async (ctx, ids) => {
  * Who may follow a session's check-ins live: API keys with READ and PERSONAL_DATA (as `Session.attendance`);
  * member tokens taking part in the group (see requireGroupFollower). The session's database id.
  */
-async function followAttendance(ctx: Context, sessionId: unknown): Promise<string> {
-  const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', String(sessionId), 'Session'));
+const attendanceLive = liveSubscription('attendanceChanged', 'sessionId', async (ctx, sessionId) => {
+  const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
   if (ctx.principal.kind === 'API_KEY') authorize(ctx, KEY_PERSONAL);
   else await requireGroupFollower(ctx, group.id);
   return session.id;
-}
+});
 
 @Resolver(() => Attendance)
 export class AttendanceResolver {
   @Subscription(() => Attendance, {
     description:
       "The live check-in board: an attendance record of the session was created or changed (check-in, marked attendance). The group's facilitators, coordinators and admins and API keys with READ and PERSONAL_DATA get every record; the group's ACTIVE members only their own. Another network's or an invisible session: NOT_FOUND.",
-    subscribe: liveStream('attendanceChanged', (ctx, args) => followAttendance(ctx, args.sessionId)),
+    subscribe: attendanceLive.subscribe,
   })
   attendanceChanged(
     @Arg('sessionId', () => ID, { description: 'The session whose attendance to follow.' }) sessionId: string,
     @Root() event: TopicPayload<'attendanceChanged'>,
     @Ctx() ctx: Context,
   ): Promise<Attendance> {
-    return deliver(async () => {
-      const session = await followAttendance(ctx, sessionId);
+    return attendanceLive.deliver(ctx, sessionId, async (session) => {
       const record = await ctx.loaders.byId(Attendance).load(event.attendanceId);
       if (!record || record.sessionId !== session) return null;
       return isSelf(ctx, record.memberId) || (await seesParticipation(ctx, record.groupId)) ? record : null;

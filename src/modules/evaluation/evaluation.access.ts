@@ -15,10 +15,24 @@ const AGGREGATE_KEY = [ApiKeyScope.READ] as const;
 const DRIFTING_KEY = [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] as const;
 const NETWORK_WIDE = { apiKey: AGGREGATE_KEY, roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] };
 
-/** Whether the caller sees a group's aggregates (`Group.health`): its facilitators, coordinators, admins, keys with READ. */
+/**
+ * Whether the caller sees a group's aggregates (`Group.health`, `Session.feedbackSummary`): its facilitators,
+ * coordinators, admins, keys with READ.
+ */
 export async function seesGroupAggregates(ctx: Context, groupId: string): Promise<boolean> {
   if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, { apiKey: AGGREGATE_KEY });
   return isGroupManager(ctx, groupId);
+}
+
+/**
+ * One group, for those who manage it: its database id. Keys without `apiKey` are refused before the lookup (so
+ * they learn nothing about IDs); a group the caller cannot see is NOT_FOUND; others are FORBIDDEN.
+ */
+async function managedGroupId(ctx: Context, groupId: string, apiKey: readonly ApiKeyScope[]): Promise<string> {
+  if (ctx.principal.kind === 'API_KEY') authorize(ctx, { apiKey });
+  const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
+  await authorizeGroupManager(ctx, group.id, apiKey);
+  return group.id;
 }
 
 /**
@@ -27,14 +41,9 @@ export async function seesGroupAggregates(ctx: Context, groupId: string): Promis
  * caller cannot see.
  */
 export async function trendScope(ctx: Context, groupId: string | null | undefined): Promise<string | null> {
-  if (ctx.principal.kind === 'API_KEY') authorize(ctx, { apiKey: AGGREGATE_KEY });
-  if (groupId == null) {
-    authorize(ctx, NETWORK_WIDE);
-    return null;
-  }
-  const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
-  await authorizeGroupManager(ctx, group.id, AGGREGATE_KEY);
-  return group.id;
+  if (groupId != null) return managedGroupId(ctx, groupId, AGGREGATE_KEY);
+  authorize(ctx, NETWORK_WIDE);
+  return null;
 }
 
 /**
@@ -43,13 +52,12 @@ export async function trendScope(ctx: Context, groupId: string | null | undefine
  * groups they facilitate. FORBIDDEN for anyone else.
  */
 export async function driftingScope(ctx: Context, groupId: string | null | undefined): Promise<string[] | null> {
-  if (ctx.principal.kind === 'API_KEY') authorize(ctx, { apiKey: DRIFTING_KEY });
-  if (groupId != null) {
-    const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
-    await authorizeGroupManager(ctx, group.id, DRIFTING_KEY);
-    return [group.id];
+  if (groupId != null) return [await managedGroupId(ctx, groupId, DRIFTING_KEY)];
+  if (ctx.principal.kind === 'API_KEY') {
+    authorize(ctx, { apiKey: DRIFTING_KEY });
+    return null;
   }
-  if (ctx.principal.kind === 'API_KEY' || isNetworkManager(ctx)) return null;
+  if (isNetworkManager(ctx)) return null;
   const rows: Array<{ group_id: string }> = await ctx.manager.query(
     `SELECT group_id FROM memberships WHERE network_id = $1 AND member_id = $2 AND status = 'ACTIVE' AND role = 'FACILITATOR'`,
     [ctx.networkId, ctx.viewerMemberId],

@@ -79,22 +79,6 @@ const EXPECTED_AT = (t: string) => `(coalesce(width_bucket(${t}, mg.joins), 0) -
 
 const round = (expr: string, digits: number) => `round(${expr}, ${digits})::float8`;
 
-const jitOff = new WeakMap<object, Promise<void>>();
-
-/**
- * Once per request, before its first evaluation statement: no JIT for the rest of the transaction. These
- * statements take tens of milliseconds, JIT compilation hundreds, and their CTE-based cost estimates can
- * cross `jit_above_cost` on large networks (observed: +1 s).
- */
-function withoutJit(ctx: Context): Promise<void> {
-  let done = jitOff.get(ctx.tx);
-  if (!done) {
-    done = ctx.manager.query(`SELECT set_config('jit', 'off', true)`).then(() => undefined);
-    jitOff.set(ctx.tx, done);
-  }
-  return done;
-}
-
 // --- Group.health ---------------------------------------------------------------------------------
 
 interface HealthRow {
@@ -219,7 +203,6 @@ export async function loadGroupHealth(ctx: Context, groupId: string, args: { fro
   // Default: 12 whole months, this one included (the snap moves it to the first of that month).
   const from = args.from ?? DateTime.fromJSDate(to, { zone: network.timeZone }).minus({ months: 11 }).toJSDate();
   checkPeriod(from, to);
-  await withoutJit(ctx);
   return ctx.loaders
     .keyed(`group-health:${from.toISOString()}:${to.toISOString()}`, (manager, networkId) =>
       new DataLoader<string, GroupHealth>(async (ids) => {
@@ -241,9 +224,12 @@ export interface TrendRequest {
   to: Date;
 }
 
-/** The periods of a trend (CTE `b`, one row per period, empty ones included). */
+/** The periods of a trend (CTE `b`, one row per period, empty ones included): local start and number (1, 2, …). */
 const periodsCte = (step: string) =>
-  `b AS (SELECT t AS start_local FROM p, generate_series(p.lo_local, p.hi_local - interval '${step}', interval '${step}') t)`;
+  `b AS (
+    SELECT t AS start_local, row_number() OVER (ORDER BY t) AS n
+    FROM p, generate_series(p.lo_local, p.hi_local - interval '${step}', interval '${step}') t
+  )`;
 
 /** The period columns of a trend's rows. $tz is the time-zone parameter. */
 const periodColumns = (step: string, tz: string) =>
@@ -251,20 +237,39 @@ const periodColumns = (step: string, tz: string) =>
 
 const trendSql = new Map<string, string>();
 
-/** Statement texts are fixed per (kind, interval, group or network), so each is prepared once per connection. */
-function cachedSql(key: string, build: () => string): string {
+/** What a trend statement is built from: the interval's unit and step, and the placeholders of its parameters. */
+interface TrendParts {
+  unit: string;
+  step: string;
+  from: string;
+  to: string;
+  tz: string;
+  /** `<alias>.group_id = $2` for a group trend; `true` for the whole network. */
+  groupFilter: (alias: string) => string;
+}
+
+/**
+ * A trend statement: $1 network, $2 group (group trends only), then from, to, time zone (see `trendParams`).
+ * Statement texts are fixed per (kind, interval, group or network), so each is built once and prepared once
+ * per connection.
+ */
+function trendStatement(kind: string, interval: TrendInterval, forGroup: boolean, build: (parts: TrendParts) => string): string {
+  const key = `${kind}:${interval}:${forGroup}`;
   let sql = trendSql.get(key);
-  if (!sql) trendSql.set(key, (sql = build()));
+  if (!sql) {
+    const [from, to, tz] = forGroup ? ['$3', '$4', '$5::text'] : ['$2', '$3', '$4::text'];
+    const groupFilter = (alias: string) => (forGroup ? `${alias}.group_id = $2` : 'true');
+    trendSql.set(key, (sql = build({ ...UNITS[interval], from, to, tz, groupFilter })));
+  }
   return sql;
 }
 
-/** $1 network, $2 group (group trends only), then from, to, time zone. */
 function participationSql(interval: TrendInterval, forGroup: boolean): string {
-  return cachedSql(`participation:${interval}:${forGroup}`, () => {
-    const { unit, step } = UNITS[interval];
-    const [from, to, tz] = forGroup ? ['$3', '$4', '$5::text'] : ['$2', '$3', '$4::text'];
-    const groupFilter = (alias: string) => (forGroup ? `${alias}.group_id = $2` : 'true');
-    return `
+  return trendStatement(
+    'participation',
+    interval,
+    forGroup,
+    ({ unit, step, from, to, tz, groupFilter }) => `
       WITH ${periodCte(unit, step, from, to, tz)}, ${periodsCte(step)},
       ${membersByGroupCte(groupFilter('m'))},
       -- Materialized: the period and the expected members are computed once per session, not per attendance row.
@@ -288,22 +293,19 @@ function participationSql(interval: TrendInterval, forGroup: boolean): string {
              coalesce(bb.sessions, 0) AS sessions, coalesce(bb.attendees, 0) AS attendees, coalesce(bb.most_present, 0) AS most_present,
              ${round('bb.attendees::numeric / nullif(bb.expected, 0)', 4)} AS attendance_rate
       FROM b LEFT JOIN by_bucket bb ON bb.bucket = b.start_local
-      ORDER BY b.start_local`;
-  });
+      ORDER BY b.start_local`,
+  );
 }
 
 /**
- * $1 network, $2 group (group trends only), then from, to, time zone. A check-in counts for a group when
- * its member was in the group when recording it (joined before, not left yet).
+ * A check-in counts for a group when its member was in the group when recording it (joined before, not left yet).
  *
  * Index-only reads; each member's check-ins of a period are averaged first (sums and counts: small
  * by-value aggregate states), then the periods. A check-in's period is a binary search over the periods'
  * start instants (`width_bucket`), not a time-zone conversion per row.
  */
 function outcomeSql(interval: TrendInterval, forGroup: boolean): string {
-  return cachedSql(`outcome:${interval}:${forGroup}`, () => {
-    const { unit, step } = UNITS[interval];
-    const [from, to, tz] = forGroup ? ['$3', '$4', '$5::text'] : ['$2', '$3', '$4::text'];
+  return trendStatement('outcome', interval, forGroup, ({ unit, step, from, to, tz }) => {
     const checkIns = forGroup
       ? `FROM memberships m CROSS JOIN p
          JOIN wellbeing_checkins w ON w.network_id = m.network_id AND w.member_id = m.member_id
@@ -312,11 +314,7 @@ function outcomeSql(interval: TrendInterval, forGroup: boolean): string {
       : `FROM wellbeing_checkins w, p
          WHERE w.network_id = $1 AND w.recorded_at >= p.lo AND w.recorded_at < p.hi`;
     return `
-      WITH ${periodCte(unit, step, from, to, tz)},
-      b AS (
-        SELECT t AS start_local, row_number() OVER (ORDER BY t) AS n
-        FROM p, generate_series(p.lo_local, p.hi_local - interval '${step}', interval '${step}') t
-      ),
+      WITH ${periodCte(unit, step, from, to, tz)}, ${periodsCte(step)},
       starts AS (SELECT array_agg(b.start_local AT TIME ZONE ${tz} ORDER BY b.start_local) AS a FROM b),
       per_person AS (
         SELECT w.member_id, width_bucket(w.recorded_at, (SELECT a FROM starts)) AS n,
@@ -340,7 +338,6 @@ async function trendParams(ctx: Context, req: TrendRequest): Promise<{ params: u
   const network = await loadNetwork(ctx);
   const k = await minimumAggregateSize(ctx);
   const params = [ctx.networkId, ...(req.groupId ? [req.groupId] : []), req.from, req.to, network.timeZone];
-  await withoutJit(ctx);
   return { params, k };
 }
 
@@ -440,7 +437,6 @@ export async function listDriftingMembers(
 ): Promise<Connection<DriftingMember>> {
   const manager = ctx.manager;
   const networkId = ctx.networkId;
-  await withoutJit(ctx);
   const map = rowMapper(manager.connection, Membership);
   return paginate<ListedDrifting>(
     manager,

@@ -73,14 +73,18 @@ export class GroupHealth {
   suppressed: boolean;
 }
 
-@ObjectType({ description: 'Participation in one period of a trend: sessions held and who came.' })
-export class ParticipationPoint {
+/** The period of a trend point (`ParticipationPoint`, `OutcomePoint`): shared fields only, not a type of the schema. */
+@ObjectType({ description: 'The period of a trend point.' })
+abstract class TrendPeriod {
   @Field({ description: "Start of the period (00:00 in the network's time zone), as a UTC time." })
   periodStart: Date;
 
   @Field({ description: 'End of the period (exclusive): the start of the next one.' })
   periodEnd: Date;
+}
 
+@ObjectType({ description: 'Participation in one period of a trend: sessions held and who came.' })
+export class ParticipationPoint extends TrendPeriod {
   @Field(() => Int, { description: 'COMPLETED sessions that started in the period; 0 for a period without any.' })
   sessions: number;
 
@@ -107,13 +111,7 @@ export class ParticipationPoint {
   description:
     "Outcomes in one period of a trend, from members' private wellbeing check-ins. Only ever aggregates: the averages are withheld when fewer than k people responded.",
 })
-export class OutcomePoint {
-  @Field({ description: "Start of the period (00:00 in the network's time zone), as a UTC time." })
-  periodStart: Date;
-
-  @Field({ description: 'End of the period (exclusive): the start of the next one.' })
-  periodEnd: Date;
-
+export class OutcomePoint extends TrendPeriod {
   @Field(() => Int, { description: 'Distinct members who recorded at least one check-in in the period.' })
   respondents: number;
 

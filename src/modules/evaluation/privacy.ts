@@ -10,13 +10,12 @@ import { MIN_AGGREGATE_SIZE_FLOOR } from '../networks/network.inputs';
  * A rate or average is withheld (null, `suppressed: true`) when fewer than k distinct people contribute
  * to it; plain counts stay.
  */
-export const DEFAULT_MINIMUM_AGGREGATE_SIZE = MIN_AGGREGATE_SIZE_FLOOR;
 
 /** The caller's network's k (the network row is read once per request and shared with `network`). */
 export async function minimumAggregateSize(ctx: Context): Promise<number> {
   const k = (await loadNetwork(ctx)).minimumAggregateSize;
   // Never below the floor, whatever the row says.
-  return Math.max(k ?? DEFAULT_MINIMUM_AGGREGATE_SIZE, DEFAULT_MINIMUM_AGGREGATE_SIZE);
+  return Math.max(k ?? MIN_AGGREGATE_SIZE_FLOOR, MIN_AGGREGATE_SIZE_FLOOR);
 }
 
 /** True when an aggregate over `contributors` distinct people must be withheld. */

@@ -1,9 +1,4 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import type { Context } from '../../graphql/context';
-import { DEFAULT_MINIMUM_AGGREGATE_SIZE, isSuppressed, minimumAggregateSize } from '../evaluation/privacy';
-
-/** Below this many responses, averages over a session's feedback are always suppressed (privacy rule 3): the floor of k. */
-export const MIN_RESPONSES = DEFAULT_MINIMUM_AGGREGATE_SIZE;
 
 @ObjectType({
   description:
@@ -25,10 +20,4 @@ export class FeedbackSummary {
 
   @Field({ description: "True when there are fewer responses than the network's privacy threshold k: the averages are withheld." })
   suppressed: boolean;
-}
-
-/** Applies the network's k (which may be above the floor the summary was computed with): the one threshold rule. */
-export async function withinThreshold(ctx: Context, summary: FeedbackSummary): Promise<FeedbackSummary> {
-  if (!isSuppressed(summary.responses, await minimumAggregateSize(ctx))) return summary;
-  return Object.assign(new FeedbackSummary(), summary, { suppressed: true, averageRating: null, averageMoodChange: null });
 }

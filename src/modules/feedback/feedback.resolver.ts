@@ -3,20 +3,20 @@ import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection }
 import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
-import { authorize, isAllowed, isSelf } from '../auth/access';
+import { authorize, isSelf } from '../auth/access';
 import { ApiKeyScope } from '../auth/api-key.entity';
 import { MEMBERS_ONLY, seesParticipation } from '../attendance/participation';
 import { forbidden } from '../../graphql/errors';
-import { deliver, liveStream } from '../../realtime/subscriptions';
+import { liveSubscription } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
-import { isGroupManager } from '../groups/group.access';
+import { seesGroupAggregates } from '../evaluation/evaluation.access';
 import { Member } from '../members/member.entity';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
 import { Session } from '../sessions/session.entity';
 import { Feedback } from './feedback.entity';
 import { FeedbackInput } from './feedback.inputs';
 import * as feedback from './feedback.service';
-import { FeedbackSummary, withinThreshold } from './feedback-summary';
+import { FeedbackSummary } from './feedback-summary';
 
 export const FeedbackConnection = connectionType(Feedback, 'Feedback');
 
@@ -45,27 +45,26 @@ registerNodeType('Feedback', async (ctx, ids) => {
  * Who may follow a session's feedback live: whoever reads it in full (`Session.feedback`): the group's
  * facilitators, coordinators and admins; API keys with READ and PERSONAL_DATA. The session's database id.
  */
-async function followFeedback(ctx: Context, sessionId: unknown): Promise<string> {
-  const { session } = await findVisibleSession(ctx, idArgument('sessionId', String(sessionId), 'Session'));
+const feedbackLive = liveSubscription('feedbackSubmitted', 'sessionId', async (ctx, sessionId) => {
+  const { session } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
   if (ctx.principal.kind === 'API_KEY') authorize(ctx, { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] });
   else if (!(await seesParticipation(ctx, session.groupId))) throw forbidden("Live feedback is for the group's facilitators, coordinators and admins");
   return session.id;
-}
+});
 
 @Resolver(() => Feedback)
 export class FeedbackResolver {
   @Subscription(() => Feedback, {
     description:
       "Feedback on the session was submitted. The group's facilitators, coordinators and admins; API keys with READ and PERSONAL_DATA. Anonymous feedback stays anonymous: `author` is null, the time is to the hour. Another network's or an invisible session: NOT_FOUND; others: FORBIDDEN.",
-    subscribe: liveStream('feedbackSubmitted', (ctx, args) => followFeedback(ctx, args.sessionId)),
+    subscribe: feedbackLive.subscribe,
   })
   feedbackSubmitted(
     @Arg('sessionId', () => ID, { description: 'The session whose feedback to follow.' }) sessionId: string,
     @Root() event: TopicPayload<'feedbackSubmitted'>,
     @Ctx() ctx: Context,
   ): Promise<Feedback> {
-    return deliver(async () => {
-      const session = await followFeedback(ctx, sessionId);
+    return feedbackLive.deliver(ctx, sessionId, async (session) => {
       const [found] = await feedback.loadFeedback(ctx, [event.feedbackId]);
       return found?.sessionId === session ? found : null;
     });
@@ -120,8 +119,7 @@ export class SessionFeedbackResolver {
       "Aggregate feedback: responses, average rating and mood change, suppressed below the network's privacy threshold (k responses, 5 by default). The group's facilitators, coordinators, admins, and API keys with READ; null for others.",
   })
   async feedbackSummary(@Root() session: Session, @Ctx() ctx: Context): Promise<FeedbackSummary | null> {
-    const allowed = ctx.principal.kind === 'API_KEY' ? isAllowed(ctx, { apiKey: [ApiKeyScope.READ] }) : await isGroupManager(ctx, session.groupId);
-    return allowed ? withinThreshold(ctx, await feedback.loadFeedbackSummary(ctx, session.id)) : null;
+    return (await seesGroupAggregates(ctx, session.groupId)) ? feedback.loadFeedbackSummary(ctx, session.id) : null;
   }
 
   @FieldResolver(() => FeedbackConnection, {

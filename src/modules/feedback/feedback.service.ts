@@ -9,7 +9,8 @@ import { ATTENDED_SQL } from '../attendance/attendance.service';
 import { epochKey } from '../attendance/participation';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { Feedback } from './feedback.entity';
-import { FeedbackSummary, MIN_RESPONSES } from './feedback-summary';
+import { isSuppressed, minimumAggregateSize } from '../evaluation/privacy';
+import { FeedbackSummary } from './feedback-summary';
 import type { FeedbackInput } from './feedback.inputs';
 
 /** Named and anonymous feedback as one relation `t` (anonymous rows have a null `member_id`). */
@@ -93,8 +94,9 @@ export function loadFeedback(ctx: Context, ids: readonly string[]): Promise<Arra
 /** Rounds to 2 decimals in SQL (numeric, exact), read as a float. */
 const round2 = (expr: string) => `round(${expr}, 2)::float8`;
 
-/** Feedback summaries of many sessions in one statement. */
-export function loadFeedbackSummary(ctx: Context, sessionId: string): Promise<FeedbackSummary> {
+/** Feedback summaries of many sessions in one statement, averages withheld below the network's k (privacy rule 3). */
+export async function loadFeedbackSummary(ctx: Context, sessionId: string): Promise<FeedbackSummary> {
+  const k = await minimumAggregateSize(ctx);
   return ctx.loaders
     .keyed('session-feedback-summary', (manager, networkId) =>
       new DataLoader<string, FeedbackSummary>(async (ids) => {
@@ -121,7 +123,7 @@ export function loadFeedbackSummary(ctx: Context, sessionId: string): Promise<Fe
         return ids.map((id) => {
           const r = byId.get(id);
           const responses = r?.responses ?? 0;
-          const suppressed = responses < MIN_RESPONSES;
+          const suppressed = isSuppressed(responses, k);
           return Object.assign(new FeedbackSummary(), {
             responses,
             suppressed,

@@ -1,10 +1,10 @@
-import { ArrayMaxSize, ArrayNotEmpty, IsOptional, IsUrl, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsOptional, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
 import { Node } from '../../graphql/node';
-import { NOT_BLANK } from '../../graphql/validators';
 import { MeetingFormat } from '../groups/group.entity';
 import { SessionStatus } from '../sessions/session.entity';
+import { IsOnlineUrl, IsTitle } from '../sessions/session.inputs';
 
 /** Where a network stands in a joint event. */
 export enum ParticipationStatus {
@@ -123,8 +123,7 @@ export class NetworkCount {
 @InputType({ description: 'A new joint event, hosted by your network with some of its groups.' })
 export class CreateJointEventInput {
   @Field({ description: 'Title (1–200 characters).' })
-  @Length(1, 200)
-  @Matches(NOT_BLANK, { message: 'title must not be blank' })
+  @IsTitle()
   title: string;
 
   @Field(() => String, { nullable: true, description: 'What the event is about (up to 5000 characters).' })
@@ -148,8 +147,7 @@ export class CreateJointEventInput {
 
   @Field(() => String, { nullable: true, description: 'Link for online participants (an http(s) URL).' })
   @IsOptional()
-  @MaxLength(2000)
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'onlineUrl must be an http(s) URL' })
+  @IsOnlineUrl()
   onlineUrl?: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Most registrations over all networks (1–100,000); omit for no limit.' })

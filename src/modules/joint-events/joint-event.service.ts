@@ -10,7 +10,7 @@ import { isAllowed } from '../auth/access';
 import { ApiKeyScope } from '../auth/api-key.entity';
 import { NetworkRole } from '../members/member.entity';
 import { loadNetwork } from '../networks/network.loader';
-import { SharedGroup } from '../partnerships/partnership.entity';
+import { SHARED_GROUP_COLUMNS, toSharedGroup, type SharedGroup } from '../partnerships/partnership.entity';
 import { SessionStatus } from '../sessions/session.entity';
 import {
   JointEvent,
@@ -80,6 +80,12 @@ const mapRegistration = (r: Row): JointEventRegistration =>
 
 const MANAGERS = [NetworkRole.ADMIN, NetworkRole.COORDINATOR];
 
+/**
+ * The loaders below use only the transaction and the network (the party rule, row-level security), never the
+ * viewer: in a live-update batch every subscriber of the network shares them (src/graphql/loaders.ts).
+ */
+const VIEWER_INDEPENDENT = { viewerIndependent: true };
+
 /** May the caller see its own network's registrations by name (not only the viewer's own)? */
 export const seesNetworkRegistrations = (ctx: Context): boolean =>
   isAllowed(ctx, { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA], roles: MANAGERS });
@@ -92,7 +98,7 @@ export function jointEventLoader(ctx: Context): DataLoader<string, JointEvent | 
       const byId = new Map(rows.map((r) => [r.id as string, mapEvent(r)]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-  });
+  }, VIEWER_INDEPENDENT);
 }
 
 export async function findVisibleJointEvent(ctx: Context, id: string | undefined): Promise<JointEvent> {
@@ -116,7 +122,7 @@ export function participantsLoader(ctx: Context): DataLoader<string, JointEventP
       for (const r of rows) out.get(r.joint_event_id as string)!.push(mapParticipant(r));
       return ids.map((id) => out.get(id)!);
     });
-  });
+  }, VIEWER_INDEPENDENT);
 }
 
 /** The groups each participant brings, keyed `event:network`. */
@@ -125,7 +131,7 @@ export function participantGroupsLoader(ctx: Context): DataLoader<string, Shared
     return new DataLoader<string, SharedGroup[]>(async (keys) => {
       const eventIds = [...new Set(keys.map((k) => k.split(':')[0]))];
       const rows: Row[] = await manager.query(
-        `SELECT jg.joint_event_id, g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format
+        `SELECT jg.joint_event_id, ${SHARED_GROUP_COLUMNS}
          FROM joint_event_groups jg
          JOIN joint_events e ON e.id = jg.joint_event_id
          JOIN groups g ON g.network_id = jg.network_id AND g.id = jg.group_id
@@ -137,22 +143,12 @@ export function participantGroupsLoader(ctx: Context): DataLoader<string, Shared
       for (const r of rows) {
         const key = `${r.joint_event_id as string}:${r.network_id as string}`;
         const list = out.get(key) ?? [];
-        list.push(
-          Object.assign(new SharedGroup(), {
-            groupId: r.id as string,
-            networkId: r.network_id as string,
-            name: r.name as string,
-            description: (r.description as string | null) ?? null,
-            objectives: r.objectives as string[],
-            topics: r.topics as string[],
-            format: r.format as SharedGroup['format'],
-          }),
-        );
+        list.push(toSharedGroup(r));
         out.set(key, list);
       }
       return keys.map((k) => out.get(k) ?? []);
     });
-  });
+  }, VIEWER_INDEPENDENT);
 }
 
 /** Registrations per participating network (counts only), for any party. */
@@ -171,7 +167,7 @@ export function countsLoader(ctx: Context): DataLoader<string, NetworkCount[]> {
       }
       return ids.map((id) => out.get(id)!);
     });
-  });
+  }, VIEWER_INDEPENDENT);
 }
 
 /** The viewer's own active registration for each event (member tokens only). */
@@ -208,11 +204,6 @@ export async function loadOwnRegistrations(ctx: Context, ids: readonly string[])
   });
 }
 
-/**
- * `JointEvent.registrations`: the viewer's own network's active registrations (all of them for managers and
- * READ+PERSONAL_DATA keys; plain members only their own), plus, for those who see their network's list,
- * the display names of other networks' members who consented. Soonest registered first.
- */
 /**
  * `JointEvent.registrations` for many events in one statement: the caller's own network's registrations
  * (the member's own only, for plain members) and, for those who see their network's, other networks'

@@ -13,7 +13,7 @@ import { findMember } from '../members/member.service';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
 import { GroupMembershipsArgs, MemberMembershipsArgs } from './membership.inputs';
 import * as memberships from './membership.service';
-import { deliver, liveStream, requireGroupFollower } from '../../realtime/subscriptions';
+import { liveSubscription, requireGroupFollower } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const MembershipConnection = connectionType(Membership, 'Membership');
@@ -61,27 +61,26 @@ export async function findVisibleMembership(ctx: Context, id: string | undefined
  * Who may follow a group's memberships live: API keys with READ and PERSONAL_DATA (as `Group.memberships`);
  * member tokens taking part in the group (see requireGroupFollower). The group's database id.
  */
-async function followMemberships(ctx: Context, groupId: unknown): Promise<string> {
-  const group = await findVisibleGroup(ctx, idArgument('groupId', String(groupId), 'Group'));
+const membershipsLive = liveSubscription('membershipChanged', 'groupId', async (ctx, groupId) => {
+  const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
   if (ctx.principal.kind === 'API_KEY') authorize(ctx, KEY_PERSONAL);
   else await requireGroupFollower(ctx, group.id);
   return group.id;
-}
+});
 
 @Resolver(() => Membership)
 export class MembershipResolver {
   @Subscription(() => Membership, {
     description:
       "A membership of the group was created or changed (join, add, role or status change, leave). The group's ACTIVE members, facilitators, coordinators and admins; API keys with READ and PERSONAL_DATA. Another network's or an invisible group: NOT_FOUND. Leaving the group ends the updates.",
-    subscribe: liveStream('membershipChanged', (ctx, args) => followMemberships(ctx, args.groupId)),
+    subscribe: membershipsLive.subscribe,
   })
   membershipChanged(
     @Arg('groupId', () => ID, { description: 'The group whose memberships to follow.' }) groupId: string,
     @Root() event: TopicPayload<'membershipChanged'>,
     @Ctx() ctx: Context,
   ): Promise<Membership> {
-    return deliver(async () => {
-      const group = await followMemberships(ctx, groupId);
+    return membershipsLive.deliver(ctx, groupId, async (group) => {
       const m = await ctx.loaders.byId(Membership).load(event.membershipId);
       return m?.groupId === group && (await canSeeMembership(ctx, m)) ? m : null;
     });

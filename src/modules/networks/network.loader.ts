@@ -6,7 +6,8 @@ import { Network } from './network.entity';
 
 /**
  * Networks by id, one statement per batch: the caller's own, and partners' (row-level security shows a
- * partner's row once a partnership exists). The one way features load a Network.
+ * partner's row once a partnership exists). The one way features load a Network. Viewer-independent: shared
+ * by the subscribers of a live-update batch.
  */
 export function loadNetwork(ctx: Context, id: string = ctx.networkId): Promise<Network> {
   return ctx.loaders
@@ -20,6 +21,6 @@ export function loadNetwork(ctx: Context, id: string = ctx.networkId): Promise<N
         const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
         return ids.map((nid) => byId.get(nid) ?? notFound('Network'));
       });
-    })
+    }, { viewerIndependent: true })
     .load(id);
 }

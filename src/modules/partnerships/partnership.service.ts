@@ -10,7 +10,7 @@ import { announceJointEventChanges } from '../joint-events/joint-event.service';
 import { prefixQuery } from '../groups/group.service';
 import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
-import { Partnership, PartnershipScope, PartnershipStatus, SharedGroup } from './partnership.entity';
+import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup } from './partnership.entity';
 
 /**
  * Partnerships between networks. A partnership row belongs to two networks; row-level security shows it
@@ -19,7 +19,7 @@ import { Partnership, PartnershipScope, PartnershipStatus, SharedGroup } from '.
 
 const LIVE = [PartnershipStatus.PENDING, PartnershipStatus.ACTIVE];
 
-/** Partnerships of the caller's network by id, one statement per batch; null when not a party. */
+/** Partnerships of the caller's network by id, one statement per batch; null when not a party. Viewer-independent. */
 export function partnershipLoader(ctx: Context): DataLoader<string, Partnership | null> {
   return ctx.loaders.keyed('partnerships-by-id', (manager, networkId) => {
     const map = rowMapper(manager.connection, Partnership);
@@ -32,7 +32,7 @@ export function partnershipLoader(ctx: Context): DataLoader<string, Partnership 
       const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-  });
+  }, { viewerIndependent: true });
 }
 
 /** A partnership the caller's network is party to, locked for a change; NOT_FOUND otherwise. */
@@ -187,19 +187,6 @@ export const PARTNER_DIRECTORY_SQL = `(g.network_id <> $1 AND g.visibility = 'PA
                        WHERE $1 IN (p.requester_network_id, p.partner_network_id)
                          AND p.status = 'ACTIVE' AND 'GROUP_DIRECTORY' = ANY (p.scopes))
   AND app_partner_shares(g.network_id, 'GROUP_DIRECTORY'))`;
-
-/** The columns a SharedGroup is read from (of groups `g`), and the mapping: nothing else of a partner's group. */
-export const SHARED_GROUP_COLUMNS = 'g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format';
-export const toSharedGroup = (row: Record<string, unknown>): SharedGroup =>
-  Object.assign(new SharedGroup(), {
-    groupId: row.id as string,
-    networkId: row.network_id as string,
-    name: row.name as string,
-    description: (row.description as string | null) ?? null,
-    objectives: row.objectives as string[],
-    topics: row.topics as string[],
-    format: row.format as SharedGroup['format'],
-  });
 
 /**
  * The partner directory: PARTNERS-visible, unarchived groups of networks with an ACTIVE partnership that

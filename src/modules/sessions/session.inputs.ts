@@ -22,8 +22,17 @@ registerEnumType(RepeatFrequency, {
   },
 });
 
-const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true };
-const URL_MESSAGE = 'onlineUrl must be an http(s) URL';
+/** A title of a session or joint event: 1–200 characters, not blank. */
+export const IsTitle = (): PropertyDecorator => (target, key) => {
+  Matches(NOT_BLANK, { message: 'title must not be blank' })(target, key as string);
+  Length(1, 200)(target, key as string);
+};
+
+/** A link for online participants of a session or joint event: an http(s) URL of up to 2,000 characters. */
+export const IsOnlineUrl = (): PropertyDecorator => (target, key) => {
+  IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'onlineUrl must be an http(s) URL' })(target, key as string);
+  MaxLength(2000)(target, key as string);
+};
 
 @InputType({ description: 'A series repeat rule.' })
 export class RepeatInput {
@@ -39,8 +48,7 @@ export class RepeatInput {
 @InputType({ description: 'One session to schedule, or a series of them.' })
 export class ScheduleSessionsInput {
   @Field({ description: 'Title (1–200 characters).' })
-  @Length(1, 200)
-  @Matches(NOT_BLANK, { message: 'title must not be blank' })
+  @IsTitle()
   title: string;
 
   @Field({ description: 'When the (first) session starts. Later sessions of a series keep its local wall-clock time in `timeZone`.' })
@@ -73,8 +81,7 @@ export class ScheduleSessionsInput {
 
   @Field(() => String, { nullable: true, description: 'Link for online participants (an http(s) URL).' })
   @IsOptional()
-  @MaxLength(2000)
-  @IsUrl(URL_OPTIONS, { message: URL_MESSAGE })
+  @IsOnlineUrl()
   onlineUrl?: string | null;
 
   @Field(() => [AgendaItemInput], { nullable: true, description: "The agenda; defaults to the group's agenda template." })
@@ -88,8 +95,7 @@ export class ScheduleSessionsInput {
 export class UpdateSessionInput {
   @Field(() => String, { nullable: true, description: 'New title (1–200 characters).' })
   @IsOptional()
-  @Length(1, 200)
-  @Matches(NOT_BLANK, { message: 'title must not be blank' })
+  @IsTitle()
   title?: string | null;
 
   @Field(() => Date, { nullable: true, description: 'New start; must be before the (new or current) end.' })
@@ -121,8 +127,7 @@ export class UpdateSessionInput {
 
   @Field(() => String, { nullable: true, description: 'New link for online participants (an http(s) URL); an empty string removes it.' })
   @ValidateIf((o: UpdateSessionInput) => o.onlineUrl != null && o.onlineUrl !== '')
-  @MaxLength(2000)
-  @IsUrl(URL_OPTIONS, { message: URL_MESSAGE })
+  @IsOnlineUrl()
   onlineUrl?: string | null;
 
   @Field(() => [AgendaItemInput], { nullable: true, description: 'New agenda.' })

@@ -13,7 +13,7 @@ import { ApiKeyScope } from '../auth/api-key.entity';
 import { authorizeGroupManager, findVisibleGroup } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
 import { NetworkRole } from '../members/member.entity';
-import { deliver, liveStream, requireGroupFollower } from '../../realtime/subscriptions';
+import { liveSubscription, requireGroupFollower } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 import { canSeeSession, findVisibleSession } from './session.access';
 import { Session } from './session.entity';
@@ -48,12 +48,12 @@ async function findManagedSession(ctx: Context, id: string) {
  * Who may follow a group's sessions live: whoever may read them (API keys: READ), and for member tokens only
  * those taking part in the group (see requireGroupFollower). The group's database id.
  */
-async function followSessions(ctx: Context, groupId: unknown): Promise<string> {
+const sessionsLive = liveSubscription('sessionChanged', 'groupId', async (ctx, groupId) => {
   authorize(ctx, READ_SESSIONS);
-  const group = await findVisibleGroup(ctx, idArgument('groupId', String(groupId), 'Group'));
+  const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
   await requireGroupFollower(ctx, group.id);
   return group.id;
-}
+});
 
 /** The counts a session list shows (RSVPs, attendance), read with the page when they are selected. */
 function sessionCountsReadAlong(ctx: Context, info: GraphQLResolveInfo): ReadAlong | undefined {
@@ -154,15 +154,14 @@ export class SessionResolver {
   @Subscription(() => Session, {
     description:
       "A session of the group was scheduled, changed, started, ended or cancelled (announced once committed). The group's ACTIVE members, facilitators, coordinators and admins; API keys with READ. Another network's or an invisible group: NOT_FOUND. Leaving the group ends the updates.",
-    subscribe: liveStream('sessionChanged', (ctx, args) => followSessions(ctx, args.groupId)),
+    subscribe: sessionsLive.subscribe,
   })
   sessionChanged(
     @Arg('groupId', () => ID, { description: 'The group whose sessions to follow.' }) groupId: string,
     @Root() event: TopicPayload<'sessionChanged'>,
     @Ctx() ctx: Context,
   ): Promise<Session> {
-    return deliver(async () => {
-      const group = await followSessions(ctx, groupId);
+    return sessionsLive.deliver(ctx, groupId, async (group) => {
       const session = await ctx.loaders.byId(Session).load(event.sessionId);
       return session?.groupId === group ? session : null;
     });
