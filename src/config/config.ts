@@ -25,6 +25,18 @@ export interface Config {
   /** Slow consumer: events waiting for delivery per subscription before its socket is closed (1013). */
   readonly wsMaxQueuedEvents: number;
   readonly dbPoolMax: number;
+  /** Most pooled connections one network's transactions may hold at once (fair sharing; ≤ dbPoolMax). */
+  readonly dbMaxConnectionsPerNetwork: number;
+  /** How long a request waits for a connection (its network's share, then the pool) before SERVER_BUSY. */
+  readonly dbAcquireTimeoutMs: number;
+  /** PostgreSQL statement_timeout of request statements (transaction-local). */
+  readonly dbStatementTimeoutMs: number;
+  /** PostgreSQL idle_in_transaction_session_timeout of request transactions (transaction-local backstop). */
+  readonly dbIdleInTransactionTimeoutMs: number;
+  /** A request's deadline: past it, its transaction is aborted, rolled back and it answers TIMEOUT. */
+  readonly requestTimeoutMs: number;
+  /** Deadline and statement timeout of operations reading evaluation aggregates (the longer budget). */
+  readonly evaluationTimeoutMs: number;
   /** Prepare hot statements once per connection (off behind a transaction-pooling proxy such as PgBouncer). */
   readonly dbPreparedStatements: boolean;
   readonly seedDemo: boolean;
@@ -112,6 +124,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     throw new ConfigError('TOKEN_SECRET', 'must be at least 32 characters long');
   }
 
+  const dbPoolMax = int(env, 'DB_POOL_MAX', 10, 1, 500);
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 4000, 0, 65535),
@@ -126,7 +139,13 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     wsMaxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 65_536, 1_024, 16_777_216),
     wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1_024, 268_435_456),
     wsMaxQueuedEvents: int(env, 'WS_MAX_QUEUED_EVENTS', 1_000, 1, 1_000_000),
-    dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 500),
+    dbPoolMax,
+    dbMaxConnectionsPerNetwork: int(env, 'DB_MAX_CONNECTIONS_PER_NETWORK', Math.ceil(dbPoolMax / 2), 1, dbPoolMax),
+    dbAcquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 5_000, 1, 3_600_000),
+    dbIdleInTransactionTimeoutMs: int(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 15_000, 1, 3_600_000),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    evaluationTimeoutMs: int(env, 'EVALUATION_TIMEOUT_MS', 30_000, 1, 3_600_000),
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     seedDemo: bool(env, 'SEED_DEMO', !production),
     shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),

@@ -7,7 +7,7 @@ import { migrations } from '../../migrations';
  * The one DataSource factory, used by the server, the CLI, the migration script and the tests.
  * Never `synchronize`: the schema comes from the reviewed SQL in migrations/.
  */
-export function createDataSource(url: string, poolMax = 10): DataSource {
+export function createDataSource(url: string, poolMax = 10, acquireTimeoutMs = 0): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -21,6 +21,7 @@ export function createDataSource(url: string, poolMax = 10): DataSource {
     installExtensions: false,
     logging: false,
     applicationName: 'peer-networks-api',
-    extra: { max: poolMax, idleTimeoutMillis: 30_000 },
+    // connectionTimeoutMillis: how long a checkout waits for the pool (0: forever, for the CLI and scripts).
+    extra: { max: poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: acquireTimeoutMs },
   });
 }

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import { createDataSource } from './data-source';
-import { usePreparedStatements } from './tenant';
+import { useCancelRequests, usePreparedStatements } from './tenant';
 import { startEmbeddedDatabase } from './embedded';
 
 /** The database as the rest of the app sees it: one DataSource, one app role, and how to stop it. */
@@ -21,7 +21,7 @@ const MIGRATION_LOCK_KEY = 4_711_2026;
 /** Connects (starting the embedded PGlite when no DATABASE_URL is set) and runs pending migrations. */
 export async function openDatabase(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir, config.dbPoolMax + 4);
-  const dataSource = createDataSource(config.databaseUrl ?? embedded!.url, config.dbPoolMax);
+  const dataSource = createDataSource(config.databaseUrl ?? embedded!.url, config.dbPoolMax, config.dbAcquireTimeoutMs);
   try {
     await dataSource.initialize();
   } catch (err) {
@@ -30,6 +30,8 @@ export async function openDatabase(config: Config, logger: Logger, opts: { migra
   }
   // pglite-socket serves every connection from one PGlite session, where statement names would collide.
   if (!embedded && config.dbPreparedStatements) usePreparedStatements(dataSource);
+  // pglite-socket does not serve PostgreSQL's cancel requests; there the statement timeout bounds an aborted statement.
+  if (!embedded) useCancelRequests(dataSource);
   const db: Database = {
     dataSource,
     embedded: !!embedded,

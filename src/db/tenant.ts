@@ -1,5 +1,7 @@
+import net from 'node:net';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { AppError, serverBusy, timedOut } from '../graphql/errors';
 
 /**
  * The role every request transaction runs as. Created by the first migration with NOLOGIN NOBYPASSRLS:
@@ -31,8 +33,26 @@ export interface TenantTransaction {
    * savepoint that was rolled back (e.g. live-update events, src/realtime). `fn` must not throw.
    */
   afterCommit(fn: () => void): void;
-  /** Commits (or rolls back) and releases the connection. Safe to call more than once. */
-  finish(outcome: 'commit' | 'rollback'): Promise<void>;
+  /**
+   * Runs `fn` inside `finish('commit')`, just before COMMIT, and only if the transaction is about to commit (not
+   * after a rollback, an abort or `rollbackOnly`). If `fn` throws, the transaction is rolled back instead.
+   */
+  beforeCommit(fn: () => Promise<void>): void;
+  /**
+   * Ends the operation early (the client went away, or its deadline passed): no further statement is sent, the
+   * running one is cancelled, and the transaction will roll back. Later statements fail with `reason`.
+   */
+  abort(reason: AppError): void;
+  /** Why the transaction was aborted, if it was. */
+  readonly abortReason: AppError | undefined;
+  /** Raises this transaction's statement timeout and deadline to the long budget (the evaluation reads). */
+  useLongBudget(): Promise<void>;
+  /**
+   * Ends the transaction exactly once, after its last statement: from the first call on, no new statement is
+   * accepted; statements already issued finish (or are cancelled after `abort`); then COMMIT (or ROLLBACK) and the
+   * connection goes back to the pool. Every call returns the same outcome.
+   */
+  finish(outcome: 'commit' | 'rollback'): Promise<'committed' | 'rolled back'>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -72,6 +92,18 @@ export function usePreparedStatements(dataSource: DataSource): void {
   preparedSources.add(dataSource);
 }
 
+/** Time limits of one tenant transaction (all transaction-local, so they hold behind a transaction-pooling proxy). */
+export interface TransactionLimits {
+  /** PostgreSQL `statement_timeout` of each statement. */
+  statementTimeoutMs: number;
+  /** PostgreSQL `idle_in_transaction_session_timeout`: a backstop should the application stall mid-transaction. */
+  idleTimeoutMs: number;
+  /** The whole transaction's deadline, from its start: then it is aborted with `TIMEOUT` and rolled back. */
+  deadlineMs: number;
+  /** Statement timeout and deadline after `useLongBudget()`. */
+  longBudgetMs: number;
+}
+
 /** What else to send with BEGIN, in the same round trip. */
 export interface BeginOptions {
   /** More transaction-local settings. Values must be UUIDs or hex (checked): they are sent as literals. */
@@ -81,6 +113,13 @@ export interface BeginOptions {
    * `sqlLiteral`. Its rows come back as `firstRows`.
    */
   firstQuery?: string;
+  /** Time limits; none when absent (the CLI, seeding and migrations-like work). */
+  limits?: TransactionLimits;
+  /**
+   * Waits for the caller's share of the pool (src/db/shares.ts) before a connection is taken; the function it
+   * resolves to gives the share back once the connection is released.
+   */
+  acquireShare?: () => Promise<() => void>;
 }
 
 const SAFE_LITERAL = /^[0-9a-f-]{1,128}$/i;
@@ -91,41 +130,107 @@ export function sqlLiteral(value: string): string {
   return `'${value}'`;
 }
 
+const cancellable = new WeakSet<DataSource>();
+
+/** Lets aborted transactions on this data source cancel their running statement (PostgreSQL's cancel request). */
+export function useCancelRequests(dataSource: DataSource): void {
+  cancellable.add(dataSource);
+}
+
+/**
+ * Asks PostgreSQL to cancel what the connection is running (the protocol's CancelRequest on a new socket, as
+ * libpq's PQcancel does: pg 8 has no public API for it). Best effort: the statement then fails with 57014.
+ */
+function sendCancelRequest(client: PoolClient): void {
+  const c = client as unknown as { processID: number | null; secretKey: number | null; host: string; port: number };
+  if (c.processID === null || c.secretKey === null) return;
+  const socket = c.host.startsWith('/') ? net.connect(`${c.host}/.s.PGSQL.${c.port}`) : net.connect(c.port, c.host);
+  socket.setTimeout(2_000, () => socket.destroy());
+  socket.on('error', () => undefined);
+  socket.on('connect', () => {
+    const message = Buffer.alloc(16);
+    message.writeInt32BE(16, 0);
+    message.writeInt32BE(80_877_102, 4);
+    message.writeInt32BE(c.processID!, 8);
+    message.writeInt32BE(c.secretKey!, 12);
+    socket.end(message);
+  });
+}
+
+/** pg's message when `connectionTimeoutMillis` passed before the pool had a connection. */
+const POOL_TIMEOUT = /timeout exceeded when trying to connect/i;
+
+/** Refused statement: the transaction has already ended (or is ending). Never reaches the database. */
+export class TransactionEndedError extends Error {
+  constructor() {
+    super('The transaction has already ended: statement refused');
+    this.name = 'TransactionEndedError';
+  }
+}
+
 /** Opens a tenant transaction. `networkId` null means: no network, and so no tenant rows visible. */
 export async function beginTenantTransaction(
   dataSource: DataSource,
   networkId: string | null,
   options: BeginOptions = {},
 ): Promise<TenantTransaction & { firstRows: Array<Record<string, unknown>> }> {
+  if (networkId !== null && !UUID.test(networkId)) throw new Error('beginTenantTransaction: networkId must be a UUID');
+  const giveBackShare = options.acquireShare ? await options.acquireShare() : undefined;
   const runner = dataSource.createQueryRunner();
   let statements = 0;
   const query = runner.query.bind(runner);
+  // Set once the transaction ends or is aborted: from then on no statement is sent (it would run after the
+  // transaction-local role and network are gone, in autocommit). `aborted` also refuses statements already queued.
+  let ended = false;
+  let aborted: AppError | undefined;
+  let running = 0;
   // Loaders of one request run in parallel on this one connection: queue their statements here rather
   // than rely on pg's deprecated implicit queueing.
   let queue: Promise<unknown> = Promise.resolve();
   runner.query = ((...args: Parameters<QueryRunner['query']>) => {
+    if (aborted) return Promise.reject(aborted);
+    if (ended) return Promise.reject(new TransactionEndedError());
     statements += 1;
-    const run = queue.then(() => query(...args));
+    const run = queue.then(async () => {
+      if (aborted) throw aborted;
+      running += 1;
+      try {
+        return await query(...args);
+      } finally {
+        running -= 1;
+      }
+    });
     queue = run.catch(() => undefined);
     return run;
   }) as QueryRunner['query'];
 
-  let finished = false;
   let mustRollBack = false;
   let savepoints = 0;
   let onCommit: Array<() => void> = [];
+  const beforeCommit: Array<() => Promise<void>> = [];
   // TypeORM's transaction bookkeeping (read-only in its typings), kept as its startTransaction() keeps it.
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
   let firstRows: Array<Record<string, unknown>> = [];
   let client: PoolClient;
+  const limits = options.limits;
   try {
-    client = (await runner.connect()) as PoolClient;
+    try {
+      client = (await runner.connect()) as PoolClient;
+    } catch (err) {
+      if (err instanceof Error && POOL_TIMEOUT.test(err.message)) throw serverBusy();
+      throw err;
+    }
     if (preparedSources.has(dataSource)) prepareStatements(client);
-    if (networkId !== null && !UUID.test(networkId)) throw new Error('beginTenantTransaction: networkId must be a UUID');
     // One round trip for BEGIN, the settings and the optional first query: a simple-protocol query with
     // several statements, whose only values are literals checked above. TypeORM's own bookkeeping is set
     // as its startTransaction() sets it.
     const settings = Object.entries(options.settings ?? {}).map(([name, value]) => `, set_config('${name}', ${sqlLiteral(value!)}, true)`);
+    if (limits) {
+      settings.push(
+        `, set_config('statement_timeout', '${Math.trunc(Math.min(limits.statementTimeoutMs, limits.deadlineMs))}', true)`,
+        `, set_config('idle_in_transaction_session_timeout', '${Math.trunc(limits.idleTimeoutMs)}', true)`,
+      );
+    }
     const parts = [
       'START TRANSACTION',
       // No JIT: request statements take milliseconds and JIT compilation hundreds; large CTE-based cost
@@ -139,18 +244,85 @@ export async function beginTenantTransaction(
     state.transactionDepth = 1;
     if (options.firstQuery) firstRows = results[results.length - 1].rows;
   } catch (err) {
-    finished = true;
-    if (runner.isTransactionActive) await runner.query('ROLLBACK').catch(() => undefined);
+    ended = true;
+    if (runner.isTransactionActive) await client!.query('ROLLBACK').catch(() => undefined);
     state.isTransactionActive = false;
     await runner.release();
+    giveBackShare?.();
     throw err;
   }
 
-  return {
+  const startedAt = Date.now();
+  let deadline: NodeJS.Timeout | undefined;
+  const armDeadline = (ms: number) => {
+    clearTimeout(deadline);
+    deadline = setTimeout(() => tx.abort(timedOut(ms)), Math.max(0, startedAt + ms - Date.now()));
+    deadline.unref();
+  };
+  if (limits) armDeadline(limits.deadlineMs);
+
+  let longBudget = false;
+  let finishing: Promise<'committed' | 'rolled back'> | undefined;
+  async function end(outcome: 'commit' | 'rollback'): Promise<'committed' | 'rolled back'> {
+    ended = true;
+    clearTimeout(deadline);
+    const callbacks = onCommit;
+    onCommit = [];
+    let committed = false;
+    // On any doubt about the connection's state (a failed ROLLBACK), it is discarded rather than reused.
+    let discard: Error | undefined;
+    try {
+      // Statements issued before the end finish first: COMMIT/ROLLBACK never overtakes them, and nothing follows.
+      await queue;
+      if (outcome === 'commit' && !mustRollBack && !aborted) {
+        for (const fn of beforeCommit) await runBeforeCommit(fn);
+        await queue;
+      }
+      if (outcome === 'commit' && !mustRollBack && !aborted) {
+        // PostgreSQL answers COMMIT with ROLLBACK when an error aborted the transaction: only a real COMMIT
+        // counts (pg's command tag; TypeORM's commitTransaction does not tell).
+        statements += 1;
+        const result = await client.query('COMMIT');
+        committed = result.command === 'COMMIT';
+      } else {
+        statements += 1;
+        await client.query('ROLLBACK');
+      }
+    } catch (err) {
+      discard = err instanceof Error ? err : new Error(String(err));
+    } finally {
+      state.isTransactionActive = false;
+      state.transactionDepth = 0;
+      // TypeORM's PostgresQueryRunner releases with an error through releasePostgresConnection (pg-pool then
+      // destroys the connection instead of reusing it).
+      if (discard) await (runner as unknown as { releasePostgresConnection(err: Error): Promise<void> }).releasePostgresConnection(discard);
+      else await runner.release();
+      giveBackShare?.();
+    }
+    if (committed) for (const fn of callbacks) fn();
+    return committed ? 'committed' : 'rolled back';
+  }
+
+  /** A beforeCommit hook runs as part of the transaction: statements it issues are still accepted. */
+  async function runBeforeCommit(fn: () => Promise<void>): Promise<void> {
+    ended = false;
+    try {
+      await fn();
+    } catch {
+      mustRollBack = true;
+    } finally {
+      ended = true;
+    }
+  }
+
+  const tx: TenantTransaction & { firstRows: Array<Record<string, unknown>> } = {
     manager: runner.manager,
     firstRows,
     get statementCount() {
       return statements;
+    },
+    get abortReason() {
+      return aborted;
     },
     async set(setting, value) {
       await runner.query('SELECT set_config($1, $2, true)', [setting, value ?? '']);
@@ -173,34 +345,31 @@ export async function beginTenantTransaction(
       mustRollBack = true;
     },
     afterCommit(fn) {
-      if (finished) throw new Error('afterCommit: the transaction has already ended');
+      if (ended) throw new Error('afterCommit: the transaction has already ended');
       onCommit.push(fn);
     },
-    async finish(outcome) {
-      if (finished) return;
-      finished = true;
-      const callbacks = onCommit;
-      onCommit = [];
-      let committed = false;
-      try {
-        if (runner.isTransactionActive) {
-          if (outcome === 'commit' && !mustRollBack) {
-            // PostgreSQL answers COMMIT with ROLLBACK when an error aborted the transaction: only a real COMMIT
-            // counts (pg's command tag; TypeORM's commitTransaction does not tell).
-            await queue;
-            statements += 1;
-            const result = await client.query('COMMIT');
-            state.isTransactionActive = false;
-            state.transactionDepth = 0;
-            committed = result.command === 'COMMIT';
-          } else await runner.rollbackTransaction();
-        }
-      } finally {
-        await runner.release();
-      }
-      if (committed) for (const fn of callbacks) fn();
+    beforeCommit(fn) {
+      if (ended) throw new Error('beforeCommit: the transaction has already ended');
+      beforeCommit.push(fn);
+    },
+    abort(reason) {
+      if (aborted || finishing) return;
+      aborted = reason;
+      if (running > 0 && cancellable.has(dataSource)) sendCancelRequest(client);
+    },
+    async useLongBudget() {
+      // Once per transaction; later callers' statements queue behind this one anyway.
+      if (!limits || longBudget) return;
+      longBudget = true;
+      await runner.query(`SELECT set_config('statement_timeout', $1, true)`, [String(limits.longBudgetMs)]);
+      armDeadline(limits.longBudgetMs);
+    },
+    finish(outcome) {
+      finishing ??= end(outcome);
+      return finishing;
     },
   };
+  return tx;
 }
 
 /** Runs `fn` in its own tenant transaction: commit on success, roll back on error. For the CLI, seeding and tests. */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
-import { beginTenantTransaction, type TenantTransaction } from '../db/tenant';
-import { authenticate, beginOptions, credentialNetwork, readCredential, type Authenticated, type Credential } from '../modules/auth/authenticate';
+import type { PoolShares } from '../db/shares';
+import { beginTenantTransaction, type TenantTransaction, type TransactionLimits } from '../db/tenant';
+import { apiKeyHash, authenticate, beginOptions, credentialNetwork, readCredential, type Authenticated, type Credential } from '../modules/auth/authenticate';
 import type { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 import type { Principal } from '../modules/auth/principal';
 import type { LiveEvents } from '../realtime/live';
@@ -18,6 +19,31 @@ export interface ContextDeps {
   logger: Logger;
   /** The live-update pub/sub (src/realtime). Absent outside the server (scripts, hand-built contexts): events go nowhere. */
   live?: LiveEvents;
+  /** Each network's share of the pool (fair sharing). Absent: no share is taken (scripts, hand-built contexts). */
+  shares?: PoolShares;
+  /** Time limits of request transactions. Absent: none. */
+  limits?: TransactionLimits;
+  /** The network of API keys seen before, by the hash of their secret, so their share is known before the database is asked. */
+  keyNetworks?: Map<string, string>;
+}
+
+/** Keys whose network is not known yet share one pool share: a flood of unknown keys cannot crowd out the networks. */
+const UNKNOWN_KEY_SHARE = 'unknown-api-key';
+const MAX_REMEMBERED_KEYS = 10_000;
+
+/** Which share of the pool a credential's transaction takes: its network's. */
+function shareKey(deps: ContextDeps, credential: Credential): string {
+  const known = credentialNetwork(credential);
+  if (known) return known;
+  return deps.keyNetworks?.get(apiKeyHash(credential)!) ?? UNKNOWN_KEY_SHARE;
+}
+
+/** After authentication, remember an API key's network (its hash → network id; never the secret). */
+function rememberKeyNetwork(deps: ContextDeps, credential: Credential, networkId: string): void {
+  const hash = apiKeyHash(credential);
+  if (!hash || !deps.keyNetworks || deps.keyNetworks.get(hash) === networkId) return;
+  if (deps.keyNetworks.size >= MAX_REMEMBERED_KEYS) deps.keyNetworks.clear();
+  deps.keyNetworks.set(hash, networkId);
 }
 
 /**
@@ -55,9 +81,23 @@ export async function createContext(deps: ContextDeps, input: { authorization?: 
     if (err instanceof AppError) throw err.toGraphQLError();
     throw err;
   }
-  const tx = await beginTenantTransaction(deps.dataSource, credentialNetwork(credential), beginOptions(credential));
+  const shares = deps.shares;
+  const share = shares ? shareKey(deps, credential) : undefined;
+  let tx: Awaited<ReturnType<typeof beginTenantTransaction>>;
+  try {
+    tx = await beginTenantTransaction(deps.dataSource, credentialNetwork(credential), {
+      ...beginOptions(credential),
+      limits: deps.limits,
+      acquireShare: shares && (() => shares.acquire(share!)),
+    });
+  } catch (err) {
+    // SERVER_BUSY: no connection in time.
+    if (err instanceof AppError) throw err.toGraphQLError();
+    throw err;
+  }
   try {
     const auth = await authenticate(tx, credential);
+    rememberKeyNetwork(deps, credential, auth.networkId);
     return contextOf(deps, tx, auth, requestId);
   } catch (err) {
     await tx.finish('rollback');

@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
@@ -13,6 +14,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'QUERY_TOO_COMPLEX'
+  | 'SERVER_BUSY'
+  | 'TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
 
 /** One invalid input value: `path` starts at the argument name, e.g. `["input", "displayName"]`. */
@@ -21,7 +24,8 @@ export interface FieldError {
   message: string;
 }
 
-const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
+/** The HTTP status of a response whose operation failed as a whole with this code (over POST /graphql). */
+export const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429, SERVER_BUSY: 503, TIMEOUT: 503 };
 
 /**
  * An expected failure with a public code. Features throw these (through the helpers below);
@@ -32,6 +36,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly fieldErrors?: FieldError[],
+    /** Seconds after which a retry may succeed (HTTP `Retry-After`), for retryable codes. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -40,8 +46,14 @@ export class AppError extends Error {
   /** For errors raised outside a resolver (authentication in the context function). */
   toGraphQLError(): GraphQLError {
     const status = httpStatus[this.code];
+    const headers = this.retryAfter === undefined ? undefined : new HeaderMap([['retry-after', String(this.retryAfter)]]);
     return new GraphQLError(this.message, {
-      extensions: { code: this.code, ...(this.fieldErrors && { fieldErrors: this.fieldErrors }), ...(status && { http: { status } }) },
+      extensions: {
+        code: this.code,
+        ...(this.fieldErrors && { fieldErrors: this.fieldErrors }),
+        ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
+        ...(status && { http: { status, ...(headers && { headers }) } }),
+      },
     });
   }
 }
@@ -51,6 +63,14 @@ export const forbidden = (message = 'Not allowed') => new AppError('FORBIDDEN', 
 /** Used both for IDs that do not exist and for other networks' IDs: the two must be indistinguishable. */
 export const notFound = (what = 'Object') => new AppError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string) => new AppError('CONFLICT', message);
+/** No database connection within DB_ACQUIRE_TIMEOUT_MS (the network's share of the pool, or the pool, is busy). Retryable. */
+export const serverBusy = () =>
+  new AppError('SERVER_BUSY', 'The server is busy: no database connection became free in time. Nothing was done; retry shortly', undefined, 1);
+/** The operation passed its deadline (REQUEST_TIMEOUT_MS, or a statement its statement timeout): rolled back. */
+export const timedOut = (ms?: number) =>
+  new AppError('TIMEOUT', `The operation took longer than ${ms === undefined ? 'allowed' : `${ms} ms`} and was stopped; nothing was written. Ask for less (smaller pages, fewer fields) or retry later`);
+/** The client closed the connection before its operation ended: rolled back (nobody hears this answer). */
+export const cancelled = () => new AppError('TIMEOUT', 'The client went away before the operation ended; it was rolled back');
 export const badInput = (message: string, fieldErrors?: FieldError[]) => new AppError('BAD_USER_INPUT', message, fieldErrors);
 /** A single invalid argument, e.g. `invalidArgument('first', 'must be between 0 and 100')`. */
 export const invalidArgument = (path: string | Array<string | number>, message: string) => {
@@ -116,6 +136,8 @@ const knownCodes = new Set<string>([
   'CONFLICT',
   'RATE_LIMITED',
   'QUERY_TOO_COMPLEX',
+  'SERVER_BUSY',
+  'TIMEOUT',
 ]);
 /** Apollo's own request errors (bad query text, unknown field, bad variables): the client's input. */
 const apolloInputCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
@@ -135,6 +157,8 @@ export function isUnexpected(error: unknown): boolean {
 function pgCodeToAppError(err: QueryFailedError): AppError | undefined {
   const code = (err.driverError as { code?: string } | undefined)?.code;
   if (code === '23505') return conflict('An object with these values already exists');
+  // query_canceled: the statement timeout, or our cancel request after the deadline.
+  if (code === '57014') return timedOut();
   return undefined;
 }
 
@@ -152,7 +176,11 @@ export function createFormatError(production: boolean) {
       return {
         ...base,
         message: appError.message,
-        extensions: { code: appError.code, ...(appError.fieldErrors && { fieldErrors: appError.fieldErrors }) },
+        extensions: {
+          code: appError.code,
+          ...(appError.fieldErrors && { fieldErrors: appError.fieldErrors }),
+          ...(appError.retryAfter !== undefined && { retryAfter: appError.retryAfter }),
+        },
       };
     }
     const code = String(formatted.extensions?.code ?? '');

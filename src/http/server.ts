@@ -10,7 +10,9 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { Database } from '../db/database';
 import { createContext, newRequestId, type Context, type ContextDeps } from '../graphql/context';
-import { createFormatError, isUnexpected } from '../graphql/errors';
+import { cancelled, createFormatError, httpStatus, isUnexpected } from '../graphql/errors';
+import { PoolShares } from '../db/shares';
+import type { TransactionLimits } from '../db/tenant';
 import { limitsPlugin } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
@@ -53,8 +55,27 @@ function transactionPlugin(logger: Logger): ApolloServerPlugin<Context> {
             });
           }
         },
-        async willSendResponse({ contextValue, response }) {
-          await contextValue.tx.finish('commit');
+        async willSendResponse({ contextValue, response, operation }) {
+          const tx = contextValue.tx;
+          const outcome = await tx.finish('commit');
+          if (response.body.kind === 'single') {
+            const result = response.body.singleResult;
+            const reason = tx.abortReason;
+            const wrote = operation?.operation === 'mutation' && Object.values(result.data ?? {}).some((v) => v !== null);
+            if (reason) {
+              // Deadline passed (or the client left): nothing of the operation stands, whatever its fields said.
+              response.body.singleResult = { data: null, errors: [{ message: reason.message, extensions: { code: reason.code } }] };
+              response.http.status = httpStatus[reason.code] ?? 503;
+            } else if (outcome === 'rolled back' && wrote) {
+              // A mutation reported done whose COMMIT did not happen must not be reported as done.
+              logger.error('commit failed', { requestId: contextValue.requestId, operationName: operation?.name?.value });
+              response.body.singleResult = {
+                data: null,
+                errors: [{ message: 'The changes could not be committed; nothing was written', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: contextValue.requestId } }],
+              };
+              response.http.status = 500;
+            }
+          }
           if (response.body.kind === 'single' && response.body.singleResult.errors) {
             for (const e of response.body.singleResult.errors) {
               if (e.extensions?.code === 'INTERNAL_SERVER_ERROR') e.extensions.requestId = contextValue.requestId;
@@ -63,6 +84,16 @@ function transactionPlugin(logger: Logger): ApolloServerPlugin<Context> {
         },
       };
     },
+  };
+}
+
+/** The time limits of request transactions, from the configuration. */
+export function transactionLimits(config: Config): TransactionLimits {
+  return {
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    idleTimeoutMs: config.dbIdleInTransactionTimeoutMs,
+    deadlineMs: config.requestTimeoutMs,
+    longBudgetMs: config.evaluationTimeoutMs,
   };
 }
 
@@ -75,6 +106,9 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     pseudonyms: new Pseudonyms(config.tokenSecret),
     logger,
     live,
+    shares: new PoolShares(config.dbMaxConnectionsPerNetwork, config.dbAcquireTimeoutMs),
+    limits: transactionLimits(config),
+    keyNetworks: new Map(),
   };
   const production = config.env === 'production';
   const formatError = createFormatError(production);
@@ -135,8 +169,12 @@ export async function startServer(config: Config, logger: Logger, db: Database):
         const requestId = newRequestId(req.header('x-request-id'));
         res.setHeader('x-request-id', requestId);
         const ctx = await createContext(deps, { authorization: req.header('authorization'), requestId });
-        // Backstop: whatever happens in the pipeline, the transaction ends with the response.
-        res.once('close', () => void ctx.tx.finish('rollback'));
+        // The client went away before its answer (or the pipeline failed): the operation is cancelled — no new
+        // statement starts, the running one is cancelled — and the transaction rolls back once nothing runs.
+        res.once('close', () => {
+          if (!res.writableFinished) ctx.tx.abort(cancelled());
+          void ctx.tx.finish('rollback');
+        });
         return ctx;
       },
     }),

@@ -152,6 +152,14 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
   const documents = new DocumentCache(500);
   const limiter = new Limiter(Math.max(1, config.dbPoolMax - 2));
   const inFlight = new Set<Promise<unknown>>();
+  let closing = false;
+  /** Work that holds a transaction: `close()` waits for it, so no transaction outlives the server (or its pool). */
+  function track<T>(work: () => Promise<T>): Promise<T> {
+    const run = work();
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run)).catch(() => undefined);
+    return run;
+  }
 
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: config.wsMaxMessageBytes });
 
@@ -209,7 +217,9 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
       if (live.length === 0) return;
       let tx: Awaited<ReturnType<typeof beginTenantTransaction>> | undefined;
       try {
-        tx = await beginTenantTransaction(deps.dataSource, networkId);
+        // Deliveries take the network's share of the pool like its requests do (fair sharing), with the same limits.
+        const shares = deps.shares;
+        tx = await beginTenantTransaction(deps.dataSource, networkId, { limits: deps.limits, acquireShare: shares && (() => shares.acquire(networkId)) });
         const current = await reauthenticate(tx, networkId, live.map((e) => e.connection.principal));
         const shared = new Loaders(tx.manager, networkId);
         const openTx = tx;
@@ -246,8 +256,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         for (const e of live) e.resolve(SKIP);
       }
     });
-    inFlight.add(run);
-    void run.finally(() => inFlight.delete(run)).catch(() => undefined);
+    track(() => run);
   }
 
   /** The results of a subscription: its events, each delivered, skipped ones left out. */
@@ -349,29 +358,44 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
           closeExpired(ctx.extra.socket);
           return [new GraphQLError('The member token has expired', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
-        const contextValue = await contextFor(connection, ctx.extra.socket);
+        if (closing) return [new GraphQLError('The server is shutting down', { extensions: { code: 'SERVER_BUSY' } })];
+        const contextValue = await track(() => contextFor(connection, ctx.extra.socket));
         if (!contextValue) return [new GraphQLError('The credential is no longer valid', { extensions: { code: 'UNAUTHENTICATED' } })];
         return { schema, document: query, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       // Queries and mutations: the transaction ends (commit; a failed single mutation rolled back) before the result is sent.
-      execute: async (args) => {
-        try {
-          return await execute(args);
-        } finally {
-          await (args.contextValue as Context).tx.finish('commit');
-        }
-      },
+      execute: (args) =>
+        track(async () => {
+          const tx = (args.contextValue as Context).tx;
+          let result: Awaited<ReturnType<typeof execute>>;
+          try {
+            result = await execute(args);
+          } finally {
+            await tx.finish('commit');
+          }
+          // Deadline passed: rolled back, so nothing of the result stands (as over HTTP).
+          const reason = tx.abortReason;
+          return reason ? { errors: [new GraphQLError(reason.message, { extensions: { code: reason.code } })] } : result;
+        }),
       // Subscriptions: authorize and open the stream under the operation's context, then let that context go.
       // The stream's events become results in `onOperation`, which knows the connection.
-      subscribe: async (args) => {
-        const ctx = args.contextValue as Context;
-        try {
-          return (await createSourceEventStream(args)) as AsyncGenerator<ExecutionResult> | ExecutionResult;
-        } finally {
-          await ctx.tx.finish('commit');
-          args.contextValue = null;
-        }
-      },
+      subscribe: (args) =>
+        track(async () => {
+          const ctx = args.contextValue as Context;
+          let stream: AsyncGenerator<ExecutionResult> | ExecutionResult | undefined;
+          try {
+            stream = (await createSourceEventStream(args)) as AsyncGenerator<ExecutionResult> | ExecutionResult;
+          } finally {
+            await ctx.tx.finish('commit');
+            args.contextValue = null;
+          }
+          // Opened while the server was stopping: end it now (graphql-ws ends it too if the socket is gone already).
+          if (closing && Symbol.asyncIterator in Object(stream)) {
+            await (stream as AsyncGenerator<ExecutionResult>).return?.(undefined);
+            return { errors: [new GraphQLError('The server is shutting down', { extensions: { code: 'SERVER_BUSY' } })] };
+          }
+          return stream;
+        }),
       onOperation: (ctx, _id, _payload, args, result) => {
         if (!(Symbol.asyncIterator in Object(result))) return undefined;
         return deliveries(ctx.extra.connection!, ctx.extra.socket, args, result as AsyncIterator<unknown>);
@@ -397,6 +421,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
 
   return {
     async close() {
+      closing = true;
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await server.dispose();
       await Promise.allSettled([...inFlight]);

@@ -35,6 +35,12 @@ describe('defaults', () => {
       wsMaxBufferedBytes: 1_048_576,
       wsMaxQueuedEvents: 1_000,
       dbPoolMax: 10,
+      dbMaxConnectionsPerNetwork: 5,
+      dbAcquireTimeoutMs: 5_000,
+      dbStatementTimeoutMs: 5_000,
+      dbIdleInTransactionTimeoutMs: 15_000,
+      requestTimeoutMs: 10_000,
+      evaluationTimeoutMs: 30_000,
       dbPreparedStatements: true,
       seedDemo: true,
       shutdownDelayMs: 0,
@@ -60,6 +66,12 @@ describe('defaults', () => {
     expect(load({ NODE_ENV: 'test' }).logLevel).toBe('warn');
   });
 
+  test('a network may hold half the pool by default', () => {
+    expect(load({}).dbMaxConnectionsPerNetwork).toBe(5);
+    expect(load({ DB_POOL_MAX: '3' }).dbMaxConnectionsPerNetwork).toBe(2);
+    expect(load({ DB_POOL_MAX: '1' }).dbMaxConnectionsPerNetwork).toBe(1);
+  });
+
   test('empty or blank values count as unset', () => {
     const c = load({ PORT: '', DATABASE_URL: '  ', TOKEN_SECRET: '', SEED_DEMO: ' ', LOG_LEVEL: '' });
     expect(c).toMatchObject({ port: 4000, databaseUrl: undefined, tokenSecretGenerated: true, seedDemo: true, logLevel: 'info' });
@@ -80,6 +92,12 @@ describe('defaults', () => {
       WS_MAX_BUFFERED_BYTES: '65536',
       WS_MAX_QUEUED_EVENTS: '50',
       DB_POOL_MAX: '500',
+      DB_MAX_CONNECTIONS_PER_NETWORK: '100',
+      DB_ACQUIRE_TIMEOUT_MS: '2500',
+      DB_STATEMENT_TIMEOUT_MS: '4000',
+      DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '9000',
+      REQUEST_TIMEOUT_MS: '8000',
+      EVALUATION_TIMEOUT_MS: '20000',
       DB_PREPARED_STATEMENTS: 'false',
       SEED_DEMO: 'yes',
       SHUTDOWN_DELAY_MS: '120000',
@@ -101,6 +119,12 @@ describe('defaults', () => {
       wsMaxBufferedBytes: 65_536,
       wsMaxQueuedEvents: 50,
       dbPoolMax: 500,
+      dbMaxConnectionsPerNetwork: 100,
+      dbAcquireTimeoutMs: 2_500,
+      dbStatementTimeoutMs: 4_000,
+      dbIdleInTransactionTimeoutMs: 9_000,
+      requestTimeoutMs: 8_000,
+      evaluationTimeoutMs: 20_000,
       dbPreparedStatements: false,
       seedDemo: true,
       shutdownDelayMs: 120_000,
@@ -142,6 +166,9 @@ describe('bad values name the variable', () => {
     ['WS_MAX_QUEUED_EVENTS', { WS_MAX_QUEUED_EVENTS: '0' }],
     ['DB_POOL_MAX', { DB_POOL_MAX: '0' }],
     ['DB_POOL_MAX', { DB_POOL_MAX: '501' }],
+    ['DB_MAX_CONNECTIONS_PER_NETWORK', { DB_POOL_MAX: '4', DB_MAX_CONNECTIONS_PER_NETWORK: '5' }],
+    ['DB_ACQUIRE_TIMEOUT_MS', { DB_ACQUIRE_TIMEOUT_MS: '0' }],
+    ['REQUEST_TIMEOUT_MS', { REQUEST_TIMEOUT_MS: 'soon' }],
     ['SEED_DEMO', { SEED_DEMO: 'maybe' }],
     ['SHUTDOWN_DELAY_MS', { SHUTDOWN_DELAY_MS: '120001' }],
     ['SHUTDOWN_DELAY_MS', { SHUTDOWN_DELAY_MS: '1s' }],

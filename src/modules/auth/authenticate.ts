@@ -17,7 +17,10 @@ export interface Authenticated {
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** A credential read from the `Authorization` header; member tokens are already verified (no database needed). */
-export type Credential = { kind: 'API_KEY'; secret: string } | { kind: 'MEMBER'; claims: MemberTokenClaims };
+export type Credential = { kind: 'API_KEY'; secret: string; hash: string } | { kind: 'MEMBER'; claims: MemberTokenClaims };
+
+/** The SHA-256 hash of an API key's secret (what is stored and looked up); undefined for member tokens. */
+export const apiKeyHash = (credential: Credential): string | undefined => (credential.kind === 'API_KEY' ? credential.hash : undefined);
 
 /**
  * Reads the `Authorization` header. Member tokens are verified here, before any database work, so the
@@ -28,7 +31,7 @@ export async function readCredential(authorization: string | undefined, tokens: 
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw unauthenticated('Malformed Authorization header: expected "Bearer <API key or member token>"');
   const credential = match[1];
-  if (credential.startsWith(API_KEY_PREFIX)) return { kind: 'API_KEY', secret: credential };
+  if (credential.startsWith(API_KEY_PREFIX)) return { kind: 'API_KEY', secret: credential, hash: hashSecret(credential) };
   if (credential.split('.').length === 3) {
     const claims = await tokens.verify(credential);
     if (!claims) throw unauthenticated('Invalid or expired member token');
@@ -45,7 +48,7 @@ export const credentialNetwork = (credential: Credential): string | null => (cre
  * for member tokens (their network is already known), the key's hash for API keys (its lookup policy).
  */
 export function beginOptions(credential: Credential): BeginOptions {
-  if (credential.kind === 'API_KEY') return { settings: { 'app.api_key_hash': hashSecret(credential.secret) } };
+  if (credential.kind === 'API_KEY') return { settings: { 'app.api_key_hash': credential.hash } };
   const { networkId, memberId } = credential.claims;
   return { firstQuery: `SELECT id, role FROM members WHERE network_id = ${sqlLiteral(networkId)} AND id = ${sqlLiteral(memberId)}` };
 }
@@ -55,12 +58,11 @@ export function beginOptions(credential: Credential): BeginOptions {
  * `app.network_id` from the credential. Never from an argument.
  */
 export async function authenticate(tx: TenantTransaction & { firstRows: Array<Record<string, unknown>> }, credential: Credential): Promise<Authenticated> {
-  return credential.kind === 'API_KEY' ? authenticateApiKey(tx, credential.secret) : authenticateMember(tx, credential.claims);
+  return credential.kind === 'API_KEY' ? authenticateApiKey(tx, credential.hash) : authenticateMember(tx, credential.claims);
 }
 
 /** The transaction was opened with `app.api_key_hash` set (beginOptions): its lookup policy shows exactly this key. */
-async function authenticateApiKey(tx: TenantTransaction, secret: string): Promise<Authenticated> {
-  const hash = hashSecret(secret);
+async function authenticateApiKey(tx: TenantTransaction, hash: string): Promise<Authenticated> {
   // One statement: read the key, clear the hash setting and, for a live key, set the network.
   const rows: Array<{ id: string; network_id: string; scopes: ApiKeyScope[]; revoked_at: Date | null; last_used_at: Date | null }> =
     await tx.manager.query(

@@ -15,6 +15,7 @@ export class GroupHealthResolver {
   })
   async health(@Root() group: Group, @Args() args: HealthArgs, @Ctx() ctx: Context): Promise<GroupHealth | null> {
     if (!(await seesGroupAggregates(ctx, group.id))) return null;
+    await ctx.tx.useLongBudget();
     return evaluation.loadGroupHealth(ctx, group.id, args);
   }
 }
@@ -27,6 +28,7 @@ export class EvaluationResolver {
   })
   async participationTrend(@Args() args: TrendArgs, @Ctx() ctx: Context): Promise<ParticipationPoint[]> {
     const groupId = await trendScope(ctx, args.groupId);
+    await ctx.tx.useLongBudget();
     return evaluation.participationTrend(ctx, { groupId, interval: args.interval, from: args.from, to: args.to });
   }
 
@@ -36,6 +38,7 @@ export class EvaluationResolver {
   })
   async outcomeTrend(@Args() args: TrendArgs, @Ctx() ctx: Context): Promise<OutcomePoint[]> {
     const groupId = await trendScope(ctx, args.groupId);
+    await ctx.tx.useLongBudget();
     return evaluation.outcomeTrend(ctx, { groupId, interval: args.interval, from: args.from, to: args.to });
   }
 
@@ -45,6 +48,7 @@ export class EvaluationResolver {
   })
   async driftingMembers(@Args() args: DriftingMembersArgs, @Ctx() ctx: Context) {
     const groups = await driftingScope(ctx, args.groupId);
+    await ctx.tx.useLongBudget();
     return evaluation.listDriftingMembers(ctx, groups, args.minMissed ?? 3, args);
   }
 }
