@@ -141,9 +141,9 @@ export function useCancelRequests(dataSource: DataSource): void {
  * Asks PostgreSQL to cancel what the connection is running (the protocol's CancelRequest on a new socket, as
  * libpq's PQcancel does: pg 8 has no public API for it). Best effort: the statement then fails with 57014.
  */
-function sendCancelRequest(client: PoolClient): void {
+function sendCancelRequest(client: PoolClient): Promise<void> {
   const c = client as unknown as { processID: number | null; secretKey: number | null; host: string; port: number };
-  if (c.processID === null || c.secretKey === null) return;
+  if (c.processID === null || c.secretKey === null) return Promise.resolve();
   const socket = c.host.startsWith('/') ? net.connect(`${c.host}/.s.PGSQL.${c.port}`) : net.connect(c.port, c.host);
   socket.setTimeout(2_000, () => socket.destroy());
   socket.on('error', () => undefined);
@@ -155,6 +155,9 @@ function sendCancelRequest(client: PoolClient): void {
     message.writeInt32BE(c.secretKey!, 12);
     socket.end(message);
   });
+  // PostgreSQL closes the socket once it has passed the request on: only then may ROLLBACK follow (a late cancel
+  // could otherwise hit it).
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 /** pg's message when `connectionTimeoutMillis` passed before the pool had a connection. */
@@ -227,7 +230,8 @@ export async function beginTenantTransaction(
     const settings = Object.entries(options.settings ?? {}).map(([name, value]) => `, set_config('${name}', ${sqlLiteral(value!)}, true)`);
     if (limits) {
       settings.push(
-        `, set_config('statement_timeout', '${Math.trunc(Math.min(limits.statementTimeoutMs, limits.deadlineMs))}', true)`,
+        // Where cancel requests are not served (the embedded database), the deadline also bounds each statement.
+        `, set_config('statement_timeout', '${Math.trunc(cancellable.has(dataSource) ? limits.statementTimeoutMs : Math.min(limits.statementTimeoutMs, limits.deadlineMs))}', true)`,
         `, set_config('idle_in_transaction_session_timeout', '${Math.trunc(limits.idleTimeoutMs)}', true)`,
       );
     }
@@ -262,6 +266,7 @@ export async function beginTenantTransaction(
   if (limits) armDeadline(limits.deadlineMs);
 
   let longBudget = false;
+  let cancelling: Promise<void> | undefined;
   let finishing: Promise<'committed' | 'rolled back'> | undefined;
   async function end(outcome: 'commit' | 'rollback'): Promise<'committed' | 'rolled back'> {
     ended = true;
@@ -274,6 +279,7 @@ export async function beginTenantTransaction(
     try {
       // Statements issued before the end finish first: COMMIT/ROLLBACK never overtakes them, and nothing follows.
       await queue;
+      await cancelling;
       if (outcome === 'commit' && !mustRollBack && !aborted) {
         for (const fn of beforeCommit) await runBeforeCommit(fn);
         await queue;
@@ -355,7 +361,7 @@ export async function beginTenantTransaction(
     abort(reason) {
       if (aborted || finishing) return;
       aborted = reason;
-      if (running > 0 && cancellable.has(dataSource)) sendCancelRequest(client);
+      if (running > 0 && cancellable.has(dataSource)) cancelling = sendCancelRequest(client);
     },
     async useLongBudget() {
       // Once per transaction; later callers' statements queue behind this one anyway.
