@@ -3,7 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 // Not a direct dependency: @graphql-tools/utils comes with @apollo/server (via @graphql-tools/schema).
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import DataLoader from 'dataloader';
-import { executeSync, isObjectType, lexicographicSortSchema, parse, specifiedScalarTypes, type GraphQLSchema } from 'graphql';
+import { executeSync, isInterfaceType, isObjectType, lexicographicSortSchema, parse, specifiedScalarTypes, type GraphQLSchema } from 'graphql';
 import { createResolversMap } from 'type-graphql';
 import { isAllowed } from '../modules/auth/access';
 import { READ_GROUPS } from '../modules/groups/group.resolver';
@@ -81,7 +81,22 @@ export function buildFederatedSchema(base: GraphQLSchema): GraphQLSchema {
   for (const [typeName, fetch] of Object.entries(ENTITY_FETCHERS)) {
     resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference(typeName, fetch) };
   }
-  return buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as GraphQLResolverMap<unknown> });
+  const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as GraphQLResolverMap<unknown> });
+  carryFieldExtensions(base, schema);
+  return schema;
+}
+
+/** Rebuilt from SDL, the subgraph has lost the fields' extensions (the declared prices, `@Extensions({ cost })`): copy them over. */
+function carryFieldExtensions(from: GraphQLSchema, to: GraphQLSchema): void {
+  for (const type of Object.values(from.getTypeMap())) {
+    const target = to.getType(type.name);
+    if (!(isObjectType(type) || isInterfaceType(type)) || !(isObjectType(target) || isInterfaceType(target))) continue;
+    const targetFields = target.getFields();
+    for (const field of Object.values(type.getFields())) {
+      const copy = targetFields[field.name];
+      if (copy && Object.keys(field.extensions).length) copy.extensions = { ...copy.extensions, ...field.extensions };
+    }
+  }
 }
 
 /** What `_service { sdl }` answers: the SDL a gateway or router composes. */

@@ -1,83 +1,163 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  getNamedType,
   getOperationAST,
   GraphQLError,
-  isCompositeType,
   Kind,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { actualCost, compileCost, requestedCost, type CostPlan } from './cost';
+
+export { MUTATION_PRICE, TOTAL_COUNT_PRICE } from './cost';
 
 /**
- * Depth and cost limits of an operation, the same over HTTP (an Apollo plugin) and over WebSocket (graphql-ws
- * `onSubscribe`, after the standard validation). Too deep or too costly: `QUERY_TOO_COMPLEX`, nothing runs.
+ * The limits of one operation, the same over HTTP (an Apollo plugin) and over WebSocket (graphql-ws
+ * `onSubscribe`, after the standard validation). Over any of them: `QUERY_TOO_COMPLEX`, nothing runs; the
+ * message names each limit passed and by how much.
  *
- * Depth is our own small walk rather than graphql-depth-limit (last released 2018; it throws on an unknown
- * fragment and recurses without end on a fragment cycle, both of which other validation rules report
- * properly). Cost uses graphql-query-complexity, with the estimator below.
+ * The priced cost is ./cost.ts (the formula is documented there and in the README, "Cost and limits").
+ * Depth, size and alias counts are our own small walk over the document as written (`@skip` / `@include`
+ * not applied, a fragment counted each time it is spread, cycles count 0: validation reports them).
+ * What does not depend on the variables is computed once per parsed document: Apollo and our WebSocket
+ * server both reuse the DocumentNode of a query text they have seen.
  */
 
+/** Points one operation may cost (see ./cost.ts). */
+export const MAX_QUERY_COST = 25_000;
 /** Most fields nested in one another (`{ viewer { network { slug } } }` is 3); introspection fields do not count. */
 export const MAX_DEPTH = 12;
-/** Most cost of one operation (see `cost`): the number of objects it may return. */
-export const MAX_COST = 50_000;
-/** The page size a connection is assumed to return when neither `first` nor `last` is given (the API's default). */
-const DEFAULT_PAGE = 20;
+/** Most root fields of one mutation operation (each runs in its own savepoint). */
+export const MAX_MUTATION_FIELDS = 50;
+/** Most aliased fields (`a: groups …`) in one operation. */
+export const MAX_ALIASES = 100;
+/** Most field selections in one operation. */
+export const MAX_FIELDS = 10_000;
 
-/**
- * The objects an operation may return (as GitHub's node limit counts them): every object field costs 1 plus
- * what it selects, scalars nothing; a connection's selection counts once per item it may return (`first` or
- * `last`, else 20), `nodes(ids:)` once per ID. So `groups(first: 50) { nodes { name } }` costs 1 + 50 × 1 = 51,
- * 100 groups with 100 members each about 20,000, and a third nested page of 100 over a million (refused).
- */
-const cost: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  const type = getNamedType(field.type);
-  if (!isCompositeType(type)) return 0;
-  if (type.name.endsWith('Connection')) {
-    const page = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : DEFAULT_PAGE;
-    return 1 + childComplexity * Math.max(page, 1);
-  }
-  if (Array.isArray(args.ids)) return 1 + childComplexity * args.ids.length;
-  return 1 + childComplexity;
-};
-
-/** The deepest nesting of fields in a selection set; a fragment's depth is computed once, cycles count as 0. */
-function depthOf(
-  set: SelectionSetNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  memo: Map<string, number>,
-  visiting: Set<string>,
-): number {
-  let max = 0;
-  for (const selection of set.selections) {
-    let depth = 0;
-    if (selection.kind === Kind.FIELD) {
-      if (selection.name.value.startsWith('__')) continue;
-      depth = 1 + (selection.selectionSet ? depthOf(selection.selectionSet, fragments, memo, visiting) : 0);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      depth = depthOf(selection.selectionSet, fragments, memo, visiting);
-    } else {
-      const name = selection.name.value;
-      const known = memo.get(name);
-      const fragment = fragments.get(name);
-      if (known !== undefined) depth = known;
-      else if (fragment && !visiting.has(name)) {
-        visiting.add(name);
-        depth = depthOf(fragment.selectionSet, fragments, memo, visiting);
-        visiting.delete(name);
-        memo.set(name, depth);
-      }
-    }
-    max = Math.max(max, depth);
-  }
-  return max;
+/** The shape of a selection set as written, fragments expanded. */
+interface Shape {
+  depth: number;
+  fields: number;
+  aliases: number;
 }
 
-const NODES_EXCEEDED = 'Query exceeds the maximum allowed number of nodes';
+const NO_SHAPE: Shape = { depth: 0, fields: 0, aliases: 0 };
+
+type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
+
+/** Each fragment's shape is computed once; a fragment within its own expansion (a cycle) counts 0. */
+function shapeOf(set: SelectionSetNode, fragments: Fragments, memo: Map<string, Shape>, visiting: Set<string>): Shape {
+  const shape = { depth: 0, fields: 0, aliases: 0 };
+  for (const selection of set.selections) {
+    let inner: Shape;
+    if (selection.kind === Kind.FIELD) {
+      const sub = selection.selectionSet ? shapeOf(selection.selectionSet, fragments, memo, visiting) : NO_SHAPE;
+      shape.fields += 1 + sub.fields;
+      shape.aliases += (selection.alias && selection.alias.value !== selection.name.value ? 1 : 0) + sub.aliases;
+      if (!selection.name.value.startsWith('__')) shape.depth = Math.max(shape.depth, 1 + sub.depth);
+      continue;
+    }
+    if (selection.kind === Kind.INLINE_FRAGMENT) inner = shapeOf(selection.selectionSet, fragments, memo, visiting);
+    else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      inner = memo.get(name) ?? NO_SHAPE;
+      if (!memo.has(name) && fragment && !visiting.has(name)) {
+        visiting.add(name);
+        inner = shapeOf(fragment.selectionSet, fragments, memo, visiting);
+        visiting.delete(name);
+        memo.set(name, inner);
+      }
+    }
+    shape.fields += inner.fields;
+    shape.aliases += inner.aliases;
+    shape.depth = Math.max(shape.depth, inner.depth);
+  }
+  return shape;
+}
+
+/** Root fields of the operation, through fragments (each fragment's count once; a cycle counts 0). */
+function rootFields(set: SelectionSetNode, fragments: Fragments, memo: Map<string, number>): number {
+  let n = 0;
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) n += selection.name.value.startsWith('__') ? 0 : 1;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) n += rootFields(selection.selectionSet, fragments, memo);
+    else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      if (!memo.has(name) && fragment) {
+        memo.set(name, 0);
+        memo.set(name, rootFields(fragment.selectionSet, fragments, memo));
+      }
+      n += memo.get(name) ?? 0;
+    }
+  }
+  return n;
+}
+
+/** What one operation of a document is, apart from its variables. */
+interface Compiled {
+  readonly schema: GraphQLSchema;
+  readonly operation: OperationDefinitionNode;
+  readonly shape: Shape;
+  readonly mutationFields: number;
+  readonly plan: CostPlan;
+}
+
+const compiledByDocument = new WeakMap<DocumentNode, Map<string, Compiled | null>>();
+
+function compiled(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Compiled | null {
+  let byName = compiledByDocument.get(document);
+  if (!byName) compiledByDocument.set(document, (byName = new Map()));
+  const key = operationName ?? '';
+  const known = byName.get(key);
+  if (known !== undefined && (known === null || known.schema === schema)) return known;
+  const operation = getOperationAST(document, operationName);
+  let result: Compiled | null = null;
+  if (operation) {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    result = {
+      schema,
+      operation,
+      shape: shapeOf(operation.selectionSet, fragments, new Map(), new Set()),
+      mutationFields: operation.operation === 'mutation' ? rootFields(operation.selectionSet, fragments, new Map()) : 0,
+      plan: compileCost(schema, operation, fragments),
+    };
+  }
+  byName.set(key, result);
+  return result;
+}
+
+type Variables = Record<string, unknown> | null | undefined;
+
+/** The priced cost ("points") of an operation before it runs: what `extensions.cost.requestedQueryCost` reports. 0 if there is no such operation. */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Variables): number {
+  const c = compiled(schema, document, operationName);
+  return c ? requestedCost(c.plan, variables) : 0;
+}
+
+/**
+ * The same pricing walked alongside the executed result `data` (`actualQueryCost`): a connection counts the
+ * items it returned, a list its length, a null object its own price only; never more than `operationCost`.
+ */
+export function actualOperationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Variables,
+  data: unknown,
+): number {
+  const c = compiled(schema, document, operationName);
+  return c ? actualCost(c.plan, variables, data) : 0;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** "13 fields deep (at most 12: 1 over)". */
+const over = (value: number, max: number, unit: string, hint = '') => `${fmt(value)} ${unit} (at most ${fmt(max)}: ${fmt(value - max)} over${hint})`;
 
 /**
  * Why an operation (valid by the standard rules) may not run, or undefined. Invalid variables are left to
@@ -87,36 +167,25 @@ export function operationLimitError(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
-  variables: Record<string, unknown> | null | undefined,
+  variables: Variables,
 ): GraphQLError | undefined {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return undefined;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const depth = depthOf(operation.selectionSet, fragments, new Map(), new Set());
-  if (depth > MAX_DEPTH) return tooComplex(`The operation is nested ${depth} fields deep; at most ${MAX_DEPTH} are allowed`);
-  let total: number;
-  try {
-    total = getComplexity({
-      schema,
-      query: document,
-      operationName: operation.name?.value,
-      variables: variables ?? {},
-      estimators: [cost],
-    });
-  } catch (err) {
-    if (err instanceof Error && err.message.startsWith(NODES_EXCEEDED)) return tooComplex('The operation selects too many fields');
-    return undefined;
+  const c = compiled(schema, document, operationName);
+  if (!c) return undefined;
+  const problems: string[] = [];
+  const { depth, fields, aliases } = c.shape;
+  if (depth > MAX_DEPTH) problems.push(`is nested ${over(depth, MAX_DEPTH, 'fields deep')}`);
+  if (fields > MAX_FIELDS) problems.push(`selects ${over(fields, MAX_FIELDS, 'fields', '; a fragment counts each time it is spread')}`);
+  if (aliases > MAX_ALIASES) problems.push(`has ${over(aliases, MAX_ALIASES, 'aliased fields')}`);
+  if (c.mutationFields > MAX_MUTATION_FIELDS) problems.push(`has ${over(c.mutationFields, MAX_MUTATION_FIELDS, 'mutation fields')}`);
+  const cost = requestedCost(c.plan, variables);
+  if (cost > MAX_QUERY_COST) {
+    problems.push(`costs ${over(cost, MAX_QUERY_COST, 'points', '; lower `first`/`last`, nest fewer lists, ask for fewer counts and aggregates')}`);
   }
-  if (total > MAX_COST) {
-    return tooComplex(
-      `The operation may return ${total} objects; at most ${MAX_COST} are allowed (a connection counts its selection once per requested item: lower \`first\`/\`last\` or nest fewer lists)`,
-    );
-  }
-  return undefined;
+  if (!problems.length) return undefined;
+  return new GraphQLError(`The operation is over its limits: it ${problems.join(', and it ')}. See "Cost and limits" in the README.`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX' },
+  });
 }
-
-const tooComplex = (message: string) => new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
 
 /** The limits over HTTP: refused before execution, HTTP 400. */
 export function limitsPlugin<T extends object>(): ApolloServerPlugin<T> {

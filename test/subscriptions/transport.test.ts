@@ -163,15 +163,24 @@ describe('limits', () => {
   const TOO_DEEP = `{ groups { nodes { memberships { nodes { member { memberships { nodes { group { memberships { nodes {
     member { memberships { nodes { id } } } } } } } } } } } } } }`;
   const TOO_COSTLY = '{ groups(first: 100) { nodes { memberships(first: 100) { nodes { member { memberships(first: 100) { nodes { id } } } } } } } }';
+  // 1,200 × (2 + totalCount 20) = 26,400 points (also over the alias cap).
+  const TOO_MANY_COUNTS = `{ ${Array.from({ length: 1200 }, (_, i) => `g${i}: groups(first: 20) { totalCount }`).join(' ')} }`;
 
-  test('the same depth and cost limits over HTTP and WebSocket: QUERY_TOO_COMPLEX, nothing runs', async () => {
-    for (const query of [TOO_DEEP, TOO_COSTLY]) {
+  test('the same depth, cost and alias limits over HTTP and WebSocket: QUERY_TOO_COMPLEX, nothing runs', async () => {
+    for (const [query, message] of [
+      [TOO_DEEP, /is nested 14 fields deep/],
+      [TOO_COSTLY, /costs 1,040,302 points/],
+      [TOO_MANY_COUNTS, /has 1,200 aliased fields .*costs 26,400 points/],
+    ] as const) {
       const http = await app.gql(query, {}, w.keys.readPersonal);
       expect(http.status).toBe(400);
       expect(http.errors?.map((e) => e.extensions.code)).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(http.errors![0].message).toMatch(message);
       const stream = connect(app.server.port, w.keys.readPersonal).subscribe(query);
       await stream.ended();
-      expect((stream.error as Array<{ message: string; extensions: { code: string } }>).map((e) => e.extensions.code)).toEqual(['QUERY_TOO_COMPLEX']);
+      const refused = stream.error as Array<{ message: string; extensions: { code: string } }>;
+      expect(refused.map((e) => e.extensions.code)).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(refused[0].message).toBe(http.errors![0].message);
     }
     // A subscription too: its selection runs at every delivery.
     const deepSubscription = `subscription($g: ID!) { sessionChanged(groupId: $g) { group { memberships { nodes { member { memberships {

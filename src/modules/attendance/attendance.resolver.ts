@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { forbidden, invalidArgument } from '../../graphql/errors';
@@ -94,6 +94,8 @@ export class AttendanceResolver {
     return attendance.checkIn(ctx, session, memberId, args.moodBefore, now);
   }
 
+  // Up to 200 rows written.
+  @Extensions({ cost: 20 })
   @Mutation(() => [Attendance], {
     description:
       "Sets the attendance of up to 200 members of the session's group at once (creating or changing their records), in the order given. PRESENT and LATE get a check-in time; EXCUSED and ABSENT none. A member who is not in the group: BAD_USER_INPUT at `entries.i.memberId`; a cancelled session: CONFLICT. The group's facilitators, coordinators, admins; API keys with WRITE and PERSONAL_DATA.",
@@ -107,6 +109,8 @@ export class AttendanceResolver {
 
 @Resolver(() => Session)
 export class SessionAttendanceResolver {
+  // A count per session, batched: priced like the object a loader brings.
+  @Extensions({ cost: 1 })
   @FieldResolver(() => Int, { description: 'Number of members who attended (PRESENT or LATE).' })
   attendanceCount(@Root() session: Session, @Ctx() ctx: Context): Promise<number> {
     return attendance.loadAttendanceCount(ctx, session.id);

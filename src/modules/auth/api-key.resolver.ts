@@ -1,5 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Length, Matches } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Extensions, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
@@ -56,6 +56,8 @@ class CreateApiKeyArgs {
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
+  // Unpaged: reads the whole set, like a totalCount.
+  @Extensions({ cost: 20 })
   @Query(() => [ApiKey], { description: "The network's API keys, revoked ones included, oldest first. Admins only." })
   async apiKeys(@Ctx() ctx: Context) {
     authorize(ctx, KEY_ADMINS);

@@ -1,4 +1,4 @@
-import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, Extensions, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { Group } from '../groups/group.entity';
 import { driftingScope, seesGroupAggregates, trendScope } from './evaluation.access';
@@ -8,6 +8,8 @@ import { DriftingMemberConnection, GroupHealth, OutcomePoint, ParticipationPoint
 
 @Resolver(() => Group)
 export class GroupHealthResolver {
+  // Priced points (README "Cost and limits"), roughly by the SQL each runs (bench: one group's year ~10–20 ms).
+  @Extensions({ cost: 50 })
   @FieldResolver(() => GroupHealth, {
     nullable: true,
     description:
@@ -22,6 +24,8 @@ export class GroupHealthResolver {
 
 @Resolver()
 export class EvaluationResolver {
+  // Network-wide over a year ~75–85 ms (bench).
+  @Extensions({ cost: 100 })
   @Query(() => [ParticipationPoint], {
     description:
       "Participation per period (sessions held, distinct attendees, attendance rate) from `from` to `to`, snapped to whole periods in the network's time zone; periods without sessions are included (zeros). One group: its facilitators, coordinators, admins; the whole network (no groupId): coordinators and admins. API keys need READ.",
@@ -32,6 +36,8 @@ export class EvaluationResolver {
     return evaluation.participationTrend(ctx, { groupId, interval: args.interval, from: args.from, to: args.to });
   }
 
+  // Network-wide over a year ~95–105 ms (bench).
+  @Extensions({ cost: 100 })
   @Query(() => [OutcomePoint], {
     description:
       "Outcomes per period from members' private wellbeing check-ins: respondents and average wellbeing and confidence, withheld when fewer than k people responded. For one group, the check-ins its members recorded while in it. Periods and access as for `participationTrend`.",
@@ -42,6 +48,8 @@ export class EvaluationResolver {
     return evaluation.outcomeTrend(ctx, { groupId, interval: args.interval, from: args.from, to: args.to });
   }
 
+  // Ranks every ACTIVE membership in scope: ~135–170 ms network-wide (bench), whatever the page.
+  @Extensions({ cost: 200 })
   @Query(() => DriftingMemberConnection, {
     description:
       "ACTIVE members who missed their group's last `minMissed` held sessions in a row (cancelled sessions and sessions before they joined do not count), most missed first; members who asked not to be contacted are left out. One group: its facilitators, coordinators, admins. Without groupId: coordinators and admins see the whole network, facilitators the groups they facilitate. API keys need READ and PERSONAL_DATA.",

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
@@ -113,6 +113,8 @@ export class FeedbackResolver {
 
 @Resolver(() => Session)
 export class SessionFeedbackResolver {
+  // Aggregates over three tables per session (batched).
+  @Extensions({ cost: 1 })
   @FieldResolver(() => FeedbackSummary, {
     nullable: true,
     description:

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
@@ -96,6 +96,8 @@ export class MembershipResolver {
     return m.preloadedMember ?? (await ctx.loaders.byId(Member).load(m.memberId))!;
   }
 
+  // A per-row aggregate over the group's last sessions.
+  @Extensions({ cost: 1 })
   @FieldResolver(() => Engagement, { description: "How engaged the member is, from attendance at the group's completed sessions since joining." })
   async engagement(@Root() m: memberships.ListedMembership, @Ctx() ctx: Context): Promise<Engagement> {
     return m.engagementValue ?? memberships.loadEngagement(ctx, m.id);
@@ -169,6 +171,8 @@ export class MembershipResolver {
 
 @Resolver(() => Group)
 export class GroupMembershipsResolver {
+  // A count per group, batched: priced like the object a loader brings.
+  @Extensions({ cost: 1 })
   @FieldResolver(() => Int, { description: 'Number of ACTIVE members.' })
   memberCount(@Root() group: Group, @Ctx() ctx: Context): Promise<number> {
     return memberships.loadMemberCount(ctx, group.id);

@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Extensions, Field, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { IsOptional, MaxLength } from 'class-validator';
 import { connectionType, ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
@@ -61,6 +61,8 @@ export class PartnershipResolver {
     });
   }
 
+  // Unpaged: reads the whole set, like a totalCount.
+  @Extensions({ cost: 20 })
   @Query(() => [Partnership], {
     description: "The network's partnerships, whichever side asked, newest first. Both networks see the same partnership. ADMIN member tokens, API keys with ADMIN.",
   })

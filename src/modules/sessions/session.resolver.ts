@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, loadNestedConnection, type NestedFilter, type ReadAlong } from '../../graphql/connection';
 import { attendanceCountReadAlong, primeAttendanceCount } from '../attendance/attendance.service';
 import { primeRsvps, rsvpReadAlong } from '../rsvps/rsvp.service';
@@ -101,6 +101,8 @@ export class SessionResolver {
     return sessions.listUpcomingSessions(ctx.manager, ctx.networkId, ctx.viewerMemberId, args);
   }
 
+  // Up to 52 sessions written.
+  @Extensions({ cost: 50 })
   @Mutation(() => [Session], {
     description:
       "Schedules one session, or a series with `repeat` (up to 52, sharing the same local time in `timeZone` across daylight-saving changes). Capacity defaults to the group's, the agenda to the group's template. The group's facilitators, coordinators, admins; API keys with WRITE. Archived group: BAD_USER_INPUT.",
