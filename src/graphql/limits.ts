@@ -131,3 +131,28 @@ export function limitsPlugin<T extends object>(): ApolloServerPlugin<T> {
     },
   };
 }
+
+/**
+ * The cost ("points") of an operation before it runs: what the rate limit takes from the caller's budget.
+ */
+// placeholder: replaced by the pricing change
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): number {
+  return getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: [cost] });
+}
+
+/** The cost of an operation that ran, given its result data (at most `operationCost`): the rate limit refunds the difference. */
+// placeholder: replaced by the pricing change
+export function actualOperationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  _data: unknown,
+): number {
+  return operationCost(schema, document, operationName, variables);
+}
