@@ -5,10 +5,13 @@
 import { startTestApp, uniqueSlug, type TestApp } from '../helpers/app';
 import { cli } from '../helpers/cli';
 
+/** The server's defaults, as the CLI (which reads no test settings) knows them. */
+const DEFAULTS = { RATE_LIMIT_MAX: '', RATE_LIMIT_RESTORE_RATE: '' };
+
 let app: TestApp;
 beforeAll(async () => {
   expect(process.env.DATABASE_URL).toBeTruthy();
-  app = await startTestApp();
+  app = await startTestApp(DEFAULTS);
 });
 afterAll(() => app?.stop());
 
@@ -45,7 +48,7 @@ describe('set-rate-limit', () => {
       `Rate limit of ${slug} (the defaults): ${app.config.rateLimitMax} points per credential, ${app.config.rateLimitRestoreRate} restored per second. Running servers apply it within 30 seconds.\n`,
     );
     // A server that has not cached the network yet sees the defaults at once.
-    const fresh = await startTestApp();
+    const fresh = await startTestApp(DEFAULTS);
     try {
       expect((await fresh.gql(RATE_LIMIT, {}, created.apiKey)).data?.rateLimit).toEqual({
         limit: app.config.rateLimitMax,

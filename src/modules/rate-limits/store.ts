@@ -95,6 +95,8 @@ const COMMAND_TIMEOUT_MS = 500;
 
 /** Buckets in Redis, shared by every instance: one round trip (EVALSHA) per spend. */
 export class RedisBucketStore implements BucketStore {
+  private closing: Promise<void> | undefined;
+
   private constructor(private readonly client: Redis & { rateLimitSpend: SpendCommand }) {}
 
   /**
@@ -112,7 +114,12 @@ export class RedisBucketStore implements BucketStore {
     return { allowed: allowed === 1, available: Number(available) };
   }
 
-  async close(): Promise<void> {
-    await this.client.quit().catch(() => this.client.disconnect());
+  /** Quits once (a second quit of an ended client would keep the process waiting). */
+  close(): Promise<void> {
+    this.closing ??= this.client.quit().then(
+      () => undefined,
+      () => this.client.disconnect(),
+    );
+    return this.closing;
   }
 }
