@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config/config';
+import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger } from './config/logger';
 import { openDatabase, type Database } from './db/database';
 import { withTenant } from './db/tenant';
@@ -8,6 +8,8 @@ import { AppError } from './graphql/errors';
 import { ApiKeyScope } from './modules/auth/api-key.entity';
 import { ALL_SCOPES, createApiKey } from './modules/auth/api-key.service';
 import { claimFirstStart, createNetwork, findNetworkBySlug } from './modules/networks/network.service';
+import { parseRateLimit, setNetworkRateLimit } from './modules/rate-limits/rate-limit.service';
+import { POLICY_TTL_MS } from './modules/rate-limits/rate-limiter';
 
 const USAGE = `Usage: npm run --silent cli -- <command> [options]
 
@@ -16,6 +18,11 @@ Commands:
       Creates a network and an API key with all four scopes (READ, WRITE, PERSONAL_DATA, ADMIN).
   create-api-key --network <slug> --scopes READ,WRITE[,PERSONAL_DATA,ADMIN] [--name <name>] [--json]
       Creates an API key for a network. The secret is printed once.
+  set-rate-limit --network <slug> [--max <points>] [--restore-rate <points/s>] [--json]
+  set-rate-limit --network <slug> --reset [--json]
+      Gives a network its own rate-limit budget per credential (bucket size in cost points, points restored
+      per second), or back the defaults (RATE_LIMIT_MAX, RATE_LIMIT_RESTORE_RATE). Running servers apply it
+      within ${POLICY_TTL_MS / 1000} seconds.
   migrate
       Runs pending database migrations (the server also runs them at start).
 
@@ -37,7 +44,7 @@ function required(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
-async function run(command: string | undefined, values: Record<string, string | boolean | undefined>, db: () => Promise<Database>) {
+async function run(command: string | undefined, values: Record<string, string | boolean | undefined>, db: () => Promise<Database>, config: Config) {
   const json = values.json === true;
   const print = (obj: object, text: string) => process.stdout.write((json ? JSON.stringify(obj) : text) + '\n');
   switch (command) {
@@ -73,6 +80,25 @@ async function run(command: string | undefined, values: Record<string, string | 
       );
       return;
     }
+    case 'set-rate-limit': {
+      const slug = required(values, 'network');
+      const reset = values.reset === true;
+      const max = values.max as string | undefined;
+      const restoreRate = values['restore-rate'] as string | undefined;
+      if (reset && (max !== undefined || restoreRate !== undefined)) throw new AppError('BAD_USER_INPUT', '--reset takes no --max or --restore-rate');
+      const change = reset ? null : parseRateLimit(max, restoreRate);
+      const database = await db();
+      const network = await findNetworkBySlug(database.dataSource, slug);
+      if (!network) throw new AppError('NOT_FOUND', `No network with slug "${slug}"`);
+      const stored = await setNetworkRateLimit(database.dataSource, network.id, change);
+      const effective = { max: stored.max ?? config.rateLimitMax, restoreRate: stored.restoreRate ?? config.rateLimitRestoreRate };
+      const own = stored.max !== null || stored.restoreRate !== null;
+      print(
+        { network: { id: network.globalId, slug }, rateLimit: { ...effective, custom: own } },
+        `Rate limit of ${slug}${own ? '' : ' (the defaults)'}: ${effective.max} points per credential, ${effective.restoreRate} restored per second. Running servers apply it within ${POLICY_TTL_MS / 1000} seconds.`,
+      );
+      return;
+    }
     case 'migrate': {
       await db(); // opening the database runs pending migrations
       print({ migrated: true }, 'Migrations are up to date.');
@@ -94,6 +120,9 @@ async function main(): Promise<void> {
       'time-zone': { type: 'string' },
       network: { type: 'string' },
       scopes: { type: 'string' },
+      max: { type: 'string' },
+      'restore-rate': { type: 'string' },
+      reset: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -102,7 +131,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.env === 'production' ? 'warn' : 'error');
   let database: Database | undefined;
   try {
-    await run(positionals[0], values, async () => (database ??= await openDatabase(config, logger)));
+    await run(positionals[0], values, async () => (database ??= await openDatabase(config, logger)), config);
   } finally {
     await database?.close();
   }

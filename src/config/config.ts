@@ -24,6 +24,14 @@ export interface Config {
   readonly wsMaxBufferedBytes: number;
   /** Slow consumer: events waiting for delivery per subscription before its socket is closed (1013). */
   readonly wsMaxQueuedEvents: number;
+  /** WebSocket connections one credential may hold open on one instance (more: closed with 4403). */
+  readonly wsMaxConnectionsPerCredential: number;
+  /** Rate limits per credential (src/modules/rate-limits); off only for benchmarks or behind a gateway that limits. */
+  readonly rateLimitsEnabled: boolean;
+  /** Cost points a credential's bucket holds (the most it can spend at once); a network may have its own (CLI). */
+  readonly rateLimitMax: number;
+  /** Cost points restored to a bucket per second; a network may have its own (CLI). */
+  readonly rateLimitRestoreRate: number;
   readonly dbPoolMax: number;
   /** Most pooled connections one network's transactions may hold at once (fair sharing; ≤ dbPoolMax). */
   readonly dbMaxConnectionsPerNetwork: number;
@@ -139,6 +147,10 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     wsMaxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 65_536, 1_024, 16_777_216),
     wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1_024, 268_435_456),
     wsMaxQueuedEvents: int(env, 'WS_MAX_QUEUED_EVENTS', 1_000, 1, 1_000_000),
+    wsMaxConnectionsPerCredential: int(env, 'WS_MAX_CONNECTIONS_PER_CREDENTIAL', 20, 1, 100_000),
+    rateLimitsEnabled: bool(env, 'RATE_LIMITS_ENABLED', true),
+    rateLimitMax: int(env, 'RATE_LIMIT_MAX', 50_000, 1, 1_000_000_000),
+    rateLimitRestoreRate: int(env, 'RATE_LIMIT_RESTORE_RATE', 1_000, 1, 1_000_000_000),
     dbPoolMax,
     dbMaxConnectionsPerNetwork: int(env, 'DB_MAX_CONNECTIONS_PER_NETWORK', Math.ceil(dbPoolMax / 2), 1, dbPoolMax),
     dbAcquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),

@@ -16,6 +16,8 @@ import type { TransactionLimits } from '../db/tenant';
 import { limitsPlugin } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
+import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
+import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
 import { serveGraphqlWs } from '../realtime/websocket';
 
@@ -29,6 +31,8 @@ export interface RunningServer {
   readonly httpServer: http.Server;
   /** The live-update pub/sub (in-process, or Redis with REDIS_URL). */
   readonly live: LiveEvents;
+  /** Rate limits per credential (in-process, or Redis with REDIS_URL). */
+  readonly rateLimiter: RateLimiter;
   /** Graceful stop: /readyz turns 503, in-flight requests finish, sockets close, the pub/sub disconnects. */
   stop(): Promise<void>;
 }
@@ -100,6 +104,7 @@ export function transactionLimits(config: Config): TransactionLimits {
 export async function startServer(config: Config, logger: Logger, db: Database): Promise<RunningServer> {
   const schema = await getSchema();
   const live = await openLiveEvents(config, logger);
+  const rateLimiter = await RateLimiter.open(config, logger);
   const deps: ContextDeps = {
     dataSource: db.dataSource,
     tokens: new MemberTokens(config.tokenSecret),
@@ -119,7 +124,7 @@ export async function startServer(config: Config, logger: Logger, db: Database):
   const httpServer = http.createServer(app);
 
   // graphql-ws on the same path, with the same context builder, validation, limits and error mapping.
-  const graphqlWs = serveGraphqlWs({ httpServer, path: GRAPHQL_PATH, schema, deps, config, logger, formatError });
+  const graphqlWs = serveGraphqlWs({ httpServer, path: GRAPHQL_PATH, schema, deps, config, logger, formatError, rateLimiter });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -139,6 +144,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       transactionPlugin(logger),
       // Depth and cost limits, the same as over WebSocket.
       limitsPlugin<Context>(),
+      // Rate limits per credential: charged before execution (429 when over budget), reported on every response.
+      rateLimitPlugin(rateLimiter),
       {
         async serverWillStart() {
           return {
@@ -192,12 +199,14 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     url: `http://localhost:${port}${GRAPHQL_PATH}`,
     httpServer,
     live,
+    rateLimiter,
     stop() {
       stopping ??= (async () => {
         ready = false;
         if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
         await apollo.stop();
         await live.close();
+        await rateLimiter.close();
       })();
       return stopping;
     },

@@ -29,6 +29,7 @@ import { Outreach } from './outreach/outreach.entity';
 import { MembershipOutreachResolver, OutreachResolver } from './outreach/outreach.resolver';
 import { Partnership } from './partnerships/partnership.entity';
 import { PartnershipResolver, SharedGroupResolver } from './partnerships/partnership.resolver';
+import { RateLimitResolver } from './rate-limits/rate-limit.resolver';
 import { Rsvp } from './rsvps/rsvp.entity';
 import { RsvpResolver, SessionRsvpsResolver } from './rsvps/rsvp.resolver';
 import { Session } from './sessions/session.entity';
@@ -88,4 +89,5 @@ export const resolvers: NonEmptyArray<Function> = [
   NetworkCountResolver,
   GroupHealthResolver,
   EvaluationResolver,
+  RateLimitResolver,
 ];

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../config/logger';
 
 /** Receives a published message (already parsed; the same object for every listener of a channel: do not change it). */
@@ -106,6 +106,37 @@ export class InProcessBroker extends ChannelBroker {
 const REDIS_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
+ * Opens `count` ioredis clients to `url` (connection errors go to `onError`, by default a warning each; ioredis
+ * reconnects by itself); rejects when Redis cannot be reached within 10 seconds, so a server with REDIS_URL does
+ * not start without it.
+ */
+export async function connectRedis(
+  url: string,
+  logger: Logger,
+  count: number,
+  options: RedisOptions = {},
+  onError: (err: Error) => void = (err) => logger.warn('redis error', { error: err.message }),
+): Promise<Redis[]> {
+  const clients = Array.from({ length: count }, () => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, ...options }));
+  for (const client of clients) client.on('error', onError);
+  try {
+    await Promise.all(
+      clients.map((client) =>
+        Promise.race([
+          client.connect(),
+          once(client, 'end').then(() => Promise.reject(new Error('connection ended'))),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS).unref()),
+        ]),
+      ),
+    );
+  } catch (err) {
+    for (const client of clients) client.disconnect();
+    throw new Error(`Redis at REDIS_URL is not reachable: ${(err as Error).message}`);
+  }
+  return clients;
+}
+
+/**
  * Redis pub/sub (ioredis): one connection publishes, one subscribes to each channel that has listeners here
  * (SUBSCRIBE on the first, UNSUBSCRIBE after the last), so 1,000 subscribers of one session cost one
  * Redis subscription. ioredis reconnects and subscribes again by itself; events published while an instance
@@ -137,23 +168,8 @@ export class RedisBroker extends ChannelBroker {
 
   /** Connects both clients; rejects when Redis cannot be reached within 10 seconds. */
   static async connect(url: string, logger: Logger): Promise<RedisBroker> {
-    const clients = [0, 1].map(() => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 }));
-    for (const client of clients) client.on('error', (err: Error) => logger.warn('redis error', { error: err.message }));
-    try {
-      await Promise.all(
-        clients.map((client) =>
-          Promise.race([
-            client.connect(),
-            once(client, 'end').then(() => Promise.reject(new Error('connection ended'))),
-            new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS).unref()),
-          ]),
-        ),
-      );
-    } catch (err) {
-      for (const client of clients) client.disconnect();
-      throw new Error(`Redis at REDIS_URL is not reachable: ${(err as Error).message}`);
-    }
-    return new RedisBroker(clients[0], clients[1], logger);
+    const [publisher, subscriber] = await connectRedis(url, logger, 2);
+    return new RedisBroker(publisher, subscriber, logger);
   }
 
   publish(channel: string, message: object): void {

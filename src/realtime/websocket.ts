@@ -27,6 +27,8 @@ import { principalKey, reauthenticate } from '../modules/auth/authenticate';
 import type { Principal } from '../modules/auth/principal';
 import { isUnexpected } from '../graphql/errors';
 import { operationLimitError } from '../graphql/limits';
+import { ConnectionCounter } from '../modules/rate-limits/connections';
+import { requestedCost, type RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { EventStream } from './stream';
 import { isSkipped } from './subscriptions';
 
@@ -49,6 +51,10 @@ import { isSkipped } from './subscriptions';
  *   loaders (entities by id) come from the batch's shared parent, so identical reads coalesce into one
  *   statement (see src/graphql/loaders.ts). The executions run concurrently, in waves of `WAVE` (see runBatch). Expired or revoked credentials
  *   close the socket (4403) instead, and a subscription whose checks now fail skips the event (./subscriptions.ts).
+ * - Rate limits (src/modules/rate-limits): every operation (subscribe, query, mutation) is charged against its
+ *   credential's budget, as over HTTP (over budget: RATE_LIMITED, the socket stays open); at most
+ *   `WS_MAX_CONNECTIONS_PER_CREDENTIAL` sockets per credential on this instance (more: closed with 4403 and the
+ *   reason "Too many connections for this credential").
  * - Limits: `WS_MAX_SUBSCRIPTIONS` open operations per connection (more: RATE_LIMITED), `WS_MAX_MESSAGE_BYTES`
  *   per message (ws closes with 1009), and a slow consumer — more than `WS_MAX_QUEUED_EVENTS` events waiting
  *   for one subscription, or more than `WS_MAX_BUFFERED_BYTES` unsent on its socket — is closed with 1013.
@@ -78,6 +84,7 @@ export interface GraphqlWsOptions {
   config: Config;
   logger: Logger;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  rateLimiter: RateLimiter;
 }
 
 export interface GraphqlWsServer {
@@ -146,7 +153,8 @@ const SKIP = Symbol('skip');
 const END = Symbol('end');
 
 export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
-  const { schema, deps, config, logger, formatError } = options;
+  const { schema, deps, config, logger, formatError, rateLimiter } = options;
+  const connections = new ConnectionCounter(config.wsMaxConnectionsPerCredential);
   const production = config.env === 'production';
   const rules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
   const documents = new DocumentCache(500);
@@ -311,6 +319,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
           return false;
         }
         const socket = ctx.extra.socket;
+        if (!connections.admit(probe.networkId, probe.principal, socket)) return false;
         const connection: Connection = {
           authorization,
           networkId: probe.networkId,
@@ -361,12 +370,18 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         if (closing) return [new GraphQLError('The server is shutting down', { extensions: { code: 'SERVER_BUSY' } })];
         const contextValue = await track(() => contextFor(connection, ctx.extra.socket));
         if (!contextValue) return [new GraphQLError('The credential is no longer valid', { extensions: { code: 'UNAUTHENTICATED' } })];
+        const budget = await rateLimiter.charge(contextValue, requestedCost(schema, query, payload.operationName, payload.variables));
+        if (!budget.allowed) {
+          await contextValue.tx.finish('rollback');
+          return [rateLimiter.refusal(budget, { withCost: true })];
+        }
         return { schema, document: query, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       // Queries and mutations: the transaction ends (commit; a failed single mutation rolled back) before the result is sent.
       execute: (args) =>
         track(async () => {
-          const tx = (args.contextValue as Context).tx;
+          const ctx = args.contextValue as Context;
+          const tx = ctx.tx;
           let result: Awaited<ReturnType<typeof execute>>;
           try {
             result = await execute(args);
@@ -375,7 +390,8 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
           }
           // Deadline passed: rolled back, so nothing of the result stands (as over HTTP).
           const reason = tx.abortReason;
-          return reason ? { errors: [new GraphQLError(reason.message, { extensions: { code: reason.code } })] } : result;
+          if (reason) return { errors: [new GraphQLError(reason.message, { extensions: { code: reason.code } })] };
+          return rateLimiter.reportRun(ctx, args.schema, args.document, args.operationName, args.variableValues, result);
         }),
       // Subscriptions: authorize and open the stream under the operation's context, then let that context go.
       // The stream's events become results in `onOperation`, which knows the connection.

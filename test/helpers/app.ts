@@ -42,6 +42,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     TOKEN_SECRET: TEST_TOKEN_SECRET,
     LOG_LEVEL: 'silent',
     DB_POOL_MAX: '10',
+    // Tests of other features are not throttled by accident (some repeat 20,000-point reads with one key);
+    // test/rate-limits sets small budgets of its own.
+    RATE_LIMIT_MAX: '10000000',
     ...env,
   });
   const db = await openDatabase(config, createLogger(config.logLevel));

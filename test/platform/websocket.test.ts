@@ -39,7 +39,8 @@ test('graphql-ws on /graphql runs operations under the same context as HTTP', as
     let value: unknown;
     client.subscribe({ query: '{ viewer { kind network { slug } } }' }, { next: (v) => (value = v), error: reject, complete: () => resolve(value) });
   });
-  expect(result).toEqual({ data: { viewer: { kind: 'API_KEY', network: { slug: net.slug } } } });
+  // Plus the rate-limit report (extensions.cost), as over HTTP.
+  expect(result).toEqual({ data: { viewer: { kind: 'API_KEY', network: { slug: net.slug } } }, extensions: { cost: expect.any(Object) } });
 });
 
 test('a socket without valid credentials is closed with 4403', async () => {

@@ -5,63 +5,15 @@
  * `npm run build` before running this file on its own. Needs real PostgreSQL (DATABASE_URL): the embedded
  * database serves one process. Redis: REDIS_URL, else redis://127.0.0.1:6379.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { channelOf } from '../../src/realtime/topics';
 import { createWorld, insertSession, type World } from '../attendance/fixtures';
-import { TEST_TOKEN_SECRET, startTestApp, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { REDIS_URL, startInstance, stopInstance, type Instance } from '../helpers/instances';
 import { connect, disconnectAll, eventually, uniquePrefix } from './live';
 
-const ROOT = path.resolve(__dirname, '../..');
-const MAIN = path.join(ROOT, 'dist/src/main.js');
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const PREFIX = uniquePrefix();
 const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
-
-interface Instance {
-  child: ChildProcess;
-  port: number;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function startInstance(): Promise<Instance> {
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: process.env.DATABASE_URL,
-      DB_PREPARED_STATEMENTS: process.env.DB_PREPARED_STATEMENTS ?? 'true',
-      REDIS_URL,
-      REDIS_PREFIX: PREFIX,
-      TOKEN_SECRET: TEST_TOKEN_SECRET,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance did not start:\n${out}`)), 60_000);
-    const check = () => {
-      const m = /Peer Networks API ready at http:\/\/localhost:(\d+)\/graphql/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', check);
-      resolve({ child, port: Number(m[1]), output: () => out, exited });
-    };
-    child.stdout!.on('data', check);
-    void exited.then(() => reject(new Error(`instance exited:\n${out}`)));
-  });
-}
 
 async function gql(port: number, credential: string, query: string, variables: Record<string, unknown>) {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -86,18 +38,14 @@ async function gql(port: number, credential: string, query: string, variables: R
     // Fixtures only: this in-process app publishes nowhere (no REDIS_URL).
     app = await startTestApp({ REDIS_URL: '' });
     [a, b] = [await createWorld(app, 'Instances A'), await createWorld(app, 'Instances B')];
-    [one, two] = await Promise.all([startInstance(), startInstance()]);
+    [one, two] = await Promise.all([startInstance(PREFIX), startInstance(PREFIX)]);
     redis = new Redis(REDIS_URL);
   }, 120_000);
 
   afterAll(async () => {
     await disconnectAll();
     redis?.disconnect();
-    for (const instance of [one, two]) {
-      if (!instance) continue;
-      instance.child.kill('SIGTERM');
-      expect(await instance.exited).toBe(0);
-    }
+    for (const instance of [one, two]) if (instance) expect(await stopInstance(instance)).toBe(0);
     await app?.stop();
   });
 
