@@ -31,6 +31,11 @@ export interface TenantTransaction {
    * savepoint that was rolled back (e.g. live-update events, src/realtime). `fn` must not throw.
    */
   afterCommit(fn: () => void): void;
+  /**
+   * Runs `fn` inside `finish('commit')` just before COMMIT, only when the transaction is about to commit (not on
+   * rollback). If `fn` throws, the transaction is rolled back and the error rethrown.
+   */
+  beforeCommit(fn: () => Promise<void>): void;
   /** Commits (or rolls back) and releases the connection. Safe to call more than once. */
   finish(outcome: 'commit' | 'rollback'): Promise<void>;
 }
@@ -114,6 +119,7 @@ export async function beginTenantTransaction(
   let mustRollBack = false;
   let savepoints = 0;
   let onCommit: Array<() => void> = [];
+  let preCommit: Array<() => Promise<void>> = [];
   // TypeORM's transaction bookkeeping (read-only in its typings), kept as its startTransaction() keeps it.
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
   let firstRows: Array<Record<string, unknown>> = [];
@@ -176,15 +182,27 @@ export async function beginTenantTransaction(
       if (finished) throw new Error('afterCommit: the transaction has already ended');
       onCommit.push(fn);
     },
+    beforeCommit(fn) {
+      if (finished) throw new Error('beforeCommit: the transaction has already ended');
+      preCommit.push(fn);
+    },
     async finish(outcome) {
       if (finished) return;
       finished = true;
       const callbacks = onCommit;
       onCommit = [];
+      const before = preCommit;
+      preCommit = [];
       let committed = false;
       try {
         if (runner.isTransactionActive) {
           if (outcome === 'commit' && !mustRollBack) {
+            try {
+              for (const fn of before) await fn();
+            } catch (err) {
+              await runner.rollbackTransaction();
+              throw err;
+            }
             // PostgreSQL answers COMMIT with ROLLBACK when an error aborted the transaction: only a real COMMIT
             // counts (pg's command tag; TypeORM's commitTransaction does not tell).
             await queue;
