@@ -14,6 +14,8 @@ import { createFormatError, isUnexpected } from '../graphql/errors';
 import { limitsPlugin } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../modules/idempotency/idempotency-key';
+import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
 import { serveGraphqlWs } from '../realtime/websocket';
 
@@ -105,6 +107,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       transactionPlugin(logger),
       // Depth and cost limits, the same as over WebSocket.
       limitsPlugin<Context>(),
+      // Idempotency-Key on mutations: claimed right before execution, the answer stored just before COMMIT.
+      idempotencyPlugin({ ttlHours: config.idempotencyTtlHours, formatError }),
       {
         async serverWillStart() {
           return {
@@ -128,7 +132,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
 
   app.use(
     GRAPHQL_PATH,
-    cors<cors.CorsRequest>(),
+    // Request headers (Authorization, Idempotency-Key, …) are allowed by reflecting the preflight's list.
+    cors<cors.CorsRequest>({ exposedHeaders: [IDEMPOTENT_REPLAYED_HEADER] }),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
