@@ -48,6 +48,8 @@ export interface Config {
   /** Prepare hot statements once per connection (off behind a transaction-pooling proxy such as PgBouncer). */
   readonly dbPreparedStatements: boolean;
   readonly seedDemo: boolean;
+  /** How long an `Idempotency-Key` is remembered (hours); an older one counts as unused. */
+  readonly idempotencyTtlHours: number;
   /** How long /readyz reports 503 before the server stops accepting connections on SIGTERM. */
   readonly shutdownDelayMs: number;
   /** How long in-flight requests get to finish after that. */
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     evaluationTimeoutMs: int(env, 'EVALUATION_TIMEOUT_MS', 30_000, 1, 3_600_000),
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     seedDemo: bool(env, 'SEED_DEMO', !production),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
     shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),

@@ -18,6 +18,8 @@ import { getSchema } from '../graphql/schema';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
 import { RateLimiter } from '../modules/rate-limits/rate-limiter';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../modules/idempotency/idempotency-key';
+import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
 import { serveGraphqlWs } from '../realtime/websocket';
 
@@ -146,6 +148,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       limitsPlugin<Context>(),
       // Rate limits per credential: charged before execution (429 when over budget), reported on every response.
       rateLimitPlugin(rateLimiter),
+      // Idempotency-Key on mutations: claimed right before execution, the answer stored just before COMMIT.
+      idempotencyPlugin({ ttlHours: config.idempotencyTtlHours, formatError }),
       {
         async serverWillStart() {
           return {
@@ -169,7 +173,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
 
   app.use(
     GRAPHQL_PATH,
-    cors<cors.CorsRequest>(),
+    // Request headers (Authorization, Idempotency-Key, …) are allowed by reflecting the preflight's list.
+    cors<cors.CorsRequest>({ exposedHeaders: [IDEMPOTENT_REPLAYED_HEADER, 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'] }),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {

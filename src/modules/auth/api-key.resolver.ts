@@ -40,6 +40,15 @@ class MemberToken {
   member: Member;
 }
 
+/**
+ * The fields whose values are credentials (`Type.field`). They are never stored, so an operation selecting one
+ * cannot be made idempotent (src/modules/idempotency refuses an Idempotency-Key on it).
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  `${CreatedApiKey.name}.${'secret' satisfies keyof CreatedApiKey}`,
+  `${MemberToken.name}.${'token' satisfies keyof MemberToken}`,
+]);
+
 @ArgsType()
 class CreateApiKeyArgs {
   @Field({ description: 'Who uses the key and for what (1–100 characters).' })
