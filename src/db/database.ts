@@ -21,7 +21,9 @@ const MIGRATION_LOCK_KEY = 4_711_2026;
 /** Connects (starting the embedded PGlite when no DATABASE_URL is set) and runs pending migrations. */
 export async function openDatabase(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir, config.dbPoolMax + 4);
-  const dataSource = createDataSource(config.databaseUrl ?? embedded!.url, config.dbPoolMax, config.dbAcquireTimeoutMs);
+  // The embedded database runs one transaction at a time: a pool wait there is not a sign of overload, and pg-pool's
+  // timeout would drop a connection whose start-up pglite-socket has queued (the network shares still time out).
+  const dataSource = createDataSource(config.databaseUrl ?? embedded!.url, config.dbPoolMax, embedded ? 0 : config.dbAcquireTimeoutMs);
   try {
     await dataSource.initialize();
   } catch (err) {

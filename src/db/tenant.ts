@@ -228,10 +228,12 @@ export async function beginTenantTransaction(
     // several statements, whose only values are literals checked above. TypeORM's own bookkeeping is set
     // as its startTransaction() sets it.
     const settings = Object.entries(options.settings ?? {}).map(([name, value]) => `, set_config('${name}', ${sqlLiteral(value!)}, true)`);
-    if (limits) {
+    // PostgreSQL only: the embedded database (one PGlite session behind pglite-socket) serves no cancel requests, and
+    // a session timeout firing there would end the one session every connection shares. There the deadline alone
+    // applies, between statements.
+    if (limits && cancellable.has(dataSource)) {
       settings.push(
-        // Where cancel requests are not served (the embedded database), the deadline also bounds each statement.
-        `, set_config('statement_timeout', '${Math.trunc(cancellable.has(dataSource) ? limits.statementTimeoutMs : Math.min(limits.statementTimeoutMs, limits.deadlineMs))}', true)`,
+        `, set_config('statement_timeout', '${Math.trunc(limits.statementTimeoutMs)}', true)`,
         `, set_config('idle_in_transaction_session_timeout', '${Math.trunc(limits.idleTimeoutMs)}', true)`,
       );
     }
@@ -367,7 +369,7 @@ export async function beginTenantTransaction(
       // Once per transaction; later callers' statements queue behind this one anyway.
       if (!limits || longBudget) return;
       longBudget = true;
-      await runner.query(`SELECT set_config('statement_timeout', $1, true)`, [String(limits.longBudgetMs)]);
+      if (cancellable.has(dataSource)) await runner.query(`SELECT set_config('statement_timeout', $1, true)`, [String(limits.longBudgetMs)]);
       armDeadline(limits.longBudgetMs);
     },
     finish(outcome) {

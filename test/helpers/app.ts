@@ -45,6 +45,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     // Tests of other features are not throttled by accident (some repeat 20,000-point reads with one key);
     // test/rate-limits sets small budgets of its own.
     RATE_LIMIT_MAX: '10000000',
+    // A loaded test machine (two jest workers on one embedded database) can be slow: tests of other features should
+    // not meet the production deadline or acquire timeout by accident; test/safety sets small ones of its own.
+    REQUEST_TIMEOUT_MS: '60000',
+    DB_ACQUIRE_TIMEOUT_MS: '30000',
     ...env,
   });
   const db = await openDatabase(config, createLogger(config.logLevel));
