@@ -51,6 +51,8 @@ async function post(credential: string, query: string, variables: Record<string,
 
 /** 1 + 10 × 1 = 11 points today; the tests read the cost from the response rather than assume the formula. */
 const TEN_MEMBERS = '{ members(first: 10) { nodes { id } } }';
+/** 22 points (2 + totalCount 20), none refunded: bursts spend exactly what they ask. */
+const COUNT = '{ members(first: 10) { totalCount } }';
 const RATE_LIMIT = '{ rateLimit { limit remaining restoreRate resetAt cost } }';
 
 /** `after` is `before` minus `spent`, plus what was restored meanwhile (the header rounds down: up to 1 more). */
@@ -170,12 +172,12 @@ describe('throttling', () => {
     let last: Reply | undefined;
     let ok = 0;
     for (let i = 0; i < 30; i++) {
-      last = await post(burst, TEN_MEMBERS);
+      last = await post(burst, COUNT);
       if (last.status !== 200) break;
       ok += 1;
     }
     const cost = last!.body.extensions!.cost!;
-    expect(ok).toBe(Math.floor(MAX / cost.requestedQueryCost)); // 9 × 11 = 99 of 100 (a second of restore at most)
+    expect(ok).toBe(Math.floor(MAX / cost.requestedQueryCost)); // 4 × 22 = 88 of 100 (a second of restore at most)
     expect(last!.status).toBe(429);
     expect(last!.body.data).toBeUndefined();
     const error = last!.body.errors![0];
@@ -191,9 +193,9 @@ describe('throttling', () => {
     expect(last!.remaining).toBe(available);
 
     // The same key stays refused while nothing has come back; the others have their whole budget.
-    expect((await post(burst, TEN_MEMBERS)).status).toBe(429);
+    expect((await post(burst, COUNT)).status).toBe(429);
     for (const key of [sibling, other]) {
-      const res = await post(key, TEN_MEMBERS);
+      const res = await post(key, COUNT);
       expect(res.status).toBe(200);
       expect(res.body.errors).toBeUndefined();
       expect(res.remaining).toBe(MAX - res.body.extensions!.cost!.actualQueryCost!);
@@ -202,10 +204,10 @@ describe('throttling', () => {
 
   test('network B exhausting its budget leaves A\'s untouched, and rateLimit shows only the caller\'s own bucket', async () => {
     const [keyA, keyB] = [await a.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA), await b.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA)];
-    while ((await post(keyB, TEN_MEMBERS)).status === 200);
+    while ((await post(keyB, COUNT)).status === 200);
     const mineB = await post(keyB, RATE_LIMIT);
-    // B's small query still fits (its cost is 1), or is refused: either way its bucket is nearly empty.
-    if (mineB.status === 200) expect(mineB.body.data.rateLimit.remaining).toBeLessThan(11);
+    // B's small query still fits (its cost is 1), or is refused: either way less than one burst query is left.
+    if (mineB.status === 200) expect(mineB.body.data.rateLimit.remaining).toBeLessThan(22 + 2);
     else expect(mineB.body.errors![0].extensions.code).toBe('RATE_LIMITED');
 
     const mineA = await post(keyA, RATE_LIMIT);

@@ -11,7 +11,8 @@ import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 import { connect, disconnectAll, eventually, uniquePrefix, type Stream } from '../subscriptions/live';
 
 const MAX = 100;
-const TEN_MEMBERS = '{ members(first: 10) { nodes { id } } }';
+/** 22 points (2 + totalCount 20), none refunded: what it asks is what it costs. */
+const TEN_MEMBERS = '{ members(first: 10) { totalCount } }';
 /** A subscription with twenty aliased objects: about 21 points. */
 const PARTNERSHIPS = `subscription { partnershipChanged { id ${Array.from({ length: 20 }, (_, i) => `p${i}: partner { id }`).join(' ')} } }`;
 

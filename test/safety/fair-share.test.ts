@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { PoolShares } from '../../src/db/shares';
+import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 import { poolSettled, timedPost } from './watch';
@@ -62,6 +63,25 @@ const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
       expect(r.ms).toBeGreaterThanOrEqual(900);
     }
     await poolSettled(app);
+  });
+
+  test("a key whose last-used time is being written by a concurrent request does not queue behind that request", async () => {
+    const key = await b.key(ApiKeyScope.READ);
+    expect((await app.gql('{ viewer { kind } }', {}, key)).errors).toBeUndefined();
+    // Make the once-a-minute write due, and hold the key's row as a concurrent request writing it would.
+    await app.db.dataSource.query(`/* test */ UPDATE api_keys SET last_used_at = now() - interval '2 minutes' WHERE network_id = $1`, [b.id]);
+    const locker = new Client({ connectionString: process.env.DATABASE_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM api_keys WHERE network_id = $1 FOR UPDATE`, [b.id]);
+      const res = await timedPost(app, '{ viewer { kind } }', key);
+      expect(res.body.data).toEqual({ viewer: { kind: 'API_KEY' } });
+      expect(res.ms).toBeLessThan(2_000);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
   });
 
   test('a flood of unknown API keys shares one share and cannot crowd out known networks', async () => {

@@ -75,7 +75,13 @@ async function authenticateApiKey(tx: TenantTransaction, hash: string): Promise<
   if (!key) throw unauthenticated('Invalid API key');
   if (key.revoked_at) throw unauthenticated('This API key has been revoked');
   if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-    await tx.manager.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND network_id = $2', [key.id, key.network_id]);
+    // SKIP LOCKED: when a concurrent request of the same key is already writing it, this one does not queue behind
+    // that request's whole transaction (its row lock lasts until it ends) for a once-a-minute timestamp.
+    await tx.manager.query(
+      `UPDATE api_keys SET last_used_at = now()
+       WHERE id = (SELECT id FROM api_keys WHERE id = $1 AND network_id = $2 FOR UPDATE SKIP LOCKED)`,
+      [key.id, key.network_id],
+    );
   }
   return { networkId: key.network_id, principal: apiKeyPrincipal(key) };
 }

@@ -107,11 +107,25 @@ export function idempotencyPlugin({ ttlHours, formatError }: IdempotencyOptions)
           ctx.tx.beforeCommit(async () => {
             const body = rc.response.body;
             if (body?.kind !== 'single') throw new Error('idempotent requests must have a single result');
-            await saveResponse(ctx.manager, scope, JSON.stringify(body.singleResult), rc.response.http.status ?? 200);
+            await saveResponse(ctx.manager, scope, JSON.stringify(withoutCost(body.singleResult)), rc.response.http.status ?? 200);
           });
           return null;
         },
       };
     },
   };
+}
+
+/**
+ * The answer as stored for replays: without `extensions.cost`, which describes the caller's budget at that moment (a
+ * replay reports its own). Whether the rate-limit report was already added when this runs is not fixed, so it is
+ * always left out.
+ */
+function withoutCost<T extends { extensions?: Record<string, unknown> }>(result: T): T {
+  if (!result.extensions || !('cost' in result.extensions)) return result;
+  const { cost: _cost, ...extensions } = result.extensions;
+  const copy = { ...result };
+  if (Object.keys(extensions).length) copy.extensions = extensions;
+  else delete copy.extensions;
+  return copy;
 }
