@@ -51,7 +51,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DB_ACQUIRE_TIMEOUT_MS: '30000',
     ...env,
   });
-  const db = await openDatabase(config, createLogger(config.logLevel));
+  // The global setup migrated the database once. On the embedded database, test apps of both jest workers do not
+  // run the (no-op) migration queries again: pglite-socket serves every connection from one session and interleaves
+  // the extended-protocol messages of statements sent outside a transaction by several connections at once.
+  const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
+  const db = await openDatabase(config, createLogger(config.logLevel), { migrate: !embedded });
+  if (embedded) db.migrated = true;
   const server = await startServer(config, createLogger(config.logLevel), db);
   const http = () => request(server.httpServer);
   return {
