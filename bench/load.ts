@@ -7,6 +7,8 @@ export interface LoadJob {
   connections: number;
   duration: number;
   items: Array<{ authorization: string; body: string }>;
+  /** Requests per second over all connections (open loop); unset: each connection sends as fast as it is answered. */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -24,18 +26,28 @@ export interface LoadResult {
   timeouts: number;
   /** The first failing response (status and start of the body), for the report. */
   firstError?: string;
+  /** Responses per HTTP status. */
+  statusCounts: Record<string, number>;
+  /** Failing responses per the first error's `extensions.code` (SERVER_BUSY, TIMEOUT, …). */
+  errorCodes: Record<string, number>;
 }
+
+/** Failing responses of a run: non-2xx, 2xx with GraphQL errors, socket errors, timeouts. */
+export const failures = (r: LoadResult): number => r.non2xx + r.graphqlErrors + r.socketErrors + r.timeouts;
 
 async function run(job: LoadJob): Promise<LoadResult> {
   let next = 0;
   let graphqlErrors = 0;
   let firstError: string | undefined;
+  const statusCounts: Record<string, number> = {};
+  const errorCodes: Record<string, number> = {};
   const opts = {
     url: job.url,
     connections: job.connections,
     duration: job.duration,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
+    ...(job.overallRate ? { overallRate: job.overallRate } : {}),
     requests: [
       {
         setupRequest(req: any) {
@@ -44,8 +56,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
         },
         onResponse(status: number, body: string) {
           const ok = status >= 200 && status < 300;
-          if (ok && body.includes('"errors"')) graphqlErrors++;
-          if ((!ok || body.includes('"errors"')) && firstError === undefined) firstError = `HTTP ${status}: ${body.slice(0, 600)}`;
+          const failed = !ok || body.includes('"errors"');
+          statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+          if (ok && failed) graphqlErrors++;
+          if (failed) {
+            const code = /"code":"(\w+)"/.exec(body)?.[1] ?? `HTTP ${status}`;
+            errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+            if (firstError === undefined) firstError = `HTTP ${status}: ${body.slice(0, 600)}`;
+          }
         },
       } as any,
     ],
@@ -68,6 +86,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
     socketErrors: result.errors,
     timeouts: result.timeouts,
     firstError,
+    statusCounts,
+    errorCodes,
   };
 }
 

@@ -20,7 +20,9 @@ import {
   type EvaluationScenario,
   type LatencyResult,
 } from './evaluation';
-import { runInWorker, type LoadJob, type LoadResult } from './load';
+import { FAIRNESS_A_QUERY, FAIRNESS_B_QUERY, fairnessABody, loadFairnessFixtures, runFairness, type FairnessRun } from './fairness';
+import { failures, runInWorker, type LoadJob, type LoadResult } from './load';
+import { runRateLimitOverhead, UNLIMITED_BUDGET, type OverheadReport } from './ratelimit';
 import { ensureSeeded, refreshSeed, type SeedInfo } from './seed';
 
 /**
@@ -32,11 +34,16 @@ import { ensureSeeded, refreshSeed, type SeedInfo } from './seed';
  * thread during each measured run, in bench/profiles/)  --basic-home (home query without the
  * session fields, to check the harness while those do not exist)  --eval-requests=100  --eval-connections=1,4
  * --explain (EXPLAIN ANALYZE of the slowest statement of one request per evaluation scenario).
+ * Issue 11: scenario `fairness` (network A saturating, network B's latency) with --no-shares (also without pool
+ * shares), --fairness-a=50 --fairness-b=10 --fairness-b-rate=50; scenario `home-ratelimit` (rate limits off
+ * vs on) with --rounds=2.
  */
 
 const SCENARIOS = ['home', 'group', 'checkin'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
-const ALL_SCENARIOS: readonly string[] = [...SCENARIOS, ...EVALUATION_SCENARIOS];
+/** Scenarios that start servers of their own (other settings): see ./fairness.ts and ./ratelimit.ts. */
+const SERVER_SCENARIOS = ['home-ratelimit', 'fairness'] as const;
+const ALL_SCENARIOS: readonly string[] = [...SCENARIOS, ...SERVER_SCENARIOS, ...EVALUATION_SCENARIOS];
 
 const BENCH_TOKEN_SECRET = 'bench-token-secret-that-is-at-least-32-characters-long';
 const RESULTS_FILE = path.join(__dirname, 'results.json');
@@ -54,15 +61,26 @@ interface Options {
   basicHome: boolean;
   show: boolean;
   profile: boolean;
+  noShares: boolean;
+  fairnessA: number;
+  fairnessB: number;
+  fairnessBRate: number;
+  rounds: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { only: [...ALL_SCENARIOS], evalRequests: 100, evalConnections: [1, 4], explain: false, duration: 10, connections: [10, 50], warmup: 3, reseed: false, seedOnly: false, basicHome: false, show: false, profile: false };
+  const opts: Options = { only: [...ALL_SCENARIOS], evalRequests: 100, evalConnections: [1, 4], explain: false, duration: 10, connections: [10, 50], warmup: 3, reseed: false, seedOnly: false, basicHome: false, show: false, profile: false,
+    noShares: false, fairnessA: 50, fairnessB: 10, fairnessBRate: 50, rounds: 2 };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=', 2);
     const num = () => {
       const n = Number(value);
       if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} needs a number, got "${value}"`);
+      return n;
+    };
+    const whole = () => {
+      const n = num();
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--${key} needs a whole number ≥ 1, got "${value}"`);
       return n;
     };
     switch (key) {
@@ -106,6 +124,21 @@ function parseArgs(argv: string[]): Options {
         break;
       case 'basic-home':
         opts.basicHome = true;
+        break;
+      case 'no-shares':
+        opts.noShares = true;
+        break;
+      case 'fairness-a':
+        opts.fairnessA = whole();
+        break;
+      case 'fairness-b':
+        opts.fairnessB = whole();
+        break;
+      case 'fairness-b-rate':
+        opts.fairnessBRate = whole();
+        break;
+      case 'rounds':
+        opts.rounds = whole();
         break;
       default:
         throw new Error(`unknown flag ${arg} (see bench/README.md)`);
@@ -277,6 +310,42 @@ function printAligned(header: string[], lines: string[][]): void {
   log('');
 }
 
+function printOverheadTable(report: OverheadReport): void {
+  if (report.skipped) {
+    log(`home-ratelimit skipped: ${report.skipped}`);
+    return;
+  }
+  const header = ['rate limits', 'conns', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'errors', 'overhead', 'server CPU ms/req', 'CPU overhead'];
+  const percent = (n: number | undefined) => (n === undefined ? '-' : `${fmt(n, 1)} %`);
+  const lines = report.summary.map((r) => [
+    r.variant, String(r.connections), fmt(r.reqPerSec, 1), `${fmt(r.spreadPercent)} %`, fmt(r.p50), fmt(r.p99), String(r.errors),
+    percent(r.overheadPercent), fmt(r.serverCpuMsPerRequest, 2), percent(r.cpuOverheadPercent),
+  ]);
+  printAligned(header, lines);
+  const active = Object.entries(report.rateLimitsActive).map(([v, a]) => `${v}: ${a ? 'yes' : 'no'}`).join(', ');
+  log(`rate-limit information in the responses (${active})${report.policy ? `; RateLimit-Policy: ${report.policy}` : ''}`);
+  if (report.rateLimitsActive.on === false) log('  this build has no rate limits: RATE_LIMITS_ENABLED is ignored and the overhead is noise');
+  log('');
+}
+
+function printFairnessTable(runs: FairnessRun[]): void {
+  const header = ['fairness', 'A', 'B req/s', 'B p50 ms', 'B p99 ms', 'B max ms', 'B errors', 'A req/s', 'A p50 ms', 'A p99 ms', 'A SERVER_BUSY', 'A other errors'];
+  const lines: string[][] = [];
+  for (const r of runs) {
+    const name = `${r.variant} (${r.pool.dbMaxConnectionsPerNetwork}/${r.pool.dbPoolMax})`;
+    if (r.skipped) {
+      lines.push([name, '-', 'skipped: ' + r.skipped]);
+      continue;
+    }
+    const b = (x: LoadResult) => [fmt(x.reqPerSec, 1), fmt(x.p50), fmt(x.p99), fmt(x.max), String(failures(x))];
+    const a = r.loadedA!;
+    const busy = a.errorCodes.SERVER_BUSY ?? 0;
+    lines.push([name, 'idle', ...b(r.baseline!), '-', '-', '-', '-', '-']);
+    lines.push([name, 'saturating', ...b(r.loadedB!), fmt(a.reqPerSec, 1), fmt(a.p50), fmt(a.p99), String(busy), String(failures(a) - busy)]);
+  }
+  printAligned(header, lines);
+}
+
 interface EvaluationRow {
   scenario: EvaluationScenario;
   result?: LatencyResult;
@@ -365,7 +434,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const config = loadConfig({
+  const serverEnv = {
     ...process.env,
     NODE_ENV: 'production',
     PORT: '0',
@@ -374,7 +443,13 @@ async function main(): Promise<number> {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     SEED_DEMO: 'false',
     DATABASE_URL: databaseUrl,
-  });
+    // Rate limits as in production, but a budget no load run reaches: the bench measures the server, not the throttle.
+    RATE_LIMIT_MAX: UNLIMITED_BUDGET,
+    RATE_LIMIT_RESTORE_RATE: UNLIMITED_BUDGET,
+  };
+  /** The configuration of a server with these settings changed (the scenarios that start servers of their own). */
+  const configWith = (overrides: Record<string, string | undefined> = {}) => loadConfig({ ...serverEnv, ...overrides });
+  const config = configWith();
   const logger = createLogger(config.logLevel);
   log(`database: ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')} (pool ${config.dbPoolMax}); migrating…`);
   const db = await openDatabase(config, logger);
@@ -446,13 +521,54 @@ async function main(): Promise<number> {
         const statementsPerRequest = (statementsSent - statementsBefore) / Math.max(1, result.requests);
         await settle();
         if (profiler) log(`  profile: ${path.relative(process.cwd(), await profiler.stop(`${scenario}-${connections}`))}`);
-        const errors = result.non2xx + result.graphqlErrors + result.socketErrors + result.timeouts;
+        const errors = failures(result);
         if (errors) log(`  ${errors} errors; first: ${result.firstError ?? '(socket errors or timeouts)'}`);
         rows.push({ scenario, connections, result, serverEventLoopUtilization, statementsPerRequest, errors, loadAverageBefore });
       }
     }
 
     if (rows.length) printTable(rows);
+
+    // Issue 11: scenarios on servers with other settings, started and stopped here (the database pool is shared).
+    const hooks = { log, settle, sampleCheck: (u: string, it: LoadJob['items']) => sampleCheck(u, it, opts.show) };
+    const startWith = async (overrides: Record<string, string | undefined>) => {
+      const cfg = configWith(overrides);
+      const s = await startServer(cfg, logger, db);
+      return { config: cfg, url: `http://127.0.0.1:${s.port}/graphql`, stop: () => s.stop() };
+    };
+    let rateLimitOverhead: OverheadReport | undefined;
+    if (opts.only.includes('home-ratelimit')) {
+      await settle();
+      rateLimitOverhead = await runRateLimitOverhead(
+        items.home,
+        { connections: opts.connections, duration: opts.duration, warmup: opts.warmup, rounds: opts.rounds, redisUrl: config.redisUrl },
+        { ...hooks, start: startWith, statements: () => statementsSent },
+      );
+      printOverheadTable(rateLimitOverhead);
+    }
+    const fairnessRuns: FairnessRun[] = [];
+    if (opts.only.includes('fairness')) {
+      const fx = await loadFairnessFixtures(client);
+      for (const id of fx.members) bearer.set(id, `Bearer ${(await tokens.issue(fx.networkId, id, MEMBER_TOKEN_MAX_TTL)).token}`);
+      // A: the largest network's coordinators and admin; B: plain members of the second largest.
+      const aBody = fairnessABody();
+      const aItems = fixtures.managers.map((id) => ({ authorization: bearer.get(id)!, body: aBody }));
+      const bBody = JSON.stringify({ query: FAIRNESS_B_QUERY });
+      const bItems = fx.members.map((id) => ({ authorization: bearer.get(id)!, body: bBody }));
+      const variants: Array<FairnessRun['variant']> = opts.noShares ? ['shares', 'no-shares'] : ['shares'];
+      for (const variant of variants) {
+        await settle();
+        const s = await startWith(variant === 'no-shares' ? { DB_MAX_CONNECTIONS_PER_NETWORK: String(config.dbPoolMax) } : {});
+        try {
+          const pool = { dbPoolMax: s.config.dbPoolMax, dbMaxConnectionsPerNetwork: s.config.dbMaxConnectionsPerNetwork, dbAcquireTimeoutMs: s.config.dbAcquireTimeoutMs };
+          const fairnessOptions = { duration: opts.duration, warmup: opts.warmup, aConnections: opts.fairnessA, bConnections: opts.fairnessB, bRate: opts.fairnessBRate };
+          fairnessRuns.push(await runFairness(variant, pool, s.url, aItems, bItems, fairnessOptions, hooks));
+        } finally {
+          await s.stop();
+        }
+      }
+      printFairnessTable(fairnessRuns);
+    }
 
     // Evaluation: single-request latency of the four aggregates, as the largest network's coordinators and admin.
     const evaluationRows: EvaluationRow[] = [];
@@ -486,15 +602,27 @@ async function main(): Promise<number> {
     const report = {
       ranAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-      settings: { durationSeconds: opts.duration, warmupSeconds: opts.warmup, connections: opts.connections, dbPoolMax: config.dbPoolMax, basicHome: opts.basicHome },
+      settings: {
+        durationSeconds: opts.duration, warmupSeconds: opts.warmup, connections: opts.connections, dbPoolMax: config.dbPoolMax, basicHome: opts.basicHome,
+        dbMaxConnectionsPerNetwork: config.dbMaxConnectionsPerNetwork, dbAcquireTimeoutMs: config.dbAcquireTimeoutMs,
+        // Whether the servers used Redis (live updates; rate-limit buckets where rate limits are on), never its URL.
+        redis: config.redisUrl !== undefined, rateLimitMax: Number(UNLIMITED_BUDGET), rateLimitRestoreRate: Number(UNLIMITED_BUDGET),
+      },
       seed,
-      queries: { home: opts.basicHome ? BASIC_HOME_QUERY : HOME_QUERY, group: groupQuery, checkin: CHECK_IN_MUTATION, ...EVALUATION_QUERIES },
+      queries: { home: opts.basicHome ? BASIC_HOME_QUERY : HOME_QUERY, group: groupQuery, checkin: CHECK_IN_MUTATION, ...EVALUATION_QUERIES, fairnessA: FAIRNESS_A_QUERY, fairnessB: FAIRNESS_B_QUERY },
       results: rows,
+      rateLimitOverhead: rateLimitOverhead && { rounds: opts.rounds, ...rateLimitOverhead },
+      fairness: fairnessRuns.length
+        ? { aConnections: opts.fairnessA, bConnections: opts.fairnessB, bRequestsPerSecond: opts.fairnessBRate, runs: fairnessRuns }
+        : undefined,
       evaluation: { requests: opts.evalRequests, connections: opts.evalConnections, results: evaluationRows, explain: explains },
     };
     fs.writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n');
     log(`written ${path.relative(process.cwd(), RESULTS_FILE)}`);
-    return rows.some((r) => r.skipped || r.errors) || evaluationRows.some((r) => r.skipped || r.result?.errors) ? 1 : 0;
+    // In the fairness runs A's SERVER_BUSY answers are expected; B failing while the shares are on is not.
+    const fairnessFailed = fairnessRuns.some((r) => r.skipped || (r.variant === 'shares' && (failures(r.baseline!) || failures(r.loadedB!))));
+    const overheadFailed = rateLimitOverhead !== undefined && (rateLimitOverhead.skipped !== undefined || rateLimitOverhead.summary.some((r) => r.errors));
+    return rows.some((r) => r.skipped || r.errors) || evaluationRows.some((r) => r.skipped || r.result?.errors) || fairnessFailed || overheadFailed ? 1 : 0;
   } finally {
     await server?.stop();
     await client.end();
