@@ -56,13 +56,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   // the extended-protocol messages of statements sent outside a transaction by several connections at once.
   const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
   const db = await openDatabase(config, createLogger(config.logLevel), { migrate: !embedded });
-  if (embedded) {
-    db.migrated = true;
-    // For the same reason, a test's own parameterised query as the superuser runs in a transaction of its own there.
-    const standalone = db.dataSource.query.bind(db.dataSource);
-    db.dataSource.query = ((text: string, parameters?: unknown[]) =>
-      parameters?.length ? db.dataSource.transaction((m) => m.query(text, parameters)) : standalone(text, parameters)) as typeof db.dataSource.query;
-  }
+  if (embedded) db.migrated = true;
   const server = await startServer(config, createLogger(config.logLevel), db);
   const http = () => request(server.httpServer);
   return {
