@@ -157,6 +157,9 @@ export function isUnexpected(error: unknown): boolean {
 function pgCodeToAppError(err: QueryFailedError): AppError | undefined {
   const code = (err.driverError as { code?: string } | undefined)?.code;
   if (code === '23505') return conflict('An object with these values already exists');
+  // character_not_in_repertoire: a NUL character in a text value, which PostgreSQL cannot store. The client's input;
+  // nothing was written (the mutation's transaction or savepoint rolls back as for any failed field).
+  if (code === '22021') return badInput('Text values may not contain the NUL character (\\u0000)');
   // query_canceled: the statement timeout, or our cancel request after the deadline.
   if (code === '57014') return timedOut();
   return undefined;

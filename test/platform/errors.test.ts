@@ -38,3 +38,12 @@ test('parse and validation failures are the client\'s input', () => {
   const out = createFormatError(true)({ message: err.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }, err);
   expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
 });
+
+test('a NUL character PostgreSQL refuses to store is the client\'s input (BAD_USER_INPUT), not a server fault', () => {
+  const driverError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+  const err = wrap(new QueryFailedError('INSERT INTO members …', [], driverError));
+  const out = createFormatError(true)(formatted(err), err);
+  expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+  expect(out.message).toMatch(/NUL/);
+  expect(isUnexpected(err)).toBe(false);
+});
