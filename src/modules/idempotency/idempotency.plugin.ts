@@ -1,7 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContextResponseForOperation, type GraphQLResponse } from '@apollo/server';
 import { BREAK, TypeInfo, visit, visitWithTypeInfo, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type { Context } from '../../graphql/context';
-import { AppError, badInput, conflict } from '../../graphql/errors';
+import { AppError, badInput, conflict, httpStatus } from '../../graphql/errors';
 import { SECRET_FIELDS } from '../auth/api-key.resolver';
 import { principalKey } from '../auth/authenticate';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency-key';
@@ -50,8 +50,8 @@ function selectedSecret(rc: GraphQLRequestContextResponseForOperation<Context>):
   return found;
 }
 
-/** The HTTP status an error of ours carries (401, 429, …), else 500. */
-const httpStatusOf = (err: AppError): number => (err.toGraphQLError().extensions.http as { status?: number } | undefined)?.status ?? 500;
+/** The HTTP status an error of ours carries (the one table in src/graphql/errors.ts), else 500. */
+const httpStatusOf = (err: AppError): number => httpStatus[err.code] ?? 500;
 
 export function idempotencyPlugin({ ttlHours, formatError }: IdempotencyOptions): ApolloServerPlugin<Context> {
   const errorResponse = (error: unknown, status: number): GraphQLResponse => ({
