@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'SERVER_BUSY'
   | 'TIMEOUT'
+  | 'DOCUMENT_NOT_TRUSTED'
   | 'INTERNAL_SERVER_ERROR';
 
 /** One invalid input value: `path` starts at the argument name, e.g. `["input", "displayName"]`. */
@@ -25,7 +26,13 @@ export interface FieldError {
 }
 
 /** The HTTP status of a response whose operation failed as a whole with this code (over POST /graphql). */
-export const httpStatus: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429, SERVER_BUSY: 503, TIMEOUT: 503 };
+export const httpStatus: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  DOCUMENT_NOT_TRUSTED: 403,
+  RATE_LIMITED: 429,
+  SERVER_BUSY: 503,
+  TIMEOUT: 503,
+};
 
 /**
  * An expected failure with a public code. Features throw these (through the helpers below);
@@ -138,6 +145,7 @@ const knownCodes = new Set<string>([
   'QUERY_TOO_COMPLEX',
   'SERVER_BUSY',
   'TIMEOUT',
+  'DOCUMENT_NOT_TRUSTED',
 ]);
 /** Apollo's own request errors (bad query text, unknown field, bad variables): the client's input. */
 const apolloInputCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);

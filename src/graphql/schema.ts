@@ -4,7 +4,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, getMetadataStorage, type PubSub } from 'type-graphql';
 import { resolvers } from '../modules';
 import type { Context } from './context';
-import { validateArgument } from './errors';
+import { forbidden, validateArgument } from './errors';
 import { buildFederatedSchema, describeFederation, subgraphSdl } from './federation';
 
 /**
@@ -18,6 +18,8 @@ function runMutationsAtomically(schema: GraphQLSchema): void {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve!;
     field.resolve = async (source, args, context: Context, info) => {
+      // A member token narrowed to reads at issue runs no mutation, whichever (src/modules/auth/principal.ts).
+      if (context.principal.kind === 'MEMBER' && context.principal.readOnly) throw forbidden('This member token is read-only (narrowed at issue)');
       const roots = info.operation.selectionSet.selections;
       if (roots.length > 1 || roots[0].kind !== 'Field') return context.tx.savepoint(async () => resolve(source, args, context, info));
       try {

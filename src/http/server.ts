@@ -16,6 +16,7 @@ import type { TransactionLimits } from '../db/tenant';
 import { limitsPlugin } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
+import { trustedDocumentsPlugin } from '../modules/auth/trusted-documents';
 import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
 import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../modules/idempotency/idempotency-key';
@@ -144,6 +145,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       // The schema is also a federation subgraph: no per-field timings to whoever asks for them.
       ApolloServerPluginInlineTraceDisabled(),
       transactionPlugin(logger),
+      // Registered documents by hash, and the trusted-documents-only mode of API keys: before Apollo reads the document.
+      trustedDocumentsPlugin(),
       // Depth and cost limits, the same as over WebSocket.
       limitsPlugin<Context>(),
       // Rate limits per credential: charged before execution (429 when over budget), reported on every response.

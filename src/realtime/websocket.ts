@@ -23,9 +23,10 @@ import type { Logger } from '../config/logger';
 import { beginTenantTransaction } from '../db/tenant';
 import { contextOf, createContext, newRequestId, type Context, type ContextDeps } from '../graphql/context';
 import { Loaders } from '../graphql/loaders';
-import { principalKey, reauthenticate } from '../modules/auth/authenticate';
+import { reauthenticate } from '../modules/auth/authenticate';
+import { resolveDocument } from '../modules/auth/trusted-documents';
 import type { Principal } from '../modules/auth/principal';
-import { isUnexpected } from '../graphql/errors';
+import { AppError, isUnexpected } from '../graphql/errors';
 import { operationLimitError } from '../graphql/limits';
 import { ConnectionCounter } from '../modules/rate-limits/connections';
 import { requestedCost, type RateLimiter } from '../modules/rate-limits/rate-limiter';
@@ -233,7 +234,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         const openTx = tx;
         const one = async (e: BatchEntry) => {
           try {
-            const principal = current.get(principalKey(e.connection.principal));
+            const principal = current(e.connection.principal);
             if (!principal) {
               e.socket.close(CloseCode.Forbidden, 'Forbidden');
               return e.resolve(END);
@@ -370,6 +371,16 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         if (closing) return [new GraphQLError('The server is shutting down', { extensions: { code: 'SERVER_BUSY' } })];
         const contextValue = await track(() => contextFor(connection, ctx.extra.socket));
         if (!contextValue) return [new GraphQLError('The credential is no longer valid', { extensions: { code: 'UNAUTHENTICATED' } })];
+        if (contextValue.principal.trustedDocumentsOf) {
+          // Bound to trusted documents (src/modules/auth/trusted-documents.ts): the same check as over HTTP.
+          try {
+            await resolveDocument(contextValue.manager, contextValue.networkId, contextValue.principal, { query: payload.query });
+          } catch (err) {
+            await contextValue.tx.finish('rollback');
+            if (err instanceof AppError) return [err.toGraphQLError()];
+            throw err;
+          }
+        }
         const budget = await rateLimiter.charge(contextValue, requestedCost(schema, query, payload.operationName, payload.variables));
         if (!budget.allowed) {
           await contextValue.tx.finish('rollback');

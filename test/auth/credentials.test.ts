@@ -214,11 +214,11 @@ describe('API keys', () => {
 describe('member tokens', () => {
   const ISSUE = 'mutation($memberId: ID!, $ttl: Int) { issueMemberToken(memberId: $memberId, ttlSeconds: $ttl) { token expiresAt member { id } } }';
 
-  test('issueMemberToken (API key with ADMIN) returns a token that acts as the member', async () => {
+  test('issueMemberToken (API key with ISSUE_MEMBER_TOKENS) returns a token that acts as the member', async () => {
     const member = await net.member(NetworkRole.MEMBER, { displayName: 'Token Holder' });
-    const adminOnly = await net.key(ApiKeyScope.ADMIN);
+    const issuer = await net.key(ApiKeyScope.ISSUE_MEMBER_TOKENS);
     const before = Date.now();
-    const res = await app.gql(ISSUE, { memberId: member.globalId, ttl: 120 }, adminOnly);
+    const res = await app.gql(ISSUE, { memberId: member.globalId, ttl: 120 }, issuer);
     expect(res.errors).toBeUndefined();
     const issued = res.data!.issueMemberToken;
     expect(issued.member).toEqual({ id: member.globalId });

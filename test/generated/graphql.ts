@@ -3,10 +3,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** A permission of an API key. Scopes are explicit: ADMIN does not imply READ, WRITE or PERSONAL_DATA. */
+/** A permission of an API key. Scopes are explicit: none implies another (ADMIN does not imply READ, WRITE, PERSONAL_DATA or ISSUE_MEMBER_TOKENS). */
 export type ApiKeyScope =
-  /** Manage API keys, roles, member tokens, partnerships, erasure and the audit log. */
+  /** Manage API keys (never beyond its own powers), roles, partnerships, erasure and the audit log. */
   | 'ADMIN'
+  /** Issue member tokens (`issueMemberToken`) for members up to the key's `memberTokenMaxRole`: what a partner's token backend holds, alone. Gives no reads or writes with the key itself. */
+  | 'ISSUE_MEMBER_TOKENS'
   /** See identifiable data: member lists, emails, attendance lists, RSVPs by name, feedback comments. */
   | 'PERSONAL_DATA'
   /** Read groups, sessions, counts and aggregates. */

@@ -1,6 +1,6 @@
 import { withTenant } from '../../src/db/tenant';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
-import { ALL_SCOPES, createApiKey } from '../../src/modules/auth/api-key.service';
+import { ALL_SCOPES, createApiKey, type KeyPowers } from '../../src/modules/auth/api-key.service';
 import { Member, NetworkRole } from '../../src/modules/members/member.entity';
 import { createNetwork } from '../../src/modules/networks/network.service';
 import { uniqueSlug, type TestApp } from './app';
@@ -9,10 +9,12 @@ export interface TestNetwork {
   id: string;
   globalId: string;
   slug: string;
-  /** An API key with all four scopes. */
+  /** An API key with every scope, issuing tokens up to ADMIN (as the CLI's first key). */
   adminKey: string;
-  /** A new API key with exactly these scopes. */
+  /** A new API key with exactly these scopes (issuing tokens up to MEMBER, the default). */
   key(...scopes: ApiKeyScope[]): Promise<string>;
+  /** A new API key with these powers. */
+  keyWith(powers: KeyPowers): Promise<string>;
   /** A new member with this role (and email), plus a member token acting as them. */
   member(role?: NetworkRole, opts?: { displayName?: string; email?: string | null }): Promise<{ id: string; globalId: string; token: string }>;
 }
@@ -21,15 +23,17 @@ export interface TestNetwork {
 export async function createTestNetwork(app: TestApp, name = 'Test Network'): Promise<TestNetwork> {
   const ds = app.db.dataSource;
   const network = await createNetwork(ds, { slug: uniqueSlug(), name });
-  const key = async (...scopes: ApiKeyScope[]) =>
-    (await withTenant(ds, network.id, (m) => createApiKey(m, network.id, { name: `test key ${scopes.join(',')}`, scopes }))).secret;
+  const keyWith = async (powers: KeyPowers) =>
+    (await withTenant(ds, network.id, (m) => createApiKey(m, network.id, { name: `test key ${powers.scopes.join(',')}`, ...powers }))).secret;
+  const key = (...scopes: ApiKeyScope[]) => keyWith({ scopes });
   let n = 0;
   return {
     id: network.id,
     globalId: network.globalId,
     slug: network.slug,
-    adminKey: await key(...ALL_SCOPES),
+    adminKey: await keyWith({ scopes: ALL_SCOPES, memberTokenMaxRole: NetworkRole.ADMIN }),
     key,
+    keyWith,
     async member(role = NetworkRole.MEMBER, opts = {}) {
       n += 1;
       const member = await withTenant(ds, network.id, (m) =>

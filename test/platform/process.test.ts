@@ -137,7 +137,7 @@ test(
     expect(json.errors).toBeUndefined();
     expect(json.data.viewer).toEqual({
       kind: 'API_KEY',
-      scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN'],
+      scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN', 'ISSUE_MEMBER_TOKENS'],
       network: { name: 'Demo Peer Network' },
     });
     // The banner's query asks for the first 5 members; the demo network has 6.

@@ -1,7 +1,7 @@
 import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
 import type { NetworkRole } from '../members/member.entity';
-import type { ApiKeyScope } from './api-key.entity';
+import { ApiKeyScope } from './api-key.entity';
 
 /**
  * Who may do something: API keys need every listed scope; member tokens need one of the listed roles.
@@ -30,6 +30,17 @@ export function authorize(ctx: Pick<Context, 'principal'>, rule: AccessRule): vo
   throw forbidden(
     rule.roles ? `This needs the role ${rule.roles.join(' or ')}; you are ${p.role}` : 'Member tokens may not do this; use an API key',
   );
+}
+
+/**
+ * Reads the network's own settings (`network`, `viewer.network`): every credential except a key that only issues
+ * member tokens (a partner's token backend reads and writes nothing with the key itself).
+ */
+export function authorizeNetworkRead(ctx: Pick<Context, 'principal'>): void {
+  const p = ctx.principal;
+  if (p.kind === 'API_KEY' && [...p.scopes].every((s) => s === ApiKeyScope.ISSUE_MEMBER_TOKENS)) {
+    throw forbidden('This API key only issues member tokens; it reads nothing itself');
+  }
 }
 
 /** True when the caller is this member (through a member token). */

@@ -1,25 +1,31 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/node';
+import { NetworkRole } from '../members/member.entity';
 
-/** What an API key may do. Explicit: ADMIN does not imply the others. */
+/** What an API key may do. Explicit: no scope implies another. */
 export enum ApiKeyScope {
   READ = 'READ',
   WRITE = 'WRITE',
   PERSONAL_DATA = 'PERSONAL_DATA',
   ADMIN = 'ADMIN',
+  ISSUE_MEMBER_TOKENS = 'ISSUE_MEMBER_TOKENS',
 }
 
 registerEnumType(ApiKeyScope, {
   name: 'ApiKeyScope',
-  description: 'A permission of an API key. Scopes are explicit: ADMIN does not imply READ, WRITE or PERSONAL_DATA.',
+  description: 'A permission of an API key. Scopes are explicit: none implies another (ADMIN does not imply READ, WRITE, PERSONAL_DATA or ISSUE_MEMBER_TOKENS).',
   valuesConfig: {
     READ: { description: 'Read groups, sessions, counts and aggregates.' },
     WRITE: { description: 'Create and change data (members, groups, sessions, …).' },
     PERSONAL_DATA: {
       description: 'See identifiable data: member lists, emails, attendance lists, RSVPs by name, feedback comments.',
     },
-    ADMIN: { description: 'Manage API keys, roles, member tokens, partnerships, erasure and the audit log.' },
+    ADMIN: { description: 'Manage API keys (never beyond its own powers), roles, partnerships, erasure and the audit log.' },
+    ISSUE_MEMBER_TOKENS: {
+      description:
+        "Issue member tokens (`issueMemberToken`) for members up to the key's `memberTokenMaxRole`: what a partner's token backend holds, alone. Gives no reads or writes with the key itself.",
+    },
   },
 });
 
@@ -47,6 +53,20 @@ export class ApiKey extends Node {
   @Field(() => [ApiKeyScope], { description: 'What the key may do.' })
   @Column({ type: 'text', array: true })
   scopes: ApiKeyScope[];
+
+  @Field(() => NetworkRole, {
+    description:
+      'The highest network role the key may issue member tokens for (with ISSUE_MEMBER_TOKENS): a member with a higher role gets a token only when narrowed to this role. Tokens act with the lower of the member\'s role and this.',
+  })
+  @Column({ name: 'member_token_max_role', type: 'text', default: NetworkRole.MEMBER })
+  memberTokenMaxRole: NetworkRole;
+
+  @Field({
+    description:
+      'True: the key, and the member tokens it issues, may run only the documents registered for it (`registerTrustedDocuments`); anything else is refused with DOCUMENT_NOT_TRUSTED.',
+  })
+  @Column({ name: 'trusted_documents_only', type: 'boolean', default: false })
+  trustedDocumentsOnly: boolean;
 
   @Column({ name: 'created_by_member_id', type: 'uuid', nullable: true })
   createdByMemberId: string | null;

@@ -1,18 +1,30 @@
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, Length, Matches } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Extensions, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { Arg, Args, ArgsType, Ctx, Extensions, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import DataLoader from 'dataloader';
+import type { EntityManager } from 'typeorm';
 import type { Context } from '../../graphql/context';
-import { invalidArgument } from '../../graphql/errors';
+import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { Member, NetworkRole } from '../members/member.entity';
-import { findMember } from '../members/member.service';
+import { findMember, findMemberByExternalId } from '../members/member.service';
 import { authorize, isAllowed, type AccessRule } from './access';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
 import * as apiKeys from './api-key.service';
 import { MEMBER_TOKEN_DEFAULT_TTL, MEMBER_TOKEN_MAX_TTL, MEMBER_TOKEN_MIN_TTL } from './member-token';
+import { lowerRole, roleWithin } from './principal';
+import { countTrustedDocuments, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS_PER_CALL, registerTrustedDocuments } from './trusted-documents';
 
-/** Managing keys is for admins: ADMIN-role members and keys with the ADMIN scope. */
-const KEY_ADMINS: AccessRule = { apiKey: [ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] };
+/** Managing keys is for API keys with the ADMIN scope (or the CLI): keys are server credentials, never made by member tokens. */
+const KEY_ADMINS: AccessRule = { apiKey: [ApiKeyScope.ADMIN] };
+/** Issuing member tokens is its own scope, which a partner's token backend can hold alone. */
+const TOKEN_ISSUERS: AccessRule = { apiKey: [ApiKeyScope.ISSUE_MEMBER_TOKENS] };
+
+const trustedDocumentCounts = (manager: EntityManager, networkId: string) =>
+  new DataLoader<string, number>(async (ids) => {
+    const counts = await countTrustedDocuments(manager, networkId, ids);
+    return ids.map((id) => counts.get(id) ?? 0);
+  });
 
 registerNodeType('ApiKey', async (ctx, ids) => {
   if (!isAllowed(ctx, KEY_ADMINS)) return ids.map(() => null);
@@ -38,6 +50,28 @@ class MemberToken {
 
   @Field(() => Member, { description: 'The member the token acts as.' })
   member: Member;
+
+  @Field(() => NetworkRole, { description: "The role the token acts with now: the lower of the member's role and the token's narrowing (and its key's highest role)." })
+  role: NetworkRole;
+
+  @Field({ description: 'True: the token runs no mutation (FORBIDDEN).' })
+  readOnly: boolean;
+}
+
+@InputType({ description: 'A document (operation text) to register for an API key, e.g. one entry of an Apollo persisted-query manifest.' })
+class TrustedDocumentInput {
+  @Field({ description: `The exact document text (at most ${MAX_DOCUMENT_BYTES} bytes). Its SHA-256 is what clients send as \`extensions.persistedQuery.sha256Hash\`.` })
+  body: string;
+
+  @Field(() => String, { nullable: true, description: 'The SHA-256 (hex) the client will send; checked against the body when given (e.g. the manifest\'s `id`).' })
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'hash must be 64 hexadecimal characters (SHA-256)' })
+  hash?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A name for people (e.g. the operation name).' })
+  @IsOptional()
+  @MaxLength(200)
+  name?: string | null;
 }
 
 /**
@@ -58,9 +92,21 @@ class CreateApiKeyArgs {
 
   @Field(() => [ApiKeyScope], { description: 'What the key may do; at least one scope.' })
   @ArrayMinSize(1)
-  @ArrayMaxSize(4)
+  @ArrayMaxSize(5)
   @ArrayUnique()
   scopes: ApiKeyScope[];
+
+  @Field(() => NetworkRole, {
+    defaultValue: NetworkRole.MEMBER,
+    description: 'With ISSUE_MEMBER_TOKENS: the highest network role the key may issue member tokens for (no higher than the calling key\'s own).',
+  })
+  memberTokenMaxRole: NetworkRole;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'True: the key and its member tokens may run only documents registered for it. Default: the calling key\'s own mode.',
+  })
+  trustedDocumentsOnly?: boolean | null;
 }
 
 @Resolver(() => ApiKey)
@@ -73,10 +119,43 @@ export class ApiKeyResolver {
     return apiKeys.listApiKeys(ctx.manager, ctx.networkId);
   }
 
-  @Mutation(() => CreatedApiKey, { description: 'Creates an API key; the secret is in the answer and nowhere else. Admins only.' })
+  @FieldResolver(() => Int, { description: 'How many documents are registered for the key (`registerTrustedDocuments`).' })
+  async trustedDocumentCount(@Root() key: ApiKey, @Ctx() ctx: Context): Promise<number> {
+    // A list of keys is counted in one statement.
+    return ctx.loaders.get(trustedDocumentCounts).load(key.id);
+  }
+
+  @Mutation(() => CreatedApiKey, {
+    description:
+      'Creates an API key; the secret is in the answer and nowhere else. API keys with ADMIN only, and never with more than the calling key holds (scopes, highest token role, trusted-documents mode): FORBIDDEN otherwise.',
+  })
   async createApiKey(@Args() args: CreateApiKeyArgs, @Ctx() ctx: Context): Promise<CreatedApiKey> {
     authorize(ctx, KEY_ADMINS);
-    return apiKeys.createApiKey(ctx.manager, ctx.networkId, { ...args, createdByMemberId: ctx.viewerMemberId });
+    const powers = { scopes: args.scopes, memberTokenMaxRole: args.memberTokenMaxRole, trustedDocumentsOnly: args.trustedDocumentsOnly ?? !!ctx.principal.trustedDocumentsOf };
+    apiKeys.assertWithinPowers(ctx.principal, powers);
+    return apiKeys.createApiKey(ctx.manager, ctx.networkId, { name: args.name, ...powers });
+  }
+
+  @Mutation(() => ApiKey, {
+    description: `Registers documents for an API key (idempotent, at most ${MAX_DOCUMENTS_PER_CALL} per call), and optionally turns its trusted-documents-only mode on or off. Clients may then send a registered document by hash alone (\`extensions.persistedQuery.sha256Hash\`, Apollo's persisted queries); in trusted-documents-only mode the key and its member tokens may run nothing else. API keys with ADMIN only.`,
+  })
+  async registerTrustedDocuments(
+    @Arg('apiKeyId', () => ID, { description: 'The key the documents are for.' }) apiKeyId: string,
+    @Arg('documents', () => [TrustedDocumentInput], { description: 'The documents; already registered ones are kept as they are.' }) documents: TrustedDocumentInput[],
+    @Arg('trustedDocumentsOnly', () => Boolean, { nullable: true, description: 'True: from now on the key runs registered documents only; false: any document. Omitted: unchanged.' })
+    trustedDocumentsOnly: boolean | null,
+    @Ctx() ctx: Context,
+  ): Promise<ApiKey> {
+    authorize(ctx, KEY_ADMINS);
+    if (trustedDocumentsOnly === false && ctx.principal.trustedDocumentsOf) {
+      throw forbidden('A key in trusted-documents-only mode cannot turn that mode off for a key');
+    }
+    const key = await apiKeys.findApiKey(ctx.manager, ctx.networkId, idArgument('apiKeyId', apiKeyId, 'ApiKey'));
+    await registerTrustedDocuments(ctx.manager, ctx.networkId, key.id, documents);
+    if (trustedDocumentsOnly != null && trustedDocumentsOnly !== key.trustedDocumentsOnly) {
+      await apiKeys.setTrustedDocumentsOnly(ctx.manager, key, trustedDocumentsOnly);
+    }
+    return key;
   }
 
   @Mutation(() => ApiKey, { description: 'Revokes an API key at once; requests with it then fail with UNAUTHENTICATED. Admins only.' })
@@ -86,24 +165,44 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => MemberToken, {
-    description: `Issues a token that acts as the member, for a partner's front end. API keys with ADMIN only (the partner's backend authenticates its users its own way).`,
+    description: `Issues a token that acts as the member, for a partner's front end (the partner's backend authenticates its users its own way). API keys with ISSUE_MEMBER_TOKENS only, for members up to the key's \`memberTokenMaxRole\` (a member with a higher role only with \`maxRole\` narrowing the token to it). The token acts with the lower of the member's current role and its narrowing, and dies with its key (revoked, or ISSUE_MEMBER_TOKENS removed).`,
   })
   async issueMemberToken(
-    @Arg('memberId', () => ID, { description: 'The member the token acts as.' }) memberId: string,
+    @Arg('memberId', () => ID, { nullable: true, description: 'The member the token acts as (or `externalId`).' }) memberId: string | null,
+    @Arg('externalId', () => String, { nullable: true, description: "The member by the partner's own id (`Member.externalId`), instead of `memberId`." })
+    externalId: string | null,
     @Arg('ttlSeconds', () => Int, {
       nullable: true,
       description: `Lifetime in seconds (${MEMBER_TOKEN_MIN_TTL}–${MEMBER_TOKEN_MAX_TTL}; default ${MEMBER_TOKEN_DEFAULT_TTL}).`,
     })
     ttlSeconds: number | null,
+    @Arg('maxRole', () => NetworkRole, {
+      nullable: true,
+      description: "Narrows the token: it acts with at most this role (e.g. MEMBER for an admin using a members' app). Default: the member's role.",
+    })
+    maxRole: NetworkRole | null,
+    @Arg('readOnly', () => Boolean, { defaultValue: false, description: 'Narrows the token to reads: every mutation is FORBIDDEN.' }) readOnly: boolean,
     @Ctx() ctx: Context,
   ): Promise<MemberToken> {
-    authorize(ctx, { apiKey: [ApiKeyScope.ADMIN] });
+    authorize(ctx, TOKEN_ISSUERS);
+    const issuer = ctx.principal;
+    if (issuer.kind !== 'API_KEY') throw forbidden('Member tokens may not issue member tokens');
     const ttl = ttlSeconds ?? MEMBER_TOKEN_DEFAULT_TTL;
     if (ttl < MEMBER_TOKEN_MIN_TTL || ttl > MEMBER_TOKEN_MAX_TTL) {
       throw invalidArgument('ttlSeconds', `must be between ${MEMBER_TOKEN_MIN_TTL} and ${MEMBER_TOKEN_MAX_TTL}`);
     }
-    const member = await findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'));
-    const { token, expiresAt } = await ctx.deps.tokens.issue(ctx.networkId, member.id, ttl);
-    return { token, expiresAt, member };
+    if ((memberId == null) === (externalId == null)) throw invalidArgument('memberId', 'give exactly one of memberId and externalId');
+    const member =
+      memberId != null
+        ? await findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'))
+        : await findMemberByExternalId(ctx.manager, ctx.networkId, externalId!);
+    const roleCap = maxRole ?? member.role;
+    if (!roleWithin(roleCap, issuer.memberTokenMaxRole)) {
+      throw forbidden(
+        `This API key may issue member tokens up to the role ${issuer.memberTokenMaxRole}; the token would act as ${roleCap}. Pass maxRole: ${issuer.memberTokenMaxRole} to issue a narrowed token`,
+      );
+    }
+    const { token, expiresAt } = await ctx.deps.tokens.issue(ctx.networkId, member.id, ttl, { issuerKeyId: issuer.apiKeyId, roleCap, readOnly });
+    return { token, expiresAt, member, role: lowerRole(member.role, roleCap), readOnly };
   }
 }

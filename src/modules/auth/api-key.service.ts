@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { notFound } from '../../graphql/errors';
+import { forbidden, notFound } from '../../graphql/errors';
+import { NetworkRole } from '../members/member.entity';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
+import { roleWithin, type Principal } from './principal';
 
 /** Every API key secret starts with this, so credentials are recognisable (and secret scanners can find them). */
 export const API_KEY_PREFIX = 'pnk_';
@@ -14,10 +16,35 @@ export function hashSecret(secret: string): string {
 
 export const ALL_SCOPES: readonly ApiKeyScope[] = Object.values(ApiKeyScope);
 
+/** What a new key may do. */
+export interface KeyPowers {
+  scopes: readonly ApiKeyScope[];
+  /** Default MEMBER. */
+  memberTokenMaxRole?: NetworkRole;
+  /** Default false. */
+  trustedDocumentsOnly?: boolean;
+}
+
+/**
+ * No credential creates more than it holds: a key may give another key only scopes it has itself, a highest
+ * token role no higher than its own, and no way out of trusted-documents-only mode. (Member tokens create no keys.)
+ */
+export function assertWithinPowers(creator: Principal, wanted: KeyPowers): void {
+  if (creator.kind !== 'API_KEY') throw forbidden('Member tokens may not manage API keys; use an API key with ADMIN');
+  const missing = wanted.scopes.filter((s) => !creator.scopes.has(s));
+  if (missing.length) throw forbidden(`An API key cannot give scopes it does not hold itself: ${missing.join(', ')}`);
+  if (wanted.scopes.includes(ApiKeyScope.ISSUE_MEMBER_TOKENS) && !roleWithin(wanted.memberTokenMaxRole ?? NetworkRole.MEMBER, creator.memberTokenMaxRole)) {
+    throw forbidden(`An API key cannot let another issue member tokens above its own highest role (${creator.memberTokenMaxRole})`);
+  }
+  if (creator.trustedDocumentsOf && wanted.trustedDocumentsOnly === false) {
+    throw forbidden('A key in trusted-documents-only mode cannot make or turn a key into one without that mode');
+  }
+}
+
 export async function createApiKey(
   manager: EntityManager,
   networkId: string,
-  input: { name: string; scopes: readonly ApiKeyScope[]; createdByMemberId?: string | null },
+  input: KeyPowers & { name: string; createdByMemberId?: string | null },
 ): Promise<{ apiKey: ApiKey; secret: string }> {
   const secret = API_KEY_PREFIX + randomBytes(32).toString('base64url');
   const scopes = ALL_SCOPES.filter((s) => input.scopes.includes(s));
@@ -28,6 +55,8 @@ export async function createApiKey(
       prefix: secret.slice(0, VISIBLE_PREFIX_LENGTH),
       secretHash: hashSecret(secret),
       scopes,
+      memberTokenMaxRole: input.memberTokenMaxRole ?? NetworkRole.MEMBER,
+      trustedDocumentsOnly: input.trustedDocumentsOnly ?? false,
       createdByMemberId: input.createdByMemberId ?? null,
     }),
   );
@@ -47,5 +76,26 @@ export async function revokeApiKey(manager: EntityManager, networkId: string, id
     key.revokedAt = new Date();
     await repo.update({ id: key.id, networkId }, { revokedAt: key.revokedAt });
   }
+  return key;
+}
+
+/** A key of the caller's network by id; NOT_FOUND otherwise (another network's key included). */
+export async function findApiKey(manager: EntityManager, networkId: string, id: string | undefined): Promise<ApiKey> {
+  const key = id ? await manager.getRepository(ApiKey).findOneBy({ id, networkId }) : null;
+  if (!key) throw notFound('API key');
+  return key;
+}
+
+/** Turns a key's trusted-documents-only mode on or off; requests see it from their next authentication. */
+export async function setTrustedDocumentsOnly(manager: EntityManager, key: ApiKey, on: boolean): Promise<void> {
+  await manager.getRepository(ApiKey).update({ id: key.id, networkId: key.networkId }, { trustedDocumentsOnly: on });
+  key.trustedDocumentsOnly = on;
+}
+
+/** A key of the network by its visible prefix (`pnk_3fa9c1d2`) or database id, for the CLI; NOT_FOUND otherwise. */
+export async function findApiKeyByReference(manager: EntityManager, networkId: string, reference: string): Promise<ApiKey> {
+  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(reference);
+  const key = await manager.getRepository(ApiKey).findOneBy(isUuid ? { id: reference, networkId } : { prefix: reference, networkId });
+  if (!key) throw notFound('API key');
   return key;
 }

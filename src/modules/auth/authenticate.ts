@@ -2,9 +2,9 @@ import { sqlLiteral, type BeginOptions, type TenantTransaction } from '../../db/
 import { unauthenticated } from '../../graphql/errors';
 import type { NetworkRole } from '../members/member.entity';
 import { API_KEY_PREFIX, hashSecret } from './api-key.service';
-import type { ApiKeyScope } from './api-key.entity';
+import { ApiKeyScope } from './api-key.entity';
 import type { MemberTokenClaims, MemberTokens } from './member-token';
-import type { Principal } from './principal';
+import { lowerRole, type Principal } from './principal';
 
 export interface Authenticated {
   networkId: string;
@@ -49,8 +49,14 @@ export const credentialNetwork = (credential: Credential): string | null => (cre
  */
 export function beginOptions(credential: Credential): BeginOptions {
   if (credential.kind === 'API_KEY') return { settings: { 'app.api_key_hash': credential.hash } };
-  const { networkId, memberId } = credential.claims;
-  return { firstQuery: `SELECT id, role FROM members WHERE network_id = ${sqlLiteral(networkId)} AND id = ${sqlLiteral(memberId)}` };
+  const { networkId, memberId, issuerKeyId } = credential.claims;
+  // The member with its current role, and the key that issued the token (still live, still allowed to issue?).
+  return {
+    firstQuery: `SELECT m.id, m.role, k.id AS key_id, k.revoked_at AS key_revoked_at, k.scopes AS key_scopes,
+                        k.member_token_max_role AS key_max_role, k.trusted_documents_only AS key_trusted_only
+                 FROM members m LEFT JOIN api_keys k ON k.network_id = m.network_id AND k.id = ${issuerKeyId ? sqlLiteral(issuerKeyId) : 'NULL'}::uuid
+                 WHERE m.network_id = ${sqlLiteral(networkId)} AND m.id = ${sqlLiteral(memberId)}`,
+  };
 }
 
 /**
@@ -64,9 +70,10 @@ export async function authenticate(tx: TenantTransaction & { firstRows: Array<Re
 /** The transaction was opened with `app.api_key_hash` set (beginOptions): its lookup policy shows exactly this key. */
 async function authenticateApiKey(tx: TenantTransaction, hash: string): Promise<Authenticated> {
   // One statement: read the key, clear the hash setting and, for a live key, set the network.
-  const rows: Array<{ id: string; network_id: string; scopes: ApiKeyScope[]; revoked_at: Date | null; last_used_at: Date | null }> =
+  const rows: Array<KeyRow & { network_id: string; revoked_at: Date | null; last_used_at: Date | null }> =
     await tx.manager.query(
-      `SELECT id, network_id, scopes, revoked_at, last_used_at, set_config('app.api_key_hash', '', true) AS _cleared,
+      `SELECT id, network_id, scopes, member_token_max_role, trusted_documents_only, revoked_at, last_used_at,
+              set_config('app.api_key_hash', '', true) AS _cleared,
               CASE WHEN revoked_at IS NULL THEN set_config('app.network_id', network_id::text, true) END AS _network
        FROM api_keys WHERE secret_hash = $1`,
       [hash],
@@ -86,36 +93,106 @@ async function authenticateApiKey(tx: TenantTransaction, hash: string): Promise<
   return { networkId: key.network_id, principal: apiKeyPrincipal(key) };
 }
 
-/** The principal of a live (not revoked) API key row. */
-const apiKeyPrincipal = (key: { id: string; scopes: ApiKeyScope[] }): Principal => ({ kind: 'API_KEY', apiKeyId: key.id, scopes: new Set(key.scopes) });
+/** The columns of an API key that make its principal. */
+interface KeyRow {
+  id: string;
+  scopes: ApiKeyScope[];
+  member_token_max_role: NetworkRole;
+  trusted_documents_only: boolean;
+}
 
-/** The principal of an existing member row (its current role). */
-const memberPrincipal = (member: { id: string; role: NetworkRole }): Principal => ({ kind: 'MEMBER', memberId: member.id, role: member.role });
+/** The principal of a live (not revoked) API key row. */
+const apiKeyPrincipal = (key: KeyRow): Principal => ({
+  kind: 'API_KEY',
+  apiKeyId: key.id,
+  scopes: new Set(key.scopes),
+  memberTokenMaxRole: key.member_token_max_role,
+  ...(key.trusted_documents_only && { trustedDocumentsOf: key.id }),
+});
+
+/** The issuing key of a member token as read with the member (null columns: no such key, or a token without one). */
+interface IssuerRow {
+  key_id: string | null;
+  key_revoked_at: Date | null;
+  key_scopes: ApiKeyScope[] | null;
+  key_max_role: NetworkRole | null;
+  key_trusted_only: boolean | null;
+}
+
+/**
+ * The principal of a member token: the member's current role, capped by the token's narrowing and by what its
+ * issuing key allows now. Null when the issuing key was revoked or may no longer issue tokens (the token dies with it).
+ */
+function memberPrincipal(member: { id: string; role: NetworkRole }, claims: Pick<MemberTokenClaims, 'issuerKeyId' | 'roleCap' | 'readOnly'>, issuer: IssuerRow): Principal | null {
+  let roleCap = claims.roleCap;
+  let trustedDocumentsOf: string | undefined;
+  if (claims.issuerKeyId) {
+    if (!issuer.key_id || issuer.key_revoked_at || !issuer.key_scopes?.includes(ApiKeyScope.ISSUE_MEMBER_TOKENS)) return null;
+    roleCap = lowerRole(roleCap, issuer.key_max_role!);
+    if (issuer.key_trusted_only) trustedDocumentsOf = issuer.key_id;
+  }
+  return {
+    kind: 'MEMBER',
+    memberId: member.id,
+    role: lowerRole(member.role, roleCap),
+    roleCap,
+    readOnly: claims.readOnly,
+    ...(claims.issuerKeyId && { issuerKeyId: claims.issuerKeyId }),
+    ...(trustedDocumentsOf && { trustedDocumentsOf }),
+  };
+}
 
 /**
  * Checks again, in one statement, callers authenticated earlier in `networkId` (the subscribers of a live
  * update, src/realtime): the same rules as `authenticate` — a member token's member must still exist (its
- * role is read again), an API key must not be revoked (its scopes are read again). The transaction must be
- * a tenant transaction of `networkId`. Token expiry is the caller's (it is known without the database).
- * Returns the current principal by key (`principalKey`); a caller no longer valid is missing.
+ * role is read again, with the token's caps) and its issuing key must still allow it; an API key must not be
+ * revoked (its scopes are read again). The transaction must be a tenant transaction of `networkId`. Token
+ * expiry is the caller's (it is known without the database). Returns each caller's current principal; a caller
+ * no longer valid gets undefined.
  */
-export async function reauthenticate(tx: TenantTransaction, networkId: string, principals: Iterable<Principal>): Promise<Map<string, Principal>> {
+export async function reauthenticate(
+  tx: TenantTransaction,
+  networkId: string,
+  principals: Iterable<Principal>,
+): Promise<(p: Principal) => Principal | undefined> {
   const memberIds = new Set<string>();
   const keyIds = new Set<string>();
-  for (const p of principals) (p.kind === 'MEMBER' ? memberIds : keyIds).add(p.kind === 'MEMBER' ? p.memberId : p.apiKeyId);
-  const current = new Map<string, Principal>();
-  if (memberIds.size === 0 && keyIds.size === 0) return current;
-  const rows: Array<{ kind: 'MEMBER' | 'API_KEY'; id: string; role: NetworkRole | null; scopes: ApiKeyScope[] | null }> = await tx.manager.query(
-    `SELECT 'MEMBER' AS kind, id, role, NULL::text[] AS scopes FROM members WHERE network_id = $1 AND id = ANY($2::uuid[])
-     UNION ALL
-     SELECT 'API_KEY', id, NULL, scopes FROM api_keys WHERE network_id = $1 AND id = ANY($3::uuid[]) AND revoked_at IS NULL`,
-    [networkId, [...memberIds], [...keyIds]],
-  );
-  for (const r of rows) {
-    const principal = r.kind === 'MEMBER' ? memberPrincipal({ id: r.id, role: r.role! }) : apiKeyPrincipal({ id: r.id, scopes: r.scopes! });
-    current.set(principalKey(principal), principal);
+  for (const p of principals) {
+    if (p.kind === 'MEMBER') {
+      memberIds.add(p.memberId);
+      if (p.issuerKeyId) keyIds.add(p.issuerKeyId);
+    } else keyIds.add(p.apiKeyId);
   }
-  return current;
+  const members = new Map<string, NetworkRole>();
+  const keys = new Map<string, KeyRow>();
+  if (memberIds.size > 0 || keyIds.size > 0) {
+    const rows: Array<{ kind: 'MEMBER' | 'API_KEY'; id: string; role: NetworkRole | null } & Omit<KeyRow, 'id'>> = await tx.manager.query(
+      `SELECT 'MEMBER' AS kind, id, role, NULL::text[] AS scopes, NULL AS member_token_max_role, NULL::boolean AS trusted_documents_only
+       FROM members WHERE network_id = $1 AND id = ANY($2::uuid[])
+       UNION ALL
+       SELECT 'API_KEY', id, NULL, scopes, member_token_max_role, trusted_documents_only
+       FROM api_keys WHERE network_id = $1 AND id = ANY($3::uuid[]) AND revoked_at IS NULL`,
+      [networkId, [...memberIds], [...keyIds]],
+    );
+    for (const r of rows) (r.kind === 'MEMBER' ? members.set(r.id, r.role!) : keys.set(r.id, r));
+  }
+  return (p) => {
+    if (p.kind === 'API_KEY') {
+      const key = keys.get(p.apiKeyId);
+      return key && apiKeyPrincipal(key);
+    }
+    const role = members.get(p.memberId);
+    if (!role) return undefined;
+    const key = p.issuerKeyId ? keys.get(p.issuerKeyId) : undefined;
+    const issuer: IssuerRow = {
+      key_id: key?.id ?? null,
+      key_revoked_at: null,
+      key_scopes: key?.scopes ?? null,
+      key_max_role: key?.member_token_max_role ?? null,
+      key_trusted_only: key?.trusted_documents_only ?? null,
+    };
+    return memberPrincipal({ id: p.memberId, role }, { issuerKeyId: p.issuerKeyId, roleCap: p.roleCap, readOnly: p.readOnly }, issuer) ?? undefined;
+  };
 }
 
 /** Identifies a principal across checks (kind and id). */
@@ -123,11 +200,9 @@ export const principalKey = (p: Principal): string => (p.kind === 'MEMBER' ? `M:
 
 /** The transaction was opened with the token's network and the member lookup (beginOptions); the member must still exist. */
 async function authenticateMember(tx: { firstRows: Array<Record<string, unknown>> }, claims: MemberTokenClaims): Promise<Authenticated> {
-  const member = tx.firstRows[0] as { id: string; role: NetworkRole } | undefined;
-  if (!member) throw unauthenticated('Invalid or expired member token');
-  return {
-    networkId: claims.networkId,
-    principal: memberPrincipal(member),
-    expiresAt: claims.expiresAt,
-  };
+  const row = tx.firstRows[0] as unknown as ({ id: string; role: NetworkRole } & IssuerRow) | undefined;
+  if (!row) throw unauthenticated('Invalid or expired member token');
+  const principal = memberPrincipal(row, claims, row);
+  if (!principal) throw unauthenticated('The API key that issued this member token was revoked or may no longer issue tokens');
+  return { networkId: claims.networkId, principal, expiresAt: claims.expiresAt };
 }

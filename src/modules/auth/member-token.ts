@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { NetworkRole } from '../members/member.entity';
 
 const ISSUER = 'peer-networks-api';
 const AUDIENCE = 'peer-networks-api:member';
@@ -17,7 +18,22 @@ export interface MemberTokenClaims {
   networkId: string;
   memberId: string;
   expiresAt: Date;
+  /** The API key that issued the token (claim `ik`); tokens issued before issue 12 carry none. */
+  issuerKeyId?: string;
+  /** The highest role the token acts with (claim `role`); ADMIN for tokens without the claim (issued before issue 12). */
+  roleCap: NetworkRole;
+  /** True: the token runs no mutation (claim `ro`). */
+  readOnly: boolean;
 }
+
+/** What a token is narrowed to at issue, besides its member. */
+export interface MemberTokenGrant {
+  issuerKeyId: string;
+  roleCap: NetworkRole;
+  readOnly: boolean;
+}
+
+const isRole = (v: unknown): v is NetworkRole => typeof v === 'string' && (Object.values(NetworkRole) as string[]).includes(v);
 
 /**
  * Short-lived signed tokens that act as one member (JWT, HS256, issuer and audience checked).
@@ -30,10 +46,11 @@ export class MemberTokens {
     this.key = createHmac('sha256', tokenSecret).update('member-token-signing-key/v1').digest();
   }
 
-  async issue(networkId: string, memberId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+  /** Without a grant (the server's own tokens, e.g. in tests): no issuing key, the member's full role. */
+  async issue(networkId: string, memberId: string, ttlSeconds: number, grant?: MemberTokenGrant): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + ttlSeconds;
-    const token = await new SignJWT({ net: networkId })
+    const token = await new SignJWT({ net: networkId, ...(grant && { ik: grant.issuerKeyId, role: grant.roleCap, ...(grant.readOnly && { ro: true }) }) })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
@@ -49,7 +66,17 @@ export class MemberTokens {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM] });
       if (!isUuid(payload.sub) || !isUuid(payload.net) || typeof payload.exp !== 'number') return null;
-      return { networkId: payload.net, memberId: payload.sub, expiresAt: new Date(payload.exp * 1000) };
+      if (payload.ik !== undefined && !isUuid(payload.ik)) return null;
+      if (payload.role !== undefined && !isRole(payload.role)) return null;
+      if (payload.ro !== undefined && typeof payload.ro !== 'boolean') return null;
+      return {
+        networkId: payload.net,
+        memberId: payload.sub,
+        expiresAt: new Date(payload.exp * 1000),
+        issuerKeyId: payload.ik,
+        roleCap: payload.role ?? NetworkRole.ADMIN,
+        readOnly: payload.ro === true,
+      };
     } catch (err) {
       if (err instanceof errors.JOSEError || err instanceof TypeError) return null;
       throw err;

@@ -39,7 +39,7 @@ export async function seedDemoIfFirstStart(dataSource: DataSource): Promise<Demo
     const repo = manager.getRepository(Member);
     const members = await repo.save(DEMO_MEMBERS.map((m) => repo.create({ ...m, networkId: network.id })));
     await seedGroups(manager, network.id, members);
-    const { secret } = await createApiKey(manager, network.id, { name: 'Demo admin key', scopes: ALL_SCOPES as ApiKeyScope[] });
+    const { secret } = await createApiKey(manager, network.id, { name: 'Demo admin key', scopes: ALL_SCOPES as ApiKeyScope[], memberTokenMaxRole: NetworkRole.ADMIN });
     return { networkSlug: network.slug, apiKey: secret };
   });
 }

@@ -41,6 +41,10 @@ export class Member extends Node {
   @Column({ name: 'do_not_contact', type: 'boolean', default: false })
   doNotContact: boolean;
 
+  /** A partner's own id for the member (unique per network). Exposed through a field resolver that applies the privacy rules. */
+  @Column({ name: 'external_id', type: 'text', nullable: true })
+  externalId: string | null;
+
   @Field(() => NetworkRole, { description: "The member's role in the network." })
   @Column({ type: 'text' })
   role: NetworkRole;

@@ -20,6 +20,14 @@ export class CreateMemberInput {
 
   @Field(() => NetworkRole, { defaultValue: NetworkRole.MEMBER, description: 'Role in the network; other than MEMBER needs ADMIN.' })
   role: NetworkRole;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "A partner's own id for the member (1–255 printable ASCII characters, no spaces; unique in the network: CONFLICT otherwise). API keys with WRITE only.",
+  })
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,255}$/, { message: 'externalId must be 1–255 printable ASCII characters without spaces' })
+  externalId?: string | null;
 }
 
 @InputType({ description: "Changes to a member's profile; omitted fields stay as they are." })
@@ -43,6 +51,14 @@ export class UpdateMemberInput {
   @IsOptional()
   @IsBoolean()
   doNotContact?: boolean | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "A partner's own id for the member; an empty string removes it (otherwise 1–255 printable ASCII characters, no spaces; unique in the network: CONFLICT otherwise). API keys with WRITE only.",
+  })
+  @IsOptional()
+  @Matches(/^$|^[\x21-\x7e]{1,255}$/, { message: 'externalId must be 1–255 printable ASCII characters without spaces' })
+  externalId?: string | null;
 }
 
 @ArgsType()

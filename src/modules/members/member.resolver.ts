@@ -20,6 +20,10 @@ const DIRECTORY: AccessRule = {
 const EMAILS: AccessRule = { apiKey: [ApiKeyScope.PERSONAL_DATA], roles: [NetworkRole.ADMIN] };
 /** Who sees whether a member asked not to be contacted (besides the member): those who run the network and organise outreach. */
 const CONTACT_WISH: AccessRule = { apiKey: [ApiKeyScope.PERSONAL_DATA], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] };
+/** Who sees a member's external id (besides the member): admins and keys that read. */
+const EXTERNAL_IDS: AccessRule = { apiKey: [ApiKeyScope.READ], roles: [NetworkRole.ADMIN] };
+/** Who sets external ids: partners' backends (API keys with WRITE), never member tokens. */
+const SET_EXTERNAL_IDS: AccessRule = { apiKey: [ApiKeyScope.WRITE] };
 const ADMINS: AccessRule = { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] };
 
 const canSeeMember = (ctx: Context, id: string) => isSelf(ctx, id) || isAllowed(ctx, DIRECTORY);
@@ -35,6 +39,27 @@ export class MemberResolver {
   async members(@Args() args: MembersArgs, @Ctx() ctx: Context) {
     authorize(ctx, DIRECTORY);
     return members.listMembers(ctx.manager, ctx.networkId, args);
+  }
+
+  @Query(() => Member, {
+    nullable: true,
+    description:
+      "The member with this `externalId` (a partner's own id for the user), or null. For those who see the member directory (coordinators, admins, API keys with READ and PERSONAL_DATA) and the member themself.",
+  })
+  async member(@Arg('externalId', { description: "The partner's own id for the member." }) externalId: string, @Ctx() ctx: Context): Promise<Member | null> {
+    // Keys need the directory's scopes; a member token sees only itself unless it sees the directory.
+    if (ctx.principal.kind === 'API_KEY') authorize(ctx, DIRECTORY);
+    const found = await members.findMemberByExternalId(ctx.manager, ctx.networkId, externalId).catch(() => null);
+    return found && canSeeMember(ctx, found.id) ? found : null;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "A partner's own id for the member (unique in the network), set by API keys with WRITE (`createMember`, `updateMember`). Shown to the member, ADMINs and API keys with READ; null for everyone else.",
+  })
+  externalId(@Root() member: Member, @Ctx() ctx: Context): string | null {
+    return isSelf(ctx, member.id) || isAllowed(ctx, EXTERNAL_IDS) ? (member.externalId ?? null) : null;
   }
 
   @FieldResolver(() => String, {
@@ -60,6 +85,7 @@ export class MemberResolver {
   async createMember(@Arg('input', () => CreateMemberInput, { description: 'The new member.' }) input: CreateMemberInput, @Ctx() ctx: Context) {
     authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] });
     if (input.role && input.role !== NetworkRole.MEMBER) authorize(ctx, ADMINS);
+    if (input.externalId != null) authorize(ctx, SET_EXTERNAL_IDS);
     return members.createMember(ctx.manager, ctx.networkId, input);
   }
 
@@ -71,6 +97,7 @@ export class MemberResolver {
   ) {
     const member = await members.findMember(ctx.manager, ctx.networkId, idArgument('id', id, 'Member'));
     if (!isSelf(ctx, member.id)) authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN] });
+    if (input.externalId != null) authorize(ctx, SET_EXTERNAL_IDS);
     return members.updateMember(ctx.manager, member, input);
   }
 

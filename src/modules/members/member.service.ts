@@ -12,6 +12,13 @@ export async function findMember(manager: EntityManager, networkId: string, id: 
 }
 
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+/** A member of the network by the partner's own id (`externalId`); NOT_FOUND otherwise. */
+export async function findMemberByExternalId(manager: EntityManager, networkId: string, externalId: string): Promise<Member> {
+  const member = await manager.getRepository(Member).findOneBy({ networkId, externalId });
+  if (!member) throw notFound('Member');
+  return member;
+}
+
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export async function listMembers(manager: EntityManager, networkId: string, args: MembersArgs): Promise<Connection<Member>> {
@@ -39,6 +46,7 @@ export async function createMember(manager: EntityManager, networkId: string, in
       displayName: input.displayName.trim(),
       email: input.email?.trim() || null,
       role: input.role ?? NetworkRole.MEMBER,
+      externalId: input.externalId ?? null,
     }),
   );
 }
@@ -47,6 +55,7 @@ export async function updateMember(manager: EntityManager, member: Member, input
   if (input.displayName != null) member.displayName = input.displayName.trim();
   if (input.email !== undefined && input.email !== null) member.email = input.email.trim() || null;
   if (input.doNotContact != null) member.doNotContact = input.doNotContact;
+  if (input.externalId != null) member.externalId = input.externalId || null;
   return manager.getRepository(Member).save(member);
 }
 

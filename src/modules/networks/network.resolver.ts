@@ -2,7 +2,7 @@ import { Arg, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Query, Resol
 import type { Context } from '../../graphql/context';
 import { AppError } from '../../graphql/errors';
 import { registerNodeType } from '../../graphql/node';
-import { authorize } from '../auth/access';
+import { authorize, authorizeNetworkRead } from '../auth/access';
 import { ApiKey, ApiKeyScope } from '../auth/api-key.entity';
 import { audit } from '../audit/audit.service';
 import { Member, NetworkRole } from '../members/member.entity';
@@ -34,6 +34,15 @@ export class Viewer {
 
   @Field(() => Date, { nullable: true, description: 'When the credential expires (member tokens); null for API keys.' })
   expiresAt: Date | null;
+
+  @Field(() => NetworkRole, {
+    nullable: true,
+    description: "The role a member token acts with: the lower of the member's role and the token's narrowing at issue; null for API keys.",
+  })
+  role: NetworkRole | null;
+
+  @Field({ description: 'True for a member token narrowed to reads at issue (mutations are FORBIDDEN).' })
+  readOnly: boolean;
 }
 
 // The caller's own network and the networks it is in a partnership with (any status): those the API shows it
@@ -51,11 +60,14 @@ export class ViewerResolver {
       kind: p.kind === 'API_KEY' ? PrincipalKind.API_KEY : PrincipalKind.MEMBER,
       scopes: p.kind === 'API_KEY' ? [...p.scopes] : [],
       expiresAt: ctx.credentialExpiresAt ?? null,
+      role: p.kind === 'MEMBER' ? p.role : null,
+      readOnly: p.kind === 'MEMBER' && p.readOnly,
     };
   }
 
   @FieldResolver(() => Network, { description: "The caller's network." })
   network(@Ctx() ctx: Context): Promise<Network> {
+    authorizeNetworkRead(ctx);
     return loadNetwork(ctx);
   }
 
@@ -74,6 +86,7 @@ export class ViewerResolver {
 export class NetworkResolver {
   @Query(() => Network, { description: "The caller's network." })
   network(@Ctx() ctx: Context): Promise<Network> {
+    authorizeNetworkRead(ctx);
     return loadNetwork(ctx);
   }
 
