@@ -106,11 +106,18 @@ export async function resolveDocument(
   return undefined;
 }
 
+/** What an untrusted request runs instead of its text, so that the text is never parsed (see the plugin). */
+const REFUSED_PLACEHOLDER = '{ __typename }';
+
 /**
  * Trusted documents and registered hashes over HTTP. Runs when the request starts, before Apollo looks the
- * document up (persisted queries) or parses it: a registered hash becomes its text; a caller bound to trusted
- * documents with an unregistered text is refused (DOCUMENT_NOT_TRUSTED, HTTP 403) before anything else happens.
- * Other callers sending a text pay nothing (no lookup).
+ * document up (persisted queries) or parses it: a registered hash becomes its text (as a plain request, so that
+ * Apollo's shared persisted-query cache never learns another key's documents); a caller bound to trusted documents
+ * with an unregistered text is refused (DOCUMENT_NOT_TRUSTED, HTTP 403) without its text being parsed. Other
+ * callers sending a text pay nothing (no lookup).
+ *
+ * Apollo turns an error thrown by `requestDidStart` into a masked 500, so a refusal swaps the text for a
+ * placeholder and throws once the operation is resolved, where errors keep their code and status.
  */
 export function trustedDocumentsPlugin(): ApolloServerPlugin<Context> {
   return {
@@ -118,12 +125,25 @@ export function trustedDocumentsPlugin(): ApolloServerPlugin<Context> {
       const persisted = request.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
       const hash = typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
       if (!ctx.principal.trustedDocumentsOf && (request.query !== undefined || hash === undefined)) return;
+      let refusal: AppError | undefined;
       try {
         const text = await resolveDocument(ctx.manager, ctx.networkId, ctx.principal, { query: request.query, hash });
-        if (text !== undefined) request.query = text;
+        if (text === undefined) return; // an unknown hash: Apollo answers PERSISTED_QUERY_NOT_FOUND
+        request.query = text;
       } catch (err) {
-        throw err instanceof AppError ? err.toGraphQLError() : err;
+        if (!(err instanceof AppError)) throw err;
+        refusal = err;
+        request.query = REFUSED_PLACEHOLDER;
       }
+      const { persistedQuery: _resolved, ...extensions } = request.extensions ?? {};
+      request.extensions = extensions;
+      if (!refusal) return;
+      const refused = refusal;
+      return {
+        async didResolveOperation() {
+          throw refused.toGraphQLError();
+        },
+      };
     },
   };
 }
