@@ -2,6 +2,7 @@ import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { cli } from '../helpers/cli';
 import { code, ok } from '../helpers/gql';
 
 /**
@@ -206,6 +207,20 @@ describe('createApiKey never gives more than the calling key holds', () => {
     expect(made.apiKey.memberTokenMaxRole).toBe('ADMIN');
     const admin = await net.member(NetworkRole.ADMIN);
     expect((await issue(made.secret, { memberId: admin.globalId })).role).toBe('ADMIN');
+  });
+});
+
+describe('the CLI makes keys with the new powers', () => {
+  test('create-api-key --scopes ISSUE_MEMBER_TOKENS --member-token-max-role COORDINATOR', async () => {
+    const res = await cli('create-api-key', '--network', net.slug, '--scopes', 'ISSUE_MEMBER_TOKENS', '--member-token-max-role', 'coordinator', '--json');
+    expect(res.stderr).toBe('');
+    const made = JSON.parse(res.stdout);
+    expect(made).toMatchObject({ scopes: [ISSUE_MEMBER_TOKENS], memberTokenMaxRole: 'COORDINATOR', trustedDocumentsOnly: false });
+    const coordinator = await net.member(NetworkRole.COORDINATOR);
+    expect((await issue(made.apiKey, { memberId: coordinator.globalId })).role).toBe('COORDINATOR');
+    const bad = await cli('create-api-key', '--network', net.slug, '--scopes', 'READ', '--member-token-max-role', 'OWNER');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--member-token-max-role must be one of/);
   });
 });
 

@@ -26,7 +26,7 @@ const DEMO_MEMBERS: Array<Pick<Member, 'displayName' | 'email' | 'role'>> = [
 
 /**
  * On the first start of an empty database: a demo network with members and an API key with all
- * four scopes, whose secret is returned once for the start-up banner. Later starts return undefined.
+ * five scopes (tokens up to ADMIN), whose secret is returned once for the start-up banner. Later starts return undefined.
  */
 export async function seedDemoIfFirstStart(dataSource: DataSource): Promise<DemoSeed | undefined> {
   if (!(await claimFirstStart(dataSource))) return undefined;
