@@ -2,6 +2,7 @@ import { sqlLiteral, type BeginOptions, type TenantTransaction } from '../../db/
 import { unauthenticated } from '../../graphql/errors';
 import type { NetworkRole } from '../members/member.entity';
 import { API_KEY_PREFIX, hashSecret } from './api-key.service';
+import { memberTokenRefusal } from './credential-problem';
 import type { ApiKeyScope } from './api-key.entity';
 import type { MemberTokenClaims, MemberTokens } from './member-token';
 import type { Principal } from './principal';
@@ -34,7 +35,7 @@ export async function readCredential(authorization: string | undefined, tokens: 
   if (credential.startsWith(API_KEY_PREFIX)) return { kind: 'API_KEY', secret: credential, hash: hashSecret(credential) };
   if (credential.split('.').length === 3) {
     const claims = await tokens.verify(credential);
-    if (!claims) throw unauthenticated('Invalid or expired member token');
+    if (!claims) throw unauthenticated(memberTokenRefusal(credential));
     return { kind: 'MEMBER', claims };
   }
   throw unauthenticated('Malformed credentials: not an API key or a member token');
