@@ -38,7 +38,7 @@ export function HasVisibleCharacter(options?: ValidationOptions) {
       name: 'hasVisibleCharacter',
       target: target.constructor,
       propertyName,
-      options: { message: `${propertyName} must contain a visible character, not only spaces or invisible characters`, ...options },
+      options: { message: `${propertyName} must not be blank: it needs a visible character, not only spaces or invisible ones`, ...options },
       validator: { validate: (value: unknown) => value == null || (typeof value === 'string' && VISIBLE.test(value)) },
     });
 }
