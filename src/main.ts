@@ -36,6 +36,9 @@ async function main(): Promise<void> {
   if (config.tokenSecretGenerated) {
     logger.warn('TOKEN_SECRET is not set: using a random secret, so member tokens stop working when the process restarts');
   }
+  if (config.env === 'production' && config.corsOriginsDefaulted) {
+    logger.warn('CORS_ORIGINS is not set: web pages of any origin may call the API with a credential they hold; list your origins, or set CORS_ORIGINS=* to allow any knowingly');
+  }
 
   const db = await openDatabase(config, logger);
   const demo = config.seedDemo ? await seedDemoIfFirstStart(db.dataSource) : undefined;

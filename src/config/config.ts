@@ -14,6 +14,15 @@ export interface Config {
   readonly tokenSecretGenerated: boolean;
   /** Redis for live updates across instances; undefined: in-process pub/sub (one instance). */
   readonly redisUrl: string | undefined;
+  /**
+   * Browser origins allowed to call the API (CORS): `*` (any) or exact origins such as `https://app.example`.
+   * `*` is safe here because credentials travel in the `Authorization` header, never in cookies.
+   */
+  readonly corsOrigins: '*' | readonly string[];
+  /** True when CORS_ORIGINS was not given (any origin; production warns at start-up). */
+  readonly corsOriginsDefaulted: boolean;
+  /** How long browsers may cache a preflight answer (`Access-Control-Max-Age`, seconds). */
+  readonly corsMaxAgeSeconds: number;
   /** Prefix of this deployment's Redis channels (deployments or test runs sharing a Redis stay apart). */
   readonly redisPrefix: string;
   /** Operations (subscriptions included) one WebSocket connection may have open at once. */
@@ -110,6 +119,30 @@ function prefix(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+/** A comma-separated list of exact origins (`scheme://host[:port]`), or `*` alone. */
+function origins(env: Env, name: string): '*' | readonly string[] | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  const items = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  if (items.includes('*')) {
+    if (items.length > 1) throw new ConfigError(name, 'must be "*" alone or a list of origins, not both');
+    return '*';
+  }
+  for (const item of items) {
+    let origin: string | undefined;
+    try {
+      const parsed = new URL(item);
+      if (parsed.protocol === 'http:' || parsed.protocol === 'https:') origin = parsed.origin;
+    } catch {
+      origin = undefined;
+    }
+    // Browsers send the Origin header exactly in this form: a path, a trailing slash or a typo would never match.
+    if (origin !== item) throw new ConfigError(name, `must list origins such as https://app.example.org (scheme, host, optional port; no path), got "${item}"`);
+  }
+  if (items.length === 0) throw new ConfigError(name, 'must be "*" or a comma-separated list of origins');
+  return items;
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
@@ -135,6 +168,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
   }
 
   const dbPoolMax = int(env, 'DB_POOL_MAX', 10, 1, 500);
+  const corsOrigins = origins(env, 'CORS_ORIGINS');
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 4000, 0, 65535),
@@ -145,6 +179,10 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     tokenSecretGenerated,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: prefix(env, 'REDIS_PREFIX', 'peer-networks:'),
+    corsOrigins: corsOrigins ?? '*',
+    corsOriginsDefaulted: corsOrigins === undefined,
+    // Chromium caps the preflight cache at 7,200 s (Firefox at 86,400): a longer default would not save more preflights.
+    corsMaxAgeSeconds: int(env, 'CORS_MAX_AGE_SECONDS', 7_200, 0, 86_400),
     wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1, 10_000),
     wsMaxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 65_536, 1_024, 16_777_216),
     wsMaxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1_048_576, 1_024, 268_435_456),

@@ -176,8 +176,15 @@ export async function startServer(config: Config, logger: Logger, db: Database):
 
   app.use(
     GRAPHQL_PATH,
+    // CORS_ORIGINS: `*` or an allow-list (a listed Origin is echoed, with `Vary: Origin`; another gets no
+    // Access-Control-Allow-Origin). Never Allow-Credentials: credentials are bearer headers, not cookies.
     // Request headers (Authorization, Idempotency-Key, …) are allowed by reflecting the preflight's list.
-    cors<cors.CorsRequest>({ exposedHeaders: [IDEMPOTENT_REPLAYED_HEADER, 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'] }),
+    cors<cors.CorsRequest>({
+      origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
+      methods: ['GET', 'POST'],
+      maxAge: config.corsMaxAgeSeconds,
+      exposedHeaders: [IDEMPOTENT_REPLAYED_HEADER, 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
+    }),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {

@@ -24,6 +24,7 @@ import { beginTenantTransaction } from '../db/tenant';
 import { contextOf, createContext, newRequestId, type Context, type ContextDeps } from '../graphql/context';
 import { Loaders } from '../graphql/loaders';
 import { reauthenticate } from '../modules/auth/authenticate';
+import { credentialProblem, CREDENTIAL_CLOSE_REASONS } from '../modules/auth/credential-problem';
 import { resolveDocument } from '../modules/auth/trusted-documents';
 import type { Principal } from '../modules/auth/principal';
 import { AppError, isUnexpected } from '../graphql/errors';
@@ -37,8 +38,11 @@ import { isSkipped } from './subscriptions';
  * graphql-ws on the HTTP server's `/graphql`: the same context builder, validation and limits as HTTP, and
  * the delivery of live updates.
  *
- * - `onConnect` authenticates `connectionParams.authorization` once (bad: 4403) and, for a member token,
- *   arms a timer that closes the socket with 4403 when the token expires.
+ * - `onConnect` authenticates `connectionParams.authorization` once and, for a member token, arms a timer that
+ *   closes the socket with 4403 when the token expires. A refused credential closes the socket with 4403 and a
+ *   reason naming the problem (CREDENTIAL_CLOSE_REASONS: missing, malformed, invalid, expired, revoked), so a
+ *   client knows whether a fresh token helps. 4403, not 4401: graphql-ws uses 4401 for "subscribe before the
+ *   acknowledgement", and its client retries 4403 (calling an async `connectionParams` again) but not 4401.
  * - Every operation gets its own context (a tenant transaction): a query or mutation's ends (commit, so its
  *   events are published) before its result is sent; a subscription's ends as soon as the subscription is
  *   authorized and its stream open, so an idle subscription holds no database connection.
@@ -173,7 +177,10 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: config.wsMaxMessageBytes });
 
   const expired = (c: Connection) => c.expiresAt !== undefined && Date.now() >= c.expiresAt;
-  const closeExpired = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'Credential expired');
+  const closeExpired = (socket: WebSocket) => socket.close(CloseCode.Forbidden, CREDENTIAL_CLOSE_REASONS.EXPIRED);
+  /** Closes the socket of a refused credential with the reason that names its problem. */
+  const closeRefused = async (socket: WebSocket, authorization: string | undefined, err: GraphQLError) =>
+    socket.close(CloseCode.Forbidden, CREDENTIAL_CLOSE_REASONS[await credentialProblem(authorization, err.message, deps.tokens)]);
   const slowConsumer = (socket: WebSocket) => socket.close(SLOW_CONSUMER, 'Slow consumer');
 
   /** A new context from the connection's credential; null (socket closed with 4403) when it is no longer valid. */
@@ -182,7 +189,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
       return await createContext(deps, { authorization: connection.authorization });
     } catch (err) {
       if (!isUnauthenticated(err)) throw err;
-      socket.close(CloseCode.Forbidden, 'Forbidden');
+      await closeRefused(socket, connection.authorization, err as GraphQLError);
       return null;
     }
   }
@@ -236,7 +243,8 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
           try {
             const principal = current(e.connection.principal);
             if (!principal) {
-              e.socket.close(CloseCode.Forbidden, 'Forbidden');
+              // The key was revoked or the member removed since the socket was authenticated.
+              e.socket.close(CloseCode.Forbidden, CREDENTIAL_CLOSE_REASONS.REVOKED);
               return e.resolve(END);
             }
             // Expiry again: the batch may have waited for a connection.
@@ -316,7 +324,9 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
           probe = await createContext(deps, { authorization });
           await probe.tx.finish('commit');
         } catch (err) {
-          if (!isUnauthenticated(err)) logger.error('websocket authentication failed', { error: (err as Error).message });
+          if (isUnauthenticated(err)) await closeRefused(ctx.extra.socket, authorization, err as GraphQLError);
+          else logger.error('websocket authentication failed', { error: (err as Error).message });
+          // graphql-ws closes with 4403 "Forbidden"; a socket closed above keeps its own reason.
           return false;
         }
         const socket = ctx.extra.socket;

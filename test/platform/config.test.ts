@@ -30,6 +30,9 @@ describe('defaults', () => {
       tokenSecretGenerated: true,
       redisUrl: undefined,
       redisPrefix: 'peer-networks:',
+      corsOrigins: '*',
+      corsOriginsDefaulted: true,
+      corsMaxAgeSeconds: 7_200,
       wsMaxSubscriptions: 100,
       wsMaxMessageBytes: 65_536,
       wsMaxBufferedBytes: 1_048_576,
@@ -92,6 +95,8 @@ describe('defaults', () => {
       TOKEN_SECRET: ` ${SECRET} `,
       REDIS_URL: 'rediss://cache:6380',
       REDIS_PREFIX: 'staging:',
+      CORS_ORIGINS: 'https://app.example.org, http://localhost:5173',
+      CORS_MAX_AGE_SECONDS: '600',
       WS_MAX_SUBSCRIPTIONS: '20',
       WS_MAX_MESSAGE_BYTES: '4096',
       WS_MAX_BUFFERED_BYTES: '65536',
@@ -124,6 +129,9 @@ describe('defaults', () => {
       tokenSecretGenerated: false,
       redisUrl: 'rediss://cache:6380',
       redisPrefix: 'staging:',
+      corsOrigins: ['https://app.example.org', 'http://localhost:5173'],
+      corsOriginsDefaulted: false,
+      corsMaxAgeSeconds: 600,
       wsMaxSubscriptions: 20,
       wsMaxMessageBytes: 4096,
       wsMaxBufferedBytes: 65_536,
@@ -146,6 +154,11 @@ describe('defaults', () => {
       shutdownTimeoutMs: 0,
       logLevel: 'silent',
     });
+  });
+
+  test('CORS_ORIGINS: * given explicitly allows any origin without counting as the default', () => {
+    expect(load({ CORS_ORIGINS: ' * ' })).toMatchObject({ corsOrigins: '*', corsOriginsDefaulted: false });
+    expect(load({ NODE_ENV: 'production', TOKEN_SECRET: SECRET })).toMatchObject({ corsOrigins: '*', corsOriginsDefaulted: true });
   });
 
   test.each([
@@ -195,6 +208,13 @@ describe('bad values name the variable', () => {
     ['SHUTDOWN_DELAY_MS', { SHUTDOWN_DELAY_MS: '1s' }],
     ['SHUTDOWN_TIMEOUT_MS', { SHUTDOWN_TIMEOUT_MS: '600001' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: '*, https://app.example.org' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.org/' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.org/path' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'app.example.org' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'ftp://app.example.org' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: ' , ' }],
+    ['CORS_MAX_AGE_SECONDS', { CORS_MAX_AGE_SECONDS: '86401' }],
   ])('%s: %j', (variable, env) => {
     const err = configError(env);
     expect(err.variable).toBe(variable);

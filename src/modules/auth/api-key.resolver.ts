@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import type { Context } from '../../graphql/context';
 import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
+import { HasVisibleCharacter } from '../../graphql/validators';
 import { registerNodeType } from '../../graphql/node';
 import { Member, NetworkRole } from '../members/member.entity';
 import { findMember, findMemberByExternalId } from '../members/member.service';
@@ -87,7 +88,7 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
 class CreateApiKeyArgs {
   @Field({ description: 'Who uses the key and for what (1–100 characters).' })
   @Length(1, 100)
-  @Matches(/\S/, { message: 'name must not be blank' })
+  @HasVisibleCharacter()
   name: string;
 
   @Field(() => [ApiKeyScope], { description: 'What the key may do; at least one scope.' })

@@ -2,6 +2,7 @@ import { sqlLiteral, type BeginOptions, type TenantTransaction } from '../../db/
 import { unauthenticated } from '../../graphql/errors';
 import type { NetworkRole } from '../members/member.entity';
 import { API_KEY_PREFIX, hashSecret } from './api-key.service';
+import { memberTokenRefusal, REVOKED_API_KEY_MESSAGE } from './credential-problem';
 import { ApiKeyScope } from './api-key.entity';
 import type { MemberTokenClaims, MemberTokens } from './member-token';
 import { lowerRole, type Principal } from './principal';
@@ -34,7 +35,7 @@ export async function readCredential(authorization: string | undefined, tokens: 
   if (credential.startsWith(API_KEY_PREFIX)) return { kind: 'API_KEY', secret: credential, hash: hashSecret(credential) };
   if (credential.split('.').length === 3) {
     const claims = await tokens.verify(credential);
-    if (!claims) throw unauthenticated('Invalid or expired member token');
+    if (!claims) throw unauthenticated(memberTokenRefusal(credential));
     return { kind: 'MEMBER', claims };
   }
   throw unauthenticated('Malformed credentials: not an API key or a member token');
@@ -80,7 +81,7 @@ async function authenticateApiKey(tx: TenantTransaction, hash: string): Promise<
     );
   const key = rows[0];
   if (!key) throw unauthenticated('Invalid API key');
-  if (key.revoked_at) throw unauthenticated('This API key has been revoked');
+  if (key.revoked_at) throw unauthenticated(REVOKED_API_KEY_MESSAGE);
   if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     // SKIP LOCKED: when a concurrent request of the same key is already writing it, this one does not queue behind
     // that request's whole transaction (its row lock lasts until it ends) for a once-a-minute timestamp.

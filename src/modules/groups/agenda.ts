@@ -1,5 +1,6 @@
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { IsOptional, Length, Max, Min } from 'class-validator';
+import { HasVisibleCharacter } from '../../graphql/validators';
 
 /** The parts of a peer support session, in the order the field notes describe them. */
 export enum AgendaItemKind {
@@ -46,6 +47,7 @@ export class AgendaItemInput {
 
   @Field({ description: 'Title shown to members (1–200 characters).' })
   @Length(1, 200)
+  @HasVisibleCharacter()
   title: string;
 
   @Field(() => String, { nullable: true, description: 'A prompt (up to 1,000 characters).' })

@@ -1,7 +1,7 @@
 import { ArrayMaxSize, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ArgsType, Field, InputType, Int } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
-import { IsTimeZone, NOT_BLANK, SLUG } from '../../graphql/validators';
+import { HasVisibleCharacter, IsTimeZone, SLUG } from '../../graphql/validators';
 import { AgendaItemInput } from './agenda';
 import { GroupVisibility, MeetingFormat } from './group.entity';
 
@@ -11,7 +11,7 @@ const TOPIC_MESSAGE = 'each topic must be a lower-case slug (letters, digits, si
 export class CreateGroupInput {
   @Field({ description: 'Name (1–200 characters).' })
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @HasVisibleCharacter()
   name: string;
 
   @Field(() => String, { nullable: true, description: 'What the group is about (up to 5,000 characters).' })
@@ -64,7 +64,7 @@ export class UpdateGroupInput {
   @Field(() => String, { nullable: true, description: 'New name (1–200 characters). The slug stays.' })
   @IsOptional()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @HasVisibleCharacter()
   name?: string | null;
 
   @Field(() => String, { nullable: true, description: 'New description; an empty string removes it.' })

@@ -1,15 +1,14 @@
 import { IsBoolean, IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { ArgsType, Field, InputType } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
+import { HasVisibleCharacter } from '../../graphql/validators';
 import { NetworkRole } from './member.entity';
-
-const NOT_BLANK = /\S/;
 
 @InputType({ description: 'A new member of the network.' })
 export class CreateMemberInput {
   @Field({ description: 'The name shown to others (1–100 characters); a pseudonym is fine.' })
   @Length(1, 100)
-  @Matches(NOT_BLANK, { message: 'displayName must not be blank' })
+  @HasVisibleCharacter()
   displayName: string;
 
   @Field(() => String, { nullable: true, description: 'Contact email; visible to the member, ADMINs and PERSONAL_DATA keys only.' })
@@ -35,7 +34,7 @@ export class UpdateMemberInput {
   @Field(() => String, { nullable: true, description: 'New display name (1–100 characters).' })
   @IsOptional()
   @Length(1, 100)
-  @Matches(NOT_BLANK, { message: 'displayName must not be blank' })
+  @HasVisibleCharacter()
   displayName?: string | null;
 
   @Field(() => String, { nullable: true, description: 'New email; an empty string removes it.' })

@@ -1,6 +1,6 @@
-import { IsOptional, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
-import { IsTimeZone, NOT_BLANK } from '../../graphql/validators';
+import { HasVisibleCharacter, IsTimeZone } from '../../graphql/validators';
 
 /** The privacy rule's floor: no network may show aggregates over fewer people than this (DOMAIN.md, rule 3). */
 export const MIN_AGGREGATE_SIZE_FLOOR = 5;
@@ -10,7 +10,7 @@ export class UpdateNetworkInput {
   @Field(() => String, { nullable: true, description: 'New display name (1–200 characters).' })
   @IsOptional()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @HasVisibleCharacter()
   name?: string | null;
 
   @Field(() => String, { nullable: true, description: 'New description (up to 5,000 characters); an empty string removes it.' })

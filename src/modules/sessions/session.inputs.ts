@@ -1,7 +1,7 @@
-import { ArrayMaxSize, IsOptional, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsOptional, IsUrl, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { ArgsType, Field, InputType, Int, registerEnumType } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
-import { IsTimeZone, NOT_BLANK } from '../../graphql/validators';
+import { HasVisibleCharacter, IsTimeZone } from '../../graphql/validators';
 import { AgendaItemInput } from '../groups/agenda';
 import { SessionStatus } from './session.entity';
 
@@ -22,9 +22,9 @@ registerEnumType(RepeatFrequency, {
   },
 });
 
-/** A title of a session or joint event: 1–200 characters, not blank. */
+/** A title of a session or joint event: 1–200 characters, some of them visible. */
 export const IsTitle = (): PropertyDecorator => (target, key) => {
-  Matches(NOT_BLANK, { message: 'title must not be blank' })(target, key as string);
+  HasVisibleCharacter()(target, key as string);
   Length(1, 200)(target, key as string);
 };
 
