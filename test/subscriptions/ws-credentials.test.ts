@@ -97,6 +97,29 @@ describe('each refusal names its problem (4403)', () => {
     expect(await live.closed).toEqual({ code: 4403, reason: 'Credential revoked' });
     expect(stream.results).toEqual([]);
   });
+
+  test("a member token whose issuing key is revoked while subscribed closes with \"Credential revoked\"; a read-only token still subscribes", async () => {
+    const issuer = ok(
+      await app.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
+        'mutation { createApiKey(name: "token backend", scopes: [ISSUE_MEMBER_TOKENS]) { secret apiKey { id } } }',
+        {},
+        w.keys.all,
+      ),
+    ).createApiKey;
+    const ISSUE = 'mutation($id: ID, $ro: Boolean) { issueMemberToken(memberId: $id, readOnly: $ro) { token } }';
+    const token = ok(await app.gql<{ issueMemberToken: { token: string } }>(ISSUE, { id: w.member.globalId, ro: true }, issuer.secret)).issueMemberToken.token;
+    const live = connect(app.server.port, token);
+    const topic = { networkId: w.net.id, name: 'sessionChanged' as const, key: w.group.id };
+    const stream = await subscribed(app, live, SESSION_CHANGED, { g: w.group.globalId }, topic);
+    const first = await insertSession(app, w.net.id, w.group.id, { status: 'SCHEDULED', startsInMinutes: 60 });
+    ok(await app.gql('mutation($id: ID!) { startSession(id: $id) { id } }', { id: first.globalId }, w.facilitator.token));
+    await eventually(() => stream.results.length === 1, 'the first event');
+    await revoke(issuer.apiKey.id);
+    const second = await insertSession(app, w.net.id, w.group.id, { status: 'SCHEDULED', startsInMinutes: 90 });
+    ok(await app.gql('mutation($id: ID!) { startSession(id: $id) { id } }', { id: second.globalId }, w.facilitator.token));
+    expect(await live.closed).toEqual({ code: 4403, reason: 'Credential revoked' });
+    expect(stream.results).toHaveLength(1);
+  });
 });
 
 test('connectionParams as an async function: after "Credential expired" the client reconnects with a fresh token', async () => {
