@@ -3,6 +3,8 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage, type PubSub } from 'type-graphql';
 import { resolvers } from '../modules';
+import { declareRule, enforceDeclaredRules } from '../modules/auth/allow';
+import { anyCredential } from '../modules/auth/rules';
 import type { Context } from './context';
 import { validateArgument } from './errors';
 import { buildFederatedSchema, describeFederation, subgraphSdl } from './federation';
@@ -37,6 +39,16 @@ function runMutationsAtomically(schema: GraphQLSchema): void {
  */
 function preferSimpleResolvers(): void {
   for (const type of getMetadataStorage().objectTypes) type.simpleResolvers ??= true;
+}
+
+/**
+ * The access rules of the root fields the features do not define (the features declare theirs with `@Allow`):
+ * `node` / `nodes` (./node.resolver.ts) and federation's `_entities` / `_service` take any credential, since
+ * each type's fetcher hides, object by object, what the caller may not see.
+ */
+function declareCoreRules(schema: GraphQLSchema): void {
+  const query = schema.getQueryType()!.getFields();
+  for (const name of ['node', 'nodes', '_entities', '_service']) if (query[name]) declareRule(query[name], anyCredential);
 }
 
 /** Root types' descriptions: type-graphql has no option for them. */
@@ -88,6 +100,9 @@ function getBaseSchema(): Promise<GraphQLSchema> {
 export function getSchema(): Promise<GraphQLSchema> {
   cached ??= getBaseSchema().then((base) => {
     const schema = buildFederatedSchema(base);
+    declareCoreRules(schema);
+    // Inside the atomic wrapper, so that a refused mutation fails like one that refuses itself.
+    enforceDeclaredRules(schema);
     runMutationsAtomically(schema);
     describeRoots(schema);
     describeFederation(schema);

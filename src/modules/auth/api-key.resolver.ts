@@ -4,18 +4,17 @@ import type { Context } from '../../graphql/context';
 import { invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
-import { Member, NetworkRole } from '../members/member.entity';
+import { Member } from '../members/member.entity';
 import { findMember } from '../members/member.service';
-import { authorize, isAllowed, type AccessRule } from './access';
+import { authorize, isAllowed } from './access';
+import { Allow } from './allow';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
 import * as apiKeys from './api-key.service';
+import { administerNetwork, issueMemberTokens } from './rules';
 import { MEMBER_TOKEN_DEFAULT_TTL, MEMBER_TOKEN_MAX_TTL, MEMBER_TOKEN_MIN_TTL } from './member-token';
 
-/** Managing keys is for admins: ADMIN-role members and keys with the ADMIN scope. */
-const KEY_ADMINS: AccessRule = { apiKey: [ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] };
-
 registerNodeType('ApiKey', async (ctx, ids) => {
-  if (!isAllowed(ctx, KEY_ADMINS)) return ids.map(() => null);
+  if (!isAllowed(ctx, administerNetwork)) return ids.map(() => null);
   return ctx.loaders.byId(ApiKey).loadMany(ids).then((keys) => keys.map((k) => (k instanceof ApiKey ? k : null)));
 });
 
@@ -67,24 +66,28 @@ class CreateApiKeyArgs {
 export class ApiKeyResolver {
   // Unpaged: reads the whole set, like a totalCount.
   @Extensions({ cost: 20 })
+  @Allow(administerNetwork)
   @Query(() => [ApiKey], { description: "The network's API keys, revoked ones included, oldest first. Admins only." })
   async apiKeys(@Ctx() ctx: Context) {
-    authorize(ctx, KEY_ADMINS);
+    authorize(ctx, administerNetwork);
     return apiKeys.listApiKeys(ctx.manager, ctx.networkId);
   }
 
+  @Allow(administerNetwork)
   @Mutation(() => CreatedApiKey, { description: 'Creates an API key; the secret is in the answer and nowhere else. Admins only.' })
   async createApiKey(@Args() args: CreateApiKeyArgs, @Ctx() ctx: Context): Promise<CreatedApiKey> {
-    authorize(ctx, KEY_ADMINS);
+    authorize(ctx, administerNetwork);
     return apiKeys.createApiKey(ctx.manager, ctx.networkId, { ...args, createdByMemberId: ctx.viewerMemberId });
   }
 
+  @Allow(administerNetwork)
   @Mutation(() => ApiKey, { description: 'Revokes an API key at once; requests with it then fail with UNAUTHENTICATED. Admins only.' })
   async revokeApiKey(@Arg('id', () => ID, { description: 'The key to revoke.' }) id: string, @Ctx() ctx: Context) {
-    authorize(ctx, KEY_ADMINS);
+    authorize(ctx, administerNetwork);
     return apiKeys.revokeApiKey(ctx.manager, ctx.networkId, idArgument('id', id, 'ApiKey'));
   }
 
+  @Allow(issueMemberTokens)
   @Mutation(() => MemberToken, {
     description: `Issues a token that acts as the member, for a partner's front end. API keys with ADMIN only (the partner's backend authenticates its users its own way).`,
   })

@@ -2,10 +2,11 @@ import { Arg, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Query, Resol
 import type { Context } from '../../graphql/context';
 import { AppError } from '../../graphql/errors';
 import { registerNodeType } from '../../graphql/node';
-import { authorize } from '../auth/access';
+import { Allow } from '../auth/allow';
 import { ApiKey, ApiKeyScope } from '../auth/api-key.entity';
+import { anyCredential, changeNetworkAsAdmin } from '../auth/rules';
 import { audit } from '../audit/audit.service';
-import { Member, NetworkRole } from '../members/member.entity';
+import { Member } from '../members/member.entity';
 import { Network } from './network.entity';
 import { UpdateNetworkInput } from './network.inputs';
 import { loadNetwork } from './network.loader';
@@ -44,6 +45,7 @@ registerNodeType('Network', (ctx, ids) =>
 
 @Resolver(() => Viewer)
 export class ViewerResolver {
+  @Allow(anyCredential)
   @Query(() => Viewer, { description: 'Who is calling: network, member (member tokens), API key and scopes.' })
   viewer(@Ctx() ctx: Context): Viewer {
     const p = ctx.principal;
@@ -72,6 +74,7 @@ export class ViewerResolver {
 
 @Resolver(() => Network)
 export class NetworkResolver {
+  @Allow(anyCredential)
   @Query(() => Network, { description: "The caller's network." })
   network(@Ctx() ctx: Context): Promise<Network> {
     return loadNetwork(ctx);
@@ -83,12 +86,12 @@ export class NetworkResolver {
     return network.id === ctx.networkId ? network.minimumAggregateSize : null;
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => Network, {
     description:
       "Changes the caller's network: name, description, reporting time zone, privacy threshold (k ≥ 5, else BAD_USER_INPUT). Admins and API keys with WRITE and ADMIN. Written to the audit log.",
   })
   async updateNetwork(@Arg('input', () => UpdateNetworkInput, { description: 'The changes.' }) input: UpdateNetworkInput, @Ctx() ctx: Context): Promise<Network> {
-    authorize(ctx, { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] });
     const { network, changed } = await updateNetwork(ctx.manager, await loadNetwork(ctx), input);
     if (changed.length) {
       await audit(ctx, {
