@@ -118,5 +118,6 @@ export async function printSchemaSdl(): Promise<string> {
 
 /** The subgraph SDL committed as schema/subgraph.graphql: exactly what `_service { sdl }` answers, for composition. */
 export async function printSubgraphSdl(): Promise<string> {
-  return subgraphSdl(await getSchema()) + '\n';
+  // Asked without a credential, so of a copy without the access rules (the served `_service` needs one).
+  return subgraphSdl(buildFederatedSchema(await getBaseSchema())) + '\n';
 }

@@ -4,6 +4,7 @@ import { connectionType } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { authorize } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { organiseNetwork, readGroups, writeGroupsAndProfiles } from '../auth/rules';
 import { Network } from '../networks/network.entity';
@@ -71,12 +72,15 @@ export class GroupResolver {
     return groups.updateGroup(ctx.manager, group, input);
   }
 
-  @Allow(organiseNetwork)
+  // Members pass the declared gate so that a PRIVATE group they cannot see is NOT_FOUND, as everywhere; then
+  // archiving needs organiseNetwork.
+  @Allow(writeGroupsAndProfiles)
   @Mutation(() => Group, {
     description: 'Archives a group: it keeps its history, leaves `groups` (unless includeArchived) and takes no new members or sessions. Coordinators, admins, API keys with WRITE. Archiving twice is harmless.',
   })
   async archiveGroup(@Arg('id', () => ID, { description: 'The group to archive.' }) id: string, @Ctx() ctx: Context) {
     const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));
+    authorize(ctx, organiseNetwork);
     return groups.archiveGroup(ctx.manager, group);
   }
 }

@@ -6,7 +6,7 @@ import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { authorize, isAllowed, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
-import { membersActingForThemselves, readMemberDirectory, readPersonalData, writePersonalData } from '../auth/rules';
+import { anyCredential, membersActingForThemselves, readMemberDirectory, readPersonalData, writePersonalData } from '../auth/rules';
 import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isGroupManager, isGroupMember, isNetworkManager, viewerMembership } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
@@ -134,8 +134,9 @@ export class MembershipResolver {
     return memberships.enterGroup(ctx, group, member.id, role, false, 'groupId');
   }
 
-  // Members may change their own status; role and others' memberships need facilitator rights (the object check).
-  @Allow(writePersonalData)
+  // Visibility decides first, as for every caller: a key that cannot see the membership gets NOT_FOUND, not
+  // FORBIDDEN. Then members may change their own status; the rest needs writePersonalData and facilitator rights.
+  @Allow(anyCredential)
   @Mutation(() => Membership, {
     description:
       "Changes a membership. The group's facilitators, coordinators, admins and API keys with WRITE and PERSONAL_DATA may change role and status; the member may change their own status (pause, resume, leave).",
