@@ -102,7 +102,7 @@ test("the README's permission tables name every root field with the rule it decl
   const rowsOf = (f: RootField) => rows.filter((row) => row.operations.includes(f.name));
   const missing = fields.filter((f) => !rowsOf(f).length).map((f) => f.path);
   const wrongRule = fields
-    .filter((f) => rowsOf(f).length && !rowsOf(f).some((row) => row.rules.includes(f.rule!)))
+    .filter((f) => f.rule !== undefined && rowsOf(f).length && !rowsOf(f).some((row) => row.rules.includes(f.rule!)))
     .map((f) => `${f.path} (declares ${f.rule})`);
   const named = new Set(rows.flatMap((row) => row.rules));
   const unknownRules = [...named].filter((name) => !ruleByName(name));
