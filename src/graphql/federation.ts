@@ -6,7 +6,7 @@ import DataLoader from 'dataloader';
 import { executeSync, isInterfaceType, isObjectType, lexicographicSortSchema, parse, specifiedScalarTypes, type GraphQLSchema } from 'graphql';
 import { createResolversMap } from 'type-graphql';
 import { isAllowed } from '../modules/auth/access';
-import { READ_GROUPS } from '../modules/groups/group.resolver';
+import { readGroups } from '../modules/auth/rules';
 import { JOINT_EVENT_PARTY_SQL } from '../modules/joint-events/joint-event.service';
 import { SHARED_GROUP_COLUMNS, toSharedGroup } from '../modules/partnerships/partnership.entity';
 import { PARTNER_DIRECTORY_SQL } from '../modules/partnerships/partnership.service';
@@ -32,7 +32,7 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
  * API keys with READ.
  */
 const fetchSharedGroups: EntityFetcher = async (ctx, ids) => {
-  if (!isAllowed(ctx, READ_GROUPS)) return ids.map(() => null);
+  if (!isAllowed(ctx, readGroups)) return ids.map(() => null);
   const rows: Array<Record<string, unknown>> = await ctx.manager.query(
     `SELECT ${SHARED_GROUP_COLUMNS} FROM groups g
      WHERE g.id = ANY($2)

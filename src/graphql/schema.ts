@@ -3,6 +3,8 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage, type PubSub } from 'type-graphql';
 import { resolvers } from '../modules';
+import { declareRule, enforceDeclaredRules } from '../modules/auth/allow';
+import { anyCredential } from '../modules/auth/rules';
 import type { Context } from './context';
 import { forbidden, validateArgument } from './errors';
 import { buildFederatedSchema, describeFederation, subgraphSdl } from './federation';
@@ -39,6 +41,16 @@ function runMutationsAtomically(schema: GraphQLSchema): void {
  */
 function preferSimpleResolvers(): void {
   for (const type of getMetadataStorage().objectTypes) type.simpleResolvers ??= true;
+}
+
+/**
+ * The access rules of the root fields the features do not define (the features declare theirs with `@Allow`):
+ * `node` / `nodes` (./node.resolver.ts) and federation's `_entities` / `_service` take any credential, since
+ * each type's fetcher hides, object by object, what the caller may not see.
+ */
+function declareCoreRules(schema: GraphQLSchema): void {
+  const query = schema.getQueryType()!.getFields();
+  for (const name of ['node', 'nodes', '_entities', '_service']) if (query[name]) declareRule(query[name], anyCredential);
 }
 
 /** Root types' descriptions: type-graphql has no option for them. */
@@ -90,6 +102,9 @@ function getBaseSchema(): Promise<GraphQLSchema> {
 export function getSchema(): Promise<GraphQLSchema> {
   cached ??= getBaseSchema().then((base) => {
     const schema = buildFederatedSchema(base);
+    declareCoreRules(schema);
+    // Inside the atomic wrapper, so that a refused mutation fails like one that refuses itself.
+    enforceDeclaredRules(schema);
     runMutationsAtomically(schema);
     describeRoots(schema);
     describeFederation(schema);
@@ -105,5 +120,6 @@ export async function printSchemaSdl(): Promise<string> {
 
 /** The subgraph SDL committed as schema/subgraph.graphql: exactly what `_service { sdl }` answers, for composition. */
 export async function printSubgraphSdl(): Promise<string> {
-  return subgraphSdl(await getSchema()) + '\n';
+  // Asked without a credential, so of a copy without the access rules (the served `_service` needs one).
+  return subgraphSdl(buildFederatedSchema(await getBaseSchema())) + '\n';
 }

@@ -5,6 +5,8 @@ import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { authorize, isSelf } from '../auth/access';
+import { Allow } from '../auth/allow';
+import { membersActingForThemselves, readPersonalData, writePersonalData } from '../auth/rules';
 import { authorizeGroupManager, isGroupMember } from '../groups/group.access';
 import { Member } from '../members/member.entity';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
@@ -12,7 +14,7 @@ import { Session } from '../sessions/session.entity';
 import { Attendance } from './attendance.entity';
 import { CheckInArgs, MarkAttendanceArgs } from './attendance.inputs';
 import * as attendance from './attendance.service';
-import { KEY_PERSONAL, KEY_WRITE_PERSONAL, MEMBERS_ONLY, seesParticipation } from './participation';
+import { seesParticipation } from './participation';
 import { liveSubscription, requireGroupFollower } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 
@@ -36,13 +38,14 @@ registerNodeType('Attendance', async (ctx, ids) => {
  */
 const attendanceLive = liveSubscription('attendanceChanged', 'sessionId', async (ctx, sessionId) => {
   const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
-  if (ctx.principal.kind === 'API_KEY') authorize(ctx, KEY_PERSONAL);
+  if (ctx.principal.kind === 'API_KEY') authorize(ctx, readPersonalData);
   else await requireGroupFollower(ctx, group.id);
   return session.id;
 });
 
 @Resolver(() => Attendance)
 export class AttendanceResolver {
+  @Allow(readPersonalData)
   @Subscription(() => Attendance, {
     description:
       "The live check-in board: an attendance record of the session was created or changed (check-in, marked attendance). The group's facilitators, coordinators and admins and API keys with READ and PERSONAL_DATA get every record; the group's ACTIVE members only their own. Another network's or an invisible session: NOT_FOUND.",
@@ -70,6 +73,8 @@ export class AttendanceResolver {
     return a.preloadedMember ?? (await ctx.loaders.byId(Member).load(a.memberId))!;
   }
 
+  // Checking oneself in is for member tokens (membersActingForThemselves); someone else, for their facilitators and keys.
+  @Allow(writePersonalData)
   @Mutation(() => Attendance, {
     description:
       "Checks in to a session: PRESENT, or LATE more than 10 minutes after the start; `firstSession` tells whether it is the member's first attended session in the group. Open while the session is LIVE, and from 2 hours before the start while SCHEDULED; otherwise CONFLICT. Idempotent: checking in again returns the same record (keeping the first check-in time) and updates `moodBefore` if given. Without `memberId`: the viewer checks in (member tokens; ACTIVE members of the group). With `memberId`: the group's facilitators, coordinators and admins, and API keys with WRITE and PERSONAL_DATA, check in an ACTIVE member of the group.",
@@ -78,11 +83,11 @@ export class AttendanceResolver {
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', args.sessionId, 'Session'));
     let memberId: string;
     if (args.memberId == null) {
-      authorize(ctx, MEMBERS_ONLY);
+      authorize(ctx, membersActingForThemselves);
       if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can check in');
       memberId = ctx.viewerMemberId!;
     } else {
-      await authorizeGroupManager(ctx, group.id, KEY_WRITE_PERSONAL);
+      await authorizeGroupManager(ctx, group.id, writePersonalData);
       const id = idArgument('memberId', args.memberId, 'Member');
       if (!id || !(await attendance.isActiveMemberOf(ctx.manager, ctx.networkId, group.id, id))) {
         throw invalidArgument('memberId', 'is not an ACTIVE member of this group');
@@ -96,13 +101,14 @@ export class AttendanceResolver {
 
   // Up to 200 rows written.
   @Extensions({ cost: 20 })
+  @Allow(writePersonalData)
   @Mutation(() => [Attendance], {
     description:
       "Sets the attendance of up to 200 members of the session's group at once (creating or changing their records), in the order given. PRESENT and LATE get a check-in time; EXCUSED and ABSENT none. A member who is not in the group: BAD_USER_INPUT at `entries.i.memberId`; a cancelled session: CONFLICT. The group's facilitators, coordinators, admins; API keys with WRITE and PERSONAL_DATA.",
   })
   async markAttendance(@Args() args: MarkAttendanceArgs, @Ctx() ctx: Context): Promise<Attendance[]> {
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', args.sessionId, 'Session'));
-    await authorizeGroupManager(ctx, group.id, KEY_WRITE_PERSONAL);
+    await authorizeGroupManager(ctx, group.id, writePersonalData);
     return attendance.markAttendance(ctx, session, args.entries, new Date());
   }
 }

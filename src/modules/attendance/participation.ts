@@ -1,31 +1,18 @@
 import type { Context } from '../../graphql/context';
 import { invalidArgument } from '../../graphql/errors';
 import { parseGlobalId } from '../../graphql/global-id';
-import { isAllowed, type AccessRule } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
+import { isAllowed } from '../auth/access';
+import { readPersonalData } from '../auth/rules';
 import { isGroupManager } from '../groups/group.access';
-import { NetworkRole } from '../members/member.entity';
 
-/**
- * Shared rules of the participation features (attendance, feedback, gratitude, wellbeing, outreach),
- * from the permissions matrix in DOMAIN.md.
- */
-
-/** Things a member does for themself (check in, feedback, gratitude, wellbeing): member tokens only. */
-export const MEMBERS_ONLY: AccessRule = { roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
-
-/** API keys reading identifiable participation data. */
-export const KEY_PERSONAL: AccessRule = { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] };
-
-/** API keys changing a named member's participation data. */
-export const KEY_WRITE_PERSONAL = [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA] as const;
+/** What the participation features (attendance, feedback, gratitude, wellbeing, outreach) share; their rules are in the rule book (auth/rules.ts). */
 
 /**
  * Whether the caller sees a group's identifiable participation data (attendance lists, feedback comments,
  * outreach): the group's facilitators, coordinators and admins, and API keys with READ and PERSONAL_DATA.
  */
 export async function seesParticipation(ctx: Context, groupId: string): Promise<boolean> {
-  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, KEY_PERSONAL);
+  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, readPersonalData);
   return isGroupManager(ctx, groupId);
 }
 

@@ -2,31 +2,28 @@ import { Args, Ctx, Query, Resolver } from 'type-graphql';
 import { connectionType, ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { registerNodeType } from '../../graphql/node';
-import { authorize, isAllowed, type AccessRule } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
-import { NetworkRole } from '../members/member.entity';
+import { isAllowed } from '../auth/access';
+import { Allow } from '../auth/allow';
+import { administerNetwork } from '../auth/rules';
 import { AuditEntry } from './audit.entity';
 import { listAuditLog } from './audit.service';
 
 export const AuditEntryConnection = connectionType(AuditEntry, 'AuditEntry');
 
-/** Reading the audit log: ADMIN member tokens, API keys with ADMIN. */
-export const READ_AUDIT: AccessRule = { apiKey: [ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] };
-
 registerNodeType('AuditEntry', async (ctx, ids) => {
-  if (!isAllowed(ctx, READ_AUDIT)) return ids.map(() => null);
+  if (!isAllowed(ctx, administerNetwork)) return ids.map(() => null);
   const found = await ctx.loaders.byId(AuditEntry).loadMany(ids);
   return found.map((e) => (e instanceof AuditEntry ? e : null));
 });
 
 @Resolver(() => AuditEntry)
 export class AuditResolver {
+  @Allow(administerNetwork)
   @Query(() => AuditEntryConnection, {
     description:
       "The network's audit log, newest first: administrative changes made by the network, and partners' changes to partnerships with it. ADMIN member tokens, API keys with ADMIN.",
   })
   async auditLog(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
-    authorize(ctx, READ_AUDIT);
     return listAuditLog(ctx, args);
   }
 }

@@ -9,17 +9,15 @@ import { HasVisibleCharacter } from '../../graphql/validators';
 import { registerNodeType } from '../../graphql/node';
 import { Member, NetworkRole } from '../members/member.entity';
 import { findMember, findMemberByExternalId } from '../members/member.service';
-import { authorize, isAllowed, type AccessRule } from './access';
+import { isAllowed } from './access';
+import { Allow } from './allow';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
 import * as apiKeys from './api-key.service';
+import { issueMemberTokens, manageApiKeys } from './rules';
 import { MEMBER_TOKEN_DEFAULT_TTL, MEMBER_TOKEN_MAX_TTL, MEMBER_TOKEN_MIN_TTL } from './member-token';
 import { lowerRole, roleWithin } from './principal';
 import { countTrustedDocuments, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS_PER_CALL, registerTrustedDocuments } from './trusted-documents';
 
-/** Managing keys is for API keys with the ADMIN scope (or the CLI): keys are server credentials, never made by member tokens. */
-const KEY_ADMINS: AccessRule = { apiKey: [ApiKeyScope.ADMIN] };
-/** Issuing member tokens is its own scope, which a partner's token backend can hold alone. */
-const TOKEN_ISSUERS: AccessRule = { apiKey: [ApiKeyScope.ISSUE_MEMBER_TOKENS] };
 
 const trustedDocumentCounts = (manager: EntityManager, networkId: string) =>
   new DataLoader<string, number>(async (ids) => {
@@ -28,7 +26,7 @@ const trustedDocumentCounts = (manager: EntityManager, networkId: string) =>
   });
 
 registerNodeType('ApiKey', async (ctx, ids) => {
-  if (!isAllowed(ctx, KEY_ADMINS)) return ids.map(() => null);
+  if (!isAllowed(ctx, manageApiKeys)) return ids.map(() => null);
   return ctx.loaders.byId(ApiKey).loadMany(ids).then((keys) => keys.map((k) => (k instanceof ApiKey ? k : null)));
 });
 
@@ -113,10 +111,10 @@ class CreateApiKeyArgs {
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
   // Unpaged: reads the whole set, like a totalCount.
+  @Allow(manageApiKeys)
   @Extensions({ cost: 20 })
   @Query(() => [ApiKey], { description: "The network's API keys, revoked ones included, oldest first. Admins only." })
   async apiKeys(@Ctx() ctx: Context) {
-    authorize(ctx, KEY_ADMINS);
     return apiKeys.listApiKeys(ctx.manager, ctx.networkId);
   }
 
@@ -126,17 +124,18 @@ export class ApiKeyResolver {
     return ctx.loaders.get(trustedDocumentCounts).load(key.id);
   }
 
+  @Allow(manageApiKeys)
   @Mutation(() => CreatedApiKey, {
     description:
       'Creates an API key; the secret is in the answer and nowhere else. API keys with ADMIN only, and never with more than the calling key holds (scopes, highest token role, trusted-documents mode): FORBIDDEN otherwise.',
   })
   async createApiKey(@Args() args: CreateApiKeyArgs, @Ctx() ctx: Context): Promise<CreatedApiKey> {
-    authorize(ctx, KEY_ADMINS);
     const powers = { scopes: args.scopes, memberTokenMaxRole: args.memberTokenMaxRole, trustedDocumentsOnly: args.trustedDocumentsOnly ?? !!ctx.principal.trustedDocumentsOf };
     apiKeys.assertWithinPowers(ctx.principal, powers);
     return apiKeys.createApiKey(ctx.manager, ctx.networkId, { name: args.name, ...powers });
   }
 
+  @Allow(manageApiKeys)
   @Mutation(() => ApiKey, {
     description: `Registers documents for an API key (idempotent, at most ${MAX_DOCUMENTS_PER_CALL} per call), and optionally turns its trusted-documents-only mode on or off. Clients may then send a registered document by hash alone (\`extensions.persistedQuery.sha256Hash\`, Apollo's persisted queries); in trusted-documents-only mode the key and its member tokens may run nothing else. API keys with ADMIN only.`,
   })
@@ -147,7 +146,6 @@ export class ApiKeyResolver {
     trustedDocumentsOnly: boolean | null,
     @Ctx() ctx: Context,
   ): Promise<ApiKey> {
-    authorize(ctx, KEY_ADMINS);
     if (trustedDocumentsOnly === false && ctx.principal.trustedDocumentsOf) {
       throw forbidden('A key in trusted-documents-only mode cannot turn that mode off for a key');
     }
@@ -159,12 +157,13 @@ export class ApiKeyResolver {
     return key;
   }
 
+  @Allow(manageApiKeys)
   @Mutation(() => ApiKey, { description: 'Revokes an API key at once; requests with it then fail with UNAUTHENTICATED. Admins only.' })
   async revokeApiKey(@Arg('id', () => ID, { description: 'The key to revoke.' }) id: string, @Ctx() ctx: Context) {
-    authorize(ctx, KEY_ADMINS);
     return apiKeys.revokeApiKey(ctx.manager, ctx.networkId, idArgument('id', id, 'ApiKey'));
   }
 
+  @Allow(issueMemberTokens)
   @Mutation(() => MemberToken, {
     description: `Issues a token that acts as the member, for a partner's front end (the partner's backend authenticates its users its own way). API keys with ISSUE_MEMBER_TOKENS only, for members up to the key's \`memberTokenMaxRole\` (a member with a higher role only with \`maxRole\` narrowing the token to it). The token acts with the lower of the member's current role and its narrowing, and dies with its key (revoked, or ISSUE_MEMBER_TOKENS removed).`,
   })
@@ -185,7 +184,6 @@ export class ApiKeyResolver {
     @Arg('readOnly', () => Boolean, { defaultValue: false, description: 'Narrows the token to reads: every mutation is FORBIDDEN.' }) readOnly: boolean,
     @Ctx() ctx: Context,
   ): Promise<MemberToken> {
-    authorize(ctx, TOKEN_ISSUERS);
     const issuer = ctx.principal;
     if (issuer.kind !== 'API_KEY') throw forbidden('Member tokens may not issue member tokens');
     const ttl = ttlSeconds ?? MEMBER_TOKEN_DEFAULT_TTL;

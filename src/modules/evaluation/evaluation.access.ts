@@ -1,37 +1,34 @@
 import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
-import { authorize, isAllowed } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
+import { authorize, isAllowed, type AccessRule } from '../auth/access';
+import { readGroups, readNetworkAggregates, readPersonalData } from '../auth/rules';
 import { authorizeGroupManager, findVisibleGroup, isGroupManager, isNetworkManager } from '../groups/group.access';
-import { NetworkRole } from '../members/member.entity';
 
 /**
  * Who sees evaluation (DOMAIN.md): a group's facilitators see their group; coordinators and admins the
- * whole network; API keys need READ for aggregates and READ + PERSONAL_DATA for drifting members (a
- * list of named people). Another network's group, or a PRIVATE group the caller cannot see, is NOT_FOUND.
+ * whole network; API keys need READ for aggregates (`readGroups`) and READ + PERSONAL_DATA for drifting
+ * members, a list of named people (`readPersonalData`). Another network's group, or a PRIVATE group the
+ * caller cannot see, is NOT_FOUND.
  */
-const AGGREGATE_KEY = [ApiKeyScope.READ] as const;
-const DRIFTING_KEY = [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] as const;
-const NETWORK_WIDE = { apiKey: AGGREGATE_KEY, roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] };
 
 /**
  * Whether the caller sees a group's aggregates (`Group.health`, `Session.feedbackSummary`): its facilitators,
  * coordinators, admins, keys with READ.
  */
 export async function seesGroupAggregates(ctx: Context, groupId: string): Promise<boolean> {
-  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, { apiKey: AGGREGATE_KEY });
+  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, readGroups);
   return isGroupManager(ctx, groupId);
 }
 
 /**
- * One group, for those who manage it: its database id. Keys without `apiKey` are refused before the lookup (so
- * they learn nothing about IDs); a group the caller cannot see is NOT_FOUND; others are FORBIDDEN.
+ * One group, for those who manage it under `rule`: its database id. Keys the rule refuses are refused before the
+ * lookup (so they learn nothing about IDs); a group the caller cannot see is NOT_FOUND; others are FORBIDDEN.
  */
-async function managedGroupId(ctx: Context, groupId: string, apiKey: readonly ApiKeyScope[]): Promise<string> {
-  if (ctx.principal.kind === 'API_KEY') authorize(ctx, { apiKey });
+async function managedGroupId(ctx: Context, groupId: string, rule: AccessRule): Promise<string> {
+  if (ctx.principal.kind === 'API_KEY') authorize(ctx, rule);
   const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
-  await authorizeGroupManager(ctx, group.id, apiKey);
+  await authorizeGroupManager(ctx, group.id, rule);
   return group.id;
 }
 
@@ -41,8 +38,8 @@ async function managedGroupId(ctx: Context, groupId: string, apiKey: readonly Ap
  * caller cannot see.
  */
 export async function trendScope(ctx: Context, groupId: string | null | undefined): Promise<string | null> {
-  if (groupId != null) return managedGroupId(ctx, groupId, AGGREGATE_KEY);
-  authorize(ctx, NETWORK_WIDE);
+  if (groupId != null) return managedGroupId(ctx, groupId, readGroups);
+  authorize(ctx, readNetworkAggregates);
   return null;
 }
 
@@ -52,9 +49,9 @@ export async function trendScope(ctx: Context, groupId: string | null | undefine
  * groups they facilitate. FORBIDDEN for anyone else.
  */
 export async function driftingScope(ctx: Context, groupId: string | null | undefined): Promise<string[] | null> {
-  if (groupId != null) return [await managedGroupId(ctx, groupId, DRIFTING_KEY)];
+  if (groupId != null) return [await managedGroupId(ctx, groupId, readPersonalData)];
   if (ctx.principal.kind === 'API_KEY') {
-    authorize(ctx, { apiKey: DRIFTING_KEY });
+    authorize(ctx, readPersonalData);
     return null;
   }
   if (isNetworkManager(ctx)) return null;

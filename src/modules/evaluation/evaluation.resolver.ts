@@ -1,5 +1,7 @@
 import { Args, Ctx, Extensions, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { Allow } from '../auth/allow';
+import { readGroups, readPersonalData } from '../auth/rules';
 import { Group } from '../groups/group.entity';
 import { driftingScope, seesGroupAggregates, trendScope } from './evaluation.access';
 import { DriftingMembersArgs, HealthArgs, TrendArgs } from './evaluation.inputs';
@@ -26,6 +28,8 @@ export class GroupHealthResolver {
 export class EvaluationResolver {
   // Network-wide over a year ~75–85 ms (bench).
   @Extensions({ cost: 100 })
+  // The whole network (no groupId) needs readNetworkAggregates; one group, facilitator rights in it (evaluation.access.ts).
+  @Allow(readGroups)
   @Query(() => [ParticipationPoint], {
     description:
       "Participation per period (sessions held, distinct attendees, attendance rate) from `from` to `to`, snapped to whole periods in the network's time zone; periods without sessions are included (zeros). One group: its facilitators, coordinators, admins; the whole network (no groupId): coordinators and admins. API keys need READ.",
@@ -38,6 +42,7 @@ export class EvaluationResolver {
 
   // Network-wide over a year ~95–105 ms (bench).
   @Extensions({ cost: 100 })
+  @Allow(readGroups)
   @Query(() => [OutcomePoint], {
     description:
       "Outcomes per period from members' private wellbeing check-ins: respondents and average wellbeing and confidence, withheld when fewer than k people responded. For one group, the check-ins its members recorded while in it. Periods and access as for `participationTrend`.",
@@ -50,6 +55,7 @@ export class EvaluationResolver {
 
   // Ranks every ACTIVE membership in scope: ~135–170 ms network-wide (bench), whatever the page.
   @Extensions({ cost: 200 })
+  @Allow(readPersonalData)
   @Query(() => DriftingMemberConnection, {
     description:
       "ACTIVE members who missed their group's last `minMissed` held sessions in a row (cancelled sessions and sessions before they joined do not count), most missed first; members who asked not to be contacted are left out. One group: its facilitators, coordinators, admins. Without groupId: coordinators and admins see the whole network, facilitators the groups they facilitate. API keys need READ and PERSONAL_DATA.",

@@ -4,8 +4,9 @@ import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { authorize, isSelf } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
-import { MEMBERS_ONLY, seesParticipation } from '../attendance/participation';
+import { Allow } from '../auth/allow';
+import { membersActingForThemselves, readPersonalData } from '../auth/rules';
+import { seesParticipation } from '../attendance/participation';
 import { forbidden } from '../../graphql/errors';
 import { liveSubscription } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
@@ -47,13 +48,14 @@ registerNodeType('Feedback', async (ctx, ids) => {
  */
 const feedbackLive = liveSubscription('feedbackSubmitted', 'sessionId', async (ctx, sessionId) => {
   const { session } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
-  if (ctx.principal.kind === 'API_KEY') authorize(ctx, { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] });
+  if (ctx.principal.kind === 'API_KEY') authorize(ctx, readPersonalData);
   else if (!(await seesParticipation(ctx, session.groupId))) throw forbidden("Live feedback is for the group's facilitators, coordinators and admins");
   return session.id;
 });
 
 @Resolver(() => Feedback)
 export class FeedbackResolver {
+  @Allow(readPersonalData)
   @Subscription(() => Feedback, {
     description:
       "Feedback on the session was submitted. The group's facilitators, coordinators and admins; API keys with READ and PERSONAL_DATA. Anonymous feedback stays anonymous: `author` is null, the time is to the hour. Another network's or an invisible session: NOT_FOUND; others: FORBIDDEN.",
@@ -96,6 +98,7 @@ export class FeedbackResolver {
     return ctx.loaders.byId(Member).load(f.memberId);
   }
 
+  @Allow(membersActingForThemselves)
   @Mutation(() => Feedback, {
     description:
       'The post-session check-in: rating, mood after, optional comment, optionally anonymous. Member tokens only; only members who attended (PRESENT or LATE, else FORBIDDEN); only once the session is LIVE or COMPLETED (else CONFLICT); once per member per session, named or anonymous alike (a second one: CONFLICT).',
@@ -105,7 +108,6 @@ export class FeedbackResolver {
     @Arg('input', () => FeedbackInput, { description: 'The feedback.' }) input: FeedbackInput,
     @Ctx() ctx: Context,
   ): Promise<Feedback> {
-    authorize(ctx, MEMBERS_ONLY);
     const { session } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
     return feedback.submitFeedback(ctx, session, ctx.viewerMemberId!, input, new Date());
   }

@@ -4,8 +4,8 @@ import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
-import { authorize } from '../auth/access';
-import { MEMBERS_ONLY } from '../attendance/participation';
+import { Allow } from '../auth/allow';
+import { membersActingForThemselves } from '../auth/rules';
 import { isGroupMember } from '../groups/group.access';
 import { Member } from '../members/member.entity';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
@@ -38,12 +38,12 @@ export class GratitudeResolver {
     return note.authorMemberId == null ? null : ctx.loaders.byId(Member).load(note.authorMemberId);
   }
 
+  @Allow(membersActingForThemselves)
   @Mutation(() => GratitudeNote, {
     description:
       "Shares a gratitude note at a LIVE or COMPLETED session (otherwise CONFLICT), optionally anonymously. Member tokens only; ACTIVE members of the session's group (otherwise FORBIDDEN).",
   })
   async addGratitudeNote(@Args() args: AddGratitudeNoteArgs, @Ctx() ctx: Context): Promise<GratitudeNote> {
-    authorize(ctx, MEMBERS_ONLY);
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', args.sessionId, 'Session'));
     if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can share gratitude notes');
     return gratitude.addNote(ctx.manager, session, ctx.viewerMemberId!, args.text, args.anonymous === true);

@@ -4,14 +4,15 @@ import type { Context } from '../../graphql/context';
 import { conflict } from '../../graphql/errors';
 import { rowMapper } from '../../db/rows';
 import { isAllowed } from '../auth/access';
-import { epochKey, KEY_PERSONAL } from '../attendance/participation';
+import { readPersonalData } from '../auth/rules';
+import { epochKey } from '../attendance/participation';
 import { isGroupManager, isGroupMember } from '../groups/group.access';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { GratitudeNote } from './gratitude-note.entity';
 
 /** Gratitude notes are read by the group's ACTIVE members and managers, and by API keys with READ and PERSONAL_DATA. */
 export async function seesGratitude(ctx: Context, groupId: string): Promise<boolean> {
-  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, KEY_PERSONAL);
+  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, readPersonalData);
   return (await isGroupManager(ctx, groupId)) || (await isGroupMember(ctx, groupId));
 }
 

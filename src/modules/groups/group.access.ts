@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
 import { forbidden, notFound } from '../../graphql/errors';
-import { authorize } from '../auth/access';
-import type { ApiKeyScope } from '../auth/api-key.entity';
+import { authorize, type AccessRule } from '../auth/access';
 import { NetworkRole } from '../members/member.entity';
 import { Membership, GroupRole, MembershipStatus } from '../memberships/membership.entity';
 import { rowMapper, selectList } from '../../db/rows';
@@ -70,11 +69,12 @@ export async function isGroupMember(ctx: Context, groupId: string): Promise<bool
 }
 
 /**
- * Facilitator rights: member tokens need to manage the group (see isGroupManager);
- * API keys need every scope in `apiKeyScopes`. Otherwise FORBIDDEN.
+ * Facilitator rights under a rule of the rule book (e.g. `writeGroupsAndProfiles`): API keys are judged by the
+ * rule; member tokens need to manage the group too (see isGroupManager). Otherwise FORBIDDEN.
  */
-export async function authorizeGroupManager(ctx: Context, groupId: string, apiKeyScopes: readonly ApiKeyScope[]): Promise<void> {
-  if (ctx.principal.kind === 'API_KEY') return authorize(ctx, { apiKey: apiKeyScopes });
+export async function authorizeGroupManager(ctx: Context, groupId: string, rule: AccessRule): Promise<void> {
+  authorize(ctx, rule);
+  if (ctx.principal.kind === 'API_KEY') return;
   if (!(await isGroupManager(ctx, groupId))) {
     throw forbidden('This needs a facilitator of this group, a coordinator or an admin');
   }

@@ -5,8 +5,8 @@ import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { authorize } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
-import { NetworkRole } from '../members/member.entity';
+import { Allow } from '../auth/allow';
+import { organiseNetwork, readGroups, writeGroupsAndProfiles } from '../auth/rules';
 import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
 import { selects } from '../../graphql/selection';
@@ -18,9 +18,6 @@ import * as groups from './group.service';
 
 export const GroupConnection = connectionType(Group, 'Group');
 
-/** Reading groups: any member; API keys with READ. */
-export const READ_GROUPS = { apiKey: [ApiKeyScope.READ], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
-
 registerNodeType('Group', async (ctx, ids) => {
   const found = await ctx.loaders.byId(Group).loadMany(ids);
   return Promise.all(found.map(async (g) => (g instanceof Group && (await canSeeGroup(ctx, g)) ? g : null)));
@@ -28,12 +25,12 @@ registerNodeType('Group', async (ctx, ids) => {
 
 @Resolver(() => Group)
 export class GroupResolver {
+  @Allow(readGroups)
   @Query(() => GroupConnection, {
     description:
       'Groups of the network, by name. PRIVATE groups appear only to their members, facilitators, coordinators and admins. API keys need READ.',
   })
   async groups(@Args() args: GroupsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    authorize(ctx, READ_GROUPS);
     const list = await groups.listGroups(
       ctx.manager,
       {
@@ -57,12 +54,13 @@ export class GroupResolver {
     return loadNetwork(ctx, group.networkId);
   }
 
+  @Allow(organiseNetwork)
   @Mutation(() => Group, { description: 'Creates a group. Coordinators, admins, API keys with WRITE.' })
   async createGroup(@Arg('input', () => CreateGroupInput, { description: 'The new group.' }) input: CreateGroupInput, @Ctx() ctx: Context) {
-    authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] });
     return groups.createGroup(ctx.manager, ctx.networkId, input);
   }
 
+  @Allow(writeGroupsAndProfiles)
   @Mutation(() => Group, { description: "Changes a group. Its facilitators, coordinators, admins, API keys with WRITE." })
   async updateGroup(
     @Arg('id', () => ID, { description: 'The group to change.' }) id: string,
@@ -70,16 +68,19 @@ export class GroupResolver {
     @Ctx() ctx: Context,
   ) {
     const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));
-    await authorizeGroupManager(ctx, group.id, [ApiKeyScope.WRITE]);
+    await authorizeGroupManager(ctx, group.id, writeGroupsAndProfiles);
     return groups.updateGroup(ctx.manager, group, input);
   }
 
+  // Members pass the declared gate so that a PRIVATE group they cannot see is NOT_FOUND, as everywhere; then
+  // archiving needs organiseNetwork.
+  @Allow(writeGroupsAndProfiles)
   @Mutation(() => Group, {
     description: 'Archives a group: it keeps its history, leaves `groups` (unless includeArchived) and takes no new members or sessions. Coordinators, admins, API keys with WRITE. Archiving twice is harmless.',
   })
   async archiveGroup(@Arg('id', () => ID, { description: 'The group to archive.' }) id: string, @Ctx() ctx: Context) {
     const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));
-    authorize(ctx, { apiKey: [ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR] });
+    authorize(ctx, organiseNetwork);
     return groups.archiveGroup(ctx.manager, group);
   }
 }

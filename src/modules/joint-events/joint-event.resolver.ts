@@ -4,12 +4,12 @@ import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { authorize, isAllowed } from '../auth/access';
-import { READ_GROUPS } from '../groups/group.resolver';
-import { Member, NetworkRole } from '../members/member.entity';
+import { Allow } from '../auth/allow';
+import { changeNetworkAsAdmin, membersActingForThemselves, readGroups } from '../auth/rules';
+import { Member } from '../members/member.entity';
 import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
 import { SharedGroup } from '../partnerships/partnership.entity';
-import { MANAGE_PARTNERSHIPS } from '../partnerships/partnership.resolver';
 import {
   CreateJointEventInput,
   JointEvent,
@@ -26,10 +26,8 @@ import type { TopicPayload } from '../../realtime/topics';
 export const JointEventConnection = connectionType(JointEvent, 'JointEvent');
 export const JointEventRegistrationConnection = connectionType(JointEventRegistration, 'JointEventRegistration');
 
-const MEMBER_ONLY = { roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
-
 registerNodeType('JointEvent', async (ctx, ids) => {
-  if (!isAllowed(ctx, READ_GROUPS)) return ids.map(() => null);
+  if (!isAllowed(ctx, readGroups)) return ids.map(() => null);
   const found = await service.jointEventLoader(ctx).loadMany(ids);
   return found.map((e) => (e instanceof JointEvent ? e : null));
 });
@@ -41,7 +39,7 @@ registerNodeType('JointEventRegistration', (ctx, ids) => service.loadOwnRegistra
  * taking part), while the network still takes part (see followsJointEvent). The event's database id.
  */
 async function followJointEvent(ctx: Context, jointEventId: unknown): Promise<string> {
-  authorize(ctx, READ_GROUPS);
+  authorize(ctx, readGroups);
   const event = await service.findVisibleJointEvent(ctx, idArgument('jointEventId', String(jointEventId), 'JointEvent'));
   if (!(await service.followsJointEvent(ctx, event))) throw forbidden('Your network no longer takes part in this joint event');
   return event.id;
@@ -49,6 +47,7 @@ async function followJointEvent(ctx: Context, jointEventId: unknown): Promise<st
 
 @Resolver(() => JointEvent)
 export class JointEventResolver {
+  @Allow(readGroups)
   @Subscription(() => JointEvent, {
     description:
       "The joint event changed: invitations and answers, registrations, cancellation, a partner's withdrawal. Every network taking part gets it, each with its own view (its own registrations in detail, the others' as counts). Any member, API keys with READ; another network's event: NOT_FOUND; a network that declined or was withdrawn no longer sees the event (NOT_FOUND, like another network's), one whose partnership with the host was revoked stops receiving (FORBIDDEN when subscribing).",
@@ -62,24 +61,25 @@ export class JointEventResolver {
     return deliver(async () => service.findVisibleJointEvent(ctx, await followJointEvent(ctx, jointEventId)));
   }
 
+  @Allow(readGroups)
   @Query(() => JointEventConnection, {
     description:
       'Joint events your network hosts, is invited to or takes part in, soonest first; not those it declined or was withdrawn from (a revoked partnership). Any member; API keys with READ.',
   })
   jointEvents(@Args() args: JointEventsArgs, @Ctx() ctx: Context) {
-    authorize(ctx, READ_GROUPS);
     return service.listJointEvents(ctx, args);
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => JointEvent, {
     description:
       "Creates a joint event hosted by your network with some of its own groups; invite partner networks next. `startsAt` must be in the future and `endsAt` after it (else BAD_USER_INPUT). ADMIN member tokens, API keys with ADMIN and WRITE.",
   })
   createJointEvent(@Arg('input', () => CreateJointEventInput, { description: 'The event.' }) input: CreateJointEventInput, @Ctx() ctx: Context) {
-    authorize(ctx, MANAGE_PARTNERSHIPS);
     return service.createJointEvent(ctx, input);
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => JointEventParticipant, {
     description:
       'Invites a partner network to a joint event your network hosts; needs an ACTIVE partnership sharing JOINT_EVENTS. ADMIN member tokens, API keys with ADMIN and WRITE of the host.',
@@ -89,10 +89,10 @@ export class JointEventResolver {
     @Arg('networkId', () => ID, { description: 'The partner network to invite.' }) networkId: string,
     @Ctx() ctx: Context,
   ) {
-    authorize(ctx, MANAGE_PARTNERSHIPS);
     return service.inviteToJointEvent(ctx, idArgument('jointEventId', jointEventId, 'JointEvent'), idArgument('networkId', networkId, 'Network'));
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => JointEventParticipant, {
     description:
       "Accepts (with some of your own network's groups) or declines an invitation to a joint event. Once declined, the event is no longer visible to your network. ADMIN member tokens, API keys with ADMIN and WRITE of the invited network.",
@@ -104,10 +104,10 @@ export class JointEventResolver {
     groupIds: string[] | null,
     @Ctx() ctx: Context,
   ) {
-    authorize(ctx, MANAGE_PARTNERSHIPS);
     return service.respondToInvitation(ctx, idArgument('jointEventId', jointEventId, 'JointEvent'), accept, groupIds);
   }
 
+  @Allow(membersActingForThemselves)
   @Mutation(() => JointEventRegistration, {
     description:
       "Registers you for a joint event: you must be an active member of one of your network's groups taking part, and there must be room over all networks. Member tokens only.",
@@ -118,15 +118,14 @@ export class JointEventResolver {
     shareIdentity: boolean,
     @Ctx() ctx: Context,
   ) {
-    authorize(ctx, MEMBER_ONLY);
     return service.registerForJointEvent(ctx, idArgument('jointEventId', jointEventId, 'JointEvent'), shareIdentity);
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => JointEvent, {
     description: 'Cancels a SCHEDULED joint event your network hosts. ADMIN member tokens, API keys with ADMIN and WRITE.',
   })
   cancelJointEvent(@Arg('id', () => ID, { description: 'The joint event.' }) id: string, @Ctx() ctx: Context) {
-    authorize(ctx, MANAGE_PARTNERSHIPS);
     return service.cancelJointEvent(ctx, idArgument('id', id, 'JointEvent'));
   }
 

@@ -7,8 +7,7 @@ import { idArgument, toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { audit, auditPartner } from '../audit/audit.service';
 import { isAllowed } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
-import { NetworkRole } from '../members/member.entity';
+import { readMemberDirectory } from '../auth/rules';
 import { loadNetwork } from '../networks/network.loader';
 import { SHARED_GROUP_COLUMNS, toSharedGroup, type SharedGroup } from '../partnerships/partnership.entity';
 import { SessionStatus } from '../sessions/session.entity';
@@ -78,8 +77,6 @@ const mapRegistration = (r: Row): JointEventRegistration =>
     registeredAt: r.registered_at as Date,
   });
 
-const MANAGERS = [NetworkRole.ADMIN, NetworkRole.COORDINATOR];
-
 /**
  * The loaders below use only the transaction and the network (the party rule, row-level security), never the
  * viewer: in a live-update batch every subscriber of the network shares them (src/graphql/loaders.ts).
@@ -88,7 +85,7 @@ const VIEWER_INDEPENDENT = { viewerIndependent: true };
 
 /** May the caller see its own network's registrations by name (not only the viewer's own)? */
 export const seesNetworkRegistrations = (ctx: Context): boolean =>
-  isAllowed(ctx, { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA], roles: MANAGERS });
+  isAllowed(ctx, readMemberDirectory);
 
 /** Joint events the caller's network is a party to, by id; null otherwise. */
 export function jointEventLoader(ctx: Context): DataLoader<string, JointEvent | null> {

@@ -4,11 +4,12 @@ import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
-import { authorize, isAllowed, isSelf, type AccessRule } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
+import { authorize, isAllowed, isSelf } from '../auth/access';
+import { Allow } from '../auth/allow';
+import { anyCredential, membersActingForThemselves, readMemberDirectory, readPersonalData, writePersonalData } from '../auth/rules';
 import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isGroupManager, isGroupMember, isNetworkManager, viewerMembership } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
-import { Member, NetworkRole } from '../members/member.entity';
+import { Member } from '../members/member.entity';
 import { findMember } from '../members/member.service';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
 import { GroupMembershipsArgs, MemberMembershipsArgs } from './membership.inputs';
@@ -18,16 +19,12 @@ import type { TopicPayload } from '../../realtime/topics';
 
 export const MembershipConnection = connectionType(Membership, 'Membership');
 
-/** API keys reading who is in which group: participation data, so PERSONAL_DATA too. */
-const KEY_PERSONAL: AccessRule = { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] };
-const MEMBERS_ONLY: AccessRule = { roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
-
 /**
  * Whether the caller sees a group's whole member list: its managers, its ACTIVE members, and API keys with
  * PERSONAL_DATA. Others see only their own membership.
  */
 async function seesMemberList(ctx: Context, groupId: string): Promise<boolean> {
-  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, KEY_PERSONAL);
+  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, readPersonalData);
   return (await isGroupManager(ctx, groupId)) || (await isGroupMember(ctx, groupId));
 }
 
@@ -43,16 +40,14 @@ registerNodeType('Membership', async (ctx, ids) => {
   return Promise.all(found.map(async (m) => (m instanceof Membership && (await canSeeMembership(ctx, m)) ? m : null)));
 });
 
-/** API keys that may change named members' memberships (they need not be able to read member lists). */
-const KEY_WRITE_PERSONAL: AccessRule = { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA] };
-
 /**
  * The membership behind an ID argument if the caller may see it (or, with `forChange`, is an API key that
- * may change memberships); NOT_FOUND otherwise.
+ * may change memberships: it need not be able to read member lists); NOT_FOUND otherwise.
  */
 export async function findVisibleMembership(ctx: Context, id: string | undefined, forChange = false): Promise<Membership> {
   const m = id ? await ctx.loaders.byId(Membership).load(id) : null;
-  const visible = m != null && ((forChange && isAllowed(ctx, KEY_WRITE_PERSONAL)) || (await canSeeMembership(ctx, m)));
+  const keyMayChange = forChange && ctx.principal.kind === 'API_KEY' && isAllowed(ctx, writePersonalData);
+  const visible = m != null && (keyMayChange || (await canSeeMembership(ctx, m)));
   if (!visible) throw memberships.membershipNotFound();
   return m;
 }
@@ -63,13 +58,14 @@ export async function findVisibleMembership(ctx: Context, id: string | undefined
  */
 const membershipsLive = liveSubscription('membershipChanged', 'groupId', async (ctx, groupId) => {
   const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
-  if (ctx.principal.kind === 'API_KEY') authorize(ctx, KEY_PERSONAL);
+  if (ctx.principal.kind === 'API_KEY') authorize(ctx, readPersonalData);
   else await requireGroupFollower(ctx, group.id);
   return group.id;
 });
 
 @Resolver(() => Membership)
 export class MembershipResolver {
+  @Allow(readPersonalData)
   @Subscription(() => Membership, {
     description:
       "A membership of the group was created or changed (join, add, role or status change, leave). The group's ACTIVE members, facilitators, coordinators and admins; API keys with READ and PERSONAL_DATA. Another network's or an invisible group: NOT_FOUND. Leaving the group ends the updates.",
@@ -103,6 +99,7 @@ export class MembershipResolver {
     return m.engagementValue ?? memberships.loadEngagement(ctx, m.id);
   }
 
+  @Allow(membersActingForThemselves)
   @Mutation(() => Membership, {
     description:
       "The viewer joins a group, accepting its norms (`acceptNorms` must be true; the time is recorded). Member tokens only. Already a member: CONFLICT; full: CONFLICT; archived: BAD_USER_INPUT. PRIVATE groups cannot be joined, only added to.",
@@ -112,7 +109,6 @@ export class MembershipResolver {
     @Arg('acceptNorms', { description: "Must be true: the member accepts the group's norms." }) acceptNorms: boolean,
     @Ctx() ctx: Context,
   ) {
-    authorize(ctx, MEMBERS_ONLY);
     const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
     memberships.requireAcceptedNorms(acceptNorms);
     if (group.visibility === 'PRIVATE' && !isNetworkManager(ctx) && !(await viewerMembership(ctx, group.id))) {
@@ -121,6 +117,7 @@ export class MembershipResolver {
     return memberships.enterGroup(ctx, group, ctx.viewerMemberId!, GroupRole.MEMBER, true, 'groupId');
   }
 
+  @Allow(writePersonalData)
   @Mutation(() => Membership, {
     description:
       "Adds a member of the network to a group (also to a PRIVATE one) with a role; they accept the norms when they first join a session. The group's facilitators, coordinators, admins; API keys with WRITE and PERSONAL_DATA.",
@@ -132,11 +129,14 @@ export class MembershipResolver {
     @Ctx() ctx: Context,
   ) {
     const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
-    await authorizeGroupManager(ctx, group.id, [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA]);
+    await authorizeGroupManager(ctx, group.id, writePersonalData);
     const member = await findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'));
     return memberships.enterGroup(ctx, group, member.id, role, false, 'groupId');
   }
 
+  // Visibility decides first, as for every caller: a key that cannot see the membership gets NOT_FOUND, not
+  // FORBIDDEN. Then members may change their own status; the rest needs writePersonalData and facilitator rights.
+  @Allow(anyCredential)
   @Mutation(() => Membership, {
     description:
       "Changes a membership. The group's facilitators, coordinators, admins and API keys with WRITE and PERSONAL_DATA may change role and status; the member may change their own status (pause, resume, leave).",
@@ -149,7 +149,7 @@ export class MembershipResolver {
   ) {
     const m = await findVisibleMembership(ctx, idArgument('id', id, 'Membership'), true);
     const selfService = role == null && isSelf(ctx, m.memberId);
-    if (!selfService) await authorizeGroupManager(ctx, m.groupId, [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA]);
+    if (!selfService) await authorizeGroupManager(ctx, m.groupId, writePersonalData);
     else if (status === MembershipStatus.ACTIVE && m.status === MembershipStatus.LEFT && !(await isGroupManager(ctx, m.groupId))) {
       // Coming back means accepting the norms again.
       throw memberships.rejoinThroughJoinGroup();
@@ -158,9 +158,9 @@ export class MembershipResolver {
     return memberships.changeMembership(ctx, group, m, { role, status });
   }
 
+  @Allow(membersActingForThemselves)
   @Mutation(() => Membership, { description: 'The viewer leaves a group (status LEFT). Member tokens only. Not a member: NOT_FOUND; already left: CONFLICT.' })
   async leaveGroup(@Arg('groupId', () => ID, { description: 'The group to leave.' }) groupId: string, @Ctx() ctx: Context) {
-    authorize(ctx, MEMBERS_ONLY);
     const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
     const m = await viewerMembership(ctx, group.id);
     if (!m) throw memberships.membershipNotFound();
@@ -210,7 +210,7 @@ export class MemberMembershipsResolver {
       "The member's groups, oldest first. Shown to the member, coordinators, admins and API keys with READ and PERSONAL_DATA; empty for others.",
   })
   async memberships(@Root() member: Member, @Args() args: MemberMembershipsArgs, @Ctx() ctx: Context) {
-    const privileged = isNetworkManager(ctx) || isAllowed(ctx, KEY_PERSONAL);
+    const privileged = isAllowed(ctx, readMemberDirectory);
     if (!isSelf(ctx, member.id) && !privileged) return emptyConnection<Membership>();
     const conditions: string[] = [];
     if (args.status) conditions.push('t.status = $3');

@@ -2,8 +2,10 @@ import { Arg, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Query, Resol
 import type { Context } from '../../graphql/context';
 import { AppError } from '../../graphql/errors';
 import { registerNodeType } from '../../graphql/node';
-import { authorize, authorizeNetworkRead } from '../auth/access';
+import { authorize, isAllowed } from '../auth/access';
+import { Allow } from '../auth/allow';
 import { ApiKey, ApiKeyScope } from '../auth/api-key.entity';
+import { anyCredential, changeNetworkAsAdmin, readOwnNetwork } from '../auth/rules';
 import { audit } from '../audit/audit.service';
 import { Member, NetworkRole } from '../members/member.entity';
 import { Network } from './network.entity';
@@ -48,11 +50,12 @@ export class Viewer {
 // The caller's own network and the networks it is in a partnership with (any status): those the API shows it
 // anyway (Partnership.partner, SharedGroup.network, JointEvent.host…; row-level security agrees). Null otherwise.
 registerNodeType('Network', (ctx, ids) =>
-  Promise.all(ids.map((id) => loadNetwork(ctx, id).catch((err: unknown) => (err instanceof AppError && err.code === 'NOT_FOUND' ? null : Promise.reject(err))))),
+  !isAllowed(ctx, readOwnNetwork) ? Promise.resolve(ids.map(() => null)) : Promise.all(ids.map((id) => loadNetwork(ctx, id).catch((err: unknown) => (err instanceof AppError && err.code === 'NOT_FOUND' ? null : Promise.reject(err))))),
 );
 
 @Resolver(() => Viewer)
 export class ViewerResolver {
+  @Allow(anyCredential)
   @Query(() => Viewer, { description: 'Who is calling: network, member (member tokens), API key and scopes.' })
   viewer(@Ctx() ctx: Context): Viewer {
     const p = ctx.principal;
@@ -65,9 +68,9 @@ export class ViewerResolver {
     };
   }
 
-  @FieldResolver(() => Network, { description: "The caller's network." })
+  @FieldResolver(() => Network, { description: "The caller's network (FORBIDDEN for an API key that only issues member tokens: it reads nothing itself)." })
   network(@Ctx() ctx: Context): Promise<Network> {
-    authorizeNetworkRead(ctx);
+    authorize(ctx, readOwnNetwork);
     return loadNetwork(ctx);
   }
 
@@ -84,9 +87,9 @@ export class ViewerResolver {
 
 @Resolver(() => Network)
 export class NetworkResolver {
+  @Allow(readOwnNetwork)
   @Query(() => Network, { description: "The caller's network." })
   network(@Ctx() ctx: Context): Promise<Network> {
-    authorizeNetworkRead(ctx);
     return loadNetwork(ctx);
   }
 
@@ -96,12 +99,12 @@ export class NetworkResolver {
     return network.id === ctx.networkId ? network.minimumAggregateSize : null;
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => Network, {
     description:
       "Changes the caller's network: name, description, reporting time zone, privacy threshold (k ≥ 5, else BAD_USER_INPUT). Admins and API keys with WRITE and ADMIN. Written to the audit log.",
   })
   async updateNetwork(@Arg('input', () => UpdateNetworkInput, { description: 'The changes.' }) input: UpdateNetworkInput, @Ctx() ctx: Context): Promise<Network> {
-    authorize(ctx, { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] });
     const { network, changed } = await updateNetwork(ctx.manager, await loadNetwork(ctx), input);
     if (changed.length) {
       await audit(ctx, {

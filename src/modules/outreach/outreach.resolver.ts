@@ -4,8 +4,9 @@ import type { Context } from '../../graphql/context';
 import { notFound } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
-import { authorize } from '../auth/access';
-import { KEY_WRITE_PERSONAL, seesParticipation } from '../attendance/participation';
+import { Allow } from '../auth/allow';
+import { writePersonalData } from '../auth/rules';
+import { seesParticipation } from '../attendance/participation';
 import { authorizeGroupManager, canSeeGroup } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
@@ -41,6 +42,7 @@ export class OutreachResolver {
     return o.byMemberId == null ? null : ctx.loaders.byId(Member).load(o.byMemberId);
   }
 
+  @Allow(writePersonalData)
   @Mutation(() => Outreach, {
     description:
       "Records that someone reached out to a member of a group (e.g. a drifting one); `by` is the viewer. The group's facilitators, coordinators, admins; API keys with WRITE and PERSONAL_DATA.",
@@ -53,15 +55,14 @@ export class OutreachResolver {
     const id = idArgument('membershipId', membershipId, 'Membership');
     let m: Membership;
     if (ctx.principal.kind === 'API_KEY') {
-      // Refused before the lookup, so keys without the scopes learn nothing; a key with WRITE and
-      // PERSONAL_DATA may act on any membership of its network, READ or not.
-      authorize(ctx, { apiKey: KEY_WRITE_PERSONAL });
+      // Keys without WRITE and PERSONAL_DATA were refused before the lookup (the declared rule), so they learn
+      // nothing; a key with them may act on any membership of its network, READ or not.
       const found = id ? await ctx.loaders.byId(Membership).load(id) : null;
       if (!found) throw notFound('Membership');
       m = found;
     } else {
       m = await findVisibleMembership(ctx, id);
-      await authorizeGroupManager(ctx, m.groupId, KEY_WRITE_PERSONAL);
+      await authorizeGroupManager(ctx, m.groupId, writePersonalData);
     }
     return outreach.recordOutreach(ctx.manager, m, ctx.viewerMemberId, input);
   }

@@ -4,10 +4,9 @@ import { connectionType, ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
-import { authorize, isAllowed, type AccessRule } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
-import { READ_GROUPS } from '../groups/group.resolver';
-import { NetworkRole } from '../members/member.entity';
+import { authorize, isAllowed } from '../auth/access';
+import { Allow } from '../auth/allow';
+import { administerNetwork, changeNetworkAsAdmin, readGroups } from '../auth/rules';
 import { Network } from '../networks/network.entity';
 import { Partnership, PartnershipScope, PartnershipStatus, SharedGroup } from './partnership.entity';
 import * as partnerships from './partnership.service';
@@ -17,13 +16,8 @@ import type { TopicPayload } from '../../realtime/topics';
 
 export const SharedGroupConnection = connectionType(SharedGroup, 'SharedGroup');
 
-/** Seeing partnerships: ADMIN member tokens, API keys with ADMIN. */
-export const READ_PARTNERSHIPS: AccessRule = { apiKey: [ApiKeyScope.ADMIN], roles: [NetworkRole.ADMIN] };
-/** Changing partnerships: ADMIN member tokens, API keys with ADMIN and WRITE. */
-export const MANAGE_PARTNERSHIPS: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.WRITE], roles: [NetworkRole.ADMIN] };
-
 registerNodeType('Partnership', async (ctx, ids) => {
-  if (!isAllowed(ctx, READ_PARTNERSHIPS)) return ids.map(() => null);
+  if (!isAllowed(ctx, administerNetwork)) return ids.map(() => null);
   const found = await partnerships.partnershipLoader(ctx).loadMany(ids);
   return found.map((p) => (p instanceof Partnership ? p : null));
 });
@@ -46,23 +40,23 @@ export class PartnerDirectoryArgs extends ConnectionArgs {
 
 @Resolver(() => Partnership)
 export class PartnershipResolver {
+  // The declared rule runs at subscribe time; every event checks it again under the subscriber's context.
+  @Allow(administerNetwork)
   @Subscription(() => Partnership, {
     description:
       "One of the network's partnerships was requested, accepted, declined or revoked (either side). ADMIN member tokens, API keys with ADMIN, of both networks.",
-    subscribe: liveStream('partnershipChanged', async (ctx) => {
-      authorize(ctx, READ_PARTNERSHIPS);
-      return null;
-    }),
+    subscribe: liveStream('partnershipChanged', async () => null),
   })
   partnershipChanged(@Root() event: TopicPayload<'partnershipChanged'>, @Ctx() ctx: Context): Promise<Partnership> {
     return deliver(async () => {
-      authorize(ctx, READ_PARTNERSHIPS);
+      authorize(ctx, administerNetwork);
       return partnerships.partnershipLoader(ctx).load(event.partnershipId);
     });
   }
 
   // Unpaged: reads the whole set, like a totalCount.
   @Extensions({ cost: 20 })
+  @Allow(administerNetwork)
   @Query(() => [Partnership], {
     description: "The network's partnerships, whichever side asked, newest first. Both networks see the same partnership. ADMIN member tokens, API keys with ADMIN.",
   })
@@ -70,7 +64,6 @@ export class PartnershipResolver {
     @Arg('status', () => PartnershipStatus, { nullable: true, description: 'Only partnerships with this status.' }) status: PartnershipStatus | null,
     @Ctx() ctx: Context,
   ): Promise<Partnership[]> {
-    authorize(ctx, READ_PARTNERSHIPS);
     return partnerships.listPartnerships(ctx, status);
   }
 
@@ -84,6 +77,7 @@ export class PartnershipResolver {
     return loadNetwork(ctx, p.partnerNetworkId);
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => Partnership, {
     description:
       'Asks another network (by its slug) for a partnership sharing these scopes; it starts PENDING. A second pending or active partnership with the same network is CONFLICT. ADMIN member tokens, API keys with ADMIN and WRITE.',
@@ -93,10 +87,10 @@ export class PartnershipResolver {
     @Arg('scopes', () => [PartnershipScope], { description: 'What to share (at least one).' }) scopes: PartnershipScope[],
     @Ctx() ctx: Context,
   ): Promise<Partnership> {
-    authorize(ctx, MANAGE_PARTNERSHIPS);
     return partnerships.requestPartnership(ctx, partnerSlug, scopes);
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => Partnership, {
     description:
       'Accepts (ACTIVE) or declines (DECLINED) a PENDING partnership another network asked yours for. ADMIN member tokens, API keys with ADMIN and WRITE of the asked network.',
@@ -106,28 +100,27 @@ export class PartnershipResolver {
     @Arg('accept', { description: 'True to accept, false to decline.' }) accept: boolean,
     @Ctx() ctx: Context,
   ): Promise<Partnership> {
-    authorize(ctx, MANAGE_PARTNERSHIPS);
     return partnerships.respondToPartnership(ctx, idArgument('id', id, 'Partnership'), accept);
   }
 
+  @Allow(changeNetworkAsAdmin)
   @Mutation(() => Partnership, {
     description:
       'Ends a PENDING or ACTIVE partnership, at once: nothing is shared any more. Either network. ADMIN member tokens, API keys with ADMIN and WRITE.',
   })
   async revokePartnership(@Arg('id', () => ID, { description: 'The partnership.' }) id: string, @Ctx() ctx: Context): Promise<Partnership> {
-    authorize(ctx, MANAGE_PARTNERSHIPS);
     return partnerships.revokePartnership(ctx, idArgument('id', id, 'Partnership'));
   }
 }
 
 @Resolver(() => SharedGroup)
 export class SharedGroupResolver {
+  @Allow(readGroups)
   @Query(() => SharedGroupConnection, {
     description:
       'The partner directory: PARTNERS-visible groups of networks with an ACTIVE partnership that shares GROUP_DIRECTORY, by name. Any member; API keys with READ.',
   })
   async partnerDirectory(@Args() args: PartnerDirectoryArgs, @Ctx() ctx: Context) {
-    authorize(ctx, READ_GROUPS);
     return partnerships.listPartnerDirectory(ctx, args);
   }
 

@@ -1,6 +1,8 @@
 import { Kind, type DocumentNode, type GraphQLResolveInfo } from 'graphql';
 import { Ctx, Field, Float, Info, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { Allow } from '../auth/allow';
+import { anyCredential } from '../auth/rules';
 import { budgetOf, requestedCost } from './rate-limiter';
 
 @ObjectType({
@@ -29,6 +31,7 @@ const documentOf = (info: GraphQLResolveInfo): DocumentNode => ({ kind: Kind.DOC
 
 @Resolver()
 export class RateLimitResolver {
+  @Allow(anyCredential)
   @Query(() => RateLimit, {
     description: "The caller's own rate-limit budget (never another credential's). Needs only a valid credential.",
   })

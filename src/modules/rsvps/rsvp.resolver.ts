@@ -4,20 +4,17 @@ import type { Context } from '../../graphql/context';
 import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
-import { authorize, isAllowed, isSelf, type AccessRule } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
+import { isAllowed, isSelf } from '../auth/access';
+import { Allow } from '../auth/allow';
+import { membersActingForThemselves, readPersonalData } from '../auth/rules';
 import { isGroupManager, isGroupMember } from '../groups/group.access';
-import { Member, NetworkRole } from '../members/member.entity';
+import { Member } from '../members/member.entity';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
 import { Session } from '../sessions/session.entity';
 import { Rsvp, RsvpStatus } from './rsvp.entity';
 import * as rsvps from './rsvp.service';
 
 export const RsvpConnection = connectionType(Rsvp, 'Rsvp');
-
-const MEMBERS_ONLY: AccessRule = { roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
-/** API keys reading RSVPs by name: participation data, so PERSONAL_DATA too. */
-const KEY_PERSONAL: AccessRule = { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA] };
 
 @ObjectType({ description: 'How many members gave each answer for a session.' })
 export class RsvpCounts {
@@ -42,7 +39,7 @@ class SessionRsvpsArgs extends ConnectionArgs {
 
 /** Whether the caller sees every RSVP of a group's sessions: its managers and API keys with READ and PERSONAL_DATA. */
 async function seesRsvpList(ctx: Context, groupId: string): Promise<boolean> {
-  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, KEY_PERSONAL);
+  if (ctx.principal.kind === 'API_KEY') return isAllowed(ctx, readPersonalData);
   return isGroupManager(ctx, groupId);
 }
 
@@ -70,6 +67,7 @@ export class RsvpResolver {
     return (await ctx.loaders.byId(Member).load(rsvp.memberId))!;
   }
 
+  @Allow(membersActingForThemselves)
   @Mutation(() => Rsvp, {
     description:
       "The viewer's answer for a session of a group where they are an ACTIVE member. Member tokens only. GOING on a full session is stored as WAITLISTED (promoted, earliest first, when a place frees); WAITLISTED cannot be chosen. Only while the session is SCHEDULED or LIVE (otherwise CONFLICT).",
@@ -79,7 +77,6 @@ export class RsvpResolver {
     @Arg('status', () => RsvpStatus, { description: 'GOING, MAYBE or NOT_GOING.' }) status: RsvpStatus,
     @Ctx() ctx: Context,
   ): Promise<Rsvp> {
-    authorize(ctx, MEMBERS_ONLY);
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
     if (status === RsvpStatus.WAITLISTED) throw invalidArgument('status', 'must be GOING, MAYBE or NOT_GOING; the waitlist is assigned');
     if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can RSVP');

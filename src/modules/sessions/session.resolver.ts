@@ -9,10 +9,10 @@ import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { selects } from '../../graphql/selection';
 import { authorize } from '../auth/access';
-import { ApiKeyScope } from '../auth/api-key.entity';
+import { Allow } from '../auth/allow';
+import { readGroups, writeGroupsAndProfiles } from '../auth/rules';
 import { authorizeGroupManager, findVisibleGroup } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
-import { NetworkRole } from '../members/member.entity';
 import { liveSubscription, requireGroupFollower } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 import { canSeeSession, findVisibleSession } from './session.access';
@@ -22,8 +22,6 @@ import * as sessions from './session.service';
 
 export const SessionConnection = connectionType(Session, 'Session');
 
-const READ_SESSIONS = { apiKey: [ApiKeyScope.READ], roles: [NetworkRole.ADMIN, NetworkRole.COORDINATOR, NetworkRole.MEMBER] };
-const MANAGE = [ApiKeyScope.WRITE] as const;
 const MAX_REASON = 1000;
 
 registerNodeType('Session', async (ctx, ids) => {
@@ -40,7 +38,7 @@ function fresh(ctx: Context, session: Session): Session {
 /** The session behind an ID argument, for its group's managers (API keys: WRITE); NOT_FOUND / FORBIDDEN otherwise. */
 async function findManagedSession(ctx: Context, id: string) {
   const found = await findVisibleSession(ctx, idArgument('id', id, 'Session'));
-  await authorizeGroupManager(ctx, found.group.id, MANAGE);
+  await authorizeGroupManager(ctx, found.group.id, writeGroupsAndProfiles);
   return found;
 }
 
@@ -49,7 +47,7 @@ async function findManagedSession(ctx: Context, id: string) {
  * those taking part in the group (see requireGroupFollower). The group's database id.
  */
 const sessionsLive = liveSubscription('sessionChanged', 'groupId', async (ctx, groupId) => {
-  authorize(ctx, READ_SESSIONS);
+  authorize(ctx, readGroups);
   const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
   await requireGroupFollower(ctx, group.id);
   return group.id;
@@ -92,17 +90,18 @@ export class SessionResolver {
     return (await ctx.loaders.byId(Group).load(session.groupId))?.capacity ?? null;
   }
 
+  @Allow(readGroups)
   @Query(() => SessionConnection, {
     description:
       "Upcoming sessions (SCHEDULED or LIVE, not yet over), soonest first. Member tokens: the sessions of the groups where the viewer is an ACTIVE member. API keys (READ): every upcoming session of the network.",
   })
   upcomingSessions(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
-    authorize(ctx, READ_SESSIONS);
     return sessions.listUpcomingSessions(ctx.manager, ctx.networkId, ctx.viewerMemberId, args);
   }
 
   // Up to 52 sessions written.
   @Extensions({ cost: 50 })
+  @Allow(writeGroupsAndProfiles)
   @Mutation(() => [Session], {
     description:
       "Schedules one session, or a series with `repeat` (up to 52, sharing the same local time in `timeZone` across daylight-saving changes). Capacity defaults to the group's, the agenda to the group's template. The group's facilitators, coordinators, admins; API keys with WRITE. Archived group: BAD_USER_INPUT.",
@@ -113,10 +112,11 @@ export class SessionResolver {
     @Ctx() ctx: Context,
   ): Promise<Session[]> {
     const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
-    await authorizeGroupManager(ctx, group.id, MANAGE);
+    await authorizeGroupManager(ctx, group.id, writeGroupsAndProfiles);
     return sessions.scheduleSessions(ctx, group, input);
   }
 
+  @Allow(writeGroupsAndProfiles)
   @Mutation(() => Session, {
     description:
       "Changes a SCHEDULED or LIVE session (others: CONFLICT). The end must stay after the start. Raising the capacity promotes waitlisted RSVPs. The group's facilitators, coordinators, admins; API keys with WRITE.",
@@ -130,6 +130,7 @@ export class SessionResolver {
     return fresh(ctx, await sessions.updateSession(ctx, group, session.id, input));
   }
 
+  @Allow(writeGroupsAndProfiles)
   @Mutation(() => Session, {
     description:
       "Cancels a SCHEDULED session (otherwise CONFLICT), with an optional reason shown to members. The group's facilitators, coordinators, admins; API keys with WRITE.",
@@ -144,6 +145,7 @@ export class SessionResolver {
     return fresh(ctx, await sessions.transition(ctx, session.id, 'cancel', reason));
   }
 
+  @Allow(writeGroupsAndProfiles)
   @Mutation(() => Session, {
     description:
       "Starts a SCHEDULED session: it becomes LIVE (otherwise CONFLICT). Starting before `startsAt` is allowed. The group's facilitators, coordinators, admins; API keys with WRITE.",
@@ -153,6 +155,7 @@ export class SessionResolver {
     return fresh(ctx, await sessions.transition(ctx, session.id, 'start'));
   }
 
+  @Allow(readGroups)
   @Subscription(() => Session, {
     description:
       "A session of the group was scheduled, changed, started, ended or cancelled (announced once committed). The group's ACTIVE members, facilitators, coordinators and admins; API keys with READ. Another network's or an invisible group: NOT_FOUND. Leaving the group ends the updates.",
@@ -169,6 +172,7 @@ export class SessionResolver {
     });
   }
 
+  @Allow(writeGroupsAndProfiles)
   @Mutation(() => Session, {
     description: "Ends a LIVE session: it becomes COMPLETED (otherwise CONFLICT). The group's facilitators, coordinators, admins; API keys with WRITE.",
   })

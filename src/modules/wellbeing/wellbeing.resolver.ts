@@ -2,8 +2,10 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import { ConnectionArgs, connectionType, loadNestedConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { registerNodeType } from '../../graphql/node';
-import { authorize, isSelf } from '../auth/access';
-import { idAt, MEMBERS_ONLY } from '../attendance/participation';
+import { isSelf } from '../auth/access';
+import { Allow } from '../auth/allow';
+import { membersActingForThemselves } from '../auth/rules';
+import { idAt } from '../attendance/participation';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
 import { Session } from '../sessions/session.entity';
 import { WellbeingCheckIn } from './wellbeing.entity';
@@ -27,21 +29,21 @@ export class WellbeingResolver {
     return session && (await canSeeSession(ctx, session)) ? session : null;
   }
 
+  @Allow(membersActingForThemselves)
   @Query(() => WellbeingCheckInConnection, {
     description:
       "The viewer's own wellbeing check-ins, newest first. Member tokens only: no one else can read them, admins and API keys included (others see only aggregates).",
   })
   myWellbeing(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
-    authorize(ctx, MEMBERS_ONLY);
     return loadNestedConnection(ctx, wellbeing.wellbeingSpec(ctx.manager), ctx.viewerMemberId!, args);
   }
 
+  @Allow(membersActingForThemselves)
   @Mutation(() => WellbeingCheckIn, {
     description:
       'Records a private wellbeing self-report (wellbeing and confidence, 1–10), optionally about a session the member can see (else NOT_FOUND). Member tokens only; only the member can read it back.',
   })
   async recordWellbeing(@Arg('input', () => WellbeingInput, { description: 'The self-report.' }) input: WellbeingInput, @Ctx() ctx: Context) {
-    authorize(ctx, MEMBERS_ONLY);
     const sessionId = input.sessionId == null ? null : (await findVisibleSession(ctx, idAt(['input', 'sessionId'], input.sessionId, 'Session'))).session.id;
     return wellbeing.recordWellbeing(ctx.manager, ctx.networkId, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
   }
