@@ -35,7 +35,7 @@ describe('create-network and create-api-key', () => {
     expect(viewer.errors).toBeUndefined();
     expect(viewer.data?.viewer).toMatchObject({
       kind: 'API_KEY',
-      scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN'],
+      scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN', 'ISSUE_MEMBER_TOKENS'],
       network: { id: networkId, slug, name: 'Acme Peer Network' },
     });
   });

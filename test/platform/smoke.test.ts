@@ -14,7 +14,7 @@ test('viewer tells an API key who it is', async () => {
   expect(res.errors).toBeUndefined();
   expect(res.data?.viewer).toMatchObject({
     kind: 'API_KEY',
-    scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN'],
+    scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN', 'ISSUE_MEMBER_TOKENS'],
     expiresAt: null,
     member: null,
     network: { slug: net.slug, id: net.globalId },
