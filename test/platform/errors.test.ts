@@ -33,10 +33,11 @@ test('a unique violation from PostgreSQL becomes CONFLICT without SQL details', 
   expect(out.message).not.toMatch(/members_network_email_key|INSERT/);
 });
 
-test('parse and validation failures are the client\'s input', () => {
+test('parse and validation failures are the client\'s input, with Apollo\'s code', () => {
   const err = new GraphQLError('Cannot query field "nope"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   const out = createFormatError(true)({ message: err.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }, err);
-  expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
+  expect(out.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+  expect(isUnexpected(err)).toBe(false);
 });
 
 test('a NUL character PostgreSQL refuses to store is the client\'s input (BAD_USER_INPUT), not a server fault', () => {
