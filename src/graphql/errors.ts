@@ -168,7 +168,7 @@ const TOO_MANY_VARIABLE_ERRORS = 'Too many errors processing variables';
  * ("provided sha does not match query", an unsupported persisted query version). Errors from resolvers are
  * not request errors: they carry an original error.
  */
-function requestErrorCode(error: GraphQLError): ErrorCode | undefined {
+export function requestErrorCode(error: GraphQLError): ErrorCode | undefined {
   if (error.extensions?.code !== undefined || error.originalError) return undefined;
   if (error.message.startsWith(TOO_MANY_VARIABLE_ERRORS)) return 'BAD_USER_INPUT';
   const status = (error.extensions?.http as { status?: number } | undefined)?.status;

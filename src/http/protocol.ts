@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import Negotiator from 'negotiator';
 import type { Logger } from '../config/logger';
-import { httpStatus, type ErrorCode } from '../graphql/errors';
+import { httpStatus, requestErrorCode, type ErrorCode } from '../graphql/errors';
 
 /**
  * GraphQL over HTTP at the edge of /graphql: which request bodies are read, how a refused body is answered
@@ -87,6 +88,14 @@ export function graphqlErrorHandler(logger: Logger): ErrorRequestHandler {
 const DOCUMENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
 
 /**
+ * An error of the document or its variables: raised before any field ran (no path), by parsing, validation,
+ * variable coercion (with graphql-js's error limit) or the text check. Refusals of the request by plugins
+ * (limits, rate limits, an invalid Idempotency-Key header) have other codes or answer without this hook.
+ */
+const isDocumentError = (error: GraphQLError) =>
+  !error.path && DOCUMENT_CODES.has(String(error.extensions?.code ?? requestErrorCode(error)));
+
+/**
  * Under the legacy `application/json` media type, the GraphQL over HTTP spec asks for 200 when the document
  * fails to parse or validate or the variables fail coercion (clients read the errors from the body); Apollo
  * answers 400, which stays for `application/graphql-response+json`. Other refusals keep their status.
@@ -94,11 +103,13 @@ const DOCUMENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAIL
 export function legacyJsonStatusPlugin<T extends object>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
+      let documentFailed = false;
       return {
+        async didEncounterErrors({ errors }) {
+          documentFailed = errors.length > 0 && errors.every(isDocumentError);
+        },
         async willSendResponse({ request, response }) {
-          if (response.http.status !== 400 || response.body.kind !== 'single') return;
-          const { data, errors } = response.body.singleResult;
-          if (data !== undefined || !errors?.length || !errors.every((e) => DOCUMENT_CODES.has(String(e.extensions?.code)))) return;
+          if (!documentFailed || response.http.status !== 400) return;
           if (responseMediaType(request.http?.headers.get('accept')) === APPLICATION_JSON) response.http.status = 200;
         },
       };

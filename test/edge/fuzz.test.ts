@@ -28,7 +28,7 @@ import { captureUnexpected } from './logs';
  */
 
 const SEED = 20261203;
-const VARIANTS_PER_FIELD = 6;
+const VARIANTS_PER_FIELD = 5;
 const CONCURRENCY = 8;
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed exactly. */

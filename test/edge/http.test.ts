@@ -124,6 +124,7 @@ describe('a failed document: Apollo\'s codes, and the status of its media type',
     ['a parse failure', { query: '{ viewer { kind }' }, 'GRAPHQL_PARSE_FAILED'],
     ['a validation failure', { query: '{ viewer { nope } }' }, 'GRAPHQL_VALIDATION_FAILED'],
     ['a variable coercion failure', { query: 'query($n: Int!) { groups(first: $n) { totalCount } }', variables: { n: 'many' } }, 'BAD_USER_INPUT'],
+    ['text no argument may carry', { query: 'mutation($n: String) { updateNetwork(input: { name: $n }) { id } }', variables: { n: 'a\u0000' } }, 'BAD_USER_INPUT'],
   ];
   test.each(cases)('%s: 200 under application/json, 400 under application/graphql-response+json', async (_, body, code) => {
     const json = await post().set('content-type', 'application/json').set('accept', 'application/json').send(body);
@@ -136,6 +137,17 @@ describe('a failed document: Apollo\'s codes, and the status of its media type',
   test('an operation name that is not in the document is OPERATION_RESOLUTION_FAILURE', async () => {
     const res = await post().set('content-type', 'application/json').send({ query: 'query A { viewer { kind } }', operationName: 'B' });
     expect(codes(res.body)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+  });
+
+  test('other refusals keep their status under application/json: too complex is 400, an invalid Idempotency-Key header 400', async () => {
+    const aliases = `{ ${Array.from({ length: 101 }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
+    const tooComplex = await post().set('content-type', 'application/json').send({ query: aliases });
+    expect([tooComplex.status, codes(tooComplex.body)]).toEqual([400, ['QUERY_TOO_COMPLEX']]);
+    const res = await post()
+      .set('content-type', 'application/json')
+      .set('idempotency-key', '')
+      .send({ query: 'mutation { updateNetwork(input: { name: "Same" }) { id } }' });
+    expect([res.status, codes(res.body)]).toEqual([400, ['BAD_USER_INPUT']]);
   });
 
   test('a request without a query is BAD_REQUEST (400)', async () => {
