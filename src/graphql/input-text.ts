@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
+import { Kind, visit, type DocumentNode, type GraphQLError, type ValueNode } from 'graphql';
 import { badInput, type FieldError } from './errors';
 
 /**
@@ -54,16 +54,22 @@ export function inputTextErrors(document: DocumentNode, variables: Record<string
   return errors;
 }
 
+/** Why an operation's arguments may not run (BAD_USER_INPUT with fieldErrors), or undefined; for HTTP and WebSocket alike. */
+export function inputTextError(document: DocumentNode, variables: Record<string, unknown> | null | undefined): GraphQLError | undefined {
+  const fieldErrors = inputTextErrors(document, variables ?? undefined);
+  if (!fieldErrors.length) return undefined;
+  const where = fieldErrors.map((f) => f.path.join('.')).join(', ');
+  return badInput(`Invalid text in ${where}: ${fieldErrors[0].message}`, fieldErrors).toGraphQLError();
+}
+
 /** Over HTTP: invalid text in the arguments is BAD_USER_INPUT (HTTP 400) before execution, with fieldErrors. */
 export function inputTextPlugin<T extends object>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request }) {
-          const fieldErrors = inputTextErrors(document, request.variables);
-          if (!fieldErrors.length) return;
-          const where = fieldErrors.map((f) => f.path.join('.')).join(', ');
-          throw badInput(`Invalid text in ${where}: ${fieldErrors[0].message}`, fieldErrors).toGraphQLError();
+          const error = inputTextError(document, request.variables);
+          if (error) throw error;
         },
       };
     },
