@@ -1,5 +1,5 @@
 import { HeaderMap } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'SERVER_BUSY'
   | 'TIMEOUT'
   | 'DOCUMENT_NOT_TRUSTED'
+  | 'BAD_REQUEST'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INTERNAL_SERVER_ERROR';
 
 /** One invalid input value: `path` starts at the argument name, e.g. `["input", "displayName"]`. */
@@ -32,6 +35,12 @@ export const httpStatus: Partial<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   SERVER_BUSY: 503,
   TIMEOUT: 503,
+  // An operation refused as a whole before it ran, e.g. text no argument may carry (./input-text.ts).
+  BAD_USER_INPUT: 400,
+  // A request the HTTP layer refused before GraphQL saw it (src/http/protocol.ts).
+  BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
 /**
@@ -147,8 +156,27 @@ const knownCodes = new Set<string>([
   'TIMEOUT',
   'DOCUMENT_NOT_TRUSTED',
 ]);
-/** Apollo's own request errors (bad query text, unknown field, bad variables): the client's input. */
-const apolloInputCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
+/**
+ * Apollo's own codes for the client's request (bad query text, unknown field, bad variables, unknown persisted
+ * query, malformed request…): kept as they are, never logged. Derived from Apollo's enum, so new ones are known.
+ */
+const apolloClientCodes = new Set<string>(Object.values(ApolloServerErrorCode).filter((c) => c !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR));
+
+/** graphql-js stops coercing variables after 50 invalid values with this error, which has no code of its own. */
+const TOO_MANY_VARIABLE_ERRORS = 'Too many errors processing variables';
+
+/**
+ * The code of a GraphQL error raised by graphql-js or Apollo about the client's request, when it carries none:
+ * graphql-js's variable-coercion limit, and Apollo's request errors raised with an HTTP 4xx status but no code
+ * ("provided sha does not match query", an unsupported persisted query version). Errors from resolvers are
+ * not request errors: they carry an original error.
+ */
+export function requestErrorCode(error: GraphQLError): ErrorCode | undefined {
+  if (error.extensions?.code !== undefined || error.originalError) return undefined;
+  if (error.message.startsWith(TOO_MANY_VARIABLE_ERRORS)) return 'BAD_USER_INPUT';
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  return status !== undefined && status >= 400 && status < 500 ? 'BAD_REQUEST' : undefined;
+}
 
 /** True when the error is not one of ours or the client's: it is logged and, in production, masked. */
 export function isUnexpected(error: unknown): boolean {
@@ -157,17 +185,32 @@ export function isUnexpected(error: unknown): boolean {
   if (original instanceof QueryFailedError && pgCodeToAppError(original)) return false;
   if (original instanceof GraphQLError) {
     const code = String(original.extensions?.code ?? '');
-    return !(knownCodes.has(code) || apolloInputCodes.has(code));
+    return !(knownCodes.has(code) || apolloClientCodes.has(code) || requestErrorCode(original));
   }
   return true;
 }
 
+/**
+ * PostgreSQL's verdict on a value the client sent (SQLSTATE class 22, "data exception"), for values that got past
+ * the checks before execution (./input-text.ts rejects NUL and lone surrogates in every string argument).
+ * Nothing was written: the mutation's transaction or savepoint rolls back as for any failed field.
+ */
+const DATA_EXCEPTIONS: Record<string, string> = {
+  // character_not_in_repertoire: a NUL character, or bytes that are not UTF-8.
+  '22021': 'Text values may not contain the NUL character (\\u0000) or invalid characters',
+  '22P05': 'Text values may not contain the NUL character (\\u0000) or invalid characters',
+  '22001': 'A text value is longer than allowed',
+  '22003': 'A number is out of the allowed range',
+  '22008': 'A date or time is out of the allowed range',
+  '22007': 'A date or time is malformed',
+  // invalid_text_representation, e.g. "invalid input syntax for type json" from a lone UTF-16 surrogate.
+  '22P02': 'A value is malformed (for example text with a lone UTF-16 surrogate)',
+};
+
 function pgCodeToAppError(err: QueryFailedError): AppError | undefined {
   const code = (err.driverError as { code?: string } | undefined)?.code;
   if (code === '23505') return conflict('An object with these values already exists');
-  // character_not_in_repertoire: a NUL character in a text value, which PostgreSQL cannot store. The client's input;
-  // nothing was written (the mutation's transaction or savepoint rolls back as for any failed field).
-  if (code === '22021') return badInput('Text values may not contain the NUL character (\\u0000)');
+  if (code !== undefined && code in DATA_EXCEPTIONS) return badInput(DATA_EXCEPTIONS[code]);
   // query_canceled: the statement timeout, or our cancel request after the deadline.
   if (code === '57014') return timedOut();
   return undefined;
@@ -196,9 +239,10 @@ export function createFormatError(production: boolean) {
     }
     const code = String(formatted.extensions?.code ?? '');
     if (knownCodes.has(code)) return formatted;
-    if (apolloInputCodes.has(code)) {
-      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
-    }
+    // The client's request: its code as Apollo names it (documented in the README), without a stack.
+    if (apolloClientCodes.has(code)) return { ...base, extensions: { code } };
+    const requestCode = original instanceof GraphQLError ? requestErrorCode(original) : undefined;
+    if (requestCode) return { ...base, extensions: { code: requestCode } };
     return {
       ...base,
       message: production ? 'Internal server error' : formatted.message,

@@ -3,7 +3,17 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 // Not a direct dependency: @graphql-tools/utils comes with @apollo/server (via @graphql-tools/schema).
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import DataLoader from 'dataloader';
-import { executeSync, isInterfaceType, isObjectType, lexicographicSortSchema, parse, specifiedScalarTypes, type GraphQLSchema } from 'graphql';
+import {
+  executeSync,
+  isInterfaceType,
+  isObjectType,
+  isUnionType,
+  lexicographicSortSchema,
+  parse,
+  specifiedScalarTypes,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
 import { createResolversMap } from 'type-graphql';
 import { isAllowed } from '../modules/auth/access';
 import { readGroups } from '../modules/auth/rules';
@@ -11,6 +21,7 @@ import { JOINT_EVENT_PARTY_SQL } from '../modules/joint-events/joint-event.servi
 import { SHARED_GROUP_COLUMNS, toSharedGroup } from '../modules/partnerships/partnership.entity';
 import { PARTNER_DIRECTORY_SQL } from '../modules/partnerships/partnership.service';
 import type { Context } from './context';
+import { badInput, type FieldError } from './errors';
 import { parseGlobalId } from './global-id';
 import { nodeFetcher } from './node';
 
@@ -83,7 +94,33 @@ export function buildFederatedSchema(base: GraphQLSchema): GraphQLSchema {
   }
   const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as GraphQLResolverMap<unknown> });
   carryFieldExtensions(base, schema);
+  checkRepresentations(schema);
   return schema;
+}
+
+/**
+ * `_entities` refuses representations that are not `{ __typename, … }` of an entity type (BAD_USER_INPUT naming
+ * each one) before `@apollo/subgraph` resolves them: it throws a plain error for a missing or unknown
+ * `__typename` and returns the representation itself for a non-entity type (e.g. Member), which graphql-js then
+ * rejects: internal errors, for what is the client's input.
+ */
+function checkRepresentations(schema: GraphQLSchema): void {
+  const entities = schema.getQueryType()?.getFields()._entities;
+  const union = schema.getType('_Entity');
+  if (!entities?.resolve || !isUnionType(union)) return;
+  const entityTypes = new Set(union.getTypes().map((t) => t.name));
+  const resolve: GraphQLFieldResolver<unknown, unknown> = entities.resolve;
+  entities.resolve = (source, args: { representations?: unknown[] }, context, info) => {
+    const fieldErrors: FieldError[] = [];
+    (args.representations ?? []).forEach((r, i) => {
+      const typename = r !== null && typeof r === 'object' ? (r as { __typename?: unknown }).__typename : undefined;
+      if (typeof typename !== 'string' || !entityTypes.has(typename)) {
+        fieldErrors.push({ path: ['representations', i, '__typename'], message: `must be an entity type: ${[...entityTypes].join(', ')}` });
+      }
+    });
+    if (fieldErrors.length) throw badInput(`Invalid representations: ${fieldErrors[0].message}`, fieldErrors);
+    return resolve(source, args, context, info);
+  };
 }
 
 /** Rebuilt from SDL, the subgraph has lost the fields' extensions (the declared prices, `@Extensions({ cost })`): copy them over. */

@@ -13,6 +13,7 @@ import { createContext, newRequestId, type Context, type ContextDeps } from '../
 import { cancelled, createFormatError, httpStatus, isUnexpected } from '../graphql/errors';
 import { PoolShares } from '../db/shares';
 import type { TransactionLimits } from '../db/tenant';
+import { inputTextPlugin } from '../graphql/input-text';
 import { limitsPlugin } from '../graphql/limits';
 import { getSchema } from '../graphql/schema';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
@@ -23,6 +24,7 @@ import { IDEMPOTENT_REPLAYED_HEADER } from '../modules/idempotency/idempotency-k
 import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
 import { serveGraphqlWs } from '../realtime/websocket';
+import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The largest request body accepted on POST /graphql. */
@@ -149,6 +151,10 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       trustedDocumentsPlugin(),
       // Depth and cost limits, the same as over WebSocket.
       limitsPlugin<Context>(),
+      // NUL and lone surrogates in any argument: BAD_USER_INPUT naming the argument, before anything runs.
+      inputTextPlugin<Context>(),
+      // 200 for a failed document under the legacy application/json media type (GraphQL over HTTP).
+      legacyJsonStatusPlugin<Context>(),
       // Rate limits per credential: charged before execution (429 when over budget), reported on every response.
       rateLimitPlugin(rateLimiter),
       // Idempotency-Key on mutations: claimed right before execution, the answer stored just before COMMIT.
@@ -185,7 +191,7 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       maxAge: config.corsMaxAgeSeconds,
       exposedHeaders: [IDEMPOTENT_REPLAYED_HEADER, 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
     }),
-    express.json({ limit: BODY_LIMIT }),
+    ...graphqlBody(BODY_LIMIT),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = newRequestId(req.header('x-request-id'));
@@ -200,6 +206,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
         return ctx;
       },
     }),
+    // Refused bodies (malformed JSON, too large, not UTF-8, not JSON) and anything thrown above: JSON GraphQL errors.
+    graphqlErrorHandler(logger),
   );
 
   await new Promise<void>((resolve, reject) => {

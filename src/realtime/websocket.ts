@@ -28,6 +28,7 @@ import { credentialProblem, CREDENTIAL_CLOSE_REASONS } from '../modules/auth/cre
 import { resolveDocument } from '../modules/auth/trusted-documents';
 import type { Principal } from '../modules/auth/principal';
 import { AppError, isUnexpected } from '../graphql/errors';
+import { inputTextError } from '../graphql/input-text';
 import { operationLimitError } from '../graphql/limits';
 import { ConnectionCounter } from '../modules/rate-limits/connections';
 import { requestedCost, type RateLimiter } from '../modules/rate-limits/rate-limiter';
@@ -374,6 +375,9 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         if (!getOperationAST(query, payload.operationName)) return [clientError('Unable to identify the operation to run', 'OPERATION_RESOLUTION_FAILURE')];
         const tooComplex = operationLimitError(schema, query, payload.operationName, payload.variables);
         if (tooComplex) return [tooComplex];
+        // NUL and lone surrogates in any argument: refused with the argument's path, as over HTTP.
+        const badText = inputTextError(query, payload.variables);
+        if (badText) return [badText];
         if (expired(connection)) {
           closeExpired(ctx.extra.socket);
           return [new GraphQLError('The member token has expired', { extensions: { code: 'UNAUTHENTICATED' } })];

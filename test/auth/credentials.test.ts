@@ -185,7 +185,7 @@ describe('API keys', () => {
 
     // The secret is not retrievable: ApiKey has no such field.
     const secretField = await app.gql('{ apiKeys { secret } }', {}, n.adminKey);
-    expect(secretField.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(secretField.errors![0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
 
     const used = await app.gql('{ viewer { kind scopes apiKey { id } } }', {}, secret);
     expect(used.data).toEqual({ viewer: { kind: 'API_KEY', scopes: ['READ', 'WRITE'], apiKey: { id: apiKey.id } } });

@@ -175,6 +175,9 @@ describe('registered documents by hash without the mode', () => {
     expect(await run(key.secret, { hash: sha256(DOC) })).toMatchObject({ status: 200, data: { viewer: { kind: 'API_KEY', scopes: ['READ'] } } });
     const foreign = await run(other.adminKey, { hash: sha256(DOC) });
     expect(foreign.data ?? null).toBeNull();
+    expect(foreign.errors![0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    // Nor did running it by hash teach Apollo's shared persisted-query cache the text.
+    expect((await run(await net.key(ApiKeyScope.READ), { hash: sha256(DOC) })).errors![0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 });
 

@@ -38,7 +38,9 @@ test('health endpoints answer, and the request id comes back', async () => {
   expect(res.headers['x-request-id']).toBe('req-123');
 });
 
-test('CSRF prevention: a simple (non-JSON) POST is refused', async () => {
+test('CSRF prevention: a simple (non-JSON) POST is refused (415, before Apollo), and so is a GET without a preflight header', async () => {
   const res = await app.http().post('/graphql').set('content-type', 'text/plain').send('{"query":"{ viewer { kind } }"}');
-  expect(res.status).toBe(400);
+  expect([res.status, res.body.errors?.[0].extensions.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+  const get = await app.http().get('/graphql').query({ query: '{ viewer { kind } }' });
+  expect([get.status, get.body.errors?.[0].extensions.code]).toEqual([400, 'BAD_REQUEST']);
 });

@@ -63,7 +63,8 @@ export function idempotencyPlugin({ ttlHours, formatError }: IdempotencyOptions)
     async requestDidStart() {
       return {
         async responseForOperation(rc) {
-          if (rc.operation.operation !== 'mutation') return null;
+          // Apollo calls this hook also when the operation name matches no operation (typed as always set).
+          if (rc.operation?.operation !== 'mutation') return null;
           const header = rc.request.http?.headers.get(IDEMPOTENCY_KEY_HEADER.toLowerCase());
           if (header === undefined) return null;
           const ctx = rc.contextValue;
