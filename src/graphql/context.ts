@@ -5,7 +5,7 @@ import type { PoolShares } from '../db/shares';
 import { beginTenantTransaction, type TenantTransaction, type TransactionLimits } from '../db/tenant';
 import { apiKeyHash, authenticate, beginOptions, credentialNetwork, readCredential, type Authenticated, type Credential } from '../modules/auth/authenticate';
 import type { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
-import type { Principal } from '../modules/auth/principal';
+import type { Principal } from './principal';
 import type { LiveEvents } from '../realtime/live';
 import { AppError } from './errors';
 import { Loaders } from './loaders';

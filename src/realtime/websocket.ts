@@ -26,7 +26,7 @@ import { Loaders } from '../graphql/loaders';
 import { reauthenticate } from '../modules/auth/authenticate';
 import { credentialProblem, CREDENTIAL_CLOSE_REASONS } from '../modules/auth/credential-problem';
 import { resolveDocument } from '../modules/auth/trusted-documents';
-import type { Principal } from '../modules/auth/principal';
+import type { Principal } from '../graphql/principal';
 import { AppError, isUnexpected } from '../graphql/errors';
 import { inputTextError } from '../graphql/input-text';
 import { operationLimitError } from '../graphql/limits';

@@ -1,7 +1,6 @@
 import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
-import type { NetworkRole } from '../members/member.entity';
-import type { ApiKeyScope } from './api-key.entity';
+import type { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 
 /**
  * Who may do something: API keys need every listed scope; member tokens need one of the listed roles.

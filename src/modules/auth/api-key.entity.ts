@@ -1,33 +1,10 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/node';
-import { NetworkRole } from '../members/member.entity';
+import { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 
-/** What an API key may do. Explicit: no scope implies another. */
-export enum ApiKeyScope {
-  READ = 'READ',
-  WRITE = 'WRITE',
-  PERSONAL_DATA = 'PERSONAL_DATA',
-  ADMIN = 'ADMIN',
-  ISSUE_MEMBER_TOKENS = 'ISSUE_MEMBER_TOKENS',
-}
-
-registerEnumType(ApiKeyScope, {
-  name: 'ApiKeyScope',
-  description: 'A permission of an API key. Scopes are explicit: none implies another (ADMIN does not imply READ, WRITE, PERSONAL_DATA or ISSUE_MEMBER_TOKENS).',
-  valuesConfig: {
-    READ: { description: 'Read groups, sessions, counts and aggregates.' },
-    WRITE: { description: 'Create and change data (members, groups, sessions, …).' },
-    PERSONAL_DATA: {
-      description: 'See identifiable data: member lists, emails, attendance lists, RSVPs by name, feedback comments.',
-    },
-    ADMIN: { description: 'Manage API keys (never beyond its own powers), roles, partnerships, erasure and the audit log.' },
-    ISSUE_MEMBER_TOKENS: {
-      description:
-        "Issue member tokens (`issueMemberToken`) for members up to the key's `memberTokenMaxRole`: what a partner's token backend holds, alone. Gives no reads or writes with the key itself.",
-    },
-  },
-});
+// Where it has always been imported from (tests, scripts); defined with Principal.
+export { ApiKeyScope };
 
 /** An integrator's credential. The secret is shown once and stored only as a SHA-256 hash. */
 @Entity('api_keys')

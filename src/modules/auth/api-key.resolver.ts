@@ -7,15 +7,15 @@ import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { HasVisibleCharacter } from '../../graphql/validators';
 import { registerNodeType } from '../../graphql/node';
-import { Member, NetworkRole } from '../members/member.entity';
+import { Member } from '../members/member.entity';
+import { ApiKeyScope, lowerRole, NetworkRole, roleWithin } from '../../graphql/principal';
 import { findMember, findMemberByExternalId } from '../members/member.service';
 import { isAllowed } from './access';
 import { Allow } from './allow';
-import { ApiKey, ApiKeyScope } from './api-key.entity';
+import { ApiKey } from './api-key.entity';
 import * as apiKeys from './api-key.service';
 import { issueMemberTokens, manageApiKeys } from './rules';
 import { MEMBER_TOKEN_DEFAULT_TTL, MEMBER_TOKEN_MAX_TTL, MEMBER_TOKEN_MIN_TTL } from './member-token';
-import { lowerRole, roleWithin } from './principal';
 import { countTrustedDocuments, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS_PER_CALL, registerTrustedDocuments } from './trusted-documents';
 
 

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { forbidden, notFound } from '../../graphql/errors';
-import { NetworkRole } from '../members/member.entity';
-import { ApiKey, ApiKeyScope } from './api-key.entity';
-import { roleWithin, type Principal } from './principal';
+import { ApiKeyScope, NetworkRole, roleWithin, type Principal } from '../../graphql/principal';
+import { ApiKey } from './api-key.entity';
 
 /** Every API key secret starts with this, so credentials are recognisable (and secret scanners can find them). */
 export const API_KEY_PREFIX = 'pnk_';

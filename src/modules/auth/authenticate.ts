@@ -1,11 +1,9 @@
 import { sqlLiteral, type BeginOptions, type TenantTransaction } from '../../db/tenant';
 import { unauthenticated } from '../../graphql/errors';
-import type { NetworkRole } from '../members/member.entity';
+import { ApiKeyScope, lowerRole, type NetworkRole, type Principal } from '../../graphql/principal';
 import { API_KEY_PREFIX, hashSecret } from './api-key.service';
 import { memberTokenRefusal, REVOKED_API_KEY_MESSAGE } from './credential-problem';
-import { ApiKeyScope } from './api-key.entity';
 import type { MemberTokenClaims, MemberTokens } from './member-token';
-import { lowerRole, type Principal } from './principal';
 
 export interface Authenticated {
   networkId: string;

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { NetworkRole } from '../members/member.entity';
+import { NetworkRole } from '../../graphql/principal';
 
 const ISSUER = 'peer-networks-api';
 const AUDIENCE = 'peer-networks-api:member';

@@ -1,6 +1,5 @@
-import { NetworkRole } from '../members/member.entity';
+import { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 import type { AccessRule } from './access';
-import { ApiKeyScope } from './api-key.entity';
 
 /**
  * The rule book: every access rule of the API, once, named for what it lets its callers do. Resolvers and

@@ -4,7 +4,7 @@ import { parse } from 'graphql';
 import type { Context } from '../../graphql/context';
 import type { EntityManager } from 'typeorm';
 import { AppError, invalidArgument, type FieldError } from '../../graphql/errors';
-import type { Principal } from './principal';
+import type { Principal } from '../../graphql/principal';
 
 /** The most documents one registration may carry, and the largest document (UTF-8 bytes). */
 export const MAX_DOCUMENTS_PER_CALL = 500;

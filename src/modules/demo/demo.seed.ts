@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import type { DataSource, EntityManager } from 'typeorm';
 import { withTenant } from '../../db/tenant';
-import { ApiKeyScope } from '../auth/api-key.entity';
+import { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 import { ALL_SCOPES, createApiKey } from '../auth/api-key.service';
-import { Member, NetworkRole } from '../members/member.entity';
+import { Member } from '../members/member.entity';
 import { DEFAULT_AGENDA } from '../groups/agenda';
 import { GroupVisibility, MeetingFormat } from '../groups/group.entity';
 import type { CreateGroupInput } from '../groups/group.inputs';

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
 import { forbidden, notFound } from '../../graphql/errors';
 import { authorize, type AccessRule } from '../auth/access';
-import { NetworkRole } from '../members/member.entity';
+import { NetworkRole } from '../../graphql/principal';
 import { Membership, GroupRole, MembershipStatus } from '../memberships/membership.entity';
 import { rowMapper, selectList } from '../../db/rows';
 import { Group, GroupVisibility } from './group.entity';

@@ -1,23 +1,10 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/node';
+import { NetworkRole } from '../../graphql/principal';
 
-/** A member's role in the whole network (group roles such as facilitator are per group). */
-export enum NetworkRole {
-  ADMIN = 'ADMIN',
-  COORDINATOR = 'COORDINATOR',
-  MEMBER = 'MEMBER',
-}
-
-registerEnumType(NetworkRole, {
-  name: 'NetworkRole',
-  description: "A member's role in the network.",
-  valuesConfig: {
-    ADMIN: { description: 'Runs the network: roles, API keys, partnerships, joint events, erasure, the audit log.' },
-    COORDINATOR: { description: 'Coordinates groups across the network: creates groups, sees all groups and their aggregates.' },
-    MEMBER: { description: 'A participant: joins groups, RSVPs, checks in, gives feedback.' },
-  },
-});
+// Where it has always been imported from (tests, scripts); defined with Principal.
+export { NetworkRole };
 
 /** A person in a network. May use a pseudonym as display name. */
 @Entity('members')

@@ -2,7 +2,7 @@ import { IsBoolean, IsEmail, IsOptional, Length, Matches, MaxLength } from 'clas
 import { ArgsType, Field, InputType } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
 import { HasVisibleCharacter } from '../../graphql/validators';
-import { NetworkRole } from './member.entity';
+import { NetworkRole } from '../../graphql/principal';
 
 @InputType({ description: 'A new member of the network.' })
 export class CreateMemberInput {

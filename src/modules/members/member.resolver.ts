@@ -17,7 +17,8 @@ import {
   setExternalIds,
   writeGroupsAndProfiles,
 } from '../auth/rules';
-import { Member, NetworkRole } from './member.entity';
+import { NetworkRole } from '../../graphql/principal';
+import { Member } from './member.entity';
 import { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
 import * as members from './member.service';
 

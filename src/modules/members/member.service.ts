@@ -2,7 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { rowMapper, selectList } from '../../db/rows';
 import { paginate, type Connection } from '../../graphql/connection';
 import { conflict, notFound } from '../../graphql/errors';
-import { Member, NetworkRole } from './member.entity';
+import { NetworkRole } from '../../graphql/principal';
+import { Member } from './member.entity';
 import type { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
 
 export async function findMember(manager: EntityManager, networkId: string, id: string | undefined): Promise<Member> {

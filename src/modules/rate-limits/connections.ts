@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../graphql/principal';
 import { principalKey } from '../auth/authenticate';
 
 /** graphql-ws's "forbidden" close code: its client may retry later, when the credential has closed some sockets. */
