@@ -5,6 +5,13 @@ import { InProcessBroker, RedisBroker, type Broker } from './broker';
 import { EventStream } from './stream';
 import { channelOf, channelOfPayload, type TopicName, type TopicPayload } from './topics';
 
+declare module '../graphql/context' {
+  interface ContextDeps {
+    /** The live-update pub/sub. Absent outside the server (scripts, hand-built contexts): events go nowhere. */
+    live?: LiveEvents;
+  }
+}
+
 /**
  * The one pub/sub of live updates: typed topics (./topics.ts) over a broker, in-process or Redis. Features
  * publish through `publishOnCommit` (never directly: an event must not escape a transaction that rolls back);

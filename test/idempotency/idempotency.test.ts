@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { withTenant } from '../../src/db/tenant';
-import { createContext, type Context } from '../../src/graphql/context';
+import type { Context } from '../../src/graphql/context';
+import { createContext } from '../../src/modules/auth/context';
 import { createLogger } from '../../src/config/logger';
 import { ALL_SCOPES } from '../../src/modules/auth/api-key.service';
 import { Pseudonyms } from '../../src/modules/auth/member-token';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../../src/config/logger';
 import { APP_ROLE, beginTenantTransaction, withTenant } from '../../src/db/tenant';
-import { createContext, type Context, type ContextDeps } from '../../src/graphql/context';
+import type { Context, ContextDeps } from '../../src/graphql/context';
+import { createContext } from '../../src/modules/auth/context';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { Pseudonyms } from '../../src/modules/auth/member-token';
 import { startTestApp, TEST_TOKEN_SECRET, type TestApp } from '../helpers/app';
