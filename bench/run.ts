@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import pg, { Client } from 'pg';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
-import { openDatabase } from '../src/db/database';
+import { openDatabase } from '../src/app/database';
 import { toGlobalId } from '../src/graphql/global-id';
 import { startServer } from '../src/http/server';
 import { MemberTokens, MEMBER_TOKEN_MAX_TTL } from '../src/modules/auth/member-token';

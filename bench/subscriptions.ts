@@ -7,7 +7,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
-import { openDatabase } from '../src/db/database';
+import { openDatabase } from '../src/app/database';
 import { withTenant } from '../src/db/tenant';
 import { ALL_SCOPES, createApiKey } from '../src/modules/auth/api-key.service';
 import { MemberTokens } from '../src/modules/auth/member-token';

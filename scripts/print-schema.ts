@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { printSchemaSdl, printSubgraphSdl } from '../src/graphql/schema';
+import { printSchemaSdl, printSubgraphSdl } from '../src/app/schema';
 
 /**
  * Writes schema/schema.graphql (the public API) and schema/subgraph.graphql (the Apollo Federation subgraph

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger } from './config/logger';
-import { openDatabase, type Database } from './db/database';
+import { openDatabase, type Database } from './app/database';
 import { withTenant } from './db/tenant';
 import { AppError } from './graphql/errors';
 import { ApiKeyScope, NetworkRole } from './graphql/principal';

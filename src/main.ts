@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger } from './config/logger';
-import { openDatabase } from './db/database';
+import { openDatabase } from './app/database';
 import { startServer } from './http/server';
 import { seedDemoIfFirstStart, type DemoSeed } from './modules/demo/demo.seed';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSchema, execute, parse, subscribe, type GraphQLSchema } from 'graphql';
-import { getSchema } from '../../src/graphql/schema';
+import { getSchema } from '../../src/app/schema';
 import { AppError } from '../../src/graphql/errors';
 import { declaredRuleName, enforceDeclaredRules, ruleByName } from '../../src/modules/auth/allow';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';

@@ -14,7 +14,7 @@ import {
   type GraphQLOutputType,
 } from 'graphql';
 import { toGlobalId } from '../../src/graphql/global-id';
-import { getSchema } from '../../src/graphql/schema';
+import { getSchema } from '../../src/app/schema';
 import { insertSession, createWorld } from '../attendance/fixtures';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork } from '../helpers/factories';

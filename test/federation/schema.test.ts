@@ -1,5 +1,5 @@
 import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema, specifiedDirectives } from 'graphql';
-import { getSchema, printSchemaSdl } from '../../src/graphql/schema';
+import { getSchema, printSchemaSdl } from '../../src/app/schema';
 
 /** What federation adds to the served schema; everything else must be the public contract, unchanged. */
 const federationType = (name: string) => name.startsWith('_') || name.startsWith('link__') || name.startsWith('federation__');

@@ -4,7 +4,7 @@ import { print, type DocumentNode } from 'graphql';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { openDatabase, type Database } from '../../src/db/database';
+import { openDatabase, type Database } from '../../src/app/database';
 import { startServer, type RunningServer } from '../../src/http/server';
 import { MemberTokens } from '../../src/modules/auth/member-token';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { openDatabase } from '../../src/db/database';
+import { openDatabase } from '../../src/app/database';
 
 declare global {
   // eslint-disable-next-line no-var

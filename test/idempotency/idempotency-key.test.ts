@@ -1,4 +1,4 @@
-import { getSchema } from '../../src/graphql/schema';
+import { getSchema } from '../../src/app/schema';
 import { SECRET_FIELDS } from '../../src/modules/auth/api-key.resolver';
 import { canonicalJson, parseIdempotencyKey, requestHash } from '../../src/modules/idempotency/idempotency-key';
 

@@ -8,7 +8,7 @@ import {
   operationCost,
   operationLimitError,
 } from '../../src/graphql/limits';
-import { getSchema } from '../../src/graphql/schema';
+import { getSchema } from '../../src/app/schema';
 
 /** The formula pinned on the served schema (pure logic; the limits through the server are in limits.test.ts). */
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/app/data-source';
 import { startEmbeddedDatabase } from '../../src/db/embedded';
 
 /** A database of its own: a new PostgreSQL database when the run uses PostgreSQL, else a new PGlite. */

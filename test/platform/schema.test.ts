@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, type GraphQLSchema } from 'graphql';
-import { getSchema, printSchemaSdl, printSubgraphSdl } from '../../src/graphql/schema';
+import { getSchema, printSchemaSdl, printSubgraphSdl } from '../../src/app/schema';
 
 const committed = path.join(__dirname, '..', '..', 'schema', 'schema.graphql');
 

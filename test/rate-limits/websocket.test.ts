@@ -4,7 +4,7 @@
  */
 import { parse } from 'graphql';
 import { operationCost } from '../../src/graphql/limits';
-import { getSchema } from '../../src/graphql/schema';
+import { getSchema } from '../../src/app/schema';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';

@@ -39,7 +39,7 @@ registerEnumType(MeetingFormat, {
 
 /** A peer support group inside a network. */
 @Entity('groups')
-// A federation entity: other subgraphs may extend it by its global ID (src/graphql/federation.ts).
+// A federation entity: other subgraphs may extend it by its global ID (src/app/federation.ts).
 @Directive('@key(fields: "id")')
 @ObjectType('Group', { implements: Node, description: 'A peer support group: objectives, topics, norms, and the sessions it holds.' })
 export class Group extends Node {

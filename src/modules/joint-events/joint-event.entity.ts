@@ -29,7 +29,7 @@ registerEnumType(ParticipationStatus, {
 });
 
 /** A session hosted by one network and shared with partner networks' groups. Plain class; rows mapped by hand. */
-// A federation entity: other subgraphs may extend it by its global ID (src/graphql/federation.ts).
+// A federation entity: other subgraphs may extend it by its global ID (src/app/federation.ts).
 @Directive('@key(fields: "id")')
 @ObjectType('JointEvent', {
   implements: Node,

@@ -4,7 +4,7 @@ import { Node } from '../../graphql/node';
 
 /** The tenant: one organization's peer support network. */
 @Entity('networks')
-// A federation entity: other subgraphs may extend it by its global ID (src/graphql/federation.ts).
+// A federation entity: other subgraphs may extend it by its global ID (src/app/federation.ts).
 @Directive('@key(fields: "id")')
 @ObjectType('Network', { implements: Node, description: "One organization's peer support network: the tenant that owns members, groups and sessions." })
 export class Network extends Node {

@@ -79,7 +79,7 @@ export class Partnership extends Node {
 }
 
 /** A partner network's group as the partner directory shows it: what the group is about, nothing of its members. */
-// A federation entity: other subgraphs may extend it by its global ID (src/graphql/federation.ts).
+// A federation entity: other subgraphs may extend it by its global ID (src/app/federation.ts).
 @Directive('@key(fields: "id")')
 @ObjectType('SharedGroup', {
   description:

@@ -3,6 +3,7 @@ import { IsOptional, MaxLength } from 'class-validator';
 import { connectionType, ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
+import { registerEntityType } from '../../graphql/entities';
 import { registerNodeType } from '../../graphql/node';
 import { authorize, isAllowed } from '../auth/access';
 import { Allow } from '../auth/allow';
@@ -20,6 +21,12 @@ registerNodeType('Partnership', async (ctx, ids) => {
   if (!isAllowed(ctx, administerNetwork)) return ids.map(() => null);
   const found = await partnerships.partnershipLoader(ctx).loadMany(ids);
   return found.map((p) => (p instanceof Partnership ? p : null));
+});
+
+// A federation entity, not a node: any member; API keys with READ.
+registerEntityType('SharedGroup', async (ctx, ids) => {
+  if (!isAllowed(ctx, readGroups)) return ids.map(() => null);
+  return partnerships.findSharedGroups(ctx, ids);
 });
 
 @ArgsType()

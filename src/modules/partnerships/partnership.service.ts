@@ -6,7 +6,7 @@ import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, notFound } from '../../graphql/errors';
 import { publishOnCommit } from '../../realtime/live';
 import { audit, auditPartner } from '../audit/audit.service';
-import { announceJointEventChanges } from '../joint-events/joint-event.service';
+import { announceJointEventChanges, JOINT_EVENT_PARTY_SQL } from '../joint-events/joint-event.service';
 import { prefixQuery } from '../groups/group.service';
 import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
@@ -209,4 +209,22 @@ export async function listPartnerDirectory(ctx: Context, args: DirectoryArgs): P
     ],
     'partner-directory',
   );
+}
+
+/**
+ * Shared groups by id (federation's `_entities`): a PARTNERS-visible, unarchived group of a network with an ACTIVE
+ * partnership sharing GROUP_DIRECTORY (the partner directory's rule), or a group taking part in a joint event the
+ * caller's network is a party to (hosts, or is invited to and has not declined or been withdrawn from); null otherwise.
+ */
+export async function findSharedGroups(ctx: Context, ids: readonly string[]): Promise<Array<SharedGroup | null>> {
+  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+    `SELECT ${SHARED_GROUP_COLUMNS} FROM groups g
+     WHERE g.id = ANY($2)
+       AND (${PARTNER_DIRECTORY_SQL}
+         OR EXISTS (SELECT 1 FROM joint_event_groups jg JOIN joint_events e ON e.id = jg.joint_event_id
+                    WHERE jg.group_id = g.id AND jg.network_id = g.network_id AND ${JOINT_EVENT_PARTY_SQL}))`,
+    [ctx.networkId, ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id as string, toSharedGroup(r)]));
+  return ids.map((id) => byId.get(id) ?? null);
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { entities } from '../modules';
+import { entities } from './features';
 import { migrations } from '../../migrations';
 
 /**

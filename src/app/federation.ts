@@ -15,15 +15,11 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { createResolversMap } from 'type-graphql';
-import { isAllowed } from '../modules/auth/access';
-import { readGroups } from '../modules/auth/rules';
-import { JOINT_EVENT_PARTY_SQL } from '../modules/joint-events/joint-event.service';
-import { SHARED_GROUP_COLUMNS, toSharedGroup } from '../modules/partnerships/partnership.entity';
-import { PARTNER_DIRECTORY_SQL } from '../modules/partnerships/partnership.service';
-import type { Context } from './context';
-import { badInput, type FieldError } from './errors';
-import { parseGlobalId } from './global-id';
-import { nodeFetcher } from './node';
+import type { Context } from '../graphql/context';
+import { registeredEntityTypes, type EntityFetcher } from '../graphql/entities';
+import { badInput, type FieldError } from '../graphql/errors';
+import { parseGlobalId } from '../graphql/global-id';
+import { nodeFetcher } from '../graphql/node';
 
 /**
  * Apollo Federation 2: the API is also a subgraph. The entities (`@key(fields: "id")` on their classes)
@@ -31,30 +27,7 @@ import { nodeFetcher } from './node';
  * that is unknown, of another type, or hidden from the caller comes back as null.
  */
 
-/** The entity types and how a representation's database id becomes an object (or null). */
-type EntityFetcher = (ctx: Context, ids: readonly string[]) => Promise<Array<object | null>>;
-
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
-
-/**
- * Shared groups: a PARTNERS-visible, unarchived group of a network with an ACTIVE partnership sharing
- * GROUP_DIRECTORY (the partner directory's rule), or a group taking part in a joint event the caller's
- * network is a party to (hosts, or is invited to and has not declined or been withdrawn from). Any member;
- * API keys with READ.
- */
-const fetchSharedGroups: EntityFetcher = async (ctx, ids) => {
-  if (!isAllowed(ctx, readGroups)) return ids.map(() => null);
-  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
-    `SELECT ${SHARED_GROUP_COLUMNS} FROM groups g
-     WHERE g.id = ANY($2)
-       AND (${PARTNER_DIRECTORY_SQL}
-         OR EXISTS (SELECT 1 FROM joint_event_groups jg JOIN joint_events e ON e.id = jg.joint_event_id
-                    WHERE jg.group_id = g.id AND jg.network_id = g.network_id AND ${JOINT_EVENT_PARTY_SQL}))`,
-    [ctx.networkId, ids],
-  );
-  const byId = new Map(rows.map((r) => [r.id as string, toSharedGroup(r)]));
-  return ids.map((id) => byId.get(id) ?? null);
-};
 
 /** Network, Group and JointEvent use their `node` fetchers (registered by their features) as they are. */
 const viaNode =
@@ -62,12 +35,14 @@ const viaNode =
   (ctx, ids) =>
     nodeFetcher(typeName)?.(ctx, ids) ?? Promise.resolve(ids.map(() => null));
 
-export const ENTITY_FETCHERS: Record<string, EntityFetcher> = {
+/** The entity types and how a representation's database id becomes an object (or null); the features have registered theirs by now. */
+const entityFetchers = (): Record<string, EntityFetcher> => ({
   Network: viaNode('Network'),
   Group: viaNode('Group'),
-  SharedGroup: fetchSharedGroups,
   JointEvent: viaNode('JointEvent'),
-};
+  // SharedGroup (src/modules/partnerships/partnership.resolver.ts).
+  ...Object.fromEntries(registeredEntityTypes()),
+});
 
 /** Resolves one representation `{ __typename, id }`; all of a request's references of a type share one batch. */
 function resolveReference(typeName: string, fetch: EntityFetcher) {
@@ -89,7 +64,7 @@ export function buildFederatedSchema(base: GraphQLSchema): GraphQLSchema {
   const resolvers = createResolversMap(base) as Record<string, Record<string, unknown>>;
   // graphql-js's own scalars are shared instances: nothing to copy onto them.
   for (const scalar of specifiedScalarTypes) delete resolvers[scalar.name];
-  for (const [typeName, fetch] of Object.entries(ENTITY_FETCHERS)) {
+  for (const [typeName, fetch] of Object.entries(entityFetchers())) {
     resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference(typeName, fetch) };
   }
   const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as GraphQLResolverMap<unknown> });

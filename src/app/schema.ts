@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage, type PubSub } from 'type-graphql';
-import { resolvers } from '../modules';
+import { resolvers } from './features';
 import { declareRule, enforceDeclaredRules } from '../modules/auth/allow';
 import { anyCredential } from '../modules/auth/rules';
-import type { Context } from './context';
-import { forbidden, validateArgument } from './errors';
+import type { Context } from '../graphql/context';
+import { forbidden, validateArgument } from '../graphql/errors';
 import { buildFederatedSchema, describeFederation, subgraphSdl } from './federation';
 
 /**
@@ -20,7 +20,7 @@ function runMutationsAtomically(schema: GraphQLSchema): void {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve!;
     field.resolve = async (source, args, context: Context, info) => {
-      // A member token narrowed to reads at issue runs no mutation, whichever (src/modules/auth/principal.ts).
+      // A member token narrowed to reads at issue runs no mutation, whichever (src/graphql/principal.ts).
       if (context.principal.kind === 'MEMBER' && context.principal.readOnly) throw forbidden('This member token is read-only (narrowed at issue)');
       const roots = info.operation.selectionSet.selections;
       if (roots.length > 1 || roots[0].kind !== 'Field') return context.tx.savepoint(async () => resolve(source, args, context, info));
@@ -45,7 +45,7 @@ function preferSimpleResolvers(): void {
 
 /**
  * The access rules of the root fields the features do not define (the features declare theirs with `@Allow`):
- * `node` / `nodes` (./node.resolver.ts) and federation's `_entities` / `_service` take any credential, since
+ * `node` / `nodes` (src/graphql/node.resolver.ts) and federation's `_entities` / `_service` take any credential, since
  * each type's fetcher hides, object by object, what the caller may not see.
  */
 function declareCoreRules(schema: GraphQLSchema): void {

@@ -2,8 +2,8 @@ import { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import { createDataSource } from './data-source';
-import { useCancelRequests, usePreparedStatements } from './tenant';
-import { startEmbeddedDatabase } from './embedded';
+import { startEmbeddedDatabase } from '../db/embedded';
+import { useCancelRequests, usePreparedStatements } from '../db/tenant';
 
 /** The database as the rest of the app sees it: one DataSource, one app role, and how to stop it. */
 export interface Database {
