@@ -3,7 +3,7 @@
  * (`tsPreCompilationDeps`): a cycle that closes through types is still a knot for a reader.
  *
  * Layers, from the floor up: src/config, src/db, src/graphql (the core) → src/realtime → src/modules/* (the features)
- * → src/app (assembly: features, schema, federation) → src/http → src/main.ts, src/cli.ts.
+ * → src/app (assembly: features, schema, federation, data source) → src/http (HTTP and graphql-ws) → src/main.ts, src/cli.ts.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -23,10 +23,17 @@ module.exports = {
       to: { path: '^src/(modules|realtime|app|http)/|^src/(main|cli)[.]ts$' },
     },
     {
+      name: 'realtime-below-the-features',
+      severity: 'error',
+      comment: 'The live-update pub/sub and subscription helpers serve the features: they import none of them, nor anything above.',
+      from: { path: '^src/realtime/' },
+      to: { path: '^src/(modules|app|http)/|^src/(main|cli)[.]ts$' },
+    },
+    {
       name: 'features-below-the-app',
       severity: 'error',
-      comment: 'Features (and realtime) do not import the assembly that lists them, nor the transports and entry points above it.',
-      from: { path: '^src/(modules|realtime)/' },
+      comment: 'Features do not import the assembly that lists them, nor the transports and entry points above it.',
+      from: { path: '^src/modules/' },
       to: { path: '^src/(app|http)/|^src/(main|cli)[.]ts$' },
     },
     {

@@ -24,7 +24,7 @@ import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../modules/idempotency/idempotency-key';
 import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
-import { serveGraphqlWs } from '../realtime/websocket';
+import { serveGraphqlWs } from './websocket';
 import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
 
 export const GRAPHQL_PATH = '/graphql';

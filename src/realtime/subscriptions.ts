@@ -1,8 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { Context } from '../graphql/context';
-import { AppError, forbidden } from '../graphql/errors';
-import { isGroupManager, isGroupMember } from '../modules/groups/group.access';
+import { AppError } from '../graphql/errors';
 import type { TopicName } from './topics';
 
 /**
@@ -81,14 +80,3 @@ export function liveSubscription<K extends string | null>(
 /** True when the delivery's root field skipped the event. */
 export const isSkipped = (result: ExecutionResult): boolean =>
   result.errors?.some((e) => e.path?.length === 1 && e.originalError instanceof SkipDelivery) ?? false;
-
-/**
- * Live updates of a group (its sessions, memberships, attendance) go to those taking part in it: member
- * tokens need facilitator rights (facilitator, coordinator, admin) or an ACTIVE membership, so leaving the
- * group ends them. API keys are judged by their scopes alone (checked by each subscription).
- */
-export async function requireGroupFollower(ctx: Context, groupId: string): Promise<void> {
-  if (ctx.principal.kind === 'API_KEY') return;
-  if ((await isGroupManager(ctx, groupId)) || (await isGroupMember(ctx, groupId))) return;
-  throw forbidden("Live updates of a group are for its ACTIVE members, its facilitators, coordinators and admins");
-}

@@ -7,7 +7,7 @@ import { registerNodeType } from '../../graphql/node';
 import { authorize, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves, readPersonalData, writePersonalData } from '../auth/rules';
-import { authorizeGroupManager, isGroupMember } from '../groups/group.access';
+import { authorizeGroupManager, isGroupMember, requireGroupFollower } from '../groups/group.access';
 import { Member } from '../members/member.entity';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
 import { Session } from '../sessions/session.entity';
@@ -15,7 +15,7 @@ import { Attendance } from './attendance.entity';
 import { CheckInArgs, MarkAttendanceArgs } from './attendance.inputs';
 import * as attendance from './attendance.service';
 import { seesParticipation } from './participation';
-import { liveSubscription, requireGroupFollower } from '../../realtime/subscriptions';
+import { liveSubscription } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const AttendanceConnection = connectionType(Attendance, 'Attendance');

@@ -143,7 +143,7 @@ function memberPrincipal(member: { id: string; role: NetworkRole }, claims: Pick
 
 /**
  * Checks again, in one statement, callers authenticated earlier in `networkId` (the subscribers of a live
- * update, src/realtime): the same rules as `authenticate` — a member token's member must still exist (its
+ * update, src/http/websocket.ts): the same rules as `authenticate` — a member token's member must still exist (its
  * role is read again, with the token's caps) and its issuing key must still allow it; an API key must not be
  * revoked (its scopes are read again). The transaction must be a tenant transaction of `networkId`. Token
  * expiry is the caller's (it is known without the database). Returns each caller's current principal; a caller

@@ -75,7 +75,7 @@ export async function createContext(deps: ContextDeps, input: { authorization?: 
 }
 
 /**
- * The context of an authenticated caller on an open transaction. Live-update deliveries (src/realtime) build one
+ * The context of an authenticated caller on an open transaction. Live-update deliveries (src/http/websocket.ts) build one
  * per subscriber on their batch's transaction, with the batch's `sharedLoaders` as the parent of the
  * subscriber's own loaders (only viewer-independent loaders are shared: see Loaders).
  */

@@ -86,3 +86,14 @@ export async function findVisibleGroup(ctx: Context, id: string | undefined): Pr
   if (!group || !(await canSeeGroup(ctx, group))) throw notFound('Group');
   return group;
 }
+
+/**
+ * Live updates of a group (its sessions, memberships, attendance) go to those taking part in it: member
+ * tokens need facilitator rights (facilitator, coordinator, admin) or an ACTIVE membership, so leaving the
+ * group ends them. API keys are judged by their scopes alone (checked by each subscription).
+ */
+export async function requireGroupFollower(ctx: Context, groupId: string): Promise<void> {
+  if (ctx.principal.kind === 'API_KEY') return;
+  if ((await isGroupManager(ctx, groupId)) || (await isGroupMember(ctx, groupId))) return;
+  throw forbidden("Live updates of a group are for its ACTIVE members, its facilitators, coordinators and admins");
+}

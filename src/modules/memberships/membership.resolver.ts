@@ -7,14 +7,14 @@ import { registerNodeType } from '../../graphql/node';
 import { authorize, isAllowed, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { anyCredential, membersActingForThemselves, readMemberDirectory, readPersonalData, writePersonalData } from '../auth/rules';
-import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isGroupManager, isGroupMember, isNetworkManager, viewerMembership } from '../groups/group.access';
+import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isGroupManager, isGroupMember, isNetworkManager, requireGroupFollower, viewerMembership } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { findMember } from '../members/member.service';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
 import { GroupMembershipsArgs, MemberMembershipsArgs } from './membership.inputs';
 import * as memberships from './membership.service';
-import { liveSubscription, requireGroupFollower } from '../../realtime/subscriptions';
+import { liveSubscription } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const MembershipConnection = connectionType(Membership, 'Membership');

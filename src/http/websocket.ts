@@ -33,8 +33,8 @@ import { inputTextError } from '../graphql/input-text';
 import { operationLimitError } from '../graphql/limits';
 import { ConnectionCounter } from '../modules/rate-limits/connections';
 import { requestedCost, type RateLimiter } from '../modules/rate-limits/rate-limiter';
-import { EventStream } from './stream';
-import { isSkipped } from './subscriptions';
+import { EventStream } from '../realtime/stream';
+import { isSkipped } from '../realtime/subscriptions';
 
 /**
  * graphql-ws on the HTTP server's `/graphql`: the same context builder, validation and limits as HTTP, and
