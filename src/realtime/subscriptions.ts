@@ -58,6 +58,7 @@ export function liveSubscription(
 ): LiveSubscription<string | null, string | null> {
   return {
     subscribe: async ({ args, context: ctx }) => {
+      // A network-wide check takes no argument: the empty string stands for none.
       const key = await check(ctx, argument === null ? '' : String(args[argument]));
       if (!ctx.deps.live) throw new Error('Live updates are not available in this process');
       return ctx.deps.live.subscribe(ctx.networkId, name, key);
