@@ -71,7 +71,7 @@ const UNUSED_PUBSUB: PubSub = {
     throw new Error('Publish through src/realtime (publishOnCommit)');
   },
   subscribe() {
-    throw new Error('Subscriptions open their streams through src/realtime (liveStream)');
+    throw new Error('Subscriptions open their streams through src/realtime (liveSubscription)');
   },
 };
 

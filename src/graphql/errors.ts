@@ -4,6 +4,7 @@ import { getMetadataStorage, validate, type ValidationError } from 'class-valida
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
 import type { ValidatorFn } from 'type-graphql';
+import type { Logger } from '../config/logger';
 
 /** The error codes of the public API (`extensions.code`). */
 export type ErrorCode =
@@ -54,6 +55,8 @@ export class AppError extends Error {
     readonly fieldErrors?: FieldError[],
     /** Seconds after which a retry may succeed (HTTP `Retry-After`), for retryable codes. */
     readonly retryAfter?: number,
+    /** Which check refused the request, where a code alone does not say (e.g. GRAPHQL_PARSE_FAILED over graphql-ws). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'AppError';
@@ -68,6 +71,7 @@ export class AppError extends Error {
         code: this.code,
         ...(this.fieldErrors && { fieldErrors: this.fieldErrors }),
         ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
+        ...(this.reason !== undefined && { reason: this.reason }),
         ...(status && { http: { status, ...(headers && { headers }) } }),
       },
     });
@@ -88,6 +92,14 @@ export const timedOut = (ms?: number) =>
 /** The client closed the connection before its operation ended: rolled back (nobody hears this answer). */
 export const cancelled = () => new AppError('TIMEOUT', 'The client went away before the operation ended; it was rolled back');
 export const badInput = (message: string, fieldErrors?: FieldError[]) => new AppError('BAD_USER_INPUT', message, fieldErrors);
+/** A document refused before it ran (graphql-ws): `reason` names the check, as Apollo's codes do over HTTP. */
+export const documentRefused = (message: string, reason: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'OPERATION_RESOLUTION_FAILURE') =>
+  new AppError('BAD_USER_INPUT', message, undefined, undefined, reason);
+/** More operations open on one graphql-ws connection than WS_MAX_SUBSCRIPTIONS. */
+export const tooManyOperations = (max: number) =>
+  new AppError('RATE_LIMITED', `At most ${max} operations may be open on one connection; complete some first`);
+/** The server is stopping: it takes no new operation. */
+export const shuttingDown = () => new AppError('SERVER_BUSY', 'The server is shutting down');
 /** A single invalid argument, e.g. `invalidArgument('first', 'must be between 0 and 100')`. */
 export const invalidArgument = (path: string | Array<string | number>, message: string) => {
   const p = Array.isArray(path) ? path : [path];
@@ -191,6 +203,22 @@ export function isUnexpected(error: unknown): boolean {
 }
 
 /**
+ * THE log line of an unexpected error (HTTP and graphql-ws alike): with the request id, so a client's report of
+ * an INTERNAL_SERVER_ERROR finds its stack. Expected errors (ours, the client's) are not logged.
+ */
+export function logUnexpected(
+  logger: Logger,
+  errors: readonly GraphQLError[] | undefined,
+  where: { requestId: string; operationName?: string | null; operationId?: string },
+): void {
+  for (const error of errors ?? []) {
+    if (!isUnexpected(error)) continue;
+    const original = error.originalError ?? error;
+    logger.error('unexpected error', { ...where, path: error.path, error: original.message, stack: original.stack });
+  }
+}
+
+/**
  * PostgreSQL's verdict on a value the client sent (SQLSTATE class 22, "data exception"), for values that got past
  * the checks before execution (./input-text.ts rejects NUL and lone surrogates in every string argument).
  * Nothing was written: the mutation's transaction or savepoint rolls back as for any failed field.
@@ -234,6 +262,7 @@ export function createFormatError(production: boolean) {
           code: appError.code,
           ...(appError.fieldErrors && { fieldErrors: appError.fieldErrors }),
           ...(appError.retryAfter !== undefined && { retryAfter: appError.retryAfter }),
+          ...(appError.reason !== undefined && { reason: appError.reason }),
         },
       };
     }

@@ -19,7 +19,7 @@ export interface KeyedOptions {
  * The request's loaders: one instance of each, created on first use, discarded with the request.
  * Every loader is keyed within the caller's network (and row-level security agrees).
  *
- * SHARING (live-update deliveries, src/http/websocket.ts): the subscribers of one event in one network
+ * SHARING (live-update deliveries, src/http/websocket-delivery.ts): the subscribers of one event in one network
  * are resolved together on one transaction, each with its OWN context and its own `Loaders`, created with
  * the batch's `shared` parent. The rule, safe by default:
  * - `byId` entity loaders are viewer-independent (a row by id within the network, no viewer filter; the

@@ -11,7 +11,7 @@ import type { Logger } from '../config/logger';
 import type { Database } from '../app/database';
 import { newRequestId, type Context, type ContextDeps } from '../graphql/context';
 import { createContext } from '../modules/auth/context';
-import { cancelled, createFormatError, httpStatus, isUnexpected } from '../graphql/errors';
+import { cancelled, createFormatError, httpStatus, logUnexpected } from '../graphql/errors';
 import { PoolShares } from '../db/shares';
 import type { TransactionLimits } from '../db/tenant';
 import { inputTextPlugin } from '../graphql/input-text';
@@ -53,17 +53,7 @@ function transactionPlugin(logger: Logger): ApolloServerPlugin<Context> {
     async requestDidStart() {
       return {
         async didEncounterErrors({ contextValue, errors, operationName }) {
-          for (const error of errors) {
-            if (!isUnexpected(error)) continue;
-            const original = error.originalError ?? error;
-            logger.error('unexpected error', {
-              requestId: contextValue.requestId,
-              operationName,
-              path: error.path,
-              error: original.message,
-              stack: original.stack,
-            });
-          }
+          logUnexpected(logger, errors, { requestId: contextValue.requestId, operationName });
         },
         async willSendResponse({ contextValue, response, operation }) {
           const tx = contextValue.tx;

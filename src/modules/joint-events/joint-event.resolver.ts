@@ -20,7 +20,7 @@ import {
 } from './joint-event.entity';
 import * as service from './joint-event.service';
 import { forbidden } from '../../graphql/errors';
-import { deliver, liveStream } from '../../realtime/subscriptions';
+import { liveSubscription } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const JointEventConnection = connectionType(JointEvent, 'JointEvent');
@@ -38,12 +38,12 @@ registerNodeType('JointEventRegistration', (ctx, ids) => service.loadOwnRegistra
  * Who may follow a joint event live: whoever may read it (any member, API keys with READ, of a network
  * taking part), while the network still takes part (see followsJointEvent). The event's database id.
  */
-async function followJointEvent(ctx: Context, jointEventId: unknown): Promise<string> {
+const jointEventLive = liveSubscription('jointEventChanged', 'jointEventId', async (ctx, jointEventId) => {
   authorize(ctx, readGroups);
-  const event = await service.findVisibleJointEvent(ctx, idArgument('jointEventId', String(jointEventId), 'JointEvent'));
+  const event = await service.findVisibleJointEvent(ctx, idArgument('jointEventId', jointEventId, 'JointEvent'));
   if (!(await service.followsJointEvent(ctx, event))) throw forbidden('Your network no longer takes part in this joint event');
   return event.id;
-}
+});
 
 @Resolver(() => JointEvent)
 export class JointEventResolver {
@@ -51,14 +51,14 @@ export class JointEventResolver {
   @Subscription(() => JointEvent, {
     description:
       "The joint event changed: invitations and answers, registrations, cancellation, a partner's withdrawal. Every network taking part gets it, each with its own view (its own registrations in detail, the others' as counts). Any member, API keys with READ; another network's event: NOT_FOUND; a network that declined or was withdrawn no longer sees the event (NOT_FOUND, like another network's), one whose partnership with the host was revoked stops receiving (FORBIDDEN when subscribing).",
-    subscribe: liveStream('jointEventChanged', (ctx, args) => followJointEvent(ctx, args.jointEventId)),
+    subscribe: jointEventLive.subscribe,
   })
   jointEventChanged(
     @Arg('jointEventId', () => ID, { description: 'The joint event to follow.' }) jointEventId: string,
     @Root() _event: TopicPayload<'jointEventChanged'>,
     @Ctx() ctx: Context,
   ): Promise<JointEvent> {
-    return deliver(async () => service.findVisibleJointEvent(ctx, await followJointEvent(ctx, jointEventId)));
+    return jointEventLive.deliver(ctx, jointEventId, (id) => service.findVisibleJointEvent(ctx, id));
   }
 
   @Allow(readGroups)

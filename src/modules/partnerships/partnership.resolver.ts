@@ -12,7 +12,7 @@ import { Network } from '../networks/network.entity';
 import { Partnership, PartnershipScope, PartnershipStatus, SharedGroup } from './partnership.entity';
 import * as partnerships from './partnership.service';
 import { loadNetwork } from '../networks/network.loader';
-import { deliver, liveStream } from '../../realtime/subscriptions';
+import { liveSubscription } from '../../realtime/subscriptions';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const SharedGroupConnection = connectionType(SharedGroup, 'SharedGroup');
@@ -45,6 +45,12 @@ export class PartnerDirectoryArgs extends ConnectionArgs {
   search?: string | null;
 }
 
+/** Who may follow the network's partnerships live: its admins (the declared rule, checked again at every event). */
+const partnershipsLive = liveSubscription('partnershipChanged', null, async (ctx) => {
+  authorize(ctx, administerNetwork);
+  return null;
+});
+
 @Resolver(() => Partnership)
 export class PartnershipResolver {
   // The declared rule runs at subscribe time; every event checks it again under the subscriber's context.
@@ -52,13 +58,10 @@ export class PartnershipResolver {
   @Subscription(() => Partnership, {
     description:
       "One of the network's partnerships was requested, accepted, declined or revoked (either side). ADMIN member tokens, API keys with ADMIN, of both networks.",
-    subscribe: liveStream('partnershipChanged', async () => null),
+    subscribe: partnershipsLive.subscribe,
   })
   partnershipChanged(@Root() event: TopicPayload<'partnershipChanged'>, @Ctx() ctx: Context): Promise<Partnership> {
-    return deliver(async () => {
-      authorize(ctx, administerNetwork);
-      return partnerships.partnershipLoader(ctx).load(event.partnershipId);
-    });
+    return partnershipsLive.deliver(ctx, null, () => partnerships.partnershipLoader(ctx).load(event.partnershipId));
   }
 
   // Unpaged: reads the whole set, like a totalCount.
