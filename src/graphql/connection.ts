@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
 import { invalidArgument } from './errors';
 import type { Loaders } from './loaders';
+import { queryOne, queryRows, type Row } from '../db/sql';
 
 /** Relay pagination, built once: the arguments, the page info, the connection types and the keyset query. */
 
@@ -124,13 +125,13 @@ function checkSize(arg: string, n: number | null | undefined): void {
   }
 }
 
-/** A list query in plain SQL: `where` conditions use `$1…$n` numbered as in `params`. */
-export interface ListQuery<T> {
+/** A list query in plain SQL: `where` conditions use `$1…$n` numbered as in `params`; `R` is the type of its rows. */
+export interface ListQuery<T, R extends Row = Row> {
   select: string;
   from: string;
   where: string[];
   params: unknown[];
-  map: (row: Record<string, unknown>) => T;
+  map: (row: R) => T;
 }
 
 /**
@@ -138,9 +139,9 @@ export interface ListQuery<T> {
  * `tag` names the list inside cursors, so a cursor from one list is rejected by another.
  * `totalCount` runs its COUNT only when selected.
  */
-export async function paginate<T>(
+export async function paginate<T, R extends Row = Row>(
   manager: EntityManager,
-  query: ListQuery<T>,
+  query: ListQuery<T, R>,
   args: ConnectionArgs,
   sort: Array<SortKey<T>>,
   tag: string,
@@ -167,13 +168,15 @@ export async function paginate<T>(
   const direction = backward ? 'DESC' : 'ASC';
   params.push(size + 1);
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const rows: Array<Record<string, unknown>> = await manager.query(
+  const rows = await queryRows<R>(
+    manager,
     `SELECT ${query.select} FROM ${query.from} ${whereSql}
      ORDER BY ${sort.map((s) => `${s.sql} ${direction}`).join(', ')} LIMIT $${params.length}`,
     params,
   );
   const count = async () => {
-    const [{ count: n }]: Array<{ count: number }> = await manager.query(
+    const { count: n } = await queryOne<{ count: number }>(
+      manager,
       `SELECT count(*)::int AS count FROM ${query.from} ${query.where.length ? `WHERE ${query.where.join(' AND ')}` : ''}`,
       query.params,
     );
@@ -221,7 +224,7 @@ function toConnection<T>(rows: T[], shape: PageShape<T>, count: () => Promise<nu
  * so an index in the sort order reads only the page), and one `GROUP BY` counts them when `totalCount`
  * is selected. Declare one spec per field, at module level.
  */
-export interface NestedConnectionSpec<T> {
+export interface NestedConnectionSpec<T, R extends Row = Row> {
   /** Names the list inside cursors. */
   tag: string;
   /** `FROM` clause (may join); rows are filtered by `<alias>.network_id = $1` and `parent = ANY($2)`. */
@@ -241,7 +244,7 @@ export interface NestedConnectionSpec<T> {
   /** Ordering, ending in a unique column; `sql` must be a column of `select` for the cursor. */
   sort: Array<SortKey<T>>;
   /** Builds a row object from a result row. */
-  map: (row: Record<string, unknown>) => T;
+  map: (row: R) => T;
   /** The member a row belongs to (e.g. `t.member_id`), for parents where the viewer sees only their own rows. */
   ownerColumn?: string;
   /**
@@ -252,12 +255,12 @@ export interface NestedConnectionSpec<T> {
 }
 
 /** Values of the page's rows read in the same statement for other fields (e.g. counts), handed to their loaders. */
-export interface ReadAlong {
+export interface ReadAlong<A extends Row = Row> {
   /** Distinguishes the statement (part of the loader key). */
   key: string;
   select: string;
   join: string;
-  prime: (row: Record<string, unknown>) => void;
+  prime: (row: A) => void;
 }
 
 /** Extra conditions of one use of a nested connection: SQL using `$3`, `$4`, … and their values. */
@@ -276,14 +279,14 @@ interface NestedContext {
  * `ownRowsOnly`: for this parent the caller sees only their own rows (`spec.ownerColumn` = the viewer);
  * such parents share the statement with the others rather than needing one of their own.
  */
-export function loadNestedConnection<T>(
+export function loadNestedConnection<T, R extends Row = Row, A extends Row = Row>(
   ctx: NestedContext,
-  spec: NestedConnectionSpec<T>,
+  spec: NestedConnectionSpec<T, R>,
   parentId: string,
   args: ConnectionArgs,
   filter: NestedFilter = { sql: '', params: [] },
   ownRowsOnly = false,
-  readAlong?: ReadAlong,
+  readAlong?: ReadAlong<A>,
 ): Promise<Connection<T>> {
   checkSize('first', args.first);
   checkSize('last', args.last);
@@ -302,15 +305,15 @@ export function loadNestedConnection<T>(
 /** Marks a loader key whose parent shows only the viewer's own rows. */
 const OWN = ':own';
 
-async function pageParents<T>(
+async function pageParents<T, R extends Row, A extends Row>(
   manager: EntityManager,
   networkId: string,
-  spec: NestedConnectionSpec<T>,
+  spec: NestedConnectionSpec<T, R>,
   keys: readonly string[],
   args: ConnectionArgs,
   filter: NestedFilter,
   viewerMemberId: string | null,
-  readAlong?: ReadAlong,
+  readAlong?: ReadAlong<A>,
 ): Promise<Connection<T>[]> {
   const backward = args.last != null || (args.first == null && args.before != null);
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
@@ -347,7 +350,8 @@ async function pageParents<T>(
     : undefined;
   // Per parent, an index-ordered scan that stops after size + 1 rows (LATERAL … LIMIT), rather than
   // sorting every child of every parent; `afterPaging` joins run for the page's rows only.
-  const rows: Array<Record<string, unknown>> = await manager.query(
+  const rows = await queryRows<R & A & { _parent: string }>(
+    manager,
     `SELECT ${spec.alias}.*${after ? `, ${after.select}` : ''}
      FROM unnest($2::uuid[]) AS parent(id)
      CROSS JOIN LATERAL (
@@ -361,12 +365,13 @@ async function pageParents<T>(
   const byParent = new Map<string, T[]>();
   for (const row of rows) {
     readAlong?.prime(row);
-    const list = byParent.get(row._parent as string) ?? [];
+    const list = byParent.get(row._parent) ?? [];
     list.push(spec.map(row));
-    byParent.set(row._parent as string, list);
+    byParent.set(row._parent, list);
   }
   const counts = new DataLoader<string, number>(async (ids) => {
-    const countRows: Array<{ parent: string; count: number }> = await manager.query(
+    const countRows = await queryRows<{ parent: string; count: number }>(
+      manager,
       `SELECT parent.id AS parent, (SELECT count(*)::int FROM ${spec.from}
          WHERE ${spec.parent} = parent.id ${spec.fromChecksNetwork ? '' : `AND ${spec.alias}.network_id = $1`}
            ${filter.sql ? `AND (${filter.sql})` : ''} ${ownRows ? `AND ${ownRows}` : ''}) AS count

@@ -1,6 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-// Not a direct dependency: @graphql-tools/utils comes with @apollo/server (via @graphql-tools/schema).
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import DataLoader from 'dataloader';
 import {
@@ -18,12 +17,13 @@ import { createResolversMap } from 'type-graphql';
 import { isAllowed } from '../modules/auth/access';
 import { readGroups } from '../modules/auth/rules';
 import { JOINT_EVENT_PARTY_SQL } from '../modules/joint-events/joint-event.service';
-import { SHARED_GROUP_COLUMNS, toSharedGroup } from '../modules/partnerships/partnership.entity';
+import { SHARED_GROUP_COLUMNS, toSharedGroup, type SharedGroupRow } from '../modules/partnerships/partnership.entity';
 import { PARTNER_DIRECTORY_SQL } from '../modules/partnerships/partnership.service';
 import type { Context } from './context';
 import { badInput, type FieldError } from './errors';
 import { parseGlobalId } from './global-id';
 import { nodeFetcher } from './node';
+import { queryRows } from '../db/sql';
 
 /**
  * Apollo Federation 2: the API is also a subgraph. The entities (`@key(fields: "id")` on their classes)
@@ -44,7 +44,8 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
  */
 const fetchSharedGroups: EntityFetcher = async (ctx, ids) => {
   if (!isAllowed(ctx, readGroups)) return ids.map(() => null);
-  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+  const rows = await queryRows<SharedGroupRow>(
+    ctx.manager,
     `SELECT ${SHARED_GROUP_COLUMNS} FROM groups g
      WHERE g.id = ANY($2)
        AND (${PARTNER_DIRECTORY_SQL}
@@ -52,7 +53,7 @@ const fetchSharedGroups: EntityFetcher = async (ctx, ids) => {
                     WHERE jg.group_id = g.id AND jg.network_id = g.network_id AND ${JOINT_EVENT_PARTY_SQL}))`,
     [ctx.networkId, ids],
   );
-  const byId = new Map(rows.map((r) => [r.id as string, toSharedGroup(r)]));
+  const byId = new Map(rows.map((r) => [r.id, toSharedGroup(r)]));
   return ids.map((id) => byId.get(id) ?? null);
 };
 

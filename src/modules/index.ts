@@ -19,6 +19,7 @@ import {
   JointEventResolver,
   NetworkCountResolver,
 } from './joint-events/joint-event.resolver';
+import { JointEvent, JointEventParticipant, JointEventRegistration } from './joint-events/joint-event.entity';
 import { Member } from './members/member.entity';
 import { MemberResolver } from './members/member.resolver';
 import { Membership } from './memberships/membership.entity';
@@ -53,6 +54,9 @@ export const entities = [
   WellbeingCheckIn,
   Outreach,
   Partnership,
+  JointEvent,
+  JointEventParticipant,
+  JointEventRegistration,
   AuditEntry,
 ];
 

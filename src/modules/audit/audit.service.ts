@@ -4,6 +4,7 @@ import { rowMapper, selectList } from '../../db/rows';
 import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
 import { epochKey } from '../attendance/participation';
 import { AuditEntry } from './audit.entity';
+import { execute } from '../../db/sql';
 
 /** What a change writes to the audit log. `details` must never hold secrets or member data beyond IDs. */
 export interface AuditRecord {
@@ -22,7 +23,8 @@ export function auditActor(ctx: Pick<Context, 'principal'>): string {
 
 /** Writes an entry into the caller's own network's audit log. */
 export async function audit(ctx: Context, record: AuditRecord): Promise<void> {
-  await ctx.manager.query(
+  await execute(
+    ctx.manager,
     `INSERT INTO audit_log (network_id, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
     [
       ctx.networkId,
@@ -40,7 +42,7 @@ export async function audit(ctx: Context, record: AuditRecord): Promise<void> {
  * the caller's network is a party). The target is the partnership.
  */
 export async function auditPartner(ctx: Context, partnershipId: string, action: string, details?: Record<string, unknown> | null): Promise<void> {
-  await ctx.manager.query(`SELECT app_audit_partner($1, $2, $3, $4::jsonb)`, [
+  await execute(ctx.manager, `SELECT app_audit_partner($1, $2, $3, $4::jsonb)`, [
     partnershipId,
     auditActor(ctx),
     action,

@@ -9,6 +9,7 @@ import { epochKey } from '../attendance/participation';
 import { isGroupManager, isGroupMember } from '../groups/group.access';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { GratitudeNote } from './gratitude-note.entity';
+import { queryOne } from '../../db/sql';
 
 /** Gratitude notes are read by the group's ACTIVE members and managers, and by API keys with READ and PERSONAL_DATA. */
 export async function seesGratitude(ctx: Context, groupId: string): Promise<boolean> {
@@ -21,7 +22,8 @@ const OPEN: readonly SessionStatus[] = [SessionStatus.LIVE, SessionStatus.COMPLE
 /** Adds a note to a LIVE or COMPLETED session. Anonymous notes store no author at all. */
 export async function addNote(manager: EntityManager, session: Session, authorId: string, text: string, anonymous: boolean): Promise<GratitudeNote> {
   if (!OPEN.includes(session.status)) throw conflict(`Gratitude notes open when the session is LIVE; it is ${session.status}`);
-  const [row]: Array<Record<string, unknown>> = await manager.query(
+  const row = await queryOne(
+    manager,
     `INSERT INTO gratitude_notes (network_id, session_id, author_member_id, text) VALUES ($1, $2, $3, $4) RETURNING *`,
     [session.networkId, session.id, anonymous ? null : authorId, text],
   );

@@ -7,6 +7,7 @@ import { fillFreePlaces } from '../rsvps/rsvp.service';
 import { DEFAULT_AGENDA, toAgenda } from './agenda';
 import { Group, GroupVisibility } from './group.entity';
 import type { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
+import { type Row, queryRows } from '../../db/sql';
 
 /** What `groups` lists for the viewer, and what it reads along with the groups. */
 export interface GroupListScope {
@@ -56,9 +57,9 @@ export async function listGroups(manager: EntityManager, scope: GroupListScope, 
   }
   const mapGroup = rowMapper(manager.connection, Group);
   const mapMembership = rowMapper(manager.connection, Membership);
-  const map = (row: Record<string, unknown>): ListedGroup => {
+  const map = (row: Row & { _member_count?: number }): ListedGroup => {
     const group = mapGroup(row) as ListedGroup;
-    if (scope.withMemberCount) group.listedMemberCount = row._member_count as number;
+    if (scope.withMemberCount) group.listedMemberCount = row._member_count;
     if (scope.viewerMemberId) {
       const vm = unprefixRow(row, 'vm');
       group.listedViewerMembership = vm.id ? mapMembership(vm) : null;
@@ -90,7 +91,8 @@ export const slugify = (name: string): string =>
 /** The name's slug, or the slug with the lowest free `-n` suffix in the network. */
 async function freeSlug(manager: EntityManager, networkId: string, name: string): Promise<string> {
   const base = slugify(name);
-  const rows: Array<{ slug: string }> = await manager.query(
+  const rows = await queryRows<{ slug: string }>(
+    manager,
     `SELECT slug FROM groups WHERE network_id = $1 AND (slug = $2 OR slug ~ ('^' || $2 || '-[0-9]+$'))`,
     [networkId, base],
   );
@@ -144,7 +146,8 @@ export async function updateGroup(manager: EntityManager, group: Group, input: U
   const saved = await manager.getRepository(Group).save(group);
   if (capacityChanged) {
     // Open sessions without a capacity of their own follow the group's: waitlisted members move up now.
-    const open: Array<{ id: string }> = await manager.query(
+    const open = await queryRows<{ id: string }>(
+      manager,
       `SELECT id FROM sessions WHERE network_id = $1 AND group_id = $2 AND capacity IS NULL AND status IN ('SCHEDULED', 'LIVE')
        ORDER BY id FOR UPDATE`,
       [group.networkId, group.id],

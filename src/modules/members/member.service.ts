@@ -4,6 +4,7 @@ import { paginate, type Connection } from '../../graphql/connection';
 import { conflict, notFound } from '../../graphql/errors';
 import { Member, NetworkRole } from './member.entity';
 import type { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
+import { queryOne } from '../../db/sql';
 
 export async function findMember(manager: EntityManager, networkId: string, id: string | undefined): Promise<Member> {
   const member = id ? await manager.getRepository(Member).findOneBy({ id, networkId }) : null;
@@ -62,7 +63,8 @@ export async function updateMember(manager: EntityManager, member: Member, input
 /** Changes a member's network role; the network keeps at least one ADMIN member. */
 export async function setMemberRole(manager: EntityManager, member: Member, role: NetworkRole): Promise<Member> {
   if (member.role === NetworkRole.ADMIN && role !== NetworkRole.ADMIN) {
-    const [{ count }]: Array<{ count: number }> = await manager.query(
+    const { count } = await queryOne<{ count: number }>(
+      manager,
       `SELECT count(*)::int AS count FROM members WHERE network_id = $1 AND role = 'ADMIN' AND id <> $2`,
       [member.networkId, member.id],
     );

@@ -8,6 +8,7 @@ import { publishOnCommit } from '../../realtime/live';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
+import { type Row, execute, queryOne, queryRows } from '../../db/sql';
 
 /**
  * Engagement, in SQL: the member's attendance at the group's last 3 COMPLETED sessions since joining.
@@ -44,12 +45,15 @@ export interface ListedMembership extends Membership {
 const MEMBER_COLUMNS = `mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
   mb.created_at AS "_m_created_at"`;
 
+/** A membership row as listed: the exact join time, the engagement counts and (after paging) the member's `_m_` columns. */
+type ListedMembershipRow = Row & { _joined: string; eligible: number; missed: number };
+
 function listedMembership(manager: EntityManager) {
   const map = rowMapper(manager.connection, Membership);
-  return (row: Record<string, unknown>): ListedMembership => {
+  return (row: ListedMembershipRow): ListedMembership => {
     const m = map(row) as ListedMembership;
-    m.joinedKey = row._joined as string;
-    m.engagementValue = engagementOf(m.status, row.eligible as number, row.missed as number);
+    m.joinedKey = row._joined;
+    m.engagementValue = engagementOf(m.status, row.eligible, row.missed);
     if ('_m_display_name' in row) {
       m.preloadedMember = Object.assign(new Member(), {
         id: m.memberId,
@@ -65,7 +69,10 @@ function listedMembership(manager: EntityManager) {
 }
 
 /** The nested connection specs for `Group.memberships` and `Member.memberships` (one statement for all parents). */
-type MembershipSpecs = { byGroup: NestedConnectionSpec<ListedMembership>; byMember: NestedConnectionSpec<ListedMembership> };
+type MembershipSpecs = {
+  byGroup: NestedConnectionSpec<ListedMembership, ListedMembershipRow>;
+  byMember: NestedConnectionSpec<ListedMembership, ListedMembershipRow>;
+};
 const specCache = new WeakMap<object, MembershipSpecs>();
 
 export function membershipSpecs(manager: EntityManager): MembershipSpecs {
@@ -125,7 +132,8 @@ export function loadEngagement(ctx: Context, membershipId: string): Promise<Enga
   return ctx.loaders
     .keyed('membership-engagement', (manager, networkId) =>
       new DataLoader<string, Engagement>(async (ids) => {
-        const rows: Array<{ id: string; status: MembershipStatus; eligible: number; missed: number }> = await manager.query(
+        const rows = await queryRows<{ id: string; status: MembershipStatus; eligible: number; missed: number }>(
+          manager,
           `SELECT t.id, t.status, eng.eligible, eng.missed FROM memberships t ${ENGAGEMENT_JOIN}
            WHERE t.network_id = $1 AND t.id = ANY($2)`,
           [networkId, ids],
@@ -141,7 +149,8 @@ export function loadEngagement(ctx: Context, membershipId: string): Promise<Enga
 const memberCounts = (ctx: Context) =>
   ctx.loaders.keyed('group-member-count', (manager, networkId) =>
     new DataLoader<string, number>(async (ids) => {
-      const rows: Array<{ group_id: string; count: number }> = await manager.query(
+      const rows = await queryRows<{ group_id: string; count: number }>(
+        manager,
         `SELECT group_id, count(*)::int AS count FROM memberships
          WHERE network_id = $1 AND group_id = ANY($2) AND status = 'ACTIVE' GROUP BY group_id`,
         [networkId, ids],
@@ -159,8 +168,9 @@ export const primeMemberCount = (ctx: Context, groupId: string, count: number): 
 /** Locks the group row and fails with CONFLICT when it has no free place: concurrent joins cannot overfill it. */
 async function ensurePlace(manager: EntityManager, group: Group): Promise<void> {
   if (group.capacity == null) return;
-  await manager.query('SELECT 1 FROM groups WHERE network_id = $1 AND id = $2 FOR UPDATE', [group.networkId, group.id]);
-  const [{ count }]: Array<{ count: number }> = await manager.query(
+  await execute(manager, 'SELECT 1 FROM groups WHERE network_id = $1 AND id = $2 FOR UPDATE', [group.networkId, group.id]);
+  const { count } = await queryOne<{ count: number }>(
+    manager,
     `SELECT count(*)::int AS count FROM memberships WHERE network_id = $1 AND group_id = $2 AND status = 'ACTIVE'`,
     [group.networkId, group.id],
   );

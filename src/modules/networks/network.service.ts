@@ -4,6 +4,7 @@ import { withTenant } from '../../db/tenant';
 import { badInput, conflict } from '../../graphql/errors';
 import { Network } from './network.entity';
 import type { UpdateNetworkInput } from './network.inputs';
+import { queryRows } from '../../db/sql';
 
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -47,7 +48,8 @@ export async function findNetworkBySlug(dataSource: DataSource, slug: string): P
  * `installation` is not tenant data (no network_id, no grant to the app role).
  */
 export async function claimFirstStart(dataSource: DataSource): Promise<boolean> {
-  const rows: unknown[] = await dataSource.query(
+  const rows = await queryRows<unknown>(
+    dataSource.manager,
     `INSERT INTO installation (key, value) VALUES ('initialized', now()::text) ON CONFLICT (key) DO NOTHING RETURNING key`,
   );
   return rows.length > 0;

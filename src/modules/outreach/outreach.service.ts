@@ -5,9 +5,11 @@ import { epochKey } from '../attendance/participation';
 import type { Membership } from '../memberships/membership.entity';
 import { Outreach } from './outreach.entity';
 import type { OutreachInput } from './outreach.inputs';
+import { queryOne } from '../../db/sql';
 
 export async function recordOutreach(manager: EntityManager, membership: Membership, byMemberId: string | null, input: OutreachInput): Promise<Outreach> {
-  const [row]: Array<Record<string, unknown>> = await manager.query(
+  const row = await queryOne(
+    manager,
     `INSERT INTO outreach (network_id, membership_id, by_member_id, channel, note, outcome) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
     [membership.networkId, membership.id, byMemberId, input.channel, input.note ?? null, input.outcome ?? null],
   );

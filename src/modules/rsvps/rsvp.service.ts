@@ -5,6 +5,7 @@ import type { Context } from '../../graphql/context';
 import { conflict, notFound } from '../../graphql/errors';
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
 import { Rsvp, RsvpStatus } from './rsvp.entity';
+import { type Row, execute, queryEntities, queryOne, queryRows } from '../../db/sql';
 
 /** RSVP numbers of one session. */
 export interface RsvpCountValues {
@@ -22,8 +23,8 @@ const mapRsvp = (manager: EntityManager) => rowMapper(manager.connection, Rsvp);
  * Callers hold the session row lock, so the count cannot change underneath.
  */
 export async function fillFreePlaces(manager: EntityManager, networkId: string, sessionId: string): Promise<number> {
-  // An UPDATE comes back from TypeORM's postgres driver as [rows, rowCount].
-  const [, promoted] = (await manager.query(
+  return execute(
+    manager,
     `WITH cap AS (
        SELECT coalesce(s.capacity, g.capacity) AS capacity FROM sessions s
        JOIN groups g ON g.network_id = s.network_id AND g.id = s.group_id
@@ -40,8 +41,7 @@ export async function fillFreePlaces(manager: EntityManager, networkId: string, 
      )
      UPDATE rsvps r SET status = 'GOING' FROM promoted WHERE r.network_id = $1 AND r.id = promoted.id`,
     [networkId, sessionId],
-  )) as [unknown, number];
-  return promoted;
+  );
 }
 
 /**
@@ -53,7 +53,8 @@ export async function fillFreePlaces(manager: EntityManager, networkId: string, 
  * `responded_at` changes only when the answer does.
  */
 export async function respond(manager: EntityManager, networkId: string, sessionId: string, memberId: string, status: RsvpStatus): Promise<Rsvp> {
-  const locked: Array<{ status: string; capacity: number | null }> = await manager.query(
+  const locked = await queryRows<{ status: string; capacity: number | null }>(
+    manager,
     `SELECT s.status, coalesce(s.capacity, g.capacity) AS capacity FROM sessions s
      JOIN groups g ON g.network_id = s.network_id AND g.id = s.group_id
      WHERE s.network_id = $1 AND s.id = $2 FOR UPDATE OF s`,
@@ -66,7 +67,8 @@ export async function respond(manager: EntityManager, networkId: string, session
   // Places freed since the last answer (e.g. the group's capacity was raised) go to the waitlist first.
   await fillFreePlaces(manager, networkId, sessionId);
   const map = mapRsvp(manager);
-  const existingRows: Array<Record<string, unknown>> = await manager.query(
+  const existingRows = await queryRows(
+    manager,
     'SELECT * FROM rsvps WHERE network_id = $1 AND session_id = $2 AND member_id = $3',
     [networkId, sessionId, memberId],
   );
@@ -77,7 +79,8 @@ export async function respond(manager: EntityManager, networkId: string, session
     if (existing?.status === RsvpStatus.GOING || existing?.status === RsvpStatus.WAITLISTED) return existing;
     const capacity = locked[0].capacity;
     if (capacity != null) {
-      const [{ going }]: Array<{ going: number }> = await manager.query(
+      const { going } = await queryOne<{ going: number }>(
+        manager,
         `SELECT count(*)::int AS going FROM rsvps WHERE network_id = $1 AND session_id = $2 AND status = 'GOING'`,
         [networkId, sessionId],
       );
@@ -88,7 +91,8 @@ export async function respond(manager: EntityManager, networkId: string, session
   }
 
   // Millisecond precision, so that the value a cursor carries is exactly the stored one.
-  const rows: Array<Record<string, unknown>> = await manager.query(
+  const rows = await queryRows(
+    manager,
     `INSERT INTO rsvps (network_id, session_id, member_id, status, responded_at)
      VALUES ($1, $2, $3, $4, date_trunc('milliseconds', clock_timestamp()))
      ON CONFLICT (network_id, session_id, member_id) DO UPDATE SET status = EXCLUDED.status, responded_at = EXCLUDED.responded_at
@@ -106,7 +110,8 @@ const NO_RSVPS: RsvpCountValues = { going: 0, maybe: 0, notGoing: 0, waitlisted:
 const rsvpCounts = (ctx: Context) =>
   ctx.loaders.keyed('session-rsvp-counts', (manager, networkId) =>
     new DataLoader<string, RsvpCountValues>(async (ids) => {
-      const rows: Array<{ session_id: string; status: RsvpStatus; count: number }> = await manager.query(
+      const rows = await queryRows<{ session_id: string; status: RsvpStatus; count: number }>(
+        manager,
         `SELECT session_id, status, count(*)::int AS count FROM rsvps
          WHERE network_id = $1 AND session_id = ANY($2) GROUP BY session_id, status`,
         [networkId, ids],
@@ -127,13 +132,14 @@ export const loadRsvpCounts = (ctx: Context, sessionId: string): Promise<RsvpCou
 /** The viewer's own RSVP per session, one statement per batch (member tokens). */
 const viewerRsvps = (ctx: Context, memberId: string) =>
   ctx.loaders.keyed('viewer-rsvps', (manager, networkId) => {
-    const map = mapRsvp(manager);
     return new DataLoader<string, Rsvp | null>(async (ids) => {
-      const rows: Array<Record<string, unknown>> = await manager.query(
+      const rsvps = await queryEntities(
+        manager,
+        Rsvp,
         `SELECT ${selectList(manager.connection, Rsvp)} FROM rsvps WHERE network_id = $1 AND member_id = $2 AND session_id = ANY($3)`,
         [networkId, memberId, ids],
       );
-      const bySession = new Map(rows.map((r) => [r.session_id as string, map(r)]));
+      const bySession = new Map(rsvps.map((r) => [r.sessionId, r]));
       return ids.map((id) => bySession.get(id) ?? null);
     });
   });
@@ -161,13 +167,16 @@ export function rsvpReadAlong(manager: EntityManager, viewerParam: string | null
   return { select: select.join(', '), join };
 }
 
+/** The columns `rsvpReadAlong` adds to a row. */
+export type RsvpReadAlongRow = Row & { _rc_going: number; _rc_maybe: number; _rc_not_going: number; _rc_waitlisted: number };
+
 /** Hands the counts (and viewer's RSVP) read with `rsvpReadAlong` to the loaders. */
-export function primeRsvps(ctx: Context, sessionId: string, row: Record<string, unknown>): void {
+export function primeRsvps(ctx: Context, sessionId: string, row: RsvpReadAlongRow): void {
   rsvpCounts(ctx).prime(sessionId, {
-    going: row._rc_going as number,
-    maybe: row._rc_maybe as number,
-    notGoing: row._rc_not_going as number,
-    waitlisted: row._rc_waitlisted as number,
+    going: row._rc_going,
+    maybe: row._rc_maybe,
+    notGoing: row._rc_not_going,
+    waitlisted: row._rc_waitlisted,
   });
   if (ctx.viewerMemberId && '_vr_id' in row) {
     const vr = unprefixRow(row, 'vr');

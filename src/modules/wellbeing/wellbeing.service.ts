@@ -3,6 +3,7 @@ import type { NestedConnectionSpec } from '../../graphql/connection';
 import { rowMapper } from '../../db/rows';
 import { epochKey } from '../attendance/participation';
 import { WellbeingCheckIn } from './wellbeing.entity';
+import { queryOne } from '../../db/sql';
 
 export async function recordWellbeing(
   manager: EntityManager,
@@ -10,7 +11,8 @@ export async function recordWellbeing(
   memberId: string,
   values: { wellbeing: number; confidence: number; sessionId: string | null },
 ): Promise<WellbeingCheckIn> {
-  const [row]: Array<Record<string, unknown>> = await manager.query(
+  const row = await queryOne(
+    manager,
     `INSERT INTO wellbeing_checkins (network_id, member_id, session_id, wellbeing, confidence) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
     [networkId, memberId, values.sessionId, values.wellbeing, values.confidence],
   );
