@@ -9,6 +9,7 @@ import { GroupVisibility, MeetingFormat } from '../groups/group.entity';
 import type { CreateGroupInput } from '../groups/group.inputs';
 import { createGroup } from '../groups/group.service';
 import { claimFirstStart, createNetwork } from '../networks/network.service';
+import { execute } from '../../db/sql';
 
 export interface DemoSeed {
   networkSlug: string;
@@ -76,7 +77,8 @@ async function seedGroups(manager: EntityManager, networkId: string, members: Me
   const [, coordinator, ...rest] = members;
   for (const { weekday, ...input } of DEMO_GROUPS) {
     const group = await createGroup(manager, networkId, input);
-    await manager.query(
+    await execute(
+      manager,
       `INSERT INTO memberships (network_id, group_id, member_id, role, norms_accepted_at)
        SELECT $1, $2, m, CASE WHEN m = $3 THEN 'FACILITATOR' ELSE 'MEMBER' END, now() FROM unnest($4::uuid[]) AS m`,
       [networkId, group.id, coordinator.id, [coordinator.id, ...rest.map((m) => m.id)]],
@@ -84,7 +86,8 @@ async function seedGroups(manager: EntityManager, networkId: string, members: Me
     const first = DateTime.now().setZone('Europe/Berlin').startOf('week').plus({ weeks: 1, days: weekday - 1 }).set({ hour: 18 });
     for (let week = 0; week < 4; week += 1) {
       const start = first.plus({ weeks: week });
-      await manager.query(
+      await execute(
+        manager,
         `INSERT INTO sessions (network_id, group_id, title, starts_at, ends_at, time_zone, agenda)
          VALUES ($1, $2, $3, $4, $5, 'Europe/Berlin', $6)`,
         [networkId, group.id, `${group.name}, week ${week + 1}`, start.toJSDate(), start.plus({ minutes: 90 }).toJSDate(), JSON.stringify(DEFAULT_AGENDA)],
