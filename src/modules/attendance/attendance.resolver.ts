@@ -89,7 +89,7 @@ export class AttendanceResolver {
     } else {
       await authorizeGroupManager(ctx, group.id, writePersonalData);
       const id = idArgument('memberId', args.memberId, 'Member');
-      if (!id || !(await attendance.isActiveMemberOf(ctx.manager, ctx.networkId, group.id, id))) {
+      if (!id || !(await attendance.isActiveMemberOf(ctx, group.id, id))) {
         throw invalidArgument('memberId', 'is not an ACTIVE member of this group');
       }
       memberId = id;

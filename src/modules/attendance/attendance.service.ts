@@ -11,6 +11,7 @@ import { Session, SessionStatus } from '../sessions/session.entity';
 import { Attendance, AttendanceStatus } from './attendance.entity';
 import type { AttendanceEntryInput } from './attendance.inputs';
 import { type Row, queryOne, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** PRESENT and LATE count as attended (counts, first session, who may give feedback). */
 export const ATTENDED_SQL = `('PRESENT', 'LATE')`;
@@ -32,7 +33,8 @@ export function ensureCheckInOpen(session: Session, now: Date): void {
 }
 
 /** True when the member has an ACTIVE membership of the group. */
-export async function isActiveMemberOf(manager: EntityManager, networkId: string, groupId: string, memberId: string): Promise<boolean> {
+export async function isActiveMemberOf(scope: Scope, groupId: string, memberId: string): Promise<boolean> {
+  const { manager, networkId } = scope;
   const rows = await queryRows<unknown>(
     manager,
     `SELECT 1 FROM memberships WHERE network_id = $1 AND group_id = $2 AND member_id = $3 AND status = 'ACTIVE'`,

@@ -5,6 +5,7 @@ import type { Context } from '../../graphql/context';
 import type { EntityManager } from 'typeorm';
 import { AppError, invalidArgument, type FieldError } from '../../graphql/errors';
 import type { Principal } from './principal';
+import type { Scope } from '../../db/tenant';
 import { queryRows } from '../../db/sql';
 
 /** The most documents one registration may carry, and the largest document (UTF-8 bytes). */
@@ -26,7 +27,8 @@ export interface DocumentToRegister {
  * body must parse as GraphQL and, when a hash is given, hash to it; the whole call is refused otherwise.
  * Returns how many were new.
  */
-export async function registerTrustedDocuments(manager: EntityManager, networkId: string, apiKeyId: string, documents: readonly DocumentToRegister[]): Promise<number> {
+export async function registerTrustedDocuments(scope: Scope, apiKeyId: string, documents: readonly DocumentToRegister[]): Promise<number> {
+  const { manager, networkId } = scope;
   if (documents.length > MAX_DOCUMENTS_PER_CALL) throw invalidArgument('documents', `at most ${MAX_DOCUMENTS_PER_CALL} per call`);
   const fieldErrors: FieldError[] = [];
   const rows = documents.map((d, i) => {
@@ -55,7 +57,8 @@ export async function registerTrustedDocuments(manager: EntityManager, networkId
 }
 
 /** How many documents are registered for each key (one statement for a list of keys). */
-export async function countTrustedDocuments(manager: EntityManager, networkId: string, apiKeyIds: readonly string[]): Promise<Map<string, number>> {
+export async function countTrustedDocuments(scope: Scope, apiKeyIds: readonly string[]): Promise<Map<string, number>> {
+  const { manager, networkId } = scope;
   const rows = await queryRows<{ api_key_id: string; n: number }>(
     manager,
     `SELECT api_key_id, count(*)::int AS n FROM trusted_documents WHERE network_id = $1 AND api_key_id = ANY($2::uuid[]) GROUP BY api_key_id`,

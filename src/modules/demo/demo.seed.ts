@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import type { DataSource, EntityManager } from 'typeorm';
-import { withTenant } from '../../db/tenant';
+import type { DataSource } from 'typeorm';
+import { withTenant, type Scope } from '../../db/tenant';
 import { ApiKeyScope } from '../auth/api-key.entity';
 import { ALL_SCOPES, createApiKey } from '../auth/api-key.service';
 import { Member, NetworkRole } from '../members/member.entity';
@@ -39,7 +39,7 @@ export async function seedDemoIfFirstStart(dataSource: DataSource): Promise<Demo
   return withTenant(dataSource, network.id, async (manager) => {
     const repo = manager.getRepository(Member);
     const members = await repo.save(DEMO_MEMBERS.map((m) => repo.create({ ...m, networkId: network.id })));
-    await seedGroups(manager, network.id, members);
+    await seedGroups({ manager, networkId: network.id }, members);
     const { secret } = await createApiKey(manager, network.id, { name: 'Demo admin key', scopes: ALL_SCOPES as ApiKeyScope[], memberTokenMaxRole: NetworkRole.ADMIN });
     return { networkSlug: network.slug, apiKey: secret };
   });
@@ -73,10 +73,11 @@ const DEMO_GROUPS: Array<CreateGroupInput & { weekday: number }> = [
 ];
 
 /** Two groups with the coordinator as facilitator, the members in them, and four weekly sessions each from next week. */
-async function seedGroups(manager: EntityManager, networkId: string, members: Member[]): Promise<void> {
+async function seedGroups(scope: Scope, members: Member[]): Promise<void> {
+  const { manager, networkId } = scope;
   const [, coordinator, ...rest] = members;
   for (const { weekday, ...input } of DEMO_GROUPS) {
-    const group = await createGroup(manager, networkId, input);
+    const group = await createGroup(scope, input);
     await execute(
       manager,
       `INSERT INTO memberships (network_id, group_id, member_id, role, norms_accepted_at)

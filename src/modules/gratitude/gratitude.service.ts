@@ -10,6 +10,7 @@ import { isGroupManager, isGroupMember } from '../groups/group.access';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { GratitudeNote } from './gratitude-note.entity';
 import { queryOne } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** Gratitude notes are read by the group's ACTIVE members and managers, and by API keys with READ and PERSONAL_DATA. */
 export async function seesGratitude(ctx: Context, groupId: string): Promise<boolean> {
@@ -20,7 +21,8 @@ export async function seesGratitude(ctx: Context, groupId: string): Promise<bool
 const OPEN: readonly SessionStatus[] = [SessionStatus.LIVE, SessionStatus.COMPLETED];
 
 /** Adds a note to a LIVE or COMPLETED session. Anonymous notes store no author at all. */
-export async function addNote(manager: EntityManager, session: Session, authorId: string, text: string, anonymous: boolean): Promise<GratitudeNote> {
+export async function addNote(scope: Scope, session: Session, authorId: string, text: string, anonymous: boolean): Promise<GratitudeNote> {
+  const { manager } = scope;
   if (!OPEN.includes(session.status)) throw conflict(`Gratitude notes open when the session is LIVE; it is ${session.status}`);
   const row = await queryOne(
     manager,

@@ -130,7 +130,7 @@ export class MembershipResolver {
   ) {
     const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
     await authorizeGroupManager(ctx, group.id, writePersonalData);
-    const member = await findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'));
+    const member = await findMember(ctx, idArgument('memberId', memberId, 'Member'));
     return memberships.enterGroup(ctx, group, member.id, role, false, 'groupId');
   }
 

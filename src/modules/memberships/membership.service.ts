@@ -9,6 +9,7 @@ import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
 import { type Row, execute, queryOne, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /**
  * Engagement, in SQL: the member's attendance at the group's last 3 COMPLETED sessions since joining.
@@ -166,7 +167,8 @@ export const loadMemberCount = (ctx: Context, groupId: string): Promise<number> 
 export const primeMemberCount = (ctx: Context, groupId: string, count: number): void => void memberCounts(ctx).prime(groupId, count);
 
 /** Locks the group row and fails with CONFLICT when it has no free place: concurrent joins cannot overfill it. */
-async function ensurePlace(manager: EntityManager, group: Group): Promise<void> {
+async function ensurePlace(scope: Scope, group: Group): Promise<void> {
+  const { manager } = scope;
   if (group.capacity == null) return;
   await execute(manager, 'SELECT 1 FROM groups WHERE network_id = $1 AND id = $2 FOR UPDATE', [group.networkId, group.id]);
   const { count } = await queryOne<{ count: number }>(
@@ -181,7 +183,8 @@ function ensureOpen(group: Group, arg: string): void {
   if (group.archivedAt) throw badInput('This group is archived and takes no new members', [{ path: [arg], message: `${arg} is an archived group` }]);
 }
 
-export async function findMembershipOf(manager: EntityManager, networkId: string, groupId: string, memberId: string): Promise<Membership | null> {
+export async function findMembershipOf(scope: Scope, groupId: string, memberId: string): Promise<Membership | null> {
+  const { manager, networkId } = scope;
   return manager.getRepository(Membership).findOneBy({ networkId, groupId, memberId });
 }
 
@@ -200,9 +203,9 @@ export async function enterGroup(
   const { manager } = ctx;
   ensureOpen(group, groupArg);
   const repo = manager.getRepository(Membership);
-  const existing = await findMembershipOf(manager, group.networkId, group.id, memberId);
+  const existing = await findMembershipOf(ctx, group.id, memberId);
   if (existing?.status === MembershipStatus.ACTIVE) throw conflict('Already a member of this group');
-  await ensurePlace(manager, group);
+  await ensurePlace(ctx, group);
   const now = new Date();
   const membership =
     existing ??
@@ -233,7 +236,7 @@ export async function changeMembership(
   if (change.status && change.status !== membership.status) {
     if (change.status === MembershipStatus.ACTIVE) {
       ensureOpen(group, 'id');
-      await ensurePlace(manager, group);
+      await ensurePlace(ctx, group);
       if (membership.status === MembershipStatus.LEFT) membership.joinedAt = new Date();
       membership.leftAt = null;
     }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { withTenant } from '../../db/tenant';
 import { badInput, conflict } from '../../graphql/errors';
 import { Network } from './network.entity';
 import type { UpdateNetworkInput } from './network.inputs';
 import { queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -56,7 +57,8 @@ export async function claimFirstStart(dataSource: DataSource): Promise<boolean> 
 }
 
 /** Applies the given changes to a network; returns the fields that changed (for the audit log). */
-export async function updateNetwork(manager: EntityManager, network: Network, input: UpdateNetworkInput): Promise<{ network: Network; changed: string[] }> {
+export async function updateNetwork(scope: Scope, network: Network, input: UpdateNetworkInput): Promise<{ network: Network; changed: string[] }> {
+  const { manager } = scope;
   const next: Partial<Network> = {};
   if (input.name != null) next.name = input.name.trim();
   if (input.description != null) next.description = input.description.trim() || null;

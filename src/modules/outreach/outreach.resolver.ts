@@ -64,7 +64,7 @@ export class OutreachResolver {
       m = await findVisibleMembership(ctx, id);
       await authorizeGroupManager(ctx, m.groupId, writePersonalData);
     }
-    return outreach.recordOutreach(ctx.manager, m, ctx.viewerMemberId, input);
+    return outreach.recordOutreach(ctx, m, ctx.viewerMemberId, input);
   }
 }
 

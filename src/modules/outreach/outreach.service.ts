@@ -6,8 +6,10 @@ import type { Membership } from '../memberships/membership.entity';
 import { Outreach } from './outreach.entity';
 import type { OutreachInput } from './outreach.inputs';
 import { queryOne } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
-export async function recordOutreach(manager: EntityManager, membership: Membership, byMemberId: string | null, input: OutreachInput): Promise<Outreach> {
+export async function recordOutreach(scope: Scope, membership: Membership, byMemberId: string | null, input: OutreachInput): Promise<Outreach> {
+  const { manager } = scope;
   const row = await queryOne(
     manager,
     `INSERT INTO outreach (network_id, membership_id, by_member_id, channel, note, outcome) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,

@@ -1,5 +1,4 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
 import { selectList } from '../../db/rows';
 import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
@@ -12,6 +11,7 @@ import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
 import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup, type SharedGroupRow } from './partnership.entity';
 import { queryEntities, queryOne, queryRows, type Row } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /**
  * Partnerships between networks. A partnership row belongs to two networks; row-level security shows it
@@ -68,7 +68,8 @@ async function findNetworkBySlug(ctx: Context, slug: string): Promise<Network | 
 export const otherParty = (ctx: Pick<Context, 'networkId'>, p: Partnership): string =>
   p.requesterNetworkId === ctx.networkId ? p.partnerNetworkId : p.requesterNetworkId;
 
-async function updated(manager: EntityManager, id: string, set: string, params: unknown[]): Promise<Partnership> {
+async function updated(scope: Scope, id: string, set: string, params: unknown[]): Promise<Partnership> {
+  const { manager } = scope;
   const [p] = await queryEntities(
     manager,
     Partnership,
@@ -133,7 +134,7 @@ export async function respondToPartnership(ctx: Context, id: string | undefined,
   if (p.partnerNetworkId !== ctx.networkId) throw forbidden('Only the requested network can accept or decline a partnership');
   if (p.status !== PartnershipStatus.PENDING) throw conflict(`This partnership is ${p.status}, not PENDING`);
   const status = accept ? PartnershipStatus.ACTIVE : PartnershipStatus.DECLINED;
-  const result = await updated(ctx.manager, p.id, `status = $2, responded_at = now()`, [status]);
+  const result = await updated(ctx, p.id, `status = $2, responded_at = now()`, [status]);
   const action = accept ? 'partnership.accepted' : 'partnership.declined';
   await record(ctx, result, action, { scopes: result.scopes });
   return announce(ctx, result);
@@ -142,7 +143,7 @@ export async function respondToPartnership(ctx: Context, id: string | undefined,
 export async function revokePartnership(ctx: Context, id: string | undefined): Promise<Partnership> {
   const p = await findOwnPartnershipForUpdate(ctx, id);
   if (!LIVE.includes(p.status)) throw conflict(`This partnership is ${p.status}; only PENDING or ACTIVE partnerships can be revoked`);
-  const result = await updated(ctx.manager, p.id, `status = 'REVOKED', revoked_at = now(), revoked_by_network_id = $2`, [ctx.networkId]);
+  const result = await updated(ctx, p.id, `status = 'REVOKED', revoked_at = now(), revoked_by_network_id = $2`, [ctx.networkId]);
   // Joint events: the partner's part in future events between the two networks ends at once. Their parties are
   // announced first: once withdrawn, a revoking partner no longer sees the events it left.
   await announceJointEventChanges(ctx, await eventsLeftOnRevocation(ctx, otherParty(ctx, p)));

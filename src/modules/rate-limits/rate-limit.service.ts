@@ -1,8 +1,9 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { withTenant } from '../../db/tenant';
 import { badInput } from '../../graphql/errors';
 import type { Policy } from './bucket';
 import { queryOne, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** A network's own budget as stored: null fields fall back to the server's defaults. */
 export interface NetworkRateLimit {
@@ -54,7 +55,8 @@ export async function setNetworkRateLimit(dataSource: DataSource, networkId: str
 }
 
 /** A network's budget: its own parts (set with the CLI) over the defaults. One statement, in the caller's transaction. */
-export async function networkPolicy(manager: EntityManager, networkId: string, defaults: Policy): Promise<Policy> {
+export async function networkPolicy(scope: Scope, defaults: Policy): Promise<Policy> {
+  const { manager, networkId } = scope;
   const rows = await queryRows<RateLimitRow>(
     manager,
     'SELECT rate_limit_max, rate_limit_restore_rate FROM networks WHERE id = $1',

@@ -80,7 +80,7 @@ export class RsvpResolver {
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
     if (status === RsvpStatus.WAITLISTED) throw invalidArgument('status', 'must be GOING, MAYBE or NOT_GOING; the waitlist is assigned');
     if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can RSVP');
-    return rsvps.respond(ctx.manager, ctx.networkId, session.id, ctx.viewerMemberId!, status);
+    return rsvps.respond(ctx, session.id, ctx.viewerMemberId!, status);
   }
 }
 

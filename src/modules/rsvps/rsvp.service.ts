@@ -6,6 +6,7 @@ import { conflict, notFound } from '../../graphql/errors';
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
 import { Rsvp, RsvpStatus } from './rsvp.entity';
 import { type Row, execute, queryEntities, queryOne, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** RSVP numbers of one session. */
 export interface RsvpCountValues {
@@ -22,7 +23,8 @@ const mapRsvp = (manager: EntityManager) => rowMapper(manager.connection, Rsvp);
  * places under its effective capacity (its own, else its group's; none means no limit). One statement.
  * Callers hold the session row lock, so the count cannot change underneath.
  */
-export async function fillFreePlaces(manager: EntityManager, networkId: string, sessionId: string): Promise<number> {
+export async function fillFreePlaces(scope: Scope, sessionId: string): Promise<number> {
+  const { manager, networkId } = scope;
   return execute(
     manager,
     `WITH cap AS (
@@ -52,7 +54,8 @@ export async function fillFreePlaces(manager: EntityManager, networkId: string, 
  * it is. When a GOING answer changes, the earliest waitlisted RSVP takes the place, in the same transaction.
  * `responded_at` changes only when the answer does.
  */
-export async function respond(manager: EntityManager, networkId: string, sessionId: string, memberId: string, status: RsvpStatus): Promise<Rsvp> {
+export async function respond(scope: Scope, sessionId: string, memberId: string, status: RsvpStatus): Promise<Rsvp> {
+  const { manager, networkId } = scope;
   const locked = await queryRows<{ status: string; capacity: number | null }>(
     manager,
     `SELECT s.status, coalesce(s.capacity, g.capacity) AS capacity FROM sessions s
@@ -65,7 +68,7 @@ export async function respond(manager: EntityManager, networkId: string, session
     throw conflict(`This session is ${locked[0].status}; RSVPs are open only while it is SCHEDULED or LIVE`);
   }
   // Places freed since the last answer (e.g. the group's capacity was raised) go to the waitlist first.
-  await fillFreePlaces(manager, networkId, sessionId);
+  await fillFreePlaces(scope, sessionId);
   const map = mapRsvp(manager);
   const existingRows = await queryRows(
     manager,
@@ -100,7 +103,7 @@ export async function respond(manager: EntityManager, networkId: string, session
     [networkId, sessionId, memberId, stored],
   );
   const rsvp = map(rows[0]);
-  if (existing?.status === RsvpStatus.GOING) await fillFreePlaces(manager, networkId, sessionId);
+  if (existing?.status === RsvpStatus.GOING) await fillFreePlaces(scope, sessionId);
   return rsvp;
 }
 

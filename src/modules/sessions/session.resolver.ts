@@ -99,7 +99,7 @@ export class SessionResolver {
       "Upcoming sessions (SCHEDULED or LIVE, not yet over), soonest first. Member tokens: the sessions of the groups where the viewer is an ACTIVE member. API keys (READ): every upcoming session of the network.",
   })
   upcomingSessions(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
-    return sessions.listUpcomingSessions(ctx.manager, ctx.networkId, ctx.viewerMemberId, args);
+    return sessions.listUpcomingSessions(ctx, ctx.viewerMemberId, args);
   }
 
   // Up to 52 sessions written.

@@ -13,6 +13,7 @@ import { fillFreePlaces, primeRsvps, rsvpReadAlong, type RsvpReadAlongRow } from
 import { Session, SessionStatus } from './session.entity';
 import { RepeatFrequency, type RepeatInput, type ScheduleSessionsInput, type UpdateSessionInput } from './session.inputs';
 import { queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** Statuses in which a session is still ahead (or happening): editable, open for RSVPs, "upcoming". */
 export const OPEN_STATUSES: readonly SessionStatus[] = [SessionStatus.SCHEDULED, SessionStatus.LIVE];
@@ -88,7 +89,8 @@ export async function scheduleSessions(ctx: Context, group: Group, input: Schedu
 }
 
 /** Locks the session row (concurrent edits and RSVPs wait) and returns its current state. */
-export async function lockSession(manager: EntityManager, networkId: string, id: string): Promise<Session> {
+export async function lockSession(scope: Scope, id: string): Promise<Session> {
+  const { manager, networkId } = scope;
   const rows = await queryRows(manager, 'SELECT * FROM sessions WHERE network_id = $1 AND id = $2 FOR UPDATE', [
     networkId,
     id,
@@ -103,7 +105,7 @@ export async function lockSession(manager: EntityManager, networkId: string, id:
  */
 export async function updateSession(ctx: Context, group: Group, sessionId: string, input: UpdateSessionInput): Promise<Session> {
   const { manager } = ctx;
-  const session = await lockSession(manager, group.networkId, sessionId);
+  const session = await lockSession(ctx, sessionId);
   if (!OPEN_STATUSES.includes(session.status)) {
     throw conflict(`This session is ${session.status}; only SCHEDULED or LIVE sessions can be edited`);
   }
@@ -131,7 +133,7 @@ export async function updateSession(ctx: Context, group: Group, sessionId: strin
     ],
   );
   const updated = mapSession(manager)(rows[0]);
-  if (input.capacity != null) await fillFreePlaces(manager, group.networkId, sessionId);
+  if (input.capacity != null) await fillFreePlaces(ctx, sessionId);
   announce(ctx, [updated]);
   return updated;
 }
@@ -229,11 +231,11 @@ export function loadNextSession(ctx: Context, groupId: string, withRsvps = false
  * is an ACTIVE member, or of the whole network when `memberId` is null (API keys).
  */
 export function listUpcomingSessions(
-  manager: EntityManager,
-  networkId: string,
+  scope: Scope,
   memberId: string | null,
   args: ConnectionArgs,
 ): Promise<Connection<Session>> {
+  const { manager, networkId } = scope;
   const params: unknown[] = [networkId];
   const where = ['s.network_id = $1', `s.status IN ('SCHEDULED', 'LIVE')`, 's.ends_at > now()'];
   if (memberId) {

@@ -45,6 +45,6 @@ export class WellbeingResolver {
   })
   async recordWellbeing(@Arg('input', () => WellbeingInput, { description: 'The self-report.' }) input: WellbeingInput, @Ctx() ctx: Context) {
     const sessionId = input.sessionId == null ? null : (await findVisibleSession(ctx, idAt(['input', 'sessionId'], input.sessionId, 'Session'))).session.id;
-    return wellbeing.recordWellbeing(ctx.manager, ctx.networkId, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
+    return wellbeing.recordWellbeing(ctx, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
   }
 }

@@ -4,13 +4,14 @@ import { rowMapper } from '../../db/rows';
 import { epochKey } from '../attendance/participation';
 import { WellbeingCheckIn } from './wellbeing.entity';
 import { queryOne } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 export async function recordWellbeing(
-  manager: EntityManager,
-  networkId: string,
+  scope: Scope,
   memberId: string,
   values: { wellbeing: number; confidence: number; sessionId: string | null },
 ): Promise<WellbeingCheckIn> {
+  const { manager, networkId } = scope;
   const row = await queryOne(
     manager,
     `INSERT INTO wellbeing_checkins (network_id, member_id, session_id, wellbeing, confidence) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
