@@ -3,6 +3,7 @@ import { toGlobalId } from '../../graphql/global-id';
 import { rowMapper, selectList } from '../../db/rows';
 import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
 import { epochKey } from '../attendance/participation';
+import { loadNetwork } from '../networks/network.loader';
 import { AuditEntry } from './audit.entity';
 import { execute } from '../../db/sql';
 
@@ -48,6 +49,21 @@ export async function auditPartner(ctx: Context, partnershipId: string, action: 
     action,
     details == null ? null : JSON.stringify(details),
   ]);
+}
+
+/**
+ * Writes a change that concerns another network to both networks' audit logs: the caller's own and, when
+ * there is a partnership between them, the other's (`auditPartner`). In each log `partnerSlug` names the other network.
+ */
+export async function auditBothParties(
+  ctx: Context,
+  otherNetworkId: string,
+  partnershipId: string | null,
+  record: AuditRecord & { details: Record<string, unknown> },
+): Promise<void> {
+  const [own, other] = await Promise.all([loadNetwork(ctx, ctx.networkId), loadNetwork(ctx, otherNetworkId)]);
+  await audit(ctx, { ...record, details: { ...record.details, partnerSlug: other.slug } });
+  if (partnershipId) await auditPartner(ctx, partnershipId, record.action, { ...record.details, partnerSlug: own.slug });
 }
 
 interface ListedEntry extends AuditEntry {

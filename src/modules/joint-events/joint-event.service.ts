@@ -8,11 +8,11 @@ import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, invalidArgument, notFound, type FieldError } from '../../graphql/errors';
 import { idArgument, toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
-import { audit, auditPartner } from '../audit/audit.service';
+import { audit, auditBothParties } from '../audit/audit.service';
 import { isAllowed } from '../auth/access';
 import { readMemberDirectory } from '../auth/rules';
-import { loadNetwork } from '../networks/network.loader';
-import { SHARED_GROUP_COLUMNS, toSharedGroup, type SharedGroup, type SharedGroupRow } from '../partnerships/partnership.entity';
+import { activePartnershipSql, partnershipWith } from '../partnerships/partnership.access';
+import { PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, toSharedGroup, type SharedGroup, type SharedGroupRow } from '../partnerships/partnership.entity';
 import { SessionStatus } from '../sessions/session.entity';
 import {
   JointEvent,
@@ -265,24 +265,15 @@ async function ownGroups(ctx: Context, globalIds: string[], path: Array<string |
   return [...new Set(ids as string[])];
 }
 
-/** The ACTIVE partnership between the caller's network and another, if any; and whether any partnership exists. */
-async function partnershipWith(ctx: Context, other: string): Promise<{ id: string; status: string; scopes: string[] } | null> {
-  const row = await queryMaybeOne<{ id: string; status: string; scopes: string[] }>(
-    ctx.manager,
-    `SELECT id, status, scopes FROM partnerships
-     WHERE (requester_network_id = $1 AND partner_network_id = $2) OR (requester_network_id = $2 AND partner_network_id = $1)
-     ORDER BY (status = 'ACTIVE') DESC, created_at DESC LIMIT 1`,
-    [ctx.networkId, other],
-  );
-  return row ?? null;
-}
-
+/** Writes a change to the event to both networks' audit logs (the other's through their partnership, if any). */
 async function auditBoth(ctx: Context, other: string, action: string, event: JointEvent, details: Record<string, unknown>): Promise<void> {
-  const jointEventId = toGlobalId('JointEvent', event.id);
-  const [own, partner] = await Promise.all([loadNetwork(ctx, ctx.networkId), loadNetwork(ctx, other)]);
-  await audit(ctx, { action, targetType: 'JointEvent', targetId: event.id, details: { ...details, jointEventId, partnerSlug: partner.slug } });
   const p = await partnershipWith(ctx, other);
-  if (p) await auditPartner(ctx, p.id, action, { ...details, jointEventId, partnerSlug: own.slug });
+  await auditBothParties(ctx, other, p?.id ?? null, {
+    action,
+    targetType: 'JointEvent',
+    targetId: event.id,
+    details: { ...details, jointEventId: toGlobalId('JointEvent', event.id) },
+  });
 }
 
 /**
@@ -315,9 +306,7 @@ export async function followsJointEvent(ctx: Context, event: JointEvent): Promis
   const { follows } = await queryOne<{ follows: boolean }>(
     ctx.manager,
     `SELECT EXISTS (SELECT 1 FROM joint_event_participants p WHERE p.joint_event_id = $1 AND p.network_id = $2 AND p.status <> 'WITHDRAWN')
-        AND EXISTS (SELECT 1 FROM partnerships
-                    WHERE status = 'ACTIVE' AND ((requester_network_id = $2 AND partner_network_id = $3)
-                                              OR (requester_network_id = $3 AND partner_network_id = $2))) AS follows`,
+        AND ${activePartnershipSql('$2', '$3')} AS follows`,
     [event.id, ctx.networkId, event.hostNetworkId],
   );
   return follows;
@@ -389,7 +378,7 @@ export async function inviteToJointEvent(ctx: Context, eventId: string | undefin
   if (!networkId) throw notFound('Network');
   const partnership = networkId === ctx.networkId ? null : await partnershipWith(ctx, networkId);
   if (!partnership) throw notFound('Network');
-  if (partnership.status !== 'ACTIVE' || !partnership.scopes.includes('JOINT_EVENTS')) {
+  if (partnership.status !== PartnershipStatus.ACTIVE || !partnership.scopes.includes(PartnershipScope.JOINT_EVENTS)) {
     throw forbidden('Invitations need an ACTIVE partnership with this network that shares JOINT_EVENTS');
   }
   if (event.status !== SessionStatus.SCHEDULED) throw conflict(`This joint event is ${event.status}, not SCHEDULED`);

@@ -4,11 +4,11 @@ import { paginate, type Connection, type ConnectionArgs } from '../../graphql/co
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, notFound } from '../../graphql/errors';
 import { publishOnCommit } from '../../realtime/live';
-import { audit, auditPartner } from '../audit/audit.service';
+import { auditBothParties } from '../audit/audit.service';
 import { announceJointEventChanges } from '../joint-events/joint-event.service';
 import { prefixQuery } from '../groups/group.service';
 import { Network } from '../networks/network.entity';
-import { loadNetwork } from '../networks/network.loader';
+import { activePartnershipSql, partnershipBetweenSql } from './partnership.access';
 import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup, type SharedGroupRow } from './partnership.entity';
 import { queryEntities, queryOne, queryRows, type Row } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
@@ -79,15 +79,9 @@ async function updated(scope: Scope, id: string, set: string, params: unknown[])
   return p;
 }
 
-/**
- * Writes a change to both networks' audit logs. In each log, `partnerSlug` names the other network
- * (for the caller's log the partner, for the partner's log the caller's network).
- */
-async function record(ctx: Context, p: Partnership, action: string, details: Record<string, unknown>): Promise<void> {
-  const [own, other] = await Promise.all([loadNetwork(ctx, ctx.networkId), loadNetwork(ctx, otherParty(ctx, p))]);
-  await audit(ctx, { action, targetType: 'Partnership', targetId: p.id, details: { ...details, partnerSlug: other.slug } });
-  await auditPartner(ctx, p.id, action, { ...details, partnerSlug: own.slug });
-}
+/** Writes a change to both networks' audit logs, about the partnership. */
+const record = (ctx: Context, p: Partnership, action: string, details: Record<string, unknown>): Promise<void> =>
+  auditBothParties(ctx, otherParty(ctx, p), p.id, { action, targetType: 'Partnership', targetId: p.id, details });
 
 /** `partnershipChanged` to both networks, once the transaction commits. */
 function announce(ctx: Context, p: Partnership): Partnership {
@@ -110,10 +104,7 @@ export async function requestPartnership(ctx: Context, partnerSlug: string, scop
   }
   const { live } = await queryOne<{ live: boolean }>(
     ctx.manager,
-    `SELECT EXISTS (SELECT 1 FROM partnerships
-                    WHERE least(requester_network_id, partner_network_id) = least($1::uuid, $2::uuid)
-                      AND greatest(requester_network_id, partner_network_id) = greatest($1::uuid, $2::uuid)
-                      AND status = ANY($3)) AS live`,
+    `SELECT EXISTS (SELECT 1 FROM partnerships p WHERE ${partnershipBetweenSql('$1', '$2')} AND p.status = ANY($3)) AS live`,
     [ctx.networkId, partner.id, LIVE],
   );
   if (live) throw conflict('There already is a pending or active partnership with this network');
@@ -190,10 +181,7 @@ export interface DirectoryArgs extends ConnectionArgs {
 
 /** The partner-directory rule for a group `g`, with the caller's network as `$1`. Row-level security agrees. */
 export const PARTNER_DIRECTORY_SQL = `(g.network_id <> $1 AND g.visibility = 'PARTNERS' AND g.archived_at IS NULL
-  AND g.network_id IN (SELECT CASE WHEN p.requester_network_id = $1 THEN p.partner_network_id ELSE p.requester_network_id END
-                       FROM partnerships p
-                       WHERE $1 IN (p.requester_network_id, p.partner_network_id)
-                         AND p.status = 'ACTIVE' AND 'GROUP_DIRECTORY' = ANY (p.scopes))
+  AND ${activePartnershipSql('$1', 'g.network_id', PartnershipScope.GROUP_DIRECTORY)}
   AND app_partner_shares(g.network_id, 'GROUP_DIRECTORY'))`;
 
 /**
