@@ -92,10 +92,64 @@ export function connectionType<T extends object>(nodeType: ClassType<T>, name: s
 
 type CursorValue = string | number;
 
-/** One ordering column of a keyset: the SQL expression and how to read its value from a row. All ascending. */
+/** One ordering column of a keyset: the SQL expression and how to read its value from a row. */
 export interface SortKey<T> {
   sql: string;
   value: (row: T) => string | number | Date;
+  /** Largest first (e.g. newest first); ascending otherwise. */
+  descending?: boolean;
+}
+
+const exactTimes = new WeakMap<object, string>();
+
+/**
+ * The one way to order a list by a timestamp the database wrote (`now()`, microseconds): sorted by the column
+ * itself (an index in that order serves it), with the cursor carrying the value as PostgreSQL prints it
+ * (`col::text`, read back exactly). A JavaScript Date keeps only milliseconds, so a cursor made from it could
+ * skip or repeat rows that share a millisecond. Add `select` to the list's columns and pass each node through `keep`.
+ */
+export function exactTimeKey(column: string, options: { newestFirst?: boolean } = {}) {
+  const name = '_exact_time';
+  return {
+    select: `${column}::text AS "${name}"`,
+    sort: { sql: column, descending: options.newestFirst, value: (node: object) => exactTimes.get(node)! } satisfies SortKey<object>,
+    /** Remembers the row's exact value for the node's cursor. */
+    keep: <T extends object>(node: T, row: Row): T => {
+      exactTimes.set(node, String(row[name]));
+      return node;
+    },
+  };
+}
+
+/** The conditions of `after` / `before`, their cursors' values appended to `params`. */
+function cursorConditions<T>(args: ConnectionArgs, tag: string, sort: Array<SortKey<T>>, params: unknown[]): string[] {
+  const conditions: string[] = [];
+  for (const arg of ['after', 'before'] as const) {
+    const cursor = args[arg];
+    if (cursor == null) continue;
+    const placeholders = decodeCursor(arg, cursor, tag, sort.length).map((v) => `$${params.push(v)}`);
+    conditions.push(keysetCondition(sort, placeholders, arg === 'after'));
+  }
+  return conditions;
+}
+
+/** `ORDER BY` for a keyset, read forwards or backwards. */
+const orderBy = <T>(sort: Array<SortKey<T>>, backward: boolean): string =>
+  sort.map((s) => `${s.sql} ${!!s.descending !== backward ? 'DESC' : 'ASC'}`).join(', ');
+
+/**
+ * Rows after (or before) the cursor's values in the keyset's order: a row comparison when every key runs the
+ * same way, spelled out key by key otherwise.
+ */
+function keysetCondition<T>(sort: Array<SortKey<T>>, placeholders: string[], after: boolean): string {
+  const op = (s: SortKey<T>) => (after !== !!s.descending ? '>' : '<');
+  if (sort.every((s) => !!s.descending === !!sort[0].descending)) {
+    return `(${sort.map((s) => s.sql).join(', ')}) ${op(sort[0])} (${placeholders.join(', ')})`;
+  }
+  const alternatives = sort.map((s, i) =>
+    [...sort.slice(0, i).map((p, j) => `${p.sql} = ${placeholders[j]}`), `${s.sql} ${op(s)} ${placeholders[i]}`].join(' AND '),
+  );
+  return `((${alternatives.join(') OR (')}))`;
 }
 
 function encodeCursor(tag: string, values: CursorValue[]): string {
@@ -153,25 +207,13 @@ export async function paginate<T, R extends Row = Row>(
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
 
   const params = [...query.params];
-  const where = [...query.where];
-  const columns = `(${sort.map((s) => s.sql).join(', ')})`;
-  for (const [arg, op] of [['after', '>'], ['before', '<']] as const) {
-    const cursor = args[arg];
-    if (cursor == null) continue;
-    const values = decodeCursor(arg, cursor, tag, sort.length);
-    const placeholders = values.map((v) => {
-      params.push(v);
-      return `$${params.length}`;
-    });
-    where.push(`${columns} ${op} (${placeholders.join(', ')})`);
-  }
-  const direction = backward ? 'DESC' : 'ASC';
+  const where = [...query.where, ...cursorConditions(args, tag, sort, params)];
   params.push(size + 1);
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const rows = await queryRows<R>(
     manager,
     `SELECT ${query.select} FROM ${query.from} ${whereSql}
-     ORDER BY ${sort.map((s) => `${s.sql} ${direction}`).join(', ')} LIMIT $${params.length}`,
+     ORDER BY ${orderBy(sort, backward)} LIMIT $${params.length}`,
     params,
   );
   const count = async () => {
@@ -330,19 +372,8 @@ async function pageParents<T, R extends Row, A extends Row>(
     where.push(ownRows);
   }
   const countParams = [...params];
-  const columns = `(${spec.sort.map((s) => s.sql).join(', ')})`;
-  for (const [arg, op] of [['after', '>'], ['before', '<']] as const) {
-    const cursor = args[arg];
-    if (cursor == null) continue;
-    const values = decodeCursor(arg, cursor, spec.tag, spec.sort.length);
-    const placeholders = values.map((v) => {
-      params.push(v);
-      return `$${params.length}`;
-    });
-    where.push(`${columns} ${op} (${placeholders.join(', ')})`);
-  }
-  const direction = backward ? 'DESC' : 'ASC';
-  const order = spec.sort.map((s) => `${s.sql} ${direction}`).join(', ');
+  where.push(...cursorConditions(args, spec.tag, spec.sort, params));
+  const order = orderBy(spec.sort, backward);
   params.push(size + 1);
   const afterParts = [spec.afterPaging, readAlong].filter((x): x is { select: string; join: string } => !!x);
   const after = afterParts.length

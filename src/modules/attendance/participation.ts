@@ -16,14 +16,6 @@ export async function seesParticipation(ctx: Context, groupId: string): Promise<
   return isGroupManager(ctx, groupId);
 }
 
-/**
- * An exact keyset value for a timestamp column: microseconds since the epoch as a bigint, negated for
- * newest-first lists (keys are ascending). A JavaScript Date keeps only milliseconds, so a cursor made
- * from it could skip or repeat rows that share a millisecond.
- */
-export const epochKey = (column: string, newestFirst = false): string =>
-  `(extract(epoch FROM ${column}) * ${newestFirst ? -1_000_000 : 1_000_000})::bigint`;
-
 /** Like `idArgument`, for an ID nested in an input (e.g. `['input', 'sessionId']`). */
 export function idAt(path: Array<string | number>, globalId: string, type: string): string | undefined {
   const parsed = parseGlobalId(globalId);

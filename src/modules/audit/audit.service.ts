@@ -1,8 +1,7 @@
 import type { Context } from '../../graphql/context';
 import { toGlobalId } from '../../graphql/global-id';
 import { rowMapper, selectList } from '../../db/rows';
-import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
-import { epochKey } from '../attendance/participation';
+import { type Connection, type ConnectionArgs, exactTimeKey, paginate } from '../../graphql/connection';
 import { loadNetwork } from '../networks/network.loader';
 import { AuditEntry } from './audit.entity';
 import { execute } from '../../db/sql';
@@ -66,27 +65,23 @@ export async function auditBothParties(
   if (partnershipId) await auditPartner(ctx, partnershipId, record.action, { ...record.details, partnerSlug: own.slug });
 }
 
-interface ListedEntry extends AuditEntry {
-  sortKey?: string;
-}
-
 /** The caller's network's audit log, newest first. */
 export async function listAuditLog(ctx: Context, args: ConnectionArgs): Promise<Connection<AuditEntry>> {
   const manager = ctx.manager;
   const map = rowMapper(manager.connection, AuditEntry);
-  const key = epochKey('a.at', true);
-  return paginate<ListedEntry>(
+  const key = exactTimeKey('a.at', { newestFirst: true });
+  return paginate<AuditEntry>(
     manager,
     {
-      select: `${selectList(manager.connection, AuditEntry, 'a')}, ${key}::text AS "_key"`,
+      select: `${selectList(manager.connection, AuditEntry, 'a')}, ${key.select}`,
       from: 'audit_log a',
       where: ['a.network_id = $1'],
       params: [ctx.networkId],
-      map: (row) => Object.assign(map(row) as ListedEntry, { sortKey: row._key as string }),
+      map: (row) => key.keep(map(row), row),
     },
     args,
     [
-      { sql: key, value: (e) => e.sortKey! },
+      key.sort,
       { sql: 'a.id', value: (e) => e.id },
     ],
     'audit-log',

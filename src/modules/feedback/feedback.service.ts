@@ -1,12 +1,11 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { conflict, forbidden } from '../../graphql/errors';
 import { rowMapper } from '../../db/rows';
 import { publishOnCommit } from '../../realtime/live';
 import { ATTENDED_SQL } from '../attendance/attendance.service';
-import { epochKey } from '../attendance/participation';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { Feedback } from './feedback.entity';
 import { isSuppressed, minimumAggregateSize } from '../evaluation/privacy';
@@ -140,30 +139,25 @@ export async function loadFeedbackSummary(ctx: Context, sessionId: string): Prom
     .load(sessionId);
 }
 
-/** A listed feedback row with its exact keyset value. */
-interface ListedFeedback extends Feedback {
-  sortKey?: string;
-}
-
-const specCache = new WeakMap<object, NestedConnectionSpec<ListedFeedback>>();
+const specCache = new WeakMap<object, NestedConnectionSpec<Feedback>>();
 
 /** `Session.feedback`: named and anonymous together, newest first; one statement for all sessions of a page. */
-export function feedbackSpec(manager: EntityManager): NestedConnectionSpec<ListedFeedback> {
+export function feedbackSpec(manager: EntityManager): NestedConnectionSpec<Feedback> {
   let spec = specCache.get(manager.connection);
   if (!spec) {
     const map = rowMapper(manager.connection, Feedback);
-    const key = epochKey('t.submitted_at', true);
+    const key = exactTimeKey('t.submitted_at', { newestFirst: true });
     spec = {
       tag: 'session-feedback',
       from: ALL_FEEDBACK,
       alias: 't',
-      select: `t.*, ${key}::text AS "_key"`,
+      select: `t.*, ${key.select}`,
       parent: 't.session_id',
       sort: [
-        { sql: key, value: (f) => f.sortKey! },
+        key.sort,
         { sql: 't.id', value: (f) => f.id },
       ],
-      map: (row) => Object.assign(map(row) as ListedFeedback, { sortKey: row._key as string }),
+      map: (row) => key.keep(map(row), row),
     };
     specCache.set(manager.connection, spec);
   }

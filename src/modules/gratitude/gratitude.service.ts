@@ -1,11 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { conflict } from '../../graphql/errors';
 import { rowMapper } from '../../db/rows';
 import { isAllowed } from '../auth/access';
 import { readPersonalData } from '../auth/rules';
-import { epochKey } from '../attendance/participation';
 import { isGroupManager, isGroupMember } from '../groups/group.access';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { GratitudeNote } from './gratitude-note.entity';
@@ -32,29 +31,25 @@ export async function addNote(scope: Scope, session: Session, authorId: string, 
   return rowMapper(manager.connection, GratitudeNote)(row);
 }
 
-interface ListedNote extends GratitudeNote {
-  sortKey?: string;
-}
-
-const specCache = new WeakMap<object, NestedConnectionSpec<ListedNote>>();
+const specCache = new WeakMap<object, NestedConnectionSpec<GratitudeNote>>();
 
 /** `Session.gratitudeNotes`: in the order they were shared; one statement for all sessions of a page. */
-export function gratitudeSpec(manager: EntityManager): NestedConnectionSpec<ListedNote> {
+export function gratitudeSpec(manager: EntityManager): NestedConnectionSpec<GratitudeNote> {
   let spec = specCache.get(manager.connection);
   if (!spec) {
     const map = rowMapper(manager.connection, GratitudeNote);
-    const key = epochKey('t.created_at');
+    const key = exactTimeKey('t.created_at');
     spec = {
       tag: 'session-gratitude',
       from: 'gratitude_notes t',
       alias: 't',
-      select: `t.*, ${key}::text AS "_key"`,
+      select: `t.*, ${key.select}`,
       parent: 't.session_id',
       sort: [
-        { sql: key, value: (n) => n.sortKey! },
+        key.sort,
         { sql: 't.id', value: (n) => n.id },
       ],
-      map: (row) => Object.assign(map(row) as ListedNote, { sortKey: row._key as string }),
+      map: (row) => key.keep(map(row), row),
     };
     specCache.set(manager.connection, spec);
   }

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
 import { rowMapper, selectList } from '../../db/rows';
 import { execute, queryMaybeOne, queryOne, queryRows, type Row } from '../../db/sql';
-import { emptyConnection, loadNestedConnection, paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
+import { emptyConnection, exactTimeKey, loadNestedConnection, paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, invalidArgument, notFound, type FieldError } from '../../graphql/errors';
 import { idArgument, toGlobalId } from '../../graphql/global-id';
@@ -195,6 +195,8 @@ const registrationSpecs = new Map<boolean, NestedConnectionSpec<JointEventRegist
 function registrationSpec(manager: EntityManager, withIdentities: boolean): NestedConnectionSpec<JointEventRegistration, RegistrationRow> {
   let spec = registrationSpecs.get(withIdentities);
   if (!spec) {
+    const map = mapRegistration(manager);
+    const registered = exactTimeKey('x.registered_at');
     const identities = withIdentities
       ? `UNION ALL SELECT i.registration_id, parent.id, i.network_id, NULL::uuid, i.display_name, i.registered_at
          FROM app_joint_event_identities(parent.id) i`
@@ -207,14 +209,14 @@ function registrationSpec(manager: EntityManager, withIdentities: boolean): Nest
               ${identities}) x`,
       alias: 'x',
       fromChecksNetwork: true,
-      select: 'x.*',
+      select: `x.*, ${registered.select}`,
       parent: 'x.joint_event_id',
       ownerColumn: 'x.member_id',
       sort: [
-        { sql: 'x.registered_at', value: (r) => r.registeredAt },
+        registered.sort,
         { sql: 'x.id', value: (r) => r.id },
       ],
-      map: mapRegistration(manager),
+      map: (row) => registered.keep(map(row), row),
     };
     registrationSpecs.set(withIdentities, spec);
   }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { rowMapper, selectList } from '../../db/rows';
@@ -39,21 +39,21 @@ export function engagementOf(status: MembershipStatus, eligible: number, missed:
 export interface ListedMembership extends Membership {
   engagementValue?: Engagement;
   preloadedMember?: Member;
-  /** The exact join time as PostgreSQL prints it, for cursors. */
-  joinedKey?: string;
 }
+
+/** Lists of memberships follow the join time exactly. */
+const JOINED = exactTimeKey('t.joined_at');
 
 const MEMBER_COLUMNS = `mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
   mb.created_at AS "_m_created_at"`;
 
-/** A membership row as listed: the exact join time, the engagement counts and (after paging) the member's `_m_` columns. */
-type ListedMembershipRow = Row & { _joined: string; eligible: number; missed: number };
+/** A membership row as listed: the engagement counts and (after paging) the member's `_m_` columns. */
+type ListedMembershipRow = Row & { eligible: number; missed: number };
 
 function listedMembership(manager: EntityManager) {
   const map = rowMapper(manager.connection, Membership);
   return (row: ListedMembershipRow): ListedMembership => {
-    const m = map(row) as ListedMembership;
-    m.joinedKey = row._joined;
+    const m = JOINED.keep(map(row) as ListedMembership, row);
     m.engagementValue = engagementOf(m.status, row.eligible, row.missed);
     if ('_m_display_name' in row) {
       m.preloadedMember = Object.assign(new Member(), {
@@ -88,9 +88,8 @@ export function membershipSpecs(manager: EntityManager): MembershipSpecs {
 function buildSpecs(manager: EntityManager): MembershipSpecs {
   const map = listedMembership(manager);
   // Paged on memberships alone (an index in the sort order reads just the page); the member's name and
-  // the engagement are joined for the page's rows only. `_joined` is the exact join time for cursors
-  // (a JavaScript Date would drop the microseconds).
-  const select = `${selectList(manager.connection, Membership, 't')}, t.joined_at::text AS "_joined"`;
+  // the engagement are joined for the page's rows only.
+  const select = `${selectList(manager.connection, Membership, 't')}, ${JOINED.select}`;
   const afterPaging = {
     select: `${MEMBER_COLUMNS}, eng.eligible, eng.missed`,
     join: `JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id ${ENGAGEMENT_JOIN}`,
@@ -107,7 +106,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
       // Facilitators first, then the longest-standing members.
       sort: [
         { sql: 't.role', value: (m) => m.role },
-        { sql: 't.joined_at', value: (m) => m.joinedKey! },
+        JOINED.sort,
         { sql: 't.id', value: (m) => m.id },
       ],
       map,
@@ -120,7 +119,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
       afterPaging,
       parent: 't.member_id',
       sort: [
-        { sql: 't.joined_at', value: (m) => m.joinedKey! },
+        JOINED.sort,
         { sql: 't.id', value: (m) => m.id },
       ],
       map,

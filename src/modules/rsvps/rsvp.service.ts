@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { conflict, notFound } from '../../graphql/errors';
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
@@ -93,11 +93,10 @@ export async function respond(scope: Scope, sessionId: string, memberId: string,
     return existing;
   }
 
-  // Millisecond precision, so that the value a cursor carries is exactly the stored one.
   const rows = await queryRows(
     manager,
     `INSERT INTO rsvps (network_id, session_id, member_id, status, responded_at)
-     VALUES ($1, $2, $3, $4, date_trunc('milliseconds', clock_timestamp()))
+     VALUES ($1, $2, $3, $4, clock_timestamp())
      ON CONFLICT (network_id, session_id, member_id) DO UPDATE SET status = EXCLUDED.status, responded_at = EXCLUDED.responded_at
      RETURNING *`,
     [networkId, sessionId, memberId, stored],
@@ -192,19 +191,17 @@ const specs = new WeakMap<object, NestedConnectionSpec<Rsvp>>();
 export function sessionRsvpsSpec(manager: EntityManager): NestedConnectionSpec<Rsvp> {
   let spec = specs.get(manager.connection);
   if (!spec) {
+    const map = mapRsvp(manager);
+    const answered = exactTimeKey('t.responded_at');
     spec = {
       tag: 'session-rsvps',
       from: 'rsvps t',
       alias: 't',
-      select: selectList(manager.connection, Rsvp, 't'),
+      select: `${selectList(manager.connection, Rsvp, 't')}, ${answered.select}`,
       parent: 't.session_id',
       ownerColumn: 't.member_id',
-      sort: [
-        // Truncated like the cursor value (a JS Date), in case a row was written with microseconds.
-        { sql: `date_trunc('milliseconds', t.responded_at)`, value: (r) => r.respondedAt },
-        { sql: 't.id', value: (r) => r.id },
-      ],
-      map: mapRsvp(manager),
+      sort: [answered.sort, { sql: 't.id', value: (r) => r.id }],
+      map: (row) => answered.keep(map(row), row),
     };
     specs.set(manager.connection, spec);
   }
