@@ -248,7 +248,7 @@ export function listJointEvents(ctx: Context, args: JointEventsArgs): Promise<Co
 
 /** Own, unarchived groups by global ID; anything else is BAD_USER_INPUT on its position. */
 async function ownGroups(ctx: Context, globalIds: string[], path: Array<string | number>): Promise<string[]> {
-  const ids = globalIds.map((g, i) => idArgument([...path, i].join('.'), g, 'Group'));
+  const ids = globalIds.map((g, i) => idArgument([...path, i], g, 'Group'));
   const known = ids.filter((id): id is string => !!id);
   const rows = known.length
     ? await queryRows<{ id: string }>(ctx.manager, `SELECT id FROM groups WHERE network_id = $1 AND id = ANY($2) AND archived_at IS NULL`, [
