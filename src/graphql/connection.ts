@@ -316,19 +316,24 @@ interface NestedContext {
   viewerMemberId: string | null;
 }
 
-/**
- * Pages `spec` under one parent; calls for many parents with the same arguments share one statement.
- * `ownRowsOnly`: for this parent the caller sees only their own rows (`spec.ownerColumn` = the viewer);
- * such parents share the statement with the others rather than needing one of their own.
- */
+/** One use of a nested connection: which list, under which parent, with what. */
+export interface NestedConnectionRequest<T, R extends Row, A extends Row> {
+  spec: NestedConnectionSpec<T, R>;
+  parentId: string;
+  args: ConnectionArgs;
+  filter?: NestedFilter;
+  /**
+   * For this parent the caller sees only their own rows (`spec.ownerColumn` = the viewer); such parents share
+   * the statement with the others rather than needing one of their own.
+   */
+  ownRowsOnly?: boolean;
+  readAlong?: ReadAlong<A>;
+}
+
+/** Pages `spec` under one parent; calls for many parents with the same arguments share one statement. */
 export function loadNestedConnection<T, R extends Row = Row, A extends Row = Row>(
   ctx: NestedContext,
-  spec: NestedConnectionSpec<T, R>,
-  parentId: string,
-  args: ConnectionArgs,
-  filter: NestedFilter = { sql: '', params: [] },
-  ownRowsOnly = false,
-  readAlong?: ReadAlong<A>,
+  { spec, parentId, args, filter = { sql: '', params: [] }, ownRowsOnly = false, readAlong }: NestedConnectionRequest<T, R, A>,
 ): Promise<Connection<T>> {
   checkSize('first', args.first);
   checkSize('last', args.last);

@@ -129,6 +129,6 @@ export class SessionAttendanceResolver {
   async attendance(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     const ownOnly = !(await seesParticipation(ctx, session.groupId));
     if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Attendance>();
-    return loadNestedConnection(ctx, attendance.attendanceSpec(ctx.manager), session.id, args, undefined, ownOnly);
+    return loadNestedConnection(ctx, { spec: attendance.attendanceSpec(ctx.manager), parentId: session.id, args, ownRowsOnly: ownOnly });
   }
 }

@@ -58,6 +58,6 @@ export class SessionGratitudeResolver {
   })
   async gratitudeNotes(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     if (!(await gratitude.seesGratitude(ctx, session.groupId))) return emptyConnection<GratitudeNote>();
-    return loadNestedConnection(ctx, gratitude.gratitudeSpec(ctx.manager), session.id, args);
+    return loadNestedConnection(ctx, { spec: gratitude.gratitudeSpec(ctx.manager), parentId: session.id, args });
   }
 }

@@ -226,7 +226,7 @@ function registrationSpec(manager: EntityManager, withIdentities: boolean): Nest
 export function listRegistrations(ctx: Context, event: JointEvent, args: ConnectionArgs): Promise<Connection<JointEventRegistration>> {
   const all = seesNetworkRegistrations(ctx);
   if (!all && ctx.principal.kind !== 'MEMBER') return Promise.resolve(emptyConnection<JointEventRegistration>());
-  return loadNestedConnection(ctx, registrationSpec(ctx.manager, all), event.id, args, undefined, !all);
+  return loadNestedConnection(ctx, { spec: registrationSpec(ctx.manager, all), parentId: event.id, args, ownRowsOnly: !all });
 }
 
 export function listJointEvents(ctx: Context, args: JointEventsArgs): Promise<Connection<JointEvent>> {

@@ -111,6 +111,6 @@ export class SessionRsvpsResolver {
     const ownOnly = !(await seesRsvpList(ctx, session.groupId));
     if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Rsvp>();
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, rsvps.sessionRsvpsSpec(ctx.manager), session.id, args, filter, ownOnly);
+    return loadNestedConnection(ctx, { spec: rsvps.sessionRsvpsSpec(ctx.manager), parentId: session.id, args, filter, ownRowsOnly: ownOnly });
   }
 }

@@ -201,7 +201,13 @@ export class GroupSessionsResolver {
     if (args.to) conditions.push(`t.starts_at < ${param(args.to)}`);
     if (args.status) conditions.push(`t.status = ${param(args.status)}`);
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, sessions.groupSessionsSpec(ctx.manager), group.id, args, filter, false, sessionCountsReadAlong(ctx, info));
+    return loadNestedConnection(ctx, {
+      spec: sessions.groupSessionsSpec(ctx.manager),
+      parentId: group.id,
+      args,
+      filter,
+      readAlong: sessionCountsReadAlong(ctx, info),
+    });
   }
 
   @FieldResolver(() => Session, { nullable: true, description: 'The next session that is SCHEDULED or LIVE and not yet over; null if none.' })

@@ -35,7 +35,7 @@ export class WellbeingResolver {
       "The viewer's own wellbeing check-ins, newest first. Member tokens only: no one else can read them, admins and API keys included (others see only aggregates).",
   })
   myWellbeing(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
-    return loadNestedConnection(ctx, wellbeing.wellbeingSpec(ctx.manager), ctx.viewerMemberId!, args);
+    return loadNestedConnection(ctx, { spec: wellbeing.wellbeingSpec(ctx.manager), parentId: ctx.viewerMemberId!, args });
   }
 
   @Allow(membersActingForThemselves)
