@@ -1,6 +1,6 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, CreateDateColumn, Entity } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 import { NetworkRole } from '../members/member.entity';
 
 /** What an API key may do. Explicit: no scope implies another. */
@@ -32,13 +32,7 @@ registerEnumType(ApiKeyScope, {
 /** An integrator's credential. The secret is shown once and stored only as a SHA-256 hash. */
 @Entity('api_keys')
 @ObjectType('ApiKey', { implements: Node, description: 'A credential for servers of the network (integrators, partner backends). The secret is shown only once, at creation.' })
-export class ApiKey extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class ApiKey extends TenantEntity {
   @Field({ description: 'A name that says who uses the key and for what.' })
   @Column()
   name: string;

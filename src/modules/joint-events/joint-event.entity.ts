@@ -2,7 +2,7 @@ import { ArrayMaxSize, ArrayNotEmpty, IsOptional, Max, MaxLength, Min } from 'cl
 import { ArgsType, Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { ConnectionArgs } from '../../graphql/connection';
-import { Node } from '../../graphql/node';
+import { Node, TenantEntity } from '../../graphql/node';
 import { MeetingFormat } from '../groups/group.entity';
 import { SessionStatus } from '../sessions/session.entity';
 import { IsOnlineUrl, IsTitle } from '../sessions/session.inputs';
@@ -111,15 +111,9 @@ export class JointEventParticipant {
   description:
     "A member's registration for a joint event. Your own network's registrations name the member; another network's appear only if the member consented to share their identity, and then with their display name only.",
 })
-export class JointEventRegistration extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
+export class JointEventRegistration extends TenantEntity {
   @Column({ name: 'joint_event_id', type: 'uuid' })
   jointEventId: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
 
   /** Set only for the viewer's own network. */
   @Column({ name: 'member_id', type: 'uuid', nullable: true })
