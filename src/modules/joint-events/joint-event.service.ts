@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
 import { rowMapper, selectList } from '../../db/rows';
-import { execute, queryMaybeOne, queryOne, queryRows, type Row } from '../../db/sql';
+import { execute, queryEntities, queryMaybeOne, queryOne, queryRows, type Row } from '../../db/sql';
 import { emptyConnection, exactTimeKey, loadNestedConnection, paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, invalidArgument, notFound, type FieldError } from '../../graphql/errors';
@@ -68,9 +68,10 @@ export const seesNetworkRegistrations = (ctx: Context): boolean =>
 export function jointEventLoader(ctx: Context): DataLoader<string, JointEvent | null> {
   return ctx.loaders.keyed('joint-events-by-id', (manager, networkId) => {
     return new DataLoader<string, JointEvent | null>(async (ids) => {
-      const events = (await queryRows(manager, `SELECT ${eventColumns(manager)} FROM joint_events e WHERE e.id = ANY($2) AND ${PARTY}`, [networkId, ids])).map(
-        mapEvent(manager),
-      );
+      const events = await queryEntities(manager, JointEvent, `SELECT ${eventColumns(manager)} FROM joint_events e WHERE e.id = ANY($2) AND ${PARTY}`, [
+        networkId,
+        ids,
+      ]);
       const byId = new Map(events.map((e) => [e.id, e]));
       return ids.map((id) => byId.get(id) ?? null);
     });
@@ -87,15 +88,15 @@ export async function findVisibleJointEvent(ctx: Context, id: string | undefined
 export function participantsLoader(ctx: Context): DataLoader<string, JointEventParticipant[]> {
   return ctx.loaders.keyed('joint-event-participants', (manager, networkId) => {
     return new DataLoader<string, JointEventParticipant[]>(async (ids) => {
-      const map = mapParticipant(manager);
-      const participants = (await queryRows(
+      const participants = await queryEntities(
         manager,
+        JointEventParticipant,
         `SELECT p.joint_event_id, p.network_id, p.status, p.responded_at FROM joint_event_participants p
          JOIN joint_events e ON e.id = p.joint_event_id
          WHERE p.joint_event_id = ANY($2) AND ${PARTY}
          ORDER BY (p.network_id = e.host_network_id) DESC, p.invited_at, p.network_id`,
         [networkId, ids],
-      )).map(map);
+      );
       const out = new Map<string, JointEventParticipant[]>(ids.map((id) => [id, []]));
       for (const p of participants) out.get(p.jointEventId)!.push(p);
       return ids.map((id) => out.get(id)!);
