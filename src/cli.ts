@@ -142,9 +142,10 @@ async function run(command: string | undefined, values: Record<string, string | 
       const network = await findNetworkBySlug(database.dataSource, slug);
       if (!network) throw new AppError('NOT_FOUND', `No network with slug "${slug}"`);
       const result = await withTenant(database.dataSource, network.id, async (m) => {
-        const key = await findApiKeyByReference(m, network.id, keyRef);
-        const added = await registerTrustedDocuments(m, network.id, key.id, manifest);
-        if (values.only === true || values.any === true) await setTrustedDocumentsOnly(m, key, values.only === true);
+        const scope = { manager: m, networkId: network.id };
+        const key = await findApiKeyByReference(scope, keyRef);
+        const added = await registerTrustedDocuments(scope, key.id, manifest);
+        if (values.only === true || values.any === true) await setTrustedDocumentsOnly(scope, key, values.only === true);
         return { key, added };
       });
       print(

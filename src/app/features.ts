@@ -19,6 +19,7 @@ import {
   JointEventResolver,
   NetworkCountResolver,
 } from '../modules/joint-events/joint-event.resolver';
+import { JointEvent, JointEventParticipant, JointEventRegistration } from '../modules/joint-events/joint-event.entity';
 import { Member } from '../modules/members/member.entity';
 import { MemberResolver } from '../modules/members/member.resolver';
 import { Membership } from '../modules/memberships/membership.entity';
@@ -53,6 +54,9 @@ export const entities = [
   WellbeingCheckIn,
   Outreach,
   Partnership,
+  JointEvent,
+  JointEventParticipant,
+  JointEventRegistration,
   AuditEntry,
 ];
 

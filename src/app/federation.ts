@@ -1,6 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-// Not a direct dependency: @graphql-tools/utils comes with @apollo/server (via @graphql-tools/schema).
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import DataLoader from 'dataloader';
 import {

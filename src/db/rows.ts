@@ -1,7 +1,7 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 
 /**
- * Turns raw rows (`manager.query`, snake_case columns) into entity instances, using the column mapping
+ * Turns raw rows (`queryRows` in ./sql.ts, snake_case columns) into entity instances, using the column mapping
  * TypeORM already holds for the entity. Hot read paths use hand-written SQL and this mapper instead of
  * query-builder hydration, which costs several times more CPU per row.
  */

@@ -380,6 +380,15 @@ export async function beginTenantTransaction(
   return tx;
 }
 
+/**
+ * What every service call works in: a tenant transaction and its network. Services take it first, as
+ * `scope`; the request context satisfies it, and the CLI and the demo seed pass `{ manager, networkId }`.
+ */
+export interface Scope {
+  readonly manager: EntityManager;
+  readonly networkId: string;
+}
+
 /** Runs `fn` in its own tenant transaction: commit on success, roll back on error. For the CLI, seeding and tests. */
 export async function withTenant<T>(
   dataSource: DataSource,

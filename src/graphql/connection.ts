@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
 import { invalidArgument } from './errors';
 import type { Loaders } from './loaders';
+import { queryOne, queryRows, type Row } from '../db/sql';
 
 /** Relay pagination, built once: the arguments, the page info, the connection types and the keyset query. */
 
@@ -91,10 +92,64 @@ export function connectionType<T extends object>(nodeType: ClassType<T>, name: s
 
 type CursorValue = string | number;
 
-/** One ordering column of a keyset: the SQL expression and how to read its value from a row. All ascending. */
+/** One ordering column of a keyset: the SQL expression and how to read its value from a row. */
 export interface SortKey<T> {
   sql: string;
   value: (row: T) => string | number | Date;
+  /** Largest first (e.g. newest first); ascending otherwise. */
+  descending?: boolean;
+}
+
+const exactTimes = new WeakMap<object, string>();
+
+/**
+ * The one way to order a list by a timestamp the database wrote (`now()`, microseconds): sorted by the column
+ * itself (an index in that order serves it), with the cursor carrying the value as PostgreSQL prints it
+ * (`col::text`, read back exactly). A JavaScript Date keeps only milliseconds, so a cursor made from it could
+ * skip or repeat rows that share a millisecond. Add `select` to the list's columns and pass each node through `keep`.
+ */
+export function exactTimeKey(column: string, options: { newestFirst?: boolean } = {}) {
+  const name = '_exact_time';
+  return {
+    select: `${column}::text AS "${name}"`,
+    sort: { sql: column, descending: options.newestFirst, value: (node: object) => exactTimes.get(node)! } satisfies SortKey<object>,
+    /** Remembers the row's exact value for the node's cursor. */
+    keep: <T extends object>(node: T, row: Row): T => {
+      exactTimes.set(node, String(row[name]));
+      return node;
+    },
+  };
+}
+
+/** The conditions of `after` / `before`, their cursors' values appended to `params`. */
+function cursorConditions<T>(args: ConnectionArgs, tag: string, sort: Array<SortKey<T>>, params: unknown[]): string[] {
+  const conditions: string[] = [];
+  for (const arg of ['after', 'before'] as const) {
+    const cursor = args[arg];
+    if (cursor == null) continue;
+    const placeholders = decodeCursor(arg, cursor, tag, sort.length).map((v) => `$${params.push(v)}`);
+    conditions.push(keysetCondition(sort, placeholders, arg === 'after'));
+  }
+  return conditions;
+}
+
+/** `ORDER BY` for a keyset, read forwards or backwards. */
+const orderBy = <T>(sort: Array<SortKey<T>>, backward: boolean): string =>
+  sort.map((s) => `${s.sql} ${!!s.descending !== backward ? 'DESC' : 'ASC'}`).join(', ');
+
+/**
+ * Rows after (or before) the cursor's values in the keyset's order: a row comparison when every key runs the
+ * same way, spelled out key by key otherwise.
+ */
+function keysetCondition<T>(sort: Array<SortKey<T>>, placeholders: string[], after: boolean): string {
+  const op = (s: SortKey<T>) => (after !== !!s.descending ? '>' : '<');
+  if (sort.every((s) => !!s.descending === !!sort[0].descending)) {
+    return `(${sort.map((s) => s.sql).join(', ')}) ${op(sort[0])} (${placeholders.join(', ')})`;
+  }
+  const alternatives = sort.map((s, i) =>
+    [...sort.slice(0, i).map((p, j) => `${p.sql} = ${placeholders[j]}`), `${s.sql} ${op(s)} ${placeholders[i]}`].join(' AND '),
+  );
+  return `((${alternatives.join(') OR (')}))`;
 }
 
 function encodeCursor(tag: string, values: CursorValue[]): string {
@@ -124,13 +179,13 @@ function checkSize(arg: string, n: number | null | undefined): void {
   }
 }
 
-/** A list query in plain SQL: `where` conditions use `$1…$n` numbered as in `params`. */
-export interface ListQuery<T> {
+/** A list query in plain SQL: `where` conditions use `$1…$n` numbered as in `params`; `R` is the type of its rows. */
+export interface ListQuery<T, R extends Row = Row> {
   select: string;
   from: string;
   where: string[];
   params: unknown[];
-  map: (row: Record<string, unknown>) => T;
+  map: (row: R) => T;
 }
 
 /**
@@ -138,9 +193,9 @@ export interface ListQuery<T> {
  * `tag` names the list inside cursors, so a cursor from one list is rejected by another.
  * `totalCount` runs its COUNT only when selected.
  */
-export async function paginate<T>(
+export async function paginate<T, R extends Row = Row>(
   manager: EntityManager,
-  query: ListQuery<T>,
+  query: ListQuery<T, R>,
   args: ConnectionArgs,
   sort: Array<SortKey<T>>,
   tag: string,
@@ -152,28 +207,18 @@ export async function paginate<T>(
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
 
   const params = [...query.params];
-  const where = [...query.where];
-  const columns = `(${sort.map((s) => s.sql).join(', ')})`;
-  for (const [arg, op] of [['after', '>'], ['before', '<']] as const) {
-    const cursor = args[arg];
-    if (cursor == null) continue;
-    const values = decodeCursor(arg, cursor, tag, sort.length);
-    const placeholders = values.map((v) => {
-      params.push(v);
-      return `$${params.length}`;
-    });
-    where.push(`${columns} ${op} (${placeholders.join(', ')})`);
-  }
-  const direction = backward ? 'DESC' : 'ASC';
+  const where = [...query.where, ...cursorConditions(args, tag, sort, params)];
   params.push(size + 1);
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const rows: Array<Record<string, unknown>> = await manager.query(
+  const rows = await queryRows<R>(
+    manager,
     `SELECT ${query.select} FROM ${query.from} ${whereSql}
-     ORDER BY ${sort.map((s) => `${s.sql} ${direction}`).join(', ')} LIMIT $${params.length}`,
+     ORDER BY ${orderBy(sort, backward)} LIMIT $${params.length}`,
     params,
   );
   const count = async () => {
-    const [{ count: n }]: Array<{ count: number }> = await manager.query(
+    const { count: n } = await queryOne<{ count: number }>(
+      manager,
       `SELECT count(*)::int AS count FROM ${query.from} ${query.where.length ? `WHERE ${query.where.join(' AND ')}` : ''}`,
       query.params,
     );
@@ -221,7 +266,7 @@ function toConnection<T>(rows: T[], shape: PageShape<T>, count: () => Promise<nu
  * so an index in the sort order reads only the page), and one `GROUP BY` counts them when `totalCount`
  * is selected. Declare one spec per field, at module level.
  */
-export interface NestedConnectionSpec<T> {
+export interface NestedConnectionSpec<T, R extends Row = Row> {
   /** Names the list inside cursors. */
   tag: string;
   /** `FROM` clause (may join); rows are filtered by `<alias>.network_id = $1` and `parent = ANY($2)`. */
@@ -241,7 +286,7 @@ export interface NestedConnectionSpec<T> {
   /** Ordering, ending in a unique column; `sql` must be a column of `select` for the cursor. */
   sort: Array<SortKey<T>>;
   /** Builds a row object from a result row. */
-  map: (row: Record<string, unknown>) => T;
+  map: (row: R) => T;
   /** The member a row belongs to (e.g. `t.member_id`), for parents where the viewer sees only their own rows. */
   ownerColumn?: string;
   /**
@@ -252,12 +297,12 @@ export interface NestedConnectionSpec<T> {
 }
 
 /** Values of the page's rows read in the same statement for other fields (e.g. counts), handed to their loaders. */
-export interface ReadAlong {
+export interface ReadAlong<A extends Row = Row> {
   /** Distinguishes the statement (part of the loader key). */
   key: string;
   select: string;
   join: string;
-  prime: (row: Record<string, unknown>) => void;
+  prime: (row: A) => void;
 }
 
 /** Extra conditions of one use of a nested connection: SQL using `$3`, `$4`, … and their values. */
@@ -271,19 +316,24 @@ interface NestedContext {
   viewerMemberId: string | null;
 }
 
-/**
- * Pages `spec` under one parent; calls for many parents with the same arguments share one statement.
- * `ownRowsOnly`: for this parent the caller sees only their own rows (`spec.ownerColumn` = the viewer);
- * such parents share the statement with the others rather than needing one of their own.
- */
-export function loadNestedConnection<T>(
+/** One use of a nested connection: which list, under which parent, with what. */
+export interface NestedConnectionRequest<T, R extends Row, A extends Row> {
+  spec: NestedConnectionSpec<T, R>;
+  parentId: string;
+  args: ConnectionArgs;
+  filter?: NestedFilter;
+  /**
+   * For this parent the caller sees only their own rows (`spec.ownerColumn` = the viewer); such parents share
+   * the statement with the others rather than needing one of their own.
+   */
+  ownRowsOnly?: boolean;
+  readAlong?: ReadAlong<A>;
+}
+
+/** Pages `spec` under one parent; calls for many parents with the same arguments share one statement. */
+export function loadNestedConnection<T, R extends Row = Row, A extends Row = Row>(
   ctx: NestedContext,
-  spec: NestedConnectionSpec<T>,
-  parentId: string,
-  args: ConnectionArgs,
-  filter: NestedFilter = { sql: '', params: [] },
-  ownRowsOnly = false,
-  readAlong?: ReadAlong,
+  { spec, parentId, args, filter = { sql: '', params: [] }, ownRowsOnly = false, readAlong }: NestedConnectionRequest<T, R, A>,
 ): Promise<Connection<T>> {
   checkSize('first', args.first);
   checkSize('last', args.last);
@@ -302,15 +352,15 @@ export function loadNestedConnection<T>(
 /** Marks a loader key whose parent shows only the viewer's own rows. */
 const OWN = ':own';
 
-async function pageParents<T>(
+async function pageParents<T, R extends Row, A extends Row>(
   manager: EntityManager,
   networkId: string,
-  spec: NestedConnectionSpec<T>,
+  spec: NestedConnectionSpec<T, R>,
   keys: readonly string[],
   args: ConnectionArgs,
   filter: NestedFilter,
   viewerMemberId: string | null,
-  readAlong?: ReadAlong,
+  readAlong?: ReadAlong<A>,
 ): Promise<Connection<T>[]> {
   const backward = args.last != null || (args.first == null && args.before != null);
   const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
@@ -327,19 +377,8 @@ async function pageParents<T>(
     where.push(ownRows);
   }
   const countParams = [...params];
-  const columns = `(${spec.sort.map((s) => s.sql).join(', ')})`;
-  for (const [arg, op] of [['after', '>'], ['before', '<']] as const) {
-    const cursor = args[arg];
-    if (cursor == null) continue;
-    const values = decodeCursor(arg, cursor, spec.tag, spec.sort.length);
-    const placeholders = values.map((v) => {
-      params.push(v);
-      return `$${params.length}`;
-    });
-    where.push(`${columns} ${op} (${placeholders.join(', ')})`);
-  }
-  const direction = backward ? 'DESC' : 'ASC';
-  const order = spec.sort.map((s) => `${s.sql} ${direction}`).join(', ');
+  where.push(...cursorConditions(args, spec.tag, spec.sort, params));
+  const order = orderBy(spec.sort, backward);
   params.push(size + 1);
   const afterParts = [spec.afterPaging, readAlong].filter((x): x is { select: string; join: string } => !!x);
   const after = afterParts.length
@@ -347,7 +386,8 @@ async function pageParents<T>(
     : undefined;
   // Per parent, an index-ordered scan that stops after size + 1 rows (LATERAL … LIMIT), rather than
   // sorting every child of every parent; `afterPaging` joins run for the page's rows only.
-  const rows: Array<Record<string, unknown>> = await manager.query(
+  const rows = await queryRows<R & A & { _parent: string }>(
+    manager,
     `SELECT ${spec.alias}.*${after ? `, ${after.select}` : ''}
      FROM unnest($2::uuid[]) AS parent(id)
      CROSS JOIN LATERAL (
@@ -361,12 +401,13 @@ async function pageParents<T>(
   const byParent = new Map<string, T[]>();
   for (const row of rows) {
     readAlong?.prime(row);
-    const list = byParent.get(row._parent as string) ?? [];
+    const list = byParent.get(row._parent) ?? [];
     list.push(spec.map(row));
-    byParent.set(row._parent as string, list);
+    byParent.set(row._parent, list);
   }
   const counts = new DataLoader<string, number>(async (ids) => {
-    const countRows: Array<{ parent: string; count: number }> = await manager.query(
+    const countRows = await queryRows<{ parent: string; count: number }>(
+      manager,
       `SELECT parent.id AS parent, (SELECT count(*)::int FROM ${spec.from}
          WHERE ${spec.parent} = parent.id ${spec.fromChecksNetwork ? '' : `AND ${spec.alias}.network_id = $1`}
            ${filter.sql ? `AND (${filter.sql})` : ''} ${ownRows ? `AND ${ownRows}` : ''}) AS count

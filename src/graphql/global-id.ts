@@ -23,12 +23,13 @@ export function parseGlobalId(globalId: string): { type: string; id: string } | 
 }
 
 /**
- * The database id behind a global ID argument of an expected type.
- * Malformed → BAD_USER_INPUT on that argument; an ID of another type → undefined (callers say NOT_FOUND,
+ * The database id behind a global ID argument of an expected type: `arg` names the argument, or the path to
+ * an ID inside an input (e.g. `['input', 'hostGroupIds', 0]`).
+ * Malformed → BAD_USER_INPUT on that path; an ID of another type → undefined (callers say NOT_FOUND,
  * exactly as for an ID that does not exist or belongs to another network).
  */
-export function idArgument(argName: string, globalId: string, type: string): string | undefined {
+export function idArgument(arg: string | Array<string | number>, globalId: string, type: string): string | undefined {
   const parsed = parseGlobalId(globalId);
-  if (!parsed) throw invalidArgument(argName, 'is not a valid ID');
+  if (!parsed) throw invalidArgument(arg, 'is not a valid ID');
   return parsed.type === type ? parsed.id : undefined;
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { rowMapper, selectList } from '../db/rows';
+import { selectList } from '../db/rows';
+import { queryEntities } from '../db/sql';
 
 /** Builds one DataLoader for a request; the factory's identity is its key in the request's loader set. */
 export type LoaderFactory<K, V> = (manager: EntityManager, networkId: string) => DataLoader<K, V>;
@@ -84,11 +85,10 @@ export class Loaders {
     let loader = this.loaders.get(entity) as DataLoader<string, T | null> | undefined;
     if (!loader) {
       const dataSource = this.manager.connection;
-      const map = rowMapper(dataSource, entity);
       const sql = `SELECT ${selectList(dataSource, entity)} FROM ${dataSource.getMetadata(entity).tableName} WHERE network_id = $1 AND id = ANY($2)`;
       loader = new DataLoader<string, T | null>(async (ids) => {
-        const rows: Array<Record<string, unknown>> = await this.manager.query(sql, [this.networkId, ids]);
-        const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
+        const found = await queryEntities(this.manager, entity, sql, [this.networkId, ids]);
+        const byId = new Map(found.map((e) => [e.id, e]));
         return ids.map((id) => byId.get(id) ?? null);
       });
       this.loaders.set(entity, loader as DataLoader<unknown, unknown>);

@@ -1,10 +1,11 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
+import { Column, PrimaryGeneratedColumn } from 'typeorm';
 import type { Context } from './context';
 import { toGlobalId } from './global-id';
 
 /**
- * The Relay Node interface. Entities extend it: the GraphQL `id` is the opaque global ID built from the
- * class name (which is the GraphQL type name) and the database id.
+ * The Relay Node interface. Entities extend it (most through `TenantEntity`, below): the GraphQL `id` is the
+ * opaque global ID built from the class name (which is the GraphQL type name) and the database id.
  */
 @InterfaceType('Node', {
   description: 'An object with an opaque, globally unique ID that `node(id:)` can fetch again.',
@@ -18,6 +19,18 @@ export abstract class Node {
   get globalId(): string {
     return toGlobalId(this.constructor.name, this.id);
   }
+}
+
+/**
+ * A row of one network's table, as most entities are: its uuid and the `network_id` column every tenant
+ * table carries (composite foreign keys and row-level security use it). Entities extend it, not `Node`.
+ */
+export abstract class TenantEntity extends Node {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'network_id', type: 'uuid' })
+  networkId: string;
 }
 
 /**

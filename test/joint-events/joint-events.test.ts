@@ -89,6 +89,13 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
+  test('create: a malformed ID in hostGroupIds is BAD_USER_INPUT at its path, as a list position', async () => {
+    const malformed = await app.gql(CREATE, { input: eventInput({ hostGroupIds: [aGroup, 'not-an-id'] }) }, aAdmin.token);
+    expect(code(malformed)).toBe('BAD_USER_INPUT');
+    expect(malformed.errors![0].extensions.fieldErrors).toEqual([{ path: ['input', 'hostGroupIds', 1], message: 'is not a valid ID' }]);
+    expect(ok(await app.gql<any>(LIST, {}, aAdmin.token)).jointEvents.totalCount).toBe(0);
+  });
+
   test('create: validation, own groups only, permissions, the host as ACCEPTED participant, audit', async () => {
     const bad = await app.gql(CREATE, { input: eventInput({ endsAt: inDays(9), title: '', capacity: 0 }) }, aAdmin.token);
     expect(code(bad)).toBe('BAD_USER_INPUT');

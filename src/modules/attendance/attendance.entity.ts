@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, CreateDateColumn, Entity, UpdateDateColumn } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 
 /** Whether a member was there. */
 export enum AttendanceStatus {
@@ -24,13 +24,7 @@ registerEnumType(AttendanceStatus, {
 /** Who was at a session. */
 @Entity('attendance')
 @ObjectType('Attendance', { implements: Node, description: "A member's attendance at a session." })
-export class Attendance extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class Attendance extends TenantEntity {
   @Column({ name: 'session_id', type: 'uuid' })
   sessionId: string;
 

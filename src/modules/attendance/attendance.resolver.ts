@@ -89,7 +89,7 @@ export class AttendanceResolver {
     } else {
       await authorizeGroupManager(ctx, group.id, writePersonalData);
       const id = idArgument('memberId', args.memberId, 'Member');
-      if (!id || !(await attendance.isActiveMemberOf(ctx.manager, ctx.networkId, group.id, id))) {
+      if (!id || !(await attendance.isActiveMemberOf(ctx, group.id, id))) {
         throw invalidArgument('memberId', 'is not an ACTIVE member of this group');
       }
       memberId = id;
@@ -129,6 +129,6 @@ export class SessionAttendanceResolver {
   async attendance(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     const ownOnly = !(await seesParticipation(ctx, session.groupId));
     if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Attendance>();
-    return loadNestedConnection(ctx, attendance.attendanceSpec(ctx.manager), session.id, args, undefined, ownOnly);
+    return loadNestedConnection(ctx, { spec: attendance.attendanceSpec(ctx.manager), parentId: session.id, args, ownRowsOnly: ownOnly });
   }
 }

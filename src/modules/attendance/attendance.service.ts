@@ -10,6 +10,8 @@ import { Member } from '../members/member.entity';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { Attendance, AttendanceStatus } from './attendance.entity';
 import type { AttendanceEntryInput } from './attendance.inputs';
+import { type Row, queryOne, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** PRESENT and LATE count as attended (counts, first session, who may give feedback). */
 export const ATTENDED_SQL = `('PRESENT', 'LATE')`;
@@ -31,8 +33,10 @@ export function ensureCheckInOpen(session: Session, now: Date): void {
 }
 
 /** True when the member has an ACTIVE membership of the group. */
-export async function isActiveMemberOf(manager: EntityManager, networkId: string, groupId: string, memberId: string): Promise<boolean> {
-  const rows: unknown[] = await manager.query(
+export async function isActiveMemberOf(scope: Scope, groupId: string, memberId: string): Promise<boolean> {
+  const { manager, networkId } = scope;
+  const rows = await queryRows<unknown>(
+    manager,
     `SELECT 1 FROM memberships WHERE network_id = $1 AND group_id = $2 AND member_id = $3 AND status = 'ACTIVE'`,
     [networkId, groupId, memberId],
   );
@@ -61,7 +65,8 @@ export async function checkIn(
 ): Promise<Attendance> {
   const { manager } = ctx;
   const status = now.getTime() - session.startsAt.getTime() > LATE_AFTER_MS ? AttendanceStatus.LATE : AttendanceStatus.PRESENT;
-  const [row]: Array<Record<string, unknown>> = await manager.query(
+  const row = await queryOne(
+    manager,
     `INSERT INTO attendance AS a (network_id, session_id, group_id, member_id, status, checked_in_at, first_session, mood_before)
      VALUES ($1, $2, $3, $4, $5, $6, ${FIRST_SESSION('$4')}, $7)
      ON CONFLICT (network_id, session_id, member_id) DO UPDATE SET
@@ -113,7 +118,8 @@ export async function markAttendance(ctx: Context, session: Session, entries: At
   if (session.status === SessionStatus.CANCELLED) throw conflict('The session was cancelled');
   const ids = entryMemberIds(entries);
   if (entries.length === 0) return [];
-  const known: Array<{ member_id: string }> = await manager.query(
+  const known = await queryRows<{ member_id: string }>(
+    manager,
     'SELECT member_id FROM memberships WHERE network_id = $1 AND group_id = $2 AND member_id = ANY($3)',
     [session.networkId, session.groupId, ids.filter((id) => id !== undefined)],
   );
@@ -123,7 +129,8 @@ export async function markAttendance(ctx: Context, session: Session, entries: At
   );
   if (unknown.length) throw badInput('Some entries name members who are not in this group', unknown);
 
-  const rows: Array<Record<string, unknown>> = await manager.query(
+  const rows = await queryRows(
+    manager,
     `INSERT INTO attendance AS a (network_id, session_id, group_id, member_id, status, checked_in_at, first_session)
      SELECT $1, $2, $3, e.member_id, e.status,
             CASE WHEN e.status IN ${ATTENDED_SQL} THEN $4::timestamptz END,
@@ -139,8 +146,7 @@ export async function markAttendance(ctx: Context, session: Session, entries: At
      RETURNING *`,
     [session.networkId, session.id, session.groupId, now, ids, entries.map((e) => e.status)],
   );
-  const map = rowMapper(manager.connection, Attendance);
-  const byMember = new Map(rows.map((r) => [r.member_id as string, map(r)]));
+  const byMember = new Map(rows.map(rowMapper(manager.connection, Attendance)).map((a) => [a.memberId, a]));
   const records = ids.map((id) => byMember.get(id!)!);
   announce(ctx, records);
   return records;
@@ -150,7 +156,8 @@ export async function markAttendance(ctx: Context, session: Session, entries: At
 const attendanceCounts = (ctx: Context) =>
   ctx.loaders.keyed('session-attendance-count', (manager, networkId) =>
     new DataLoader<string, number>(async (ids) => {
-      const rows: Array<{ session_id: string; count: number }> = await manager.query(
+      const rows = await queryRows<{ session_id: string; count: number }>(
+        manager,
         `SELECT session_id, count(*)::int AS count FROM attendance
          WHERE network_id = $1 AND session_id = ANY($2) AND status IN ${ATTENDED_SQL} GROUP BY session_id`,
         [networkId, ids],
@@ -170,8 +177,11 @@ export const attendanceCountReadAlong = (alias: string) => ({
 });
 
 /** Hands a count read with `attendanceCountReadAlong` to the loader. */
-export const primeAttendanceCount = (ctx: Context, sessionId: string, row: Record<string, unknown>): void =>
-  void attendanceCounts(ctx).prime(sessionId, row._attended as number);
+export const primeAttendanceCount = (ctx: Context, sessionId: string, row: AttendanceReadAlongRow): void =>
+  void attendanceCounts(ctx).prime(sessionId, row._attended);
+
+/** The column `attendanceCountReadAlong` adds to a row. */
+export type AttendanceReadAlongRow = Row & { _attended: number };
 
 /** An attendance row as listed: with its member, read in the same statement. */
 export interface ListedAttendance extends Attendance {

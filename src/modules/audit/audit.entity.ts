@@ -1,8 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
 import { toGlobalId } from '../../graphql/global-id';
-import { Node, nodeFetcher } from '../../graphql/node';
+import { Node, nodeFetcher, TenantEntity } from '../../graphql/node';
 
 /** One entry of a network's audit log: who did what to which object, and when. Entries are never changed. */
 @Entity('audit_log')
@@ -10,13 +10,7 @@ import { Node, nodeFetcher } from '../../graphql/node';
   implements: Node,
   description: "An entry of the network's audit log: an administrative change (e.g. a partnership requested or revoked), by whom and when.",
 })
-export class AuditEntry extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class AuditEntry extends TenantEntity {
   @Field({
     description:
       'Who did it: `member:<Member ID>` or `api_key:<ApiKey ID>` (global IDs). For entries about a partner network\'s action, the ID belongs to that network.',

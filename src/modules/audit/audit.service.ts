@@ -1,9 +1,10 @@
 import type { Context } from '../../graphql/context';
 import { toGlobalId } from '../../graphql/global-id';
 import { rowMapper, selectList } from '../../db/rows';
-import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
-import { epochKey } from '../attendance/participation';
+import { type Connection, type ConnectionArgs, exactTimeKey, paginate } from '../../graphql/connection';
+import { loadNetwork } from '../networks/network.loader';
 import { AuditEntry } from './audit.entity';
+import { execute } from '../../db/sql';
 
 /** What a change writes to the audit log. `details` must never hold secrets or member data beyond IDs. */
 export interface AuditRecord {
@@ -22,7 +23,8 @@ export function auditActor(ctx: Pick<Context, 'principal'>): string {
 
 /** Writes an entry into the caller's own network's audit log. */
 export async function audit(ctx: Context, record: AuditRecord): Promise<void> {
-  await ctx.manager.query(
+  await execute(
+    ctx.manager,
     `INSERT INTO audit_log (network_id, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
     [
       ctx.networkId,
@@ -40,7 +42,7 @@ export async function audit(ctx: Context, record: AuditRecord): Promise<void> {
  * the caller's network is a party). The target is the partnership.
  */
 export async function auditPartner(ctx: Context, partnershipId: string, action: string, details?: Record<string, unknown> | null): Promise<void> {
-  await ctx.manager.query(`SELECT app_audit_partner($1, $2, $3, $4::jsonb)`, [
+  await execute(ctx.manager, `SELECT app_audit_partner($1, $2, $3, $4::jsonb)`, [
     partnershipId,
     auditActor(ctx),
     action,
@@ -48,27 +50,38 @@ export async function auditPartner(ctx: Context, partnershipId: string, action: 
   ]);
 }
 
-interface ListedEntry extends AuditEntry {
-  sortKey?: string;
+/**
+ * Writes a change that concerns another network to both networks' audit logs: the caller's own and, when
+ * there is a partnership between them, the other's (`auditPartner`). In each log `partnerSlug` names the other network.
+ */
+export async function auditBothParties(
+  ctx: Context,
+  otherNetworkId: string,
+  partnershipId: string | null,
+  record: AuditRecord & { details: Record<string, unknown> },
+): Promise<void> {
+  const [own, other] = await Promise.all([loadNetwork(ctx, ctx.networkId), loadNetwork(ctx, otherNetworkId)]);
+  await audit(ctx, { ...record, details: { ...record.details, partnerSlug: other.slug } });
+  if (partnershipId) await auditPartner(ctx, partnershipId, record.action, { ...record.details, partnerSlug: own.slug });
 }
 
 /** The caller's network's audit log, newest first. */
 export async function listAuditLog(ctx: Context, args: ConnectionArgs): Promise<Connection<AuditEntry>> {
   const manager = ctx.manager;
   const map = rowMapper(manager.connection, AuditEntry);
-  const key = epochKey('a.at', true);
-  return paginate<ListedEntry>(
+  const key = exactTimeKey('a.at', { newestFirst: true });
+  return paginate<AuditEntry>(
     manager,
     {
-      select: `${selectList(manager.connection, AuditEntry, 'a')}, ${key}::text AS "_key"`,
+      select: `${selectList(manager.connection, AuditEntry, 'a')}, ${key.select}`,
       from: 'audit_log a',
       where: ['a.network_id = $1'],
       params: [ctx.networkId],
-      map: (row) => Object.assign(map(row) as ListedEntry, { sortKey: row._key as string }),
+      map: (row) => key.keep(map(row), row),
     },
     args,
     [
-      { sql: key, value: (e) => e.sortKey! },
+      key.sort,
       { sql: 'a.id', value: (e) => e.id },
     ],
     'audit-log',

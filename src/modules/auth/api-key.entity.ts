@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, CreateDateColumn, Entity } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 import { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 
 // Where it has always been imported from (tests, scripts); defined with Principal.
@@ -9,13 +9,7 @@ export { ApiKeyScope };
 /** An integrator's credential. The secret is shown once and stored only as a SHA-256 hash. */
 @Entity('api_keys')
 @ObjectType('ApiKey', { implements: Node, description: 'A credential for servers of the network (integrators, partner backends). The secret is shown only once, at creation.' })
-export class ApiKey extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class ApiKey extends TenantEntity {
   @Field({ description: 'A name that says who uses the key and for what.' })
   @Column()
   name: string;

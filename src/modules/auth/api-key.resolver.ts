@@ -21,7 +21,7 @@ import { countTrustedDocuments, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS_PER_CALL, regi
 
 const trustedDocumentCounts = (manager: EntityManager, networkId: string) =>
   new DataLoader<string, number>(async (ids) => {
-    const counts = await countTrustedDocuments(manager, networkId, ids);
+    const counts = await countTrustedDocuments({ manager, networkId }, ids);
     return ids.map((id) => counts.get(id) ?? 0);
   });
 
@@ -115,7 +115,7 @@ export class ApiKeyResolver {
   @Extensions({ cost: 20 })
   @Query(() => [ApiKey], { description: "The network's API keys, revoked ones included, oldest first. Admins only." })
   async apiKeys(@Ctx() ctx: Context) {
-    return apiKeys.listApiKeys(ctx.manager, ctx.networkId);
+    return apiKeys.listApiKeys(ctx);
   }
 
   @FieldResolver(() => Int, { description: 'How many documents are registered for the key (`registerTrustedDocuments`).' })
@@ -149,10 +149,10 @@ export class ApiKeyResolver {
     if (trustedDocumentsOnly === false && ctx.principal.trustedDocumentsOf) {
       throw forbidden('A key in trusted-documents-only mode cannot turn that mode off for a key');
     }
-    const key = await apiKeys.findApiKey(ctx.manager, ctx.networkId, idArgument('apiKeyId', apiKeyId, 'ApiKey'));
-    await registerTrustedDocuments(ctx.manager, ctx.networkId, key.id, documents);
+    const key = await apiKeys.findApiKey(ctx, idArgument('apiKeyId', apiKeyId, 'ApiKey'));
+    await registerTrustedDocuments(ctx, key.id, documents);
     if (trustedDocumentsOnly != null && trustedDocumentsOnly !== key.trustedDocumentsOnly) {
-      await apiKeys.setTrustedDocumentsOnly(ctx.manager, key, trustedDocumentsOnly);
+      await apiKeys.setTrustedDocumentsOnly(ctx, key, trustedDocumentsOnly);
     }
     return key;
   }
@@ -160,7 +160,7 @@ export class ApiKeyResolver {
   @Allow(manageApiKeys)
   @Mutation(() => ApiKey, { description: 'Revokes an API key at once; requests with it then fail with UNAUTHENTICATED. Admins only.' })
   async revokeApiKey(@Arg('id', () => ID, { description: 'The key to revoke.' }) id: string, @Ctx() ctx: Context) {
-    return apiKeys.revokeApiKey(ctx.manager, ctx.networkId, idArgument('id', id, 'ApiKey'));
+    return apiKeys.revokeApiKey(ctx, idArgument('id', id, 'ApiKey'));
   }
 
   @Allow(issueMemberTokens)
@@ -193,8 +193,8 @@ export class ApiKeyResolver {
     if ((memberId == null) === (externalId == null)) throw invalidArgument('memberId', 'give exactly one of memberId and externalId');
     const member =
       memberId != null
-        ? await findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'))
-        : await findMemberByExternalId(ctx.manager, ctx.networkId, externalId!);
+        ? await findMember(ctx, idArgument('memberId', memberId, 'Member'))
+        : await findMemberByExternalId(ctx, externalId!);
     const roleCap = maxRole ?? member.role;
     if (!roleWithin(roleCap, issuer.memberTokenMaxRole)) {
       throw forbidden(

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { forbidden, notFound } from '../../graphql/errors';
+import type { Scope } from '../../db/tenant';
 import { ApiKeyScope, NetworkRole, roleWithin, type Principal } from '../../graphql/principal';
 import { ApiKey } from './api-key.entity';
 
@@ -62,12 +63,14 @@ export async function createApiKey(
   return { apiKey: saved, secret };
 }
 
-export async function listApiKeys(manager: EntityManager, networkId: string): Promise<ApiKey[]> {
+export async function listApiKeys(scope: Scope): Promise<ApiKey[]> {
+  const { manager, networkId } = scope;
   return manager.getRepository(ApiKey).find({ where: { networkId }, order: { createdAt: 'ASC', id: 'ASC' } });
 }
 
 /** Revokes a key of the caller's network; revoking twice keeps the first time. */
-export async function revokeApiKey(manager: EntityManager, networkId: string, id: string | undefined): Promise<ApiKey> {
+export async function revokeApiKey(scope: Scope, id: string | undefined): Promise<ApiKey> {
+  const { manager, networkId } = scope;
   const repo = manager.getRepository(ApiKey);
   const key = id ? await repo.findOneBy({ id, networkId }) : null;
   if (!key) throw notFound('API key');
@@ -79,20 +82,23 @@ export async function revokeApiKey(manager: EntityManager, networkId: string, id
 }
 
 /** A key of the caller's network by id; NOT_FOUND otherwise (another network's key included). */
-export async function findApiKey(manager: EntityManager, networkId: string, id: string | undefined): Promise<ApiKey> {
+export async function findApiKey(scope: Scope, id: string | undefined): Promise<ApiKey> {
+  const { manager, networkId } = scope;
   const key = id ? await manager.getRepository(ApiKey).findOneBy({ id, networkId }) : null;
   if (!key) throw notFound('API key');
   return key;
 }
 
 /** Turns a key's trusted-documents-only mode on or off; requests see it from their next authentication. */
-export async function setTrustedDocumentsOnly(manager: EntityManager, key: ApiKey, on: boolean): Promise<void> {
+export async function setTrustedDocumentsOnly(scope: Scope, key: ApiKey, on: boolean): Promise<void> {
+  const { manager } = scope;
   await manager.getRepository(ApiKey).update({ id: key.id, networkId: key.networkId }, { trustedDocumentsOnly: on });
   key.trustedDocumentsOnly = on;
 }
 
 /** A key of the network by its visible prefix (`pnk_3fa9c1d2`) or database id, for the CLI; NOT_FOUND otherwise. */
-export async function findApiKeyByReference(manager: EntityManager, networkId: string, reference: string): Promise<ApiKey> {
+export async function findApiKeyByReference(scope: Scope, reference: string): Promise<ApiKey> {
+  const { manager, networkId } = scope;
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(reference);
   const key = await manager.getRepository(ApiKey).findOneBy(isUuid ? { id: reference, networkId } : { prefix: reference, networkId });
   if (!key) throw notFound('API key');

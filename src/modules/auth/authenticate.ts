@@ -4,6 +4,7 @@ import { ApiKeyScope, lowerRole, type NetworkRole, type Principal } from '../../
 import { API_KEY_PREFIX, hashSecret } from './api-key.service';
 import { memberTokenRefusal, REVOKED_API_KEY_MESSAGE } from './credential-problem';
 import type { MemberTokenClaims, MemberTokens } from './member-token';
+import { execute, queryMaybeOne, queryRows } from '../../db/sql';
 
 export interface Authenticated {
   networkId: string;
@@ -69,21 +70,21 @@ export async function authenticate(tx: TenantTransaction & { firstRows: Array<Re
 /** The transaction was opened with `app.api_key_hash` set (beginOptions): its lookup policy shows exactly this key. */
 async function authenticateApiKey(tx: TenantTransaction, hash: string): Promise<Authenticated> {
   // One statement: read the key, clear the hash setting and, for a live key, set the network.
-  const rows: Array<KeyRow & { network_id: string; revoked_at: Date | null; last_used_at: Date | null }> =
-    await tx.manager.query(
-      `SELECT id, network_id, scopes, member_token_max_role, trusted_documents_only, revoked_at, last_used_at,
-              set_config('app.api_key_hash', '', true) AS _cleared,
-              CASE WHEN revoked_at IS NULL THEN set_config('app.network_id', network_id::text, true) END AS _network
-       FROM api_keys WHERE secret_hash = $1`,
-      [hash],
-    );
-  const key = rows[0];
+  const key = await queryMaybeOne<KeyRow & { network_id: string; revoked_at: Date | null; last_used_at: Date | null }>(
+    tx.manager,
+    `SELECT id, network_id, scopes, member_token_max_role, trusted_documents_only, revoked_at, last_used_at,
+            set_config('app.api_key_hash', '', true) AS _cleared,
+            CASE WHEN revoked_at IS NULL THEN set_config('app.network_id', network_id::text, true) END AS _network
+     FROM api_keys WHERE secret_hash = $1`,
+    [hash],
+  );
   if (!key) throw unauthenticated('Invalid API key');
   if (key.revoked_at) throw unauthenticated(REVOKED_API_KEY_MESSAGE);
   if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     // SKIP LOCKED: when a concurrent request of the same key is already writing it, this one does not queue behind
     // that request's whole transaction (its row lock lasts until it ends) for a once-a-minute timestamp.
-    await tx.manager.query(
+    await execute(
+      tx.manager,
       `UPDATE api_keys SET last_used_at = now()
        WHERE id = (SELECT id FROM api_keys WHERE id = $1 AND network_id = $2 FOR UPDATE SKIP LOCKED)`,
       [key.id, key.network_id],
@@ -165,7 +166,8 @@ export async function reauthenticate(
   const members = new Map<string, NetworkRole>();
   const keys = new Map<string, KeyRow>();
   if (memberIds.size > 0 || keyIds.size > 0) {
-    const rows: Array<{ kind: 'MEMBER' | 'API_KEY'; id: string; role: NetworkRole | null } & Omit<KeyRow, 'id'>> = await tx.manager.query(
+    const rows = await queryRows<{ kind: 'MEMBER' | 'API_KEY'; id: string; role: NetworkRole | null } & Omit<KeyRow, 'id'>>(
+      tx.manager,
       `SELECT 'MEMBER' AS kind, id, role, NULL::text[] AS scopes, NULL AS member_token_max_role, NULL::boolean AS trusted_documents_only
        FROM members WHERE network_id = $1 AND id = ANY($2::uuid[])
        UNION ALL

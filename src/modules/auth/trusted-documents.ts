@@ -5,6 +5,8 @@ import type { Context } from '../../graphql/context';
 import type { EntityManager } from 'typeorm';
 import { AppError, invalidArgument, type FieldError } from '../../graphql/errors';
 import type { Principal } from '../../graphql/principal';
+import type { Scope } from '../../db/tenant';
+import { queryRows } from '../../db/sql';
 
 /** The most documents one registration may carry, and the largest document (UTF-8 bytes). */
 export const MAX_DOCUMENTS_PER_CALL = 500;
@@ -25,7 +27,8 @@ export interface DocumentToRegister {
  * body must parse as GraphQL and, when a hash is given, hash to it; the whole call is refused otherwise.
  * Returns how many were new.
  */
-export async function registerTrustedDocuments(manager: EntityManager, networkId: string, apiKeyId: string, documents: readonly DocumentToRegister[]): Promise<number> {
+export async function registerTrustedDocuments(scope: Scope, apiKeyId: string, documents: readonly DocumentToRegister[]): Promise<number> {
+  const { manager, networkId } = scope;
   if (documents.length > MAX_DOCUMENTS_PER_CALL) throw invalidArgument('documents', `at most ${MAX_DOCUMENTS_PER_CALL} per call`);
   const fieldErrors: FieldError[] = [];
   const rows = documents.map((d, i) => {
@@ -43,7 +46,8 @@ export async function registerTrustedDocuments(manager: EntityManager, networkId
   });
   if (fieldErrors.length) throw new AppError('BAD_USER_INPUT', `Invalid documents: ${fieldErrors.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')}`, fieldErrors);
   if (rows.length === 0) return 0;
-  const inserted: unknown[] = await manager.query(
+  const inserted = await queryRows<unknown>(
+    manager,
     `INSERT INTO trusted_documents (network_id, api_key_id, hash, body, name)
      SELECT $1, $2, d.hash, d.body, d.name FROM jsonb_to_recordset($3::jsonb) AS d(hash text, body text, name text)
      ON CONFLICT DO NOTHING RETURNING hash`,
@@ -53,8 +57,10 @@ export async function registerTrustedDocuments(manager: EntityManager, networkId
 }
 
 /** How many documents are registered for each key (one statement for a list of keys). */
-export async function countTrustedDocuments(manager: EntityManager, networkId: string, apiKeyIds: readonly string[]): Promise<Map<string, number>> {
-  const rows: Array<{ api_key_id: string; n: number }> = await manager.query(
+export async function countTrustedDocuments(scope: Scope, apiKeyIds: readonly string[]): Promise<Map<string, number>> {
+  const { manager, networkId } = scope;
+  const rows = await queryRows<{ api_key_id: string; n: number }>(
+    manager,
     `SELECT api_key_id, count(*)::int AS n FROM trusted_documents WHERE network_id = $1 AND api_key_id = ANY($2::uuid[]) GROUP BY api_key_id`,
     [networkId, apiKeyIds],
   );
@@ -97,7 +103,8 @@ export async function resolveDocument(
     if (bound) throw documentNotTrusted();
     return undefined;
   }
-  const rows: Array<{ body: string }> = await manager.query(
+  const rows = await queryRows<{ body: string }>(
+    manager,
     `SELECT body FROM trusted_documents WHERE network_id = $1 AND api_key_id = $2 AND hash = $3`,
     [networkId, keyId, hash],
   );

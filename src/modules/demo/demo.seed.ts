@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import type { DataSource, EntityManager } from 'typeorm';
-import { withTenant } from '../../db/tenant';
+import type { DataSource } from 'typeorm';
+import { withTenant, type Scope } from '../../db/tenant';
 import { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 import { ALL_SCOPES, createApiKey } from '../auth/api-key.service';
 import { Member } from '../members/member.entity';
@@ -9,6 +9,7 @@ import { GroupVisibility, MeetingFormat } from '../groups/group.entity';
 import type { CreateGroupInput } from '../groups/group.inputs';
 import { createGroup } from '../groups/group.service';
 import { claimFirstStart, createNetwork } from '../networks/network.service';
+import { execute } from '../../db/sql';
 
 export interface DemoSeed {
   networkSlug: string;
@@ -38,7 +39,7 @@ export async function seedDemoIfFirstStart(dataSource: DataSource): Promise<Demo
   return withTenant(dataSource, network.id, async (manager) => {
     const repo = manager.getRepository(Member);
     const members = await repo.save(DEMO_MEMBERS.map((m) => repo.create({ ...m, networkId: network.id })));
-    await seedGroups(manager, network.id, members);
+    await seedGroups({ manager, networkId: network.id }, members);
     const { secret } = await createApiKey(manager, network.id, { name: 'Demo admin key', scopes: ALL_SCOPES as ApiKeyScope[], memberTokenMaxRole: NetworkRole.ADMIN });
     return { networkSlug: network.slug, apiKey: secret };
   });
@@ -72,11 +73,13 @@ const DEMO_GROUPS: Array<CreateGroupInput & { weekday: number }> = [
 ];
 
 /** Two groups with the coordinator as facilitator, the members in them, and four weekly sessions each from next week. */
-async function seedGroups(manager: EntityManager, networkId: string, members: Member[]): Promise<void> {
+async function seedGroups(scope: Scope, members: Member[]): Promise<void> {
+  const { manager, networkId } = scope;
   const [, coordinator, ...rest] = members;
   for (const { weekday, ...input } of DEMO_GROUPS) {
-    const group = await createGroup(manager, networkId, input);
-    await manager.query(
+    const group = await createGroup(scope, input);
+    await execute(
+      manager,
       `INSERT INTO memberships (network_id, group_id, member_id, role, norms_accepted_at)
        SELECT $1, $2, m, CASE WHEN m = $3 THEN 'FACILITATOR' ELSE 'MEMBER' END, now() FROM unnest($4::uuid[]) AS m`,
       [networkId, group.id, coordinator.id, [coordinator.id, ...rest.map((m) => m.id)]],
@@ -84,7 +87,8 @@ async function seedGroups(manager: EntityManager, networkId: string, members: Me
     const first = DateTime.now().setZone('Europe/Berlin').startOf('week').plus({ weeks: 1, days: weekday - 1 }).set({ hour: 18 });
     for (let week = 0; week < 4; week += 1) {
       const start = first.plus({ weeks: week });
-      await manager.query(
+      await execute(
+        manager,
         `INSERT INTO sessions (network_id, group_id, title, starts_at, ends_at, time_zone, agenda)
          VALUES ($1, $2, $3, $4, $5, 'Europe/Berlin', $6)`,
         [networkId, group.id, `${group.name}, week ${week + 1}`, start.toJSDate(), start.plus({ minutes: 90 }).toJSDate(), JSON.stringify(DEFAULT_AGENDA)],

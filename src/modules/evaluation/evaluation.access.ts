@@ -4,6 +4,7 @@ import { idArgument } from '../../graphql/global-id';
 import { authorize, isAllowed, type AccessRule } from '../auth/access';
 import { readGroups, readNetworkAggregates, readPersonalData } from '../auth/rules';
 import { authorizeGroupManager, findVisibleGroup, isGroupManager, isNetworkManager } from '../groups/group.access';
+import { queryRows } from '../../db/sql';
 
 /**
  * Who sees evaluation (DOMAIN.md): a group's facilitators see their group; coordinators and admins the
@@ -55,7 +56,8 @@ export async function driftingScope(ctx: Context, groupId: string | null | undef
     return null;
   }
   if (isNetworkManager(ctx)) return null;
-  const rows: Array<{ group_id: string }> = await ctx.manager.query(
+  const rows = await queryRows<{ group_id: string }>(
+    ctx.manager,
     `SELECT group_id FROM memberships WHERE network_id = $1 AND member_id = $2 AND status = 'ACTIVE' AND role = 'FACILITATOR'`,
     [ctx.networkId, ctx.viewerMemberId],
   );

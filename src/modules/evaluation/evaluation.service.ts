@@ -10,6 +10,7 @@ import { Membership } from '../memberships/membership.entity';
 import { loadNetwork } from '../networks/network.loader';
 import { DriftingMember, GroupHealth, OutcomePoint, ParticipationPoint, TrendInterval } from './evaluation.types';
 import { isSuppressed, minimumAggregateSize, unlessSuppressed } from './privacy';
+import { type Row, queryRows } from '../../db/sql';
 
 /**
  * Evaluation, computed in PostgreSQL: each aggregate is one statement (CTEs, window functions,
@@ -206,7 +207,7 @@ export async function loadGroupHealth(ctx: Context, groupId: string, args: { fro
   return ctx.loaders
     .keyed(`group-health:${from.toISOString()}:${to.toISOString()}`, (manager, networkId) =>
       new DataLoader<string, GroupHealth>(async (ids) => {
-        const rows: HealthRow[] = await manager.query(HEALTH_SQL, [networkId, ids, from, to, network.timeZone]);
+        const rows = await queryRows<HealthRow>(manager, HEALTH_SQL, [networkId, ids, from, to, network.timeZone]);
         const byId = new Map(rows.map((r) => [r.group_id, toHealth(r, k)]));
         return ids.map((id) => byId.get(id)!);
       }),
@@ -343,8 +344,11 @@ async function trendParams(ctx: Context, req: TrendRequest): Promise<{ params: u
 
 export async function participationTrend(ctx: Context, req: TrendRequest): Promise<ParticipationPoint[]> {
   const { params, k } = await trendParams(ctx, req);
-  const rows: Array<{ period_start: Date; period_end: Date; sessions: number; attendees: number; most_present: number; attendance_rate: number | null }> =
-    await ctx.manager.query(participationSql(req.interval, req.groupId != null), params);
+  const rows = await queryRows<{ period_start: Date; period_end: Date; sessions: number; attendees: number; most_present: number; attendance_rate: number | null }>(
+    ctx.manager,
+    participationSql(req.interval, req.groupId != null),
+    params,
+  );
   // People behind the rate: at least as many as were present at the fullest session (a lower bound, so the
   // threshold errs on the side of withholding; counting distinct people over a network's year costs ~10x).
   return rows.map((r) =>
@@ -361,8 +365,11 @@ export async function participationTrend(ctx: Context, req: TrendRequest): Promi
 
 export async function outcomeTrend(ctx: Context, req: TrendRequest): Promise<OutcomePoint[]> {
   const { params, k } = await trendParams(ctx, req);
-  const rows: Array<{ period_start: Date; period_end: Date; respondents: number; average_wellbeing: number | null; average_confidence: number | null }> =
-    await ctx.manager.query(outcomeSql(req.interval, req.groupId != null), params);
+  const rows = await queryRows<{ period_start: Date; period_end: Date; respondents: number; average_wellbeing: number | null; average_confidence: number | null }>(
+    ctx.manager,
+    outcomeSql(req.interval, req.groupId != null),
+    params,
+  );
   return rows.map((r) =>
     Object.assign(new OutcomePoint(), {
       periodStart: r.period_start,
@@ -380,6 +387,9 @@ export async function outcomeTrend(ctx: Context, req: TrendRequest): Promise<Out
 interface ListedDrifting extends DriftingMember {
   sortKey: number;
 }
+
+/** A membership row of `driftingFrom` with its streak and dates. */
+type DriftingRow = Row & { missed_in_a_row: number; last_attended_at: Date | null; last_outreach_at: Date | null };
 
 /**
  * Drifting members as one relation `t` (the membership's columns, `missed_in_a_row`, `last_attended_at`):
@@ -438,7 +448,7 @@ export async function listDriftingMembers(
   const manager = ctx.manager;
   const networkId = ctx.networkId;
   const map = rowMapper(manager.connection, Membership);
-  return paginate<ListedDrifting>(
+  return paginate<ListedDrifting, DriftingRow>(
     manager,
     {
       // The last outreach is read for the page's rows only (a sub-select evaluated after the LIMIT).
@@ -449,10 +459,10 @@ export async function listDriftingMembers(
       map: (row) =>
         Object.assign(new DriftingMember(), {
           membership: map(row),
-          missedInARow: row.missed_in_a_row as number,
-          lastAttendedAt: (row.last_attended_at as Date | null) ?? null,
-          lastOutreachAt: (row.last_outreach_at as Date | null) ?? null,
-          sortKey: -(row.missed_in_a_row as number),
+          missedInARow: row.missed_in_a_row,
+          lastAttendedAt: row.last_attended_at,
+          lastOutreachAt: row.last_outreach_at,
+          sortKey: -row.missed_in_a_row,
         }),
     },
     args,

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, Entity } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 
 /**
  * A post-session check-in. Named feedback lives in `feedback`; anonymous feedback in
@@ -8,13 +8,7 @@ import { Node } from '../../graphql/node';
  */
 @Entity('feedback')
 @ObjectType('Feedback', { implements: Node, description: 'A post-session check-in: rating, mood after, optional comment; optionally anonymous.' })
-export class Feedback extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class Feedback extends TenantEntity {
   @Column({ name: 'session_id', type: 'uuid' })
   sessionId: string;
 
@@ -45,13 +39,7 @@ export class Feedback extends Node {
 
 /** Anonymous feedback as stored: no member column; `dedupKey` is an HMAC that only stops a second submission. */
 @Entity('anonymous_feedback')
-export class AnonymousFeedback {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class AnonymousFeedback extends TenantEntity {
   @Column({ name: 'session_id', type: 'uuid' })
   sessionId: string;
 

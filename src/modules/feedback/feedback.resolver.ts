@@ -132,6 +132,6 @@ export class SessionFeedbackResolver {
   })
   async feedback(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     if (!(await seesParticipation(ctx, session.groupId))) return emptyConnection<Feedback>();
-    return loadNestedConnection(ctx, feedback.feedbackSpec(ctx.manager), session.id, args);
+    return loadNestedConnection(ctx, { spec: feedback.feedbackSpec(ctx.manager), parentId: session.id, args });
   }
 }

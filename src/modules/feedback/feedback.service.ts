@@ -1,17 +1,17 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { conflict, forbidden } from '../../graphql/errors';
 import { rowMapper } from '../../db/rows';
 import { publishOnCommit } from '../../realtime/live';
 import { ATTENDED_SQL } from '../attendance/attendance.service';
-import { epochKey } from '../attendance/participation';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { Feedback } from './feedback.entity';
 import { isSuppressed, minimumAggregateSize } from '../evaluation/privacy';
 import { FeedbackSummary } from './feedback-summary';
 import type { FeedbackInput } from './feedback.inputs';
+import { queryEntities, queryOne, queryRows } from '../../db/sql';
 
 /** Named and anonymous feedback as one relation `t` (anonymous rows have a null `member_id`). */
 const ALL_FEEDBACK = `(
@@ -36,7 +36,8 @@ export async function submitFeedback(ctx: Context, session: Session, memberId: s
   const pseudonyms = ctx.deps.pseudonyms;
   if (!FEEDBACK_OPEN.includes(session.status)) throw conflict(`Feedback opens when the session is LIVE; it is ${session.status}`);
   const dedupKey = pseudonyms.of('feedback', session.networkId, session.id, memberId);
-  const locked: unknown[] = await manager.query(
+  const locked = await queryRows<unknown>(
+    manager,
     `SELECT 1 FROM attendance
      WHERE network_id = $1 AND session_id = $2 AND member_id = $3 AND status IN ${ATTENDED_SQL}
      FOR UPDATE`,
@@ -45,7 +46,8 @@ export async function submitFeedback(ctx: Context, session: Session, memberId: s
   if (locked.length === 0) throw forbidden('Only members who attended this session (PRESENT or LATE) can give feedback');
   // A separate statement after the lock: under READ COMMITTED it takes a fresh snapshot, so it sees what a
   // concurrent submission that held the lock before us committed (a subquery of the locking statement would not).
-  const [{ taken }]: Array<{ taken: boolean }> = await manager.query(
+  const { taken } = await queryOne<{ taken: boolean }>(
+    manager,
     `SELECT EXISTS (SELECT 1 FROM feedback WHERE network_id = $1 AND session_id = $2 AND member_id = $3)
          OR EXISTS (SELECT 1 FROM anonymous_feedback WHERE network_id = $1 AND dedup_key = $4) AS taken`,
     [session.networkId, session.id, memberId, dedupKey],
@@ -54,14 +56,16 @@ export async function submitFeedback(ctx: Context, session: Session, memberId: s
 
   const comment = input.comment?.trim() ? input.comment : null;
   const values = [session.networkId, session.id, input.rating, input.moodAfter ?? null, comment];
-  const [row]: Array<Record<string, unknown>> = input.anonymous === true
-    ? await manager.query(
+  const row = input.anonymous === true
+    ? await queryOne(
+        manager,
         `INSERT INTO anonymous_feedback (network_id, session_id, rating, mood_after, comment, dedup_key, submitted_at)
          VALUES ($1, $2, $3, $4, $5, $6, date_trunc('hour', $7::timestamptz))
          RETURNING ${FEEDBACK_COLUMNS}, NULL::uuid AS member_id`,
         [...values, dedupKey, now],
       )
-    : await manager.query(
+    : await queryOne(
+        manager,
         `INSERT INTO feedback (network_id, session_id, rating, mood_after, comment, member_id, submitted_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          RETURNING ${FEEDBACK_COLUMNS}, member_id`,
@@ -77,13 +81,12 @@ export async function submitFeedback(ctx: Context, session: Session, memberId: s
 export function loadFeedback(ctx: Context, ids: readonly string[]): Promise<Array<Feedback | null>> {
   return ctx.loaders
     .keyed('feedback-by-id', (manager, networkId) => {
-      const map = rowMapper(manager.connection, Feedback);
       return new DataLoader<string, Feedback | null>(async (keys) => {
-        const rows: Array<Record<string, unknown>> = await manager.query(`SELECT t.* FROM ${ALL_FEEDBACK} WHERE t.network_id = $1 AND t.id = ANY($2)`, [
+        const found = await queryEntities(manager, Feedback, `SELECT t.* FROM ${ALL_FEEDBACK} WHERE t.network_id = $1 AND t.id = ANY($2)`, [
           networkId,
           keys,
         ]);
-        const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
+        const byId = new Map(found.map((f) => [f.id, f]));
         return keys.map((id) => byId.get(id) ?? null);
       });
     })
@@ -100,24 +103,24 @@ export async function loadFeedbackSummary(ctx: Context, sessionId: string): Prom
   return ctx.loaders
     .keyed('session-feedback-summary', (manager, networkId) =>
       new DataLoader<string, FeedbackSummary>(async (ids) => {
-        const rows: Array<{ session_id: string; responses: number; average_rating: number | null; average_mood_change: number | null }> =
-          await manager.query(
-            `WITH f AS (
-               SELECT session_id, rating, mood_after FROM feedback WHERE network_id = $1 AND session_id = ANY($2)
-               UNION ALL
-               SELECT session_id, rating, mood_after FROM anonymous_feedback WHERE network_id = $1 AND session_id = ANY($2)
-             ), fs AS (
-               SELECT session_id, count(*)::int AS responses, avg(rating) AS avg_rating, avg(mood_after) AS avg_after
-               FROM f GROUP BY session_id
-             ), mb AS (
-               SELECT session_id, avg(mood_before) AS avg_before FROM attendance
-               WHERE network_id = $1 AND session_id = ANY($2) AND status IN ${ATTENDED_SQL} AND mood_before IS NOT NULL
-               GROUP BY session_id
-             )
-             SELECT fs.session_id, fs.responses, ${round2('fs.avg_rating')} AS average_rating,
-                    ${round2('fs.avg_after - mb.avg_before')} AS average_mood_change
-             FROM fs LEFT JOIN mb ON mb.session_id = fs.session_id`,
-            [networkId, ids],
+        const rows = await queryRows<{ session_id: string; responses: number; average_rating: number | null; average_mood_change: number | null }>(
+          manager,
+          `WITH f AS (
+             SELECT session_id, rating, mood_after FROM feedback WHERE network_id = $1 AND session_id = ANY($2)
+             UNION ALL
+             SELECT session_id, rating, mood_after FROM anonymous_feedback WHERE network_id = $1 AND session_id = ANY($2)
+           ), fs AS (
+             SELECT session_id, count(*)::int AS responses, avg(rating) AS avg_rating, avg(mood_after) AS avg_after
+             FROM f GROUP BY session_id
+           ), mb AS (
+             SELECT session_id, avg(mood_before) AS avg_before FROM attendance
+             WHERE network_id = $1 AND session_id = ANY($2) AND status IN ${ATTENDED_SQL} AND mood_before IS NOT NULL
+             GROUP BY session_id
+           )
+           SELECT fs.session_id, fs.responses, ${round2('fs.avg_rating')} AS average_rating,
+                  ${round2('fs.avg_after - mb.avg_before')} AS average_mood_change
+           FROM fs LEFT JOIN mb ON mb.session_id = fs.session_id`,
+          [networkId, ids],
           );
         const byId = new Map(rows.map((r) => [r.session_id, r]));
         return ids.map((id) => {
@@ -136,30 +139,25 @@ export async function loadFeedbackSummary(ctx: Context, sessionId: string): Prom
     .load(sessionId);
 }
 
-/** A listed feedback row with its exact keyset value. */
-interface ListedFeedback extends Feedback {
-  sortKey?: string;
-}
-
-const specCache = new WeakMap<object, NestedConnectionSpec<ListedFeedback>>();
+const specCache = new WeakMap<object, NestedConnectionSpec<Feedback>>();
 
 /** `Session.feedback`: named and anonymous together, newest first; one statement for all sessions of a page. */
-export function feedbackSpec(manager: EntityManager): NestedConnectionSpec<ListedFeedback> {
+export function feedbackSpec(manager: EntityManager): NestedConnectionSpec<Feedback> {
   let spec = specCache.get(manager.connection);
   if (!spec) {
     const map = rowMapper(manager.connection, Feedback);
-    const key = epochKey('t.submitted_at', true);
+    const key = exactTimeKey('t.submitted_at', { newestFirst: true });
     spec = {
       tag: 'session-feedback',
       from: ALL_FEEDBACK,
       alias: 't',
-      select: `t.*, ${key}::text AS "_key"`,
+      select: `t.*, ${key.select}`,
       parent: 't.session_id',
       sort: [
-        { sql: key, value: (f) => f.sortKey! },
+        key.sort,
         { sql: 't.id', value: (f) => f.id },
       ],
-      map: (row) => Object.assign(map(row) as ListedFeedback, { sortKey: row._key as string }),
+      map: (row) => key.keep(map(row), row),
     };
     specCache.set(manager.connection, spec);
   }

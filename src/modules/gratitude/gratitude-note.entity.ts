@@ -1,17 +1,11 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, CreateDateColumn, Entity } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 
 /** A short note of appreciation shared at the end of a session. Anonymous notes store no author. */
 @Entity('gratitude_notes')
 @ObjectType('GratitudeNote', { implements: Node, description: 'A short note of appreciation shared at the end of a session ("one small thing I learned").' })
-export class GratitudeNote extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class GratitudeNote extends TenantEntity {
   @Column({ name: 'session_id', type: 'uuid' })
   sessionId: string;
 

@@ -46,7 +46,7 @@ export class GratitudeResolver {
   async addGratitudeNote(@Args() args: AddGratitudeNoteArgs, @Ctx() ctx: Context): Promise<GratitudeNote> {
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', args.sessionId, 'Session'));
     if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can share gratitude notes');
-    return gratitude.addNote(ctx.manager, session, ctx.viewerMemberId!, args.text, args.anonymous === true);
+    return gratitude.addNote(ctx, session, ctx.viewerMemberId!, args.text, args.anonymous === true);
   }
 }
 
@@ -58,6 +58,6 @@ export class SessionGratitudeResolver {
   })
   async gratitudeNotes(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     if (!(await gratitude.seesGratitude(ctx, session.groupId))) return emptyConnection<GratitudeNote>();
-    return loadNestedConnection(ctx, gratitude.gratitudeSpec(ctx.manager), session.id, args);
+    return loadNestedConnection(ctx, { spec: gratitude.gratitudeSpec(ctx.manager), parentId: session.id, args });
   }
 }

@@ -4,8 +4,9 @@ import { forbidden, notFound } from '../../graphql/errors';
 import { authorize, type AccessRule } from '../auth/access';
 import { NetworkRole } from '../../graphql/principal';
 import { Membership, GroupRole, MembershipStatus } from '../memberships/membership.entity';
-import { rowMapper, selectList } from '../../db/rows';
+import { selectList } from '../../db/rows';
 import { Group, GroupVisibility } from './group.entity';
+import { queryEntities } from '../../db/sql';
 
 /**
  * Who may do what with a group, from the permissions matrix in DOMAIN.md. Every check reads the
@@ -19,13 +20,14 @@ import { Group, GroupVisibility } from './group.entity';
 /** The viewer's memberships by group id, one statement per batch (member tokens only). */
 function viewerMemberships(ctx: Context, memberId: string): DataLoader<string, Membership | null> {
   return ctx.loaders.keyed('viewer-memberships', (manager, networkId) => {
-    const map = rowMapper(manager.connection, Membership);
     return new DataLoader<string, Membership | null>(async (groupIds) => {
-      const rows: Array<Record<string, unknown>> = await manager.query(
+      const memberships = await queryEntities(
+        manager,
+        Membership,
         `SELECT ${selectList(manager.connection, Membership)} FROM memberships WHERE network_id = $1 AND member_id = $2 AND group_id = ANY($3)`,
         [networkId, memberId, groupIds],
       );
-      const byGroup = new Map(rows.map((r) => [r.group_id as string, map(r)]));
+      const byGroup = new Map(memberships.map((m) => [m.groupId, m]));
       return groupIds.map((id) => byGroup.get(id) ?? null);
     });
   });

@@ -1,6 +1,6 @@
 import { Directive, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, CreateDateColumn, Entity, UpdateDateColumn } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 import { AgendaItem } from './agenda';
 
 /** Who can find a group. */
@@ -42,13 +42,7 @@ registerEnumType(MeetingFormat, {
 // A federation entity: other subgraphs may extend it by its global ID (src/app/federation.ts).
 @Directive('@key(fields: "id")')
 @ObjectType('Group', { implements: Node, description: 'A peer support group: objectives, topics, norms, and the sessions it holds.' })
-export class Group extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class Group extends TenantEntity {
   @Field({ description: 'Name of the group.' })
   @Column()
   name: string;

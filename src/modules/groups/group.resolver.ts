@@ -32,9 +32,8 @@ export class GroupResolver {
   })
   async groups(@Args() args: GroupsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     const list = await groups.listGroups(
-      ctx.manager,
+      ctx,
       {
-        networkId: ctx.networkId,
         viewerMemberId: ctx.viewerMemberId ?? undefined,
         hidePrivate: ctx.principal.kind === 'MEMBER' && !isNetworkManager(ctx),
         withMemberCount: selects(info, 'memberCount'),
@@ -57,7 +56,7 @@ export class GroupResolver {
   @Allow(organiseNetwork)
   @Mutation(() => Group, { description: 'Creates a group. Coordinators, admins, API keys with WRITE.' })
   async createGroup(@Arg('input', () => CreateGroupInput, { description: 'The new group.' }) input: CreateGroupInput, @Ctx() ctx: Context) {
-    return groups.createGroup(ctx.manager, ctx.networkId, input);
+    return groups.createGroup(ctx, input);
   }
 
   @Allow(writeGroupsAndProfiles)
@@ -69,7 +68,7 @@ export class GroupResolver {
   ) {
     const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));
     await authorizeGroupManager(ctx, group.id, writeGroupsAndProfiles);
-    return groups.updateGroup(ctx.manager, group, input);
+    return groups.updateGroup(ctx, group, input);
   }
 
   // Members pass the declared gate so that a PRIVATE group they cannot see is NOT_FOUND, as everywhere; then
@@ -81,6 +80,6 @@ export class GroupResolver {
   async archiveGroup(@Arg('id', () => ID, { description: 'The group to archive.' }) id: string, @Ctx() ctx: Context) {
     const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));
     authorize(ctx, organiseNetwork);
-    return groups.archiveGroup(ctx.manager, group);
+    return groups.archiveGroup(ctx, group);
   }
 }

@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
 import { paginate, type Connection } from '../../graphql/connection';
 import { Membership } from '../memberships/membership.entity';
@@ -7,10 +6,11 @@ import { fillFreePlaces } from '../rsvps/rsvp.service';
 import { DEFAULT_AGENDA, toAgenda } from './agenda';
 import { Group, GroupVisibility } from './group.entity';
 import type { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
+import { type Row, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** What `groups` lists for the viewer, and what it reads along with the groups. */
-export interface GroupListScope {
-  networkId: string;
+export interface GroupListOptions {
   /** The viewer (member tokens): their membership of each group is read along (loaders are primed with it). */
   viewerMemberId?: string;
   /** Plain members see PRIVATE groups only if they are in them (not LEFT). */
@@ -35,7 +35,8 @@ export function prefixQuery(text: string): string | null {
  * One statement for the page: the groups, and (when asked) the viewer's membership of each and the member
  * counts, which would otherwise be two more statements.
  */
-export async function listGroups(manager: EntityManager, scope: GroupListScope, args: GroupsArgs): Promise<Connection<ListedGroup>> {
+export async function listGroups(scope: Scope, options: GroupListOptions, args: GroupsArgs): Promise<Connection<ListedGroup>> {
+  const { manager } = scope;
   const params: unknown[] = [scope.networkId];
   const param = (v: unknown) => `$${params.push(v)}`;
   const where = ['g.network_id = $1'];
@@ -45,21 +46,21 @@ export async function listGroups(manager: EntityManager, scope: GroupListScope, 
   if (query) where.push(`g.search @@ to_tsquery('simple', ${param(query)})`);
   let from = 'groups g';
   const select = [selectList(manager.connection, Group, 'g')];
-  if (scope.viewerMemberId) {
-    from += ` LEFT JOIN memberships vm ON vm.network_id = g.network_id AND vm.group_id = g.id AND vm.member_id = ${param(scope.viewerMemberId)}`;
+  if (options.viewerMemberId) {
+    from += ` LEFT JOIN memberships vm ON vm.network_id = g.network_id AND vm.group_id = g.id AND vm.member_id = ${param(options.viewerMemberId)}`;
     select.push(prefixedSelectList(manager.connection, Membership, 'vm'));
-    if (scope.hidePrivate) where.push(`(g.visibility <> 'PRIVATE' OR vm.status IN ('ACTIVE', 'PAUSED'))`);
+    if (options.hidePrivate) where.push(`(g.visibility <> 'PRIVATE' OR vm.status IN ('ACTIVE', 'PAUSED'))`);
   }
-  if (scope.withMemberCount) {
+  if (options.withMemberCount) {
     select.push(`(SELECT count(*)::int FROM memberships mc
                   WHERE mc.network_id = g.network_id AND mc.group_id = g.id AND mc.status = 'ACTIVE') AS "_member_count"`);
   }
   const mapGroup = rowMapper(manager.connection, Group);
   const mapMembership = rowMapper(manager.connection, Membership);
-  const map = (row: Record<string, unknown>): ListedGroup => {
+  const map = (row: Row & { _member_count?: number }): ListedGroup => {
     const group = mapGroup(row) as ListedGroup;
-    if (scope.withMemberCount) group.listedMemberCount = row._member_count as number;
-    if (scope.viewerMemberId) {
+    if (options.withMemberCount) group.listedMemberCount = row._member_count;
+    if (options.viewerMemberId) {
       const vm = unprefixRow(row, 'vm');
       group.listedViewerMembership = vm.id ? mapMembership(vm) : null;
     }
@@ -88,9 +89,11 @@ export const slugify = (name: string): string =>
     .replace(/-+$/, '') || 'group';
 
 /** The name's slug, or the slug with the lowest free `-n` suffix in the network. */
-async function freeSlug(manager: EntityManager, networkId: string, name: string): Promise<string> {
+async function freeSlug(scope: Scope, name: string): Promise<string> {
+  const { manager, networkId } = scope;
   const base = slugify(name);
-  const rows: Array<{ slug: string }> = await manager.query(
+  const rows = await queryRows<{ slug: string }>(
+    manager,
     `SELECT slug FROM groups WHERE network_id = $1 AND (slug = $2 OR slug ~ ('^' || $2 || '-[0-9]+$'))`,
     [networkId, base],
   );
@@ -103,7 +106,8 @@ async function freeSlug(manager: EntityManager, networkId: string, name: string)
 
 const clean = (items: string[]) => items.map((s) => s.trim()).filter((s) => s.length > 0);
 
-export async function createGroup(manager: EntityManager, networkId: string, input: CreateGroupInput): Promise<Group> {
+export async function createGroup(scope: Scope, input: CreateGroupInput): Promise<Group> {
+  const { manager, networkId } = scope;
   let timeZone = input.timeZone;
   if (!timeZone) {
     const network = await manager.getRepository(Network).findOneBy({ id: networkId });
@@ -114,7 +118,7 @@ export async function createGroup(manager: EntityManager, networkId: string, inp
     repo.create({
       networkId,
       name: input.name.trim(),
-      slug: await freeSlug(manager, networkId, input.name),
+      slug: await freeSlug(scope, input.name),
       description: input.description?.trim() || null,
       objectives: clean(input.objectives),
       topics: [...new Set(input.topics)],
@@ -129,7 +133,8 @@ export async function createGroup(manager: EntityManager, networkId: string, inp
   );
 }
 
-export async function updateGroup(manager: EntityManager, group: Group, input: UpdateGroupInput): Promise<Group> {
+export async function updateGroup(scope: Scope, group: Group, input: UpdateGroupInput): Promise<Group> {
+  const { manager } = scope;
   if (input.name != null) group.name = input.name.trim();
   if (input.description != null) group.description = input.description.trim() || null;
   if (input.objectives != null) group.objectives = clean(input.objectives);
@@ -144,17 +149,19 @@ export async function updateGroup(manager: EntityManager, group: Group, input: U
   const saved = await manager.getRepository(Group).save(group);
   if (capacityChanged) {
     // Open sessions without a capacity of their own follow the group's: waitlisted members move up now.
-    const open: Array<{ id: string }> = await manager.query(
+    const open = await queryRows<{ id: string }>(
+      manager,
       `SELECT id FROM sessions WHERE network_id = $1 AND group_id = $2 AND capacity IS NULL AND status IN ('SCHEDULED', 'LIVE')
        ORDER BY id FOR UPDATE`,
       [group.networkId, group.id],
     );
-    for (const { id } of open) await fillFreePlaces(manager, group.networkId, id);
+    for (const { id } of open) await fillFreePlaces(scope, id);
   }
   return saved;
 }
 
-export async function archiveGroup(manager: EntityManager, group: Group): Promise<Group> {
+export async function archiveGroup(scope: Scope, group: Group): Promise<Group> {
+  const { manager } = scope;
   if (group.archivedAt) return group;
   group.archivedAt = new Date();
   return manager.getRepository(Group).save(group);

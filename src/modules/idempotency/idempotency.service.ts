@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { execute, queryMaybeOne, queryRows } from '../../db/sql';
 
 /** Whose key it is: keys are per network and per credential (`principalKey`). */
 export interface KeyScope {
@@ -32,7 +33,8 @@ interface KeyRow {
  */
 export async function claimKey(manager: EntityManager, scope: KeyScope, hash: string, ttlHours: number): Promise<Claim> {
   const params = [scope.networkId, scope.credential, scope.key];
-  const claimed: unknown[] = await manager.query(
+  const claimed = await queryRows<unknown>(
+    manager,
     `INSERT INTO idempotency_keys (network_id, credential, key, request_hash) VALUES ($1, $2, $3, $4)
      ON CONFLICT (network_id, credential, key) DO UPDATE
        SET request_hash = EXCLUDED.request_hash, response = NULL, http_status = NULL, created_at = now()
@@ -41,7 +43,8 @@ export async function claimKey(manager: EntityManager, scope: KeyScope, hash: st
     [...params, hash, ttlHours],
   );
   if (claimed.length > 0) return { outcome: 'claimed' };
-  const [row]: KeyRow[] = await manager.query(
+  const row = await queryMaybeOne<KeyRow>(
+    manager,
     `SELECT request_hash, response, http_status FROM idempotency_keys WHERE network_id = $1 AND credential = $2 AND key = $3`,
     params,
   );
@@ -53,7 +56,8 @@ export async function claimKey(manager: EntityManager, scope: KeyScope, hash: st
 
 /** Stores the answer on the claimed row: call just before COMMIT, in the same transaction. */
 export async function saveResponse(manager: EntityManager, scope: KeyScope, response: string, httpStatus: number): Promise<void> {
-  await manager.query(
+  await execute(
+    manager,
     `UPDATE idempotency_keys SET response = $4::json, http_status = $5 WHERE network_id = $1 AND credential = $2 AND key = $3`,
     [scope.networkId, scope.credential, scope.key, response, httpStatus],
   );
@@ -67,7 +71,8 @@ const PURGE_BATCH = 500;
  * never waited for: two purging requests cannot block or deadlock each other.
  */
 export async function purgeExpiredKeys(manager: EntityManager, networkId: string, ttlHours: number): Promise<void> {
-  await manager.query(
+  await execute(
+    manager,
     `DELETE FROM idempotency_keys k
       USING (SELECT credential, key FROM idempotency_keys
               WHERE network_id = $1 AND created_at < now() - make_interval(hours => $2::int)

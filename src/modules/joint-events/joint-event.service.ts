@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
-import { emptyConnection, loadNestedConnection, paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
+import type { EntityManager } from 'typeorm';
+import { rowMapper, selectList } from '../../db/rows';
+import { execute, queryEntities, queryMaybeOne, queryOne, queryRows, type Row } from '../../db/sql';
+import { emptyConnection, exactTimeKey, loadNestedConnection, paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, invalidArgument, notFound, type FieldError } from '../../graphql/errors';
 import { idArgument, toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
-import { audit, auditPartner } from '../audit/audit.service';
+import { audit, auditBothParties } from '../audit/audit.service';
 import { isAllowed } from '../auth/access';
 import { readMemberDirectory } from '../auth/rules';
-import { loadNetwork } from '../networks/network.loader';
-import { SHARED_GROUP_COLUMNS, toSharedGroup, type SharedGroup } from '../partnerships/partnership.entity';
+import { activePartnershipSql, partnershipWith } from '../partnerships/partnership.access';
+import { PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, toSharedGroup, type SharedGroup, type SharedGroupRow } from '../partnerships/partnership.entity';
 import { SessionStatus } from '../sessions/session.entity';
 import {
   JointEvent,
@@ -29,10 +32,6 @@ import {
  * `app_joint_event_identities`.
  */
 
-type Row = Record<string, unknown>;
-
-const EVENT_COLUMNS = `e.id, e.host_network_id, e.title, e.description, e.starts_at, e.ends_at, e.format, e.location,
-  e.online_url, e.capacity, e.status, e.created_at`;
 /**
  * Is the caller's network (`$1`) a party to joint event `e`: its host, or invited to it and not (yet) declined
  * or withdrawn? The same rule as `app_joint_event_party` (migrations/1764500000000-JointEventAccess.ts), which
@@ -43,39 +42,17 @@ export const JOINT_EVENT_PARTY_SQL = `(e.host_network_id = $1 OR EXISTS (SELECT 
   WHERE pp.joint_event_id = e.id AND pp.network_id = $1 AND pp.status IN ('INVITED', 'ACCEPTED')))`;
 const PARTY = JOINT_EVENT_PARTY_SQL;
 
-const mapEvent = (r: Row): JointEvent =>
-  Object.assign(new JointEvent(), {
-    id: r.id as string,
-    hostNetworkId: r.host_network_id as string,
-    title: r.title as string,
-    description: (r.description as string | null) ?? null,
-    startsAt: r.starts_at as Date,
-    endsAt: r.ends_at as Date,
-    format: r.format as JointEvent['format'],
-    location: (r.location as string | null) ?? null,
-    onlineUrl: (r.online_url as string | null) ?? null,
-    capacity: (r.capacity as number | null) ?? null,
-    status: r.status as SessionStatus,
-    createdAt: r.created_at as Date,
-  });
-
-const mapParticipant = (r: Row): JointEventParticipant =>
-  Object.assign(new JointEventParticipant(), {
-    jointEventId: r.joint_event_id as string,
-    networkId: r.network_id as string,
-    status: r.status as ParticipationStatus,
-    respondedAt: (r.responded_at as Date | null) ?? null,
-  });
-
-const mapRegistration = (r: Row): JointEventRegistration =>
-  Object.assign(new JointEventRegistration(), {
-    id: r.id as string,
-    jointEventId: r.joint_event_id as string,
-    networkId: r.network_id as string,
-    memberId: (r.member_id as string | null) ?? null,
-    displayName: (r.display_name as string | null) ?? null,
-    registeredAt: r.registered_at as Date,
-  });
+const eventColumns = (manager: EntityManager): string => selectList(manager.connection, JointEvent, 'e');
+const mapEvent = (manager: EntityManager) => rowMapper(manager.connection, JointEvent);
+const mapParticipant = (manager: EntityManager) => rowMapper(manager.connection, JointEventParticipant);
+/** A registration with the member's display name: `r` the registration, `m` the member. */
+const REGISTRATION_COLUMNS = 'r.id, r.joint_event_id, r.network_id, r.member_id, m.display_name, r.registered_at';
+/** A registration row with the member's `display_name` (not a column of the registration). */
+type RegistrationRow = Row & { display_name: string | null };
+function mapRegistration(manager: EntityManager): (r: RegistrationRow) => JointEventRegistration {
+  const map = rowMapper(manager.connection, JointEventRegistration);
+  return (r) => Object.assign(map(r), { displayName: r.display_name });
+}
 
 /**
  * The loaders below use only the transaction and the network (the party rule, row-level security), never the
@@ -91,8 +68,11 @@ export const seesNetworkRegistrations = (ctx: Context): boolean =>
 export function jointEventLoader(ctx: Context): DataLoader<string, JointEvent | null> {
   return ctx.loaders.keyed('joint-events-by-id', (manager, networkId) => {
     return new DataLoader<string, JointEvent | null>(async (ids) => {
-      const rows: Row[] = await manager.query(`SELECT ${EVENT_COLUMNS} FROM joint_events e WHERE e.id = ANY($2) AND ${PARTY}`, [networkId, ids]);
-      const byId = new Map(rows.map((r) => [r.id as string, mapEvent(r)]));
+      const events = await queryEntities(manager, JointEvent, `SELECT ${eventColumns(manager)} FROM joint_events e WHERE e.id = ANY($2) AND ${PARTY}`, [
+        networkId,
+        ids,
+      ]);
+      const byId = new Map(events.map((e) => [e.id, e]));
       return ids.map((id) => byId.get(id) ?? null);
     });
   }, VIEWER_INDEPENDENT);
@@ -108,7 +88,9 @@ export async function findVisibleJointEvent(ctx: Context, id: string | undefined
 export function participantsLoader(ctx: Context): DataLoader<string, JointEventParticipant[]> {
   return ctx.loaders.keyed('joint-event-participants', (manager, networkId) => {
     return new DataLoader<string, JointEventParticipant[]>(async (ids) => {
-      const rows: Row[] = await manager.query(
+      const participants = await queryEntities(
+        manager,
+        JointEventParticipant,
         `SELECT p.joint_event_id, p.network_id, p.status, p.responded_at FROM joint_event_participants p
          JOIN joint_events e ON e.id = p.joint_event_id
          WHERE p.joint_event_id = ANY($2) AND ${PARTY}
@@ -116,7 +98,7 @@ export function participantsLoader(ctx: Context): DataLoader<string, JointEventP
         [networkId, ids],
       );
       const out = new Map<string, JointEventParticipant[]>(ids.map((id) => [id, []]));
-      for (const r of rows) out.get(r.joint_event_id as string)!.push(mapParticipant(r));
+      for (const p of participants) out.get(p.jointEventId)!.push(p);
       return ids.map((id) => out.get(id)!);
     });
   }, VIEWER_INDEPENDENT);
@@ -127,7 +109,8 @@ export function participantGroupsLoader(ctx: Context): DataLoader<string, Shared
   return ctx.loaders.keyed('joint-event-groups', (manager, networkId) => {
     return new DataLoader<string, SharedGroup[]>(async (keys) => {
       const eventIds = [...new Set(keys.map((k) => k.split(':')[0]))];
-      const rows: Row[] = await manager.query(
+      const rows = await queryRows<SharedGroupRow & { joint_event_id: string }>(
+        manager,
         `SELECT jg.joint_event_id, ${SHARED_GROUP_COLUMNS}
          FROM joint_event_groups jg
          JOIN joint_events e ON e.id = jg.joint_event_id
@@ -138,7 +121,7 @@ export function participantGroupsLoader(ctx: Context): DataLoader<string, Shared
       );
       const out = new Map<string, SharedGroup[]>();
       for (const r of rows) {
-        const key = `${r.joint_event_id as string}:${r.network_id as string}`;
+        const key = `${r.joint_event_id}:${r.network_id}`;
         const list = out.get(key) ?? [];
         list.push(toSharedGroup(r));
         out.set(key, list);
@@ -152,7 +135,8 @@ export function participantGroupsLoader(ctx: Context): DataLoader<string, Shared
 export function countsLoader(ctx: Context): DataLoader<string, NetworkCount[]> {
   return ctx.loaders.keyed('joint-event-counts', (manager) => {
     return new DataLoader<string, NetworkCount[]>(async (ids) => {
-      const rows: Row[] = await manager.query(
+      const rows = await queryRows<{ joint_event_id: string; network_id: string; count: number }>(
+        manager,
         `SELECT e.id AS joint_event_id, c.network_id, c.count
          FROM unnest($1::uuid[]) AS e(id) CROSS JOIN LATERAL app_joint_event_counts(e.id) c
          ORDER BY c.network_id`,
@@ -160,7 +144,7 @@ export function countsLoader(ctx: Context): DataLoader<string, NetworkCount[]> {
       );
       const out = new Map<string, NetworkCount[]>(ids.map((id) => [id, []]));
       for (const r of rows) {
-        out.get(r.joint_event_id as string)!.push(Object.assign(new NetworkCount(), { networkId: r.network_id as string, count: r.count as number }));
+        out.get(r.joint_event_id)!.push(Object.assign(new NetworkCount(), { networkId: r.network_id, count: r.count }));
       }
       return ids.map((id) => out.get(id)!);
     });
@@ -172,13 +156,14 @@ export function viewerRegistrationLoader(ctx: Context): DataLoader<string, Joint
   return ctx.loaders.keyed('joint-event-viewer-registration', (manager, networkId) => {
     return new DataLoader<string, JointEventRegistration | null>(async (ids) => {
       if (ctx.principal.kind !== 'MEMBER') return ids.map(() => null);
-      const rows: Row[] = await manager.query(
-        `SELECT r.id, r.joint_event_id, r.network_id, r.member_id, m.display_name, r.registered_at
+      const registrations = (await queryRows<RegistrationRow>(
+        manager,
+        `SELECT ${REGISTRATION_COLUMNS}
          FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
          WHERE r.network_id = $1 AND r.member_id = $2 AND r.joint_event_id = ANY($3) AND r.cancelled_at IS NULL`,
         [networkId, ctx.principal.memberId, ids],
-      );
-      const byEvent = new Map(rows.map((r) => [r.joint_event_id as string, mapRegistration(r)]));
+      )).map(mapRegistration(manager));
+      const byEvent = new Map(registrations.map((r) => [r.jointEventId, r]));
       return ids.map((id) => byEvent.get(id) ?? null);
     });
   });
@@ -186,13 +171,14 @@ export function viewerRegistrationLoader(ctx: Context): DataLoader<string, Joint
 
 /** Own-network registrations by id, for `node`: visible to the member themself, managers, READ+PERSONAL_DATA keys. */
 export async function loadOwnRegistrations(ctx: Context, ids: readonly string[]): Promise<Array<JointEventRegistration | null>> {
-  const rows: Row[] = await ctx.manager.query(
-    `SELECT r.id, r.joint_event_id, r.network_id, r.member_id, m.display_name, r.registered_at
+  const registrations = (await queryRows<RegistrationRow>(
+    ctx.manager,
+    `SELECT ${REGISTRATION_COLUMNS}
      FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
      WHERE r.network_id = $1 AND r.id = ANY($2)`,
     [ctx.networkId, ids],
-  );
-  const byId = new Map(rows.map((r) => [r.id as string, mapRegistration(r)]));
+  )).map(mapRegistration(ctx.manager));
+  const byId = new Map(registrations.map((r) => [r.id, r]));
   const all = seesNetworkRegistrations(ctx);
   return ids.map((id) => {
     const r = byId.get(id);
@@ -206,30 +192,32 @@ export async function loadOwnRegistrations(ctx: Context, ids: readonly string[])
  * (the member's own only, for plain members) and, for those who see their network's, other networks'
  * consenting members by display name (`app_joint_event_identities`, a function: never the rows).
  */
-const registrationSpecs = new Map<boolean, NestedConnectionSpec<JointEventRegistration>>();
-function registrationSpec(withIdentities: boolean): NestedConnectionSpec<JointEventRegistration> {
+const registrationSpecs = new Map<boolean, NestedConnectionSpec<JointEventRegistration, RegistrationRow>>();
+function registrationSpec(manager: EntityManager, withIdentities: boolean): NestedConnectionSpec<JointEventRegistration, RegistrationRow> {
   let spec = registrationSpecs.get(withIdentities);
   if (!spec) {
+    const map = mapRegistration(manager);
+    const registered = exactTimeKey('x.registered_at');
     const identities = withIdentities
       ? `UNION ALL SELECT i.registration_id, parent.id, i.network_id, NULL::uuid, i.display_name, i.registered_at
          FROM app_joint_event_identities(parent.id) i`
       : '';
     spec = {
       tag: 'joint-event-registrations',
-      from: `(SELECT r.id, r.joint_event_id, r.network_id, r.member_id, m.display_name, r.registered_at
+      from: `(SELECT ${REGISTRATION_COLUMNS}
               FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
               WHERE r.network_id = $1 AND r.joint_event_id = parent.id AND r.cancelled_at IS NULL
               ${identities}) x`,
       alias: 'x',
       fromChecksNetwork: true,
-      select: 'x.*',
+      select: `x.*, ${registered.select}`,
       parent: 'x.joint_event_id',
       ownerColumn: 'x.member_id',
       sort: [
-        { sql: 'x.registered_at', value: (r) => r.registeredAt },
+        registered.sort,
         { sql: 'x.id', value: (r) => r.id },
       ],
-      map: mapRegistration,
+      map: (row) => registered.keep(map(row), row),
     };
     registrationSpecs.set(withIdentities, spec);
   }
@@ -239,7 +227,7 @@ function registrationSpec(withIdentities: boolean): NestedConnectionSpec<JointEv
 export function listRegistrations(ctx: Context, event: JointEvent, args: ConnectionArgs): Promise<Connection<JointEventRegistration>> {
   const all = seesNetworkRegistrations(ctx);
   if (!all && ctx.principal.kind !== 'MEMBER') return Promise.resolve(emptyConnection<JointEventRegistration>());
-  return loadNestedConnection(ctx, registrationSpec(all), event.id, args, undefined, !all);
+  return loadNestedConnection(ctx, { spec: registrationSpec(ctx.manager, all), parentId: event.id, args, ownRowsOnly: !all });
 }
 
 export function listJointEvents(ctx: Context, args: JointEventsArgs): Promise<Connection<JointEvent>> {
@@ -249,7 +237,7 @@ export function listJointEvents(ctx: Context, args: JointEventsArgs): Promise<Co
   if (args.to) where.push(`e.starts_at < $${params.push(args.to)}`);
   return paginate<JointEvent>(
     ctx.manager,
-    { select: EVENT_COLUMNS, from: 'joint_events e', where, params, map: mapEvent },
+    { select: eventColumns(ctx.manager), from: 'joint_events e', where, params, map: mapEvent(ctx.manager) },
     args,
     [
       { sql: 'e.starts_at', value: (e) => e.startsAt },
@@ -261,12 +249,15 @@ export function listJointEvents(ctx: Context, args: JointEventsArgs): Promise<Co
 
 /** Own, unarchived groups by global ID; anything else is BAD_USER_INPUT on its position. */
 async function ownGroups(ctx: Context, globalIds: string[], path: Array<string | number>): Promise<string[]> {
-  const ids = globalIds.map((g, i) => idArgument([...path, i].join('.'), g, 'Group'));
+  const ids = globalIds.map((g, i) => idArgument([...path, i], g, 'Group'));
   const known = ids.filter((id): id is string => !!id);
-  const rows: Row[] = known.length
-    ? await ctx.manager.query(`SELECT id FROM groups WHERE network_id = $1 AND id = ANY($2) AND archived_at IS NULL`, [ctx.networkId, known])
+  const rows = known.length
+    ? await queryRows<{ id: string }>(ctx.manager, `SELECT id FROM groups WHERE network_id = $1 AND id = ANY($2) AND archived_at IS NULL`, [
+        ctx.networkId,
+        known,
+      ])
     : [];
-  const found = new Set(rows.map((r) => r.id as string));
+  const found = new Set(rows.map((r) => r.id));
   const bad = ids.map((id, i) => (id && found.has(id) ? null : i)).filter((i): i is number => i !== null);
   if (bad.length) {
     throw badInput(
@@ -277,23 +268,15 @@ async function ownGroups(ctx: Context, globalIds: string[], path: Array<string |
   return [...new Set(ids as string[])];
 }
 
-/** The ACTIVE partnership between the caller's network and another, if any; and whether any partnership exists. */
-async function partnershipWith(ctx: Context, other: string): Promise<{ id: string; status: string; scopes: string[] } | null> {
-  const rows: Row[] = await ctx.manager.query(
-    `SELECT id, status, scopes FROM partnerships
-     WHERE (requester_network_id = $1 AND partner_network_id = $2) OR (requester_network_id = $2 AND partner_network_id = $1)
-     ORDER BY (status = 'ACTIVE') DESC, created_at DESC LIMIT 1`,
-    [ctx.networkId, other],
-  );
-  return rows.length ? { id: rows[0].id as string, status: rows[0].status as string, scopes: rows[0].scopes as string[] } : null;
-}
-
+/** Writes a change to the event to both networks' audit logs (the other's through their partnership, if any). */
 async function auditBoth(ctx: Context, other: string, action: string, event: JointEvent, details: Record<string, unknown>): Promise<void> {
-  const jointEventId = toGlobalId('JointEvent', event.id);
-  const [own, partner] = await Promise.all([loadNetwork(ctx, ctx.networkId), loadNetwork(ctx, other)]);
-  await audit(ctx, { action, targetType: 'JointEvent', targetId: event.id, details: { ...details, jointEventId, partnerSlug: partner.slug } });
   const p = await partnershipWith(ctx, other);
-  if (p) await auditPartner(ctx, p.id, action, { ...details, jointEventId, partnerSlug: own.slug });
+  await auditBothParties(ctx, other, p?.id ?? null, {
+    action,
+    targetType: 'JointEvent',
+    targetId: event.id,
+    details: { ...details, jointEventId: toGlobalId('JointEvent', event.id) },
+  });
 }
 
 /**
@@ -304,7 +287,8 @@ async function auditBoth(ctx: Context, other: string, action: string, event: Joi
  */
 export async function announceJointEventChanges(ctx: Context, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return;
-  const parties: Array<{ joint_event_id: string; network_id: string }> = await ctx.manager.query(
+  const parties = await queryRows<{ joint_event_id: string; network_id: string }>(
+    ctx.manager,
     `SELECT joint_event_id, network_id FROM joint_event_participants WHERE joint_event_id = ANY($1)`,
     [eventIds],
   );
@@ -322,11 +306,10 @@ export async function announceJointEventChanges(ctx: Context, eventIds: string[]
  */
 export async function followsJointEvent(ctx: Context, event: JointEvent): Promise<boolean> {
   if (event.hostNetworkId === ctx.networkId) return true;
-  const [{ follows }]: Array<{ follows: boolean }> = await ctx.manager.query(
+  const { follows } = await queryOne<{ follows: boolean }>(
+    ctx.manager,
     `SELECT EXISTS (SELECT 1 FROM joint_event_participants p WHERE p.joint_event_id = $1 AND p.network_id = $2 AND p.status <> 'WITHDRAWN')
-        AND EXISTS (SELECT 1 FROM partnerships
-                    WHERE status = 'ACTIVE' AND ((requester_network_id = $2 AND partner_network_id = $3)
-                                              OR (requester_network_id = $3 AND partner_network_id = $2))) AS follows`,
+        AND ${activePartnershipSql('$2', '$3')} AS follows`,
     [event.id, ctx.networkId, event.hostNetworkId],
   );
   return follows;
@@ -342,7 +325,8 @@ export async function createJointEvent(ctx: Context, input: CreateJointEventInpu
   const groupIds = await ownGroups(ctx, input.hostGroupIds, ['input', 'hostGroupIds']);
   // No RETURNING: the SELECT policy (`app_joint_event_party`) cannot see a row inserted by the same statement.
   const id = randomUUID();
-  await ctx.manager.query(
+  await execute(
+    ctx.manager,
     `INSERT INTO joint_events (id, host_network_id, title, description, starts_at, ends_at, format, location, online_url, capacity)
      VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
@@ -358,16 +342,19 @@ export async function createJointEvent(ctx: Context, input: CreateJointEventInpu
       id,
     ],
   );
-  const rows: Row[] = await ctx.manager.query(`SELECT ${EVENT_COLUMNS} FROM joint_events e WHERE e.id = $1 AND e.host_network_id = $2`, [
-    id,
-    ctx.networkId,
-  ]);
-  const event = mapEvent(rows[0]);
-  await ctx.manager.query(
+  const event = mapEvent(ctx.manager)(
+    await queryOne(ctx.manager, `SELECT ${eventColumns(ctx.manager)} FROM joint_events e WHERE e.id = $1 AND e.host_network_id = $2`, [
+      id,
+      ctx.networkId,
+    ]),
+  );
+  await execute(
+    ctx.manager,
     `INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at) VALUES ($1, $2, 'ACCEPTED', now())`,
     [event.id, ctx.networkId],
   );
-  await ctx.manager.query(
+  await execute(
+    ctx.manager,
     `INSERT INTO joint_event_groups (joint_event_id, network_id, group_id) SELECT $1, $2, unnest($3::uuid[])`,
     [event.id, ctx.networkId, groupIds],
   );
@@ -394,19 +381,20 @@ export async function inviteToJointEvent(ctx: Context, eventId: string | undefin
   if (!networkId) throw notFound('Network');
   const partnership = networkId === ctx.networkId ? null : await partnershipWith(ctx, networkId);
   if (!partnership) throw notFound('Network');
-  if (partnership.status !== 'ACTIVE' || !partnership.scopes.includes('JOINT_EVENTS')) {
+  if (partnership.status !== PartnershipStatus.ACTIVE || !partnership.scopes.includes(PartnershipScope.JOINT_EVENTS)) {
     throw forbidden('Invitations need an ACTIVE partnership with this network that shares JOINT_EVENTS');
   }
   if (event.status !== SessionStatus.SCHEDULED) throw conflict(`This joint event is ${event.status}, not SCHEDULED`);
-  const rows: Row[] = await ctx.manager.query(
+  const row = await queryMaybeOne(
+    ctx.manager,
     `INSERT INTO joint_event_participants (joint_event_id, network_id) VALUES ($1, $2)
      ON CONFLICT DO NOTHING RETURNING joint_event_id, network_id, status, responded_at`,
     [event.id, networkId],
   );
-  if (!rows.length) throw conflict('This network is already invited to this joint event');
+  if (!row) throw conflict('This network is already invited to this joint event');
   await auditBoth(ctx, networkId, 'joint_event.invited', event, {});
   await announceJointEventChanges(ctx, [event.id]);
-  return mapParticipant(rows[0]);
+  return mapParticipant(ctx.manager)(row);
 }
 
 export async function respondToInvitation(
@@ -416,13 +404,13 @@ export async function respondToInvitation(
   groupGlobalIds: string[] | null | undefined,
 ): Promise<JointEventParticipant> {
   const event = await findVisibleJointEvent(ctx, eventId);
-  const rows: Row[] = await ctx.manager.query(
-    `SELECT joint_event_id, network_id, status, responded_at FROM joint_event_participants
-     WHERE joint_event_id = $1 AND network_id = $2 FOR UPDATE`,
+  const part = await queryMaybeOne<{ status: ParticipationStatus }>(
+    ctx.manager,
+    `SELECT status FROM joint_event_participants WHERE joint_event_id = $1 AND network_id = $2 FOR UPDATE`,
     [event.id, ctx.networkId],
   );
-  if (!rows.length || rows[0].status !== ParticipationStatus.INVITED) {
-    throw conflict(`Your network's part in this joint event is ${(rows[0]?.status as string) ?? 'not an invitation'}, not INVITED`);
+  if (part?.status !== ParticipationStatus.INVITED) {
+    throw conflict(`Your network's part in this joint event is ${part?.status ?? 'not an invitation'}, not INVITED`);
   }
   let groupIds: string[] = [];
   if (accept) {
@@ -431,13 +419,15 @@ export async function respondToInvitation(
   }
   // Who hears of it, read while the caller is still a party: once it has declined, it sees no participant any more.
   await announceJointEventChanges(ctx, [event.id]);
-  const [updated]: [Row[], number] = await ctx.manager.query(
+  const updated = await queryOne(
+    ctx.manager,
     `UPDATE joint_event_participants SET status = $3, responded_at = now() WHERE joint_event_id = $1 AND network_id = $2
      RETURNING joint_event_id, network_id, status, responded_at`,
     [event.id, ctx.networkId, accept ? ParticipationStatus.ACCEPTED : ParticipationStatus.DECLINED],
   );
   if (groupIds.length) {
-    await ctx.manager.query(
+    await execute(
+      ctx.manager,
       `INSERT INTO joint_event_groups (joint_event_id, network_id, group_id) SELECT $1, $2, unnest($3::uuid[])`,
       [event.id, ctx.networkId, groupIds],
     );
@@ -445,14 +435,15 @@ export async function respondToInvitation(
   await auditBoth(ctx, event.hostNetworkId, accept ? 'joint_event.accepted' : 'joint_event.declined', event, {
     groups: groupIds.map((g) => toGlobalId('Group', g)),
   });
-  return mapParticipant(updated[0]);
+  return mapParticipant(ctx.manager)(updated);
 }
 
 export async function registerForJointEvent(ctx: Context, eventId: string | undefined, shareIdentity: boolean): Promise<JointEventRegistration> {
   if (ctx.principal.kind !== 'MEMBER') throw forbidden('API keys may not do this; use a member token');
   const memberId = ctx.principal.memberId;
   const event = await findVisibleJointEvent(ctx, eventId);
-  const [{ allowed }]: Array<{ allowed: boolean }> = await ctx.manager.query(
+  const { allowed } = await queryOne<{ allowed: boolean }>(
+    ctx.manager,
     `SELECT EXISTS (
        SELECT 1 FROM joint_event_participants p
        JOIN joint_event_groups jg ON jg.joint_event_id = p.joint_event_id AND jg.network_id = p.network_id
@@ -464,56 +455,59 @@ export async function registerForJointEvent(ctx: Context, eventId: string | unde
   if (!allowed) throw forbidden("Only active members of your network's groups taking part in this joint event can register");
   // One registration at a time per event, over all networks. A row lock on the event would do for the host
   // only (row-level security lets only the host lock it), so every party takes the same advisory lock.
-  await ctx.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('joint_event:' || $1::text, 0))`, [event.id]);
-  const [current]: Row[] = await ctx.manager.query(`SELECT status, capacity, starts_at <= now() AS started FROM joint_events WHERE id = $1`, [
-    event.id,
-  ]);
-  if (current.status !== SessionStatus.SCHEDULED) throw conflict(`This joint event is ${current.status as string}, not SCHEDULED`);
+  await execute(ctx.manager, `SELECT pg_advisory_xact_lock(hashtextextended('joint_event:' || $1::text, 0))`, [event.id]);
+  const current = await queryOne<{ status: SessionStatus; capacity: number | null; started: boolean }>(
+    ctx.manager,
+    `SELECT status, capacity, starts_at <= now() AS started FROM joint_events WHERE id = $1`,
+    [event.id],
+  );
+  if (current.status !== SessionStatus.SCHEDULED) throw conflict(`This joint event is ${current.status}, not SCHEDULED`);
   // Registration closes when the event starts: past events keep their counts (also once a partnership is
   // revoked, which withdraws the partner from future events only).
   if (current.started) throw conflict('This joint event has already started');
-  const existing: Row[] = await ctx.manager.query(
+  const existing = await queryMaybeOne<{ id: string; cancelled_at: Date | null }>(
+    ctx.manager,
     `SELECT id, cancelled_at FROM joint_event_registrations WHERE network_id = $1 AND joint_event_id = $2 AND member_id = $3`,
     [ctx.networkId, event.id, memberId],
   );
-  if (existing.length && existing[0].cancelled_at == null) throw conflict('You are already registered for this joint event');
+  if (existing && existing.cancelled_at == null) throw conflict('You are already registered for this joint event');
   if (current.capacity != null) {
-    const [{ total }]: Array<{ total: number }> = await ctx.manager.query(
-      `SELECT coalesce(sum(count), 0)::int AS total FROM app_joint_event_counts($1)`,
-      [event.id],
-    );
-    if (total >= (current.capacity as number)) throw conflict('This joint event is full');
+    const { total } = await queryOne<{ total: number }>(ctx.manager, `SELECT coalesce(sum(count), 0)::int AS total FROM app_joint_event_counts($1)`, [
+      event.id,
+    ]);
+    if (total >= current.capacity) throw conflict('This joint event is full');
   }
   const returning = `RETURNING id, joint_event_id, network_id, member_id, registered_at`;
-  const rows: Row[] = existing.length
-    ? (
-        (await ctx.manager.query(
-          `UPDATE joint_event_registrations SET cancelled_at = NULL, share_identity = $2, registered_at = now() WHERE id = $1 ${returning}`,
-          [existing[0].id, shareIdentity],
-        )) as [Row[], number]
-      )[0]
-    : await ctx.manager.query(
+  const row = existing
+    ? await queryOne(
+        ctx.manager,
+        `UPDATE joint_event_registrations SET cancelled_at = NULL, share_identity = $2, registered_at = now() WHERE id = $1 ${returning}`,
+        [existing.id, shareIdentity],
+      )
+    : await queryOne(
+        ctx.manager,
         `INSERT INTO joint_event_registrations (joint_event_id, network_id, member_id, share_identity) VALUES ($1, $2, $3, $4) ${returning}`,
         [event.id, ctx.networkId, memberId, shareIdentity],
       );
-  const [{ display_name }]: Row[] = await ctx.manager.query(`SELECT display_name FROM members WHERE network_id = $1 AND id = $2`, [
+  const { display_name } = await queryOne<{ display_name: string }>(ctx.manager, `SELECT display_name FROM members WHERE network_id = $1 AND id = $2`, [
     ctx.networkId,
     memberId,
   ]);
   await audit(ctx, { action: 'joint_event.registered', targetType: 'JointEvent', targetId: event.id, details: { shareIdentity } });
   await announceJointEventChanges(ctx, [event.id]);
-  return mapRegistration({ ...rows[0], display_name });
+  return mapRegistration(ctx.manager)({ ...row, display_name });
 }
 
 export async function cancelJointEvent(ctx: Context, id: string | undefined): Promise<JointEvent> {
   const event = await findHostedEvent(ctx, id);
-  const [rows]: [Row[], number] = await ctx.manager.query(
+  const row = await queryMaybeOne(
+    ctx.manager,
     `UPDATE joint_events e SET status = 'CANCELLED', cancelled_at = now()
-     WHERE id = $1 AND host_network_id = $2 AND status = 'SCHEDULED' RETURNING ${EVENT_COLUMNS}`,
+     WHERE id = $1 AND host_network_id = $2 AND status = 'SCHEDULED' RETURNING ${eventColumns(ctx.manager)}`,
     [event.id, ctx.networkId],
   );
-  if (!rows.length) throw conflict(`This joint event is ${event.status}, not SCHEDULED`);
-  const cancelled = mapEvent(rows[0]);
+  if (!row) throw conflict(`This joint event is ${event.status}, not SCHEDULED`);
+  const cancelled = mapEvent(ctx.manager)(row);
   await audit(ctx, { action: 'joint_event.cancelled', targetType: 'JointEvent', targetId: event.id, details: { title: event.title } });
   jointEventLoader(ctx).clear(event.id).prime(event.id, cancelled);
   await announceJointEventChanges(ctx, [event.id]);

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, CreateDateColumn, Entity, UpdateDateColumn } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 import { NetworkRole } from '../../graphql/principal';
 
 // Where it has always been imported from (tests, scripts); defined with Principal.
@@ -9,13 +9,7 @@ export { NetworkRole };
 /** A person in a network. May use a pseudonym as display name. */
 @Entity('members')
 @ObjectType('Member', { implements: Node, description: 'A person in the network. The display name may be a pseudonym.' })
-export class Member extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class Member extends TenantEntity {
   @Field({ description: 'The name shown to other members; may be a pseudonym.' })
   @Column({ name: 'display_name' })
   displayName: string;

@@ -36,7 +36,7 @@ export class MemberResolver {
   @Allow(readMemberDirectory)
   @Query(() => MemberConnection, { description: 'Members of the network, by display name. Coordinators, admins, and API keys with READ and PERSONAL_DATA.' })
   async members(@Args() args: MembersArgs, @Ctx() ctx: Context) {
-    return members.listMembers(ctx.manager, ctx.networkId, args);
+    return members.listMembers(ctx, args);
   }
 
   // Keys need the directory's scopes; a member token sees only itself unless it sees the directory (below).
@@ -47,7 +47,7 @@ export class MemberResolver {
       "The member with this `externalId` (a partner's own id for the user), or null. For those who see the member directory (coordinators, admins, API keys with READ and PERSONAL_DATA) and the member themself.",
   })
   async member(@Arg('externalId', { description: "The partner's own id for the member." }) externalId: string, @Ctx() ctx: Context): Promise<Member | null> {
-    const found = await members.findMemberByExternalId(ctx.manager, ctx.networkId, externalId).catch(() => null);
+    const found = await members.findMemberByExternalId(ctx, externalId).catch(() => null);
     return found && canSeeMember(ctx, found.id) ? found : null;
   }
 
@@ -85,7 +85,7 @@ export class MemberResolver {
   async createMember(@Arg('input', () => CreateMemberInput, { description: 'The new member.' }) input: CreateMemberInput, @Ctx() ctx: Context) {
     if (input.role && input.role !== NetworkRole.MEMBER) authorize(ctx, changeNetworkAsAdmin);
     if (input.externalId != null) authorize(ctx, setExternalIds);
-    return members.createMember(ctx.manager, ctx.networkId, input);
+    return members.createMember(ctx, input);
   }
 
   // Members may change their own profile; someone else's needs editAnyProfile, an external id setExternalIds.
@@ -96,10 +96,10 @@ export class MemberResolver {
     @Arg('input', () => UpdateMemberInput, { description: 'The changes.' }) input: UpdateMemberInput,
     @Ctx() ctx: Context,
   ) {
-    const member = await members.findMember(ctx.manager, ctx.networkId, idArgument('id', id, 'Member'));
+    const member = await members.findMember(ctx, idArgument('id', id, 'Member'));
     if (!isSelf(ctx, member.id)) authorize(ctx, editAnyProfile);
     if (input.externalId != null) authorize(ctx, setExternalIds);
-    return members.updateMember(ctx.manager, member, input);
+    return members.updateMember(ctx, member, input);
   }
 
   @Allow(changeNetworkAsAdmin)
@@ -109,7 +109,7 @@ export class MemberResolver {
     @Arg('role', () => NetworkRole, { description: 'The new role.' }) role: NetworkRole,
     @Ctx() ctx: Context,
   ) {
-    const member = await members.findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'));
-    return members.setMemberRole(ctx.manager, member, role);
+    const member = await members.findMember(ctx, idArgument('memberId', memberId, 'Member'));
+    return members.setMemberRole(ctx, member, role);
   }
 }

@@ -1,12 +1,14 @@
-import type { EntityManager } from 'typeorm';
 import { rowMapper, selectList } from '../../db/rows';
 import { paginate, type Connection } from '../../graphql/connection';
 import { conflict, notFound } from '../../graphql/errors';
 import { NetworkRole } from '../../graphql/principal';
 import { Member } from './member.entity';
 import type { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
+import { queryOne } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
-export async function findMember(manager: EntityManager, networkId: string, id: string | undefined): Promise<Member> {
+export async function findMember(scope: Scope, id: string | undefined): Promise<Member> {
+  const { manager, networkId } = scope;
   const member = id ? await manager.getRepository(Member).findOneBy({ id, networkId }) : null;
   if (!member) throw notFound('Member');
   return member;
@@ -14,7 +16,8 @@ export async function findMember(manager: EntityManager, networkId: string, id: 
 
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 /** A member of the network by the partner's own id (`externalId`); NOT_FOUND otherwise. */
-export async function findMemberByExternalId(manager: EntityManager, networkId: string, externalId: string): Promise<Member> {
+export async function findMemberByExternalId(scope: Scope, externalId: string): Promise<Member> {
+  const { manager, networkId } = scope;
   const member = await manager.getRepository(Member).findOneBy({ networkId, externalId });
   if (!member) throw notFound('Member');
   return member;
@@ -22,7 +25,8 @@ export async function findMemberByExternalId(manager: EntityManager, networkId: 
 
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export async function listMembers(manager: EntityManager, networkId: string, args: MembersArgs): Promise<Connection<Member>> {
+export async function listMembers(scope: Scope, args: MembersArgs): Promise<Connection<Member>> {
+  const { manager, networkId } = scope;
   const params: unknown[] = [networkId];
   const where = ['m.network_id = $1'];
   const search = args.search?.trim();
@@ -39,7 +43,8 @@ export async function listMembers(manager: EntityManager, networkId: string, arg
   );
 }
 
-export async function createMember(manager: EntityManager, networkId: string, input: CreateMemberInput): Promise<Member> {
+export async function createMember(scope: Scope, input: CreateMemberInput): Promise<Member> {
+  const { manager, networkId } = scope;
   const repo = manager.getRepository(Member);
   return repo.save(
     repo.create({
@@ -52,7 +57,8 @@ export async function createMember(manager: EntityManager, networkId: string, in
   );
 }
 
-export async function updateMember(manager: EntityManager, member: Member, input: UpdateMemberInput): Promise<Member> {
+export async function updateMember(scope: Scope, member: Member, input: UpdateMemberInput): Promise<Member> {
+  const { manager } = scope;
   if (input.displayName != null) member.displayName = input.displayName.trim();
   if (input.email !== undefined && input.email !== null) member.email = input.email.trim() || null;
   if (input.doNotContact != null) member.doNotContact = input.doNotContact;
@@ -61,9 +67,11 @@ export async function updateMember(manager: EntityManager, member: Member, input
 }
 
 /** Changes a member's network role; the network keeps at least one ADMIN member. */
-export async function setMemberRole(manager: EntityManager, member: Member, role: NetworkRole): Promise<Member> {
+export async function setMemberRole(scope: Scope, member: Member, role: NetworkRole): Promise<Member> {
+  const { manager } = scope;
   if (member.role === NetworkRole.ADMIN && role !== NetworkRole.ADMIN) {
-    const [{ count }]: Array<{ count: number }> = await manager.query(
+    const { count } = await queryOne<{ count: number }>(
+      manager,
       `SELECT count(*)::int AS count FROM members WHERE network_id = $1 AND role = 'ADMIN' AND id <> $2`,
       [member.networkId, member.id],
     );

@@ -1,6 +1,6 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, CreateDateColumn, Entity, UpdateDateColumn } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 
 /** A member's role in one group. */
 export enum GroupRole {
@@ -56,13 +56,7 @@ registerEnumType(Engagement, {
 /** A member's place in a group. */
 @Entity('memberships')
 @ObjectType('Membership', { implements: Node, description: "A member's place in a group: role, status, and when the norms were accepted." })
-export class Membership extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class Membership extends TenantEntity {
   @Column({ name: 'group_id', type: 'uuid' })
   groupId: string;
 

@@ -130,7 +130,7 @@ export class MembershipResolver {
   ) {
     const group = await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group'));
     await authorizeGroupManager(ctx, group.id, writePersonalData);
-    const member = await findMember(ctx.manager, ctx.networkId, idArgument('memberId', memberId, 'Member'));
+    const member = await findMember(ctx, idArgument('memberId', memberId, 'Member'));
     return memberships.enterGroup(ctx, group, member.id, role, false, 'groupId');
   }
 
@@ -199,7 +199,7 @@ export class GroupMembershipsResolver {
     const ownOnly = !(await seesMemberList(ctx, group.id));
     if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Membership>();
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, memberships.membershipSpecs(ctx.manager).byGroup, group.id, args, filter, ownOnly);
+    return loadNestedConnection(ctx, { spec: memberships.membershipSpecs(ctx.manager).byGroup, parentId: group.id, args, filter, ownRowsOnly: ownOnly });
   }
 }
 
@@ -220,6 +220,6 @@ export class MemberMembershipsResolver {
         SELECT 1 FROM groups g WHERE g.network_id = t.network_id AND g.id = t.group_id AND g.visibility = 'PRIVATE'))`);
     }
     const filter: NestedFilter = { sql: conditions.join(' AND '), params: args.status ? [args.status] : [] };
-    return loadNestedConnection(ctx, memberships.membershipSpecs(ctx.manager).byMember, member.id, args, filter);
+    return loadNestedConnection(ctx, { spec: memberships.membershipSpecs(ctx.manager).byMember, parentId: member.id, args, filter });
   }
 }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { rowMapper, selectList } from '../../db/rows';
@@ -8,6 +8,8 @@ import { publishOnCommit } from '../../realtime/live';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
+import { type Row, execute, queryOne, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /**
  * Engagement, in SQL: the member's attendance at the group's last 3 COMPLETED sessions since joining.
@@ -37,19 +39,22 @@ export function engagementOf(status: MembershipStatus, eligible: number, missed:
 export interface ListedMembership extends Membership {
   engagementValue?: Engagement;
   preloadedMember?: Member;
-  /** The exact join time as PostgreSQL prints it, for cursors. */
-  joinedKey?: string;
 }
+
+/** Lists of memberships follow the join time exactly. */
+const JOINED = exactTimeKey('t.joined_at');
 
 const MEMBER_COLUMNS = `mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
   mb.created_at AS "_m_created_at"`;
 
+/** A membership row as listed: the engagement counts and (after paging) the member's `_m_` columns. */
+type ListedMembershipRow = Row & { eligible: number; missed: number };
+
 function listedMembership(manager: EntityManager) {
   const map = rowMapper(manager.connection, Membership);
-  return (row: Record<string, unknown>): ListedMembership => {
-    const m = map(row) as ListedMembership;
-    m.joinedKey = row._joined as string;
-    m.engagementValue = engagementOf(m.status, row.eligible as number, row.missed as number);
+  return (row: ListedMembershipRow): ListedMembership => {
+    const m = JOINED.keep(map(row) as ListedMembership, row);
+    m.engagementValue = engagementOf(m.status, row.eligible, row.missed);
     if ('_m_display_name' in row) {
       m.preloadedMember = Object.assign(new Member(), {
         id: m.memberId,
@@ -65,7 +70,10 @@ function listedMembership(manager: EntityManager) {
 }
 
 /** The nested connection specs for `Group.memberships` and `Member.memberships` (one statement for all parents). */
-type MembershipSpecs = { byGroup: NestedConnectionSpec<ListedMembership>; byMember: NestedConnectionSpec<ListedMembership> };
+type MembershipSpecs = {
+  byGroup: NestedConnectionSpec<ListedMembership, ListedMembershipRow>;
+  byMember: NestedConnectionSpec<ListedMembership, ListedMembershipRow>;
+};
 const specCache = new WeakMap<object, MembershipSpecs>();
 
 export function membershipSpecs(manager: EntityManager): MembershipSpecs {
@@ -80,9 +88,8 @@ export function membershipSpecs(manager: EntityManager): MembershipSpecs {
 function buildSpecs(manager: EntityManager): MembershipSpecs {
   const map = listedMembership(manager);
   // Paged on memberships alone (an index in the sort order reads just the page); the member's name and
-  // the engagement are joined for the page's rows only. `_joined` is the exact join time for cursors
-  // (a JavaScript Date would drop the microseconds).
-  const select = `${selectList(manager.connection, Membership, 't')}, t.joined_at::text AS "_joined"`;
+  // the engagement are joined for the page's rows only.
+  const select = `${selectList(manager.connection, Membership, 't')}, ${JOINED.select}`;
   const afterPaging = {
     select: `${MEMBER_COLUMNS}, eng.eligible, eng.missed`,
     join: `JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id ${ENGAGEMENT_JOIN}`,
@@ -99,7 +106,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
       // Facilitators first, then the longest-standing members.
       sort: [
         { sql: 't.role', value: (m) => m.role },
-        { sql: 't.joined_at', value: (m) => m.joinedKey! },
+        JOINED.sort,
         { sql: 't.id', value: (m) => m.id },
       ],
       map,
@@ -112,7 +119,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
       afterPaging,
       parent: 't.member_id',
       sort: [
-        { sql: 't.joined_at', value: (m) => m.joinedKey! },
+        JOINED.sort,
         { sql: 't.id', value: (m) => m.id },
       ],
       map,
@@ -125,7 +132,8 @@ export function loadEngagement(ctx: Context, membershipId: string): Promise<Enga
   return ctx.loaders
     .keyed('membership-engagement', (manager, networkId) =>
       new DataLoader<string, Engagement>(async (ids) => {
-        const rows: Array<{ id: string; status: MembershipStatus; eligible: number; missed: number }> = await manager.query(
+        const rows = await queryRows<{ id: string; status: MembershipStatus; eligible: number; missed: number }>(
+          manager,
           `SELECT t.id, t.status, eng.eligible, eng.missed FROM memberships t ${ENGAGEMENT_JOIN}
            WHERE t.network_id = $1 AND t.id = ANY($2)`,
           [networkId, ids],
@@ -141,7 +149,8 @@ export function loadEngagement(ctx: Context, membershipId: string): Promise<Enga
 const memberCounts = (ctx: Context) =>
   ctx.loaders.keyed('group-member-count', (manager, networkId) =>
     new DataLoader<string, number>(async (ids) => {
-      const rows: Array<{ group_id: string; count: number }> = await manager.query(
+      const rows = await queryRows<{ group_id: string; count: number }>(
+        manager,
         `SELECT group_id, count(*)::int AS count FROM memberships
          WHERE network_id = $1 AND group_id = ANY($2) AND status = 'ACTIVE' GROUP BY group_id`,
         [networkId, ids],
@@ -157,10 +166,12 @@ export const loadMemberCount = (ctx: Context, groupId: string): Promise<number> 
 export const primeMemberCount = (ctx: Context, groupId: string, count: number): void => void memberCounts(ctx).prime(groupId, count);
 
 /** Locks the group row and fails with CONFLICT when it has no free place: concurrent joins cannot overfill it. */
-async function ensurePlace(manager: EntityManager, group: Group): Promise<void> {
+async function ensurePlace(scope: Scope, group: Group): Promise<void> {
+  const { manager } = scope;
   if (group.capacity == null) return;
-  await manager.query('SELECT 1 FROM groups WHERE network_id = $1 AND id = $2 FOR UPDATE', [group.networkId, group.id]);
-  const [{ count }]: Array<{ count: number }> = await manager.query(
+  await execute(manager, 'SELECT 1 FROM groups WHERE network_id = $1 AND id = $2 FOR UPDATE', [group.networkId, group.id]);
+  const { count } = await queryOne<{ count: number }>(
+    manager,
     `SELECT count(*)::int AS count FROM memberships WHERE network_id = $1 AND group_id = $2 AND status = 'ACTIVE'`,
     [group.networkId, group.id],
   );
@@ -171,7 +182,8 @@ function ensureOpen(group: Group, arg: string): void {
   if (group.archivedAt) throw badInput('This group is archived and takes no new members', [{ path: [arg], message: `${arg} is an archived group` }]);
 }
 
-export async function findMembershipOf(manager: EntityManager, networkId: string, groupId: string, memberId: string): Promise<Membership | null> {
+export async function findMembershipOf(scope: Scope, groupId: string, memberId: string): Promise<Membership | null> {
+  const { manager, networkId } = scope;
   return manager.getRepository(Membership).findOneBy({ networkId, groupId, memberId });
 }
 
@@ -190,9 +202,9 @@ export async function enterGroup(
   const { manager } = ctx;
   ensureOpen(group, groupArg);
   const repo = manager.getRepository(Membership);
-  const existing = await findMembershipOf(manager, group.networkId, group.id, memberId);
+  const existing = await findMembershipOf(ctx, group.id, memberId);
   if (existing?.status === MembershipStatus.ACTIVE) throw conflict('Already a member of this group');
-  await ensurePlace(manager, group);
+  await ensurePlace(ctx, group);
   const now = new Date();
   const membership =
     existing ??
@@ -223,7 +235,7 @@ export async function changeMembership(
   if (change.status && change.status !== membership.status) {
     if (change.status === MembershipStatus.ACTIVE) {
       ensureOpen(group, 'id');
-      await ensurePlace(manager, group);
+      await ensurePlace(ctx, group);
       if (membership.status === MembershipStatus.LEFT) membership.joinedAt = new Date();
       membership.leftAt = null;
     }

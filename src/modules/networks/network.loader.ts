@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
-import { rowMapper, selectList } from '../../db/rows';
+import { selectList } from '../../db/rows';
 import type { Context } from '../../graphql/context';
 import { notFound } from '../../graphql/errors';
 import { Network } from './network.entity';
+import { queryEntities } from '../../db/sql';
 
 /**
  * Networks by id, one statement per batch: the caller's own, and partners' (row-level security shows a
@@ -12,13 +13,9 @@ import { Network } from './network.entity';
 export function loadNetwork(ctx: Context, id: string = ctx.networkId): Promise<Network> {
   return ctx.loaders
     .keyed('networks-by-id', (manager) => {
-      const map = rowMapper(manager.connection, Network);
       return new DataLoader<string, Network>(async (ids) => {
-        const rows: Array<Record<string, unknown>> = await manager.query(
-          `SELECT ${selectList(manager.connection, Network)} FROM networks WHERE id = ANY($1)`,
-          [ids],
-        );
-        const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
+        const networks = await queryEntities(manager, Network, `SELECT ${selectList(manager.connection, Network)} FROM networks WHERE id = ANY($1)`, [ids]);
+        const byId = new Map(networks.map((n) => [n.id, n]));
         return ids.map((nid) => byId.get(nid) ?? notFound('Network'));
       });
     }, { viewerIndependent: true })

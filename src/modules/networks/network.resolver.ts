@@ -106,7 +106,7 @@ export class NetworkResolver {
       "Changes the caller's network: name, description, reporting time zone, privacy threshold (k ≥ 5, else BAD_USER_INPUT). Admins and API keys with WRITE and ADMIN. Written to the audit log.",
   })
   async updateNetwork(@Arg('input', () => UpdateNetworkInput, { description: 'The changes.' }) input: UpdateNetworkInput, @Ctx() ctx: Context): Promise<Network> {
-    const { network, changed } = await updateNetwork(ctx.manager, await loadNetwork(ctx), input);
+    const { network, changed } = await updateNetwork(ctx, await loadNetwork(ctx), input);
     if (changed.length) {
       await audit(ctx, {
         action: 'network.updated',

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { withTenant } from '../../db/tenant';
 import { badInput, conflict } from '../../graphql/errors';
 import { Network } from './network.entity';
 import type { UpdateNetworkInput } from './network.inputs';
+import { queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -47,14 +49,16 @@ export async function findNetworkBySlug(dataSource: DataSource, slug: string): P
  * `installation` is not tenant data (no network_id, no grant to the app role).
  */
 export async function claimFirstStart(dataSource: DataSource): Promise<boolean> {
-  const rows: unknown[] = await dataSource.query(
+  const rows = await queryRows<unknown>(
+    dataSource.manager,
     `INSERT INTO installation (key, value) VALUES ('initialized', now()::text) ON CONFLICT (key) DO NOTHING RETURNING key`,
   );
   return rows.length > 0;
 }
 
 /** Applies the given changes to a network; returns the fields that changed (for the audit log). */
-export async function updateNetwork(manager: EntityManager, network: Network, input: UpdateNetworkInput): Promise<{ network: Network; changed: string[] }> {
+export async function updateNetwork(scope: Scope, network: Network, input: UpdateNetworkInput): Promise<{ network: Network; changed: string[] }> {
+  const { manager } = scope;
   const next: Partial<Network> = {};
   if (input.name != null) next.name = input.name.trim();
   if (input.description != null) next.description = input.description.trim() || null;

@@ -1,6 +1,6 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, Entity } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 
 /** How someone reached out. */
 export enum OutreachChannel {
@@ -26,13 +26,7 @@ registerEnumType(OutreachChannel, {
 /** A record that someone reached out to a (drifting) member of a group. */
 @Entity('outreach')
 @ObjectType('Outreach', { implements: Node, description: 'A record that someone reached out to a member of a group, e.g. one who is drifting away.' })
-export class Outreach extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class Outreach extends TenantEntity {
   @Column({ name: 'membership_id', type: 'uuid' })
   membershipId: string;
 

@@ -64,7 +64,7 @@ export class OutreachResolver {
       m = await findVisibleMembership(ctx, id);
       await authorizeGroupManager(ctx, m.groupId, writePersonalData);
     }
-    return outreach.recordOutreach(ctx.manager, m, ctx.viewerMemberId, input);
+    return outreach.recordOutreach(ctx, m, ctx.viewerMemberId, input);
   }
 }
 
@@ -76,6 +76,6 @@ export class MembershipOutreachResolver {
   })
   async outreach(@Root() m: Membership, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     if (!(await seesParticipation(ctx, m.groupId))) return emptyConnection<Outreach>();
-    return loadNestedConnection(ctx, outreach.outreachSpec(ctx.manager), m.id, args);
+    return loadNestedConnection(ctx, { spec: outreach.outreachSpec(ctx.manager), parentId: m.id, args });
   }
 }

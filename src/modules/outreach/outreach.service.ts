@@ -1,42 +1,41 @@
 import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import { rowMapper } from '../../db/rows';
-import { epochKey } from '../attendance/participation';
 import type { Membership } from '../memberships/membership.entity';
 import { Outreach } from './outreach.entity';
 import type { OutreachInput } from './outreach.inputs';
+import { queryOne } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
-export async function recordOutreach(manager: EntityManager, membership: Membership, byMemberId: string | null, input: OutreachInput): Promise<Outreach> {
-  const [row]: Array<Record<string, unknown>> = await manager.query(
+export async function recordOutreach(scope: Scope, membership: Membership, byMemberId: string | null, input: OutreachInput): Promise<Outreach> {
+  const { manager } = scope;
+  const row = await queryOne(
+    manager,
     `INSERT INTO outreach (network_id, membership_id, by_member_id, channel, note, outcome) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
     [membership.networkId, membership.id, byMemberId, input.channel, input.note ?? null, input.outcome ?? null],
   );
   return rowMapper(manager.connection, Outreach)(row);
 }
 
-interface ListedOutreach extends Outreach {
-  sortKey?: string;
-}
-
-const specCache = new WeakMap<object, NestedConnectionSpec<ListedOutreach>>();
+const specCache = new WeakMap<object, NestedConnectionSpec<Outreach>>();
 
 /** `Membership.outreach`: newest first; one statement for all memberships of a page. */
-export function outreachSpec(manager: EntityManager): NestedConnectionSpec<ListedOutreach> {
+export function outreachSpec(manager: EntityManager): NestedConnectionSpec<Outreach> {
   let spec = specCache.get(manager.connection);
   if (!spec) {
     const map = rowMapper(manager.connection, Outreach);
-    const key = epochKey('t.at', true);
+    const key = exactTimeKey('t.at', { newestFirst: true });
     spec = {
       tag: 'membership-outreach',
       from: 'outreach t',
       alias: 't',
-      select: `t.*, ${key}::text AS "_key"`,
+      select: `t.*, ${key.select}`,
       parent: 't.membership_id',
       sort: [
-        { sql: key, value: (o) => o.sortKey! },
+        key.sort,
         { sql: 't.id', value: (o) => o.id },
       ],
-      map: (row) => Object.assign(map(row) as ListedOutreach, { sortKey: row._key as string }),
+      map: (row) => key.keep(map(row), row),
     };
     specCache.set(manager.connection, spec);
   }

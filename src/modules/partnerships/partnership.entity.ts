@@ -115,13 +115,22 @@ export class SharedGroup {
 
 /** The columns a SharedGroup is read from (of groups `g`), and the mapping: nothing else of a partner's group. */
 export const SHARED_GROUP_COLUMNS = 'g.id, g.network_id, g.name, g.description, g.objectives, g.topics, g.format';
-export const toSharedGroup = (row: Record<string, unknown>): SharedGroup =>
+export interface SharedGroupRow {
+  id: string;
+  network_id: string;
+  name: string;
+  description: string | null;
+  objectives: string[];
+  topics: string[];
+  format: MeetingFormat;
+}
+export const toSharedGroup = (row: SharedGroupRow): SharedGroup =>
   Object.assign(new SharedGroup(), {
-    groupId: row.id as string,
-    networkId: row.network_id as string,
-    name: row.name as string,
-    description: (row.description as string | null) ?? null,
-    objectives: row.objectives as string[],
-    topics: row.topics as string[],
-    format: row.format as SharedGroup['format'],
+    groupId: row.id,
+    networkId: row.network_id,
+    name: row.name,
+    description: row.description,
+    objectives: row.objectives,
+    topics: row.topics,
+    format: row.format,
   });

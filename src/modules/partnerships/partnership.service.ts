@@ -1,16 +1,17 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
-import { rowMapper, selectList } from '../../db/rows';
+import { selectList } from '../../db/rows';
 import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, notFound } from '../../graphql/errors';
 import { publishOnCommit } from '../../realtime/live';
-import { audit, auditPartner } from '../audit/audit.service';
+import { auditBothParties } from '../audit/audit.service';
 import { announceJointEventChanges, JOINT_EVENT_PARTY_SQL } from '../joint-events/joint-event.service';
 import { prefixQuery } from '../groups/group.service';
 import { Network } from '../networks/network.entity';
-import { loadNetwork } from '../networks/network.loader';
-import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup } from './partnership.entity';
+import { activePartnershipSql, partnershipBetweenSql } from './partnership.access';
+import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup, type SharedGroupRow } from './partnership.entity';
+import { queryEntities, queryOne, queryRows, type Row } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /**
  * Partnerships between networks. A partnership row belongs to two networks; row-level security shows it
@@ -22,14 +23,15 @@ const LIVE = [PartnershipStatus.PENDING, PartnershipStatus.ACTIVE];
 /** Partnerships of the caller's network by id, one statement per batch; null when not a party. Viewer-independent. */
 export function partnershipLoader(ctx: Context): DataLoader<string, Partnership | null> {
   return ctx.loaders.keyed('partnerships-by-id', (manager, networkId) => {
-    const map = rowMapper(manager.connection, Partnership);
     return new DataLoader<string, Partnership | null>(async (ids) => {
-      const rows: Array<Record<string, unknown>> = await manager.query(
+      const found = await queryEntities(
+        manager,
+        Partnership,
         `SELECT ${selectList(manager.connection, Partnership)} FROM partnerships
          WHERE id = ANY($2) AND $1 IN (requester_network_id, partner_network_id)`,
         [networkId, ids],
       );
-      const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
+      const byId = new Map(found.map((p) => [p.id, p]));
       return ids.map((id) => byId.get(id) ?? null);
     });
   }, { viewerIndependent: true });
@@ -38,24 +40,25 @@ export function partnershipLoader(ctx: Context): DataLoader<string, Partnership 
 /** A partnership the caller's network is party to, locked for a change; NOT_FOUND otherwise. */
 async function findOwnPartnershipForUpdate(ctx: Context, id: string | undefined): Promise<Partnership> {
   if (!id) throw notFound('Partnership');
-  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+  const [p] = await queryEntities(
+    ctx.manager,
+    Partnership,
     `SELECT ${selectList(ctx.manager.connection, Partnership)} FROM partnerships
      WHERE id = $2 AND $1 IN (requester_network_id, partner_network_id) FOR UPDATE`,
     [ctx.networkId, id],
   );
-  if (!rows.length) throw notFound('Partnership');
-  return rowMapper(ctx.manager.connection, Partnership)(rows[0]);
+  if (!p) throw notFound('Partnership');
+  return p;
 }
 
 /** Finds a network by slug across tenants: the slug policy shows that one row while `app.network_slug` is set. */
 async function findNetworkBySlug(ctx: Context, slug: string): Promise<Network | null> {
   await ctx.tx.set('app.network_slug', slug);
   try {
-    const rows: Array<Record<string, unknown>> = await ctx.manager.query(
-      `SELECT ${selectList(ctx.manager.connection, Network)} FROM networks WHERE slug = $1`,
-      [slug],
-    );
-    return rows.length ? rowMapper(ctx.manager.connection, Network)(rows[0]) : null;
+    const [network] = await queryEntities(ctx.manager, Network, `SELECT ${selectList(ctx.manager.connection, Network)} FROM networks WHERE slug = $1`, [
+      slug,
+    ]);
+    return network ?? null;
   } finally {
     await ctx.tx.set('app.network_slug', null);
   }
@@ -65,24 +68,20 @@ async function findNetworkBySlug(ctx: Context, slug: string): Promise<Network | 
 export const otherParty = (ctx: Pick<Context, 'networkId'>, p: Partnership): string =>
   p.requesterNetworkId === ctx.networkId ? p.partnerNetworkId : p.requesterNetworkId;
 
-async function updated(manager: EntityManager, id: string, set: string, params: unknown[]): Promise<Partnership> {
-  // For UPDATE, TypeORM's postgres driver answers [rows, affected].
-  const [rows]: [Array<Record<string, unknown>>, number] = await manager.query(
+async function updated(scope: Scope, id: string, set: string, params: unknown[]): Promise<Partnership> {
+  const { manager } = scope;
+  const [p] = await queryEntities(
+    manager,
+    Partnership,
     `UPDATE partnerships SET ${set} WHERE id = $1 RETURNING ${selectList(manager.connection, Partnership)}`,
     [id, ...params],
   );
-  return rowMapper(manager.connection, Partnership)(rows[0]);
+  return p;
 }
 
-/**
- * Writes a change to both networks' audit logs. In each log, `partnerSlug` names the other network
- * (for the caller's log the partner, for the partner's log the caller's network).
- */
-async function record(ctx: Context, p: Partnership, action: string, details: Record<string, unknown>): Promise<void> {
-  const [own, other] = await Promise.all([loadNetwork(ctx, ctx.networkId), loadNetwork(ctx, otherParty(ctx, p))]);
-  await audit(ctx, { action, targetType: 'Partnership', targetId: p.id, details: { ...details, partnerSlug: other.slug } });
-  await auditPartner(ctx, p.id, action, { ...details, partnerSlug: own.slug });
-}
+/** Writes a change to both networks' audit logs, about the partnership. */
+const record = (ctx: Context, p: Partnership, action: string, details: Record<string, unknown>): Promise<void> =>
+  auditBothParties(ctx, otherParty(ctx, p), p.id, { action, targetType: 'Partnership', targetId: p.id, details });
 
 /** `partnershipChanged` to both networks, once the transaction commits. */
 function announce(ctx: Context, p: Partnership): Partnership {
@@ -103,21 +102,20 @@ export async function requestPartnership(ctx: Context, partnerSlug: string, scop
   if (partner.id === ctx.networkId) {
     throw badInput('A network cannot partner with itself', [{ path: ['partnerSlug'], message: 'is your own network' }]);
   }
-  const [{ live }]: Array<{ live: boolean }> = await ctx.manager.query(
-    `SELECT EXISTS (SELECT 1 FROM partnerships
-                    WHERE least(requester_network_id, partner_network_id) = least($1::uuid, $2::uuid)
-                      AND greatest(requester_network_id, partner_network_id) = greatest($1::uuid, $2::uuid)
-                      AND status = ANY($3)) AS live`,
+  const { live } = await queryOne<{ live: boolean }>(
+    ctx.manager,
+    `SELECT EXISTS (SELECT 1 FROM partnerships p WHERE ${partnershipBetweenSql('$1', '$2')} AND p.status = ANY($3)) AS live`,
     [ctx.networkId, partner.id, LIVE],
   );
   if (live) throw conflict('There already is a pending or active partnership with this network');
   // A concurrent request for the same pair fails on the unique index: CONFLICT as well.
-  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+  const [partnership] = await queryEntities(
+    ctx.manager,
+    Partnership,
     `INSERT INTO partnerships (requester_network_id, partner_network_id, scopes) VALUES ($1, $2, $3)
      RETURNING ${selectList(ctx.manager.connection, Partnership)}`,
     [ctx.networkId, partner.id, unique],
   );
-  const partnership = rowMapper(ctx.manager.connection, Partnership)(rows[0]);
   await record(ctx, partnership, 'partnership.requested', { scopes: unique });
   return announce(ctx, partnership);
 }
@@ -127,7 +125,7 @@ export async function respondToPartnership(ctx: Context, id: string | undefined,
   if (p.partnerNetworkId !== ctx.networkId) throw forbidden('Only the requested network can accept or decline a partnership');
   if (p.status !== PartnershipStatus.PENDING) throw conflict(`This partnership is ${p.status}, not PENDING`);
   const status = accept ? PartnershipStatus.ACTIVE : PartnershipStatus.DECLINED;
-  const result = await updated(ctx.manager, p.id, `status = $2, responded_at = now()`, [status]);
+  const result = await updated(ctx, p.id, `status = $2, responded_at = now()`, [status]);
   const action = accept ? 'partnership.accepted' : 'partnership.declined';
   await record(ctx, result, action, { scopes: result.scopes });
   return announce(ctx, result);
@@ -136,11 +134,11 @@ export async function respondToPartnership(ctx: Context, id: string | undefined,
 export async function revokePartnership(ctx: Context, id: string | undefined): Promise<Partnership> {
   const p = await findOwnPartnershipForUpdate(ctx, id);
   if (!LIVE.includes(p.status)) throw conflict(`This partnership is ${p.status}; only PENDING or ACTIVE partnerships can be revoked`);
-  const result = await updated(ctx.manager, p.id, `status = 'REVOKED', revoked_at = now(), revoked_by_network_id = $2`, [ctx.networkId]);
+  const result = await updated(ctx, p.id, `status = 'REVOKED', revoked_at = now(), revoked_by_network_id = $2`, [ctx.networkId]);
   // Joint events: the partner's part in future events between the two networks ends at once. Their parties are
   // announced first: once withdrawn, a revoking partner no longer sees the events it left.
   await announceJointEventChanges(ctx, await eventsLeftOnRevocation(ctx, otherParty(ctx, p)));
-  const [{ withdrawn }]: Array<{ withdrawn: number }> = await ctx.manager.query(`SELECT app_withdraw_partner($1) AS withdrawn`, [
+  const { withdrawn } = await queryOne<{ withdrawn: number }>(ctx.manager, `SELECT app_withdraw_partner($1) AS withdrawn`, [
     otherParty(ctx, p),
   ]);
   await record(ctx, result, 'partnership.revoked', { previousStatus: p.status, scopes: p.scopes, jointEventsWithdrawn: withdrawn });
@@ -149,7 +147,8 @@ export async function revokePartnership(ctx: Context, id: string | undefined): P
 
 /** The joint events `app_withdraw_partner(partner)` is about to withdraw one of the two networks from (its rule, read first). */
 async function eventsLeftOnRevocation(ctx: Context, partner: string): Promise<string[]> {
-  const rows: Array<{ id: string }> = await ctx.manager.query(
+  const rows = await queryRows<{ id: string }>(
+    ctx.manager,
     `SELECT e.id FROM joint_events e
      WHERE e.host_network_id IN ($1, $2) AND e.starts_at > now() AND e.status = 'SCHEDULED'
        AND EXISTS (SELECT 1 FROM joint_event_participants l
@@ -165,12 +164,12 @@ export async function listPartnerships(ctx: Context, status: PartnershipStatus |
   const params: unknown[] = [ctx.networkId];
   const where = ['$1 IN (requester_network_id, partner_network_id)'];
   if (status) where.push(`status = $${params.push(status)}`);
-  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+  const list = await queryEntities(
+    ctx.manager,
+    Partnership,
     `SELECT ${selectList(ctx.manager.connection, Partnership)} FROM partnerships WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id`,
     params,
   );
-  const map = rowMapper(ctx.manager.connection, Partnership);
-  const list = rows.map(map);
   for (const p of list) partnershipLoader(ctx).prime(p.id, p);
   return list;
 }
@@ -182,10 +181,7 @@ export interface DirectoryArgs extends ConnectionArgs {
 
 /** The partner-directory rule for a group `g`, with the caller's network as `$1`. Row-level security agrees. */
 export const PARTNER_DIRECTORY_SQL = `(g.network_id <> $1 AND g.visibility = 'PARTNERS' AND g.archived_at IS NULL
-  AND g.network_id IN (SELECT CASE WHEN p.requester_network_id = $1 THEN p.partner_network_id ELSE p.requester_network_id END
-                       FROM partnerships p
-                       WHERE $1 IN (p.requester_network_id, p.partner_network_id)
-                         AND p.status = 'ACTIVE' AND 'GROUP_DIRECTORY' = ANY (p.scopes))
+  AND ${activePartnershipSql('$1', 'g.network_id', PartnershipScope.GROUP_DIRECTORY)}
   AND app_partner_shares(g.network_id, 'GROUP_DIRECTORY'))`;
 
 /**
@@ -199,7 +195,7 @@ export async function listPartnerDirectory(ctx: Context, args: DirectoryArgs): P
   if (args.topic) where.push(`g.topics @> ARRAY[${param(args.topic.trim().toLowerCase())}]::text[]`);
   const query = args.search ? prefixQuery(args.search) : null;
   if (query) where.push(`g.search @@ to_tsquery('simple', ${param(query)})`);
-  return paginate(
+  return paginate<SharedGroup, SharedGroupRow & Row>(
     ctx.manager,
     { select: SHARED_GROUP_COLUMNS, from: 'groups g', where, params, map: toSharedGroup },
     args,
@@ -217,7 +213,8 @@ export async function listPartnerDirectory(ctx: Context, args: DirectoryArgs): P
  * caller's network is a party to (hosts, or is invited to and has not declined or been withdrawn from); null otherwise.
  */
 export async function findSharedGroups(ctx: Context, ids: readonly string[]): Promise<Array<SharedGroup | null>> {
-  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+  const rows = await queryRows<SharedGroupRow>(
+    ctx.manager,
     `SELECT ${SHARED_GROUP_COLUMNS} FROM groups g
      WHERE g.id = ANY($2)
        AND (${PARTNER_DIRECTORY_SQL}
@@ -225,6 +222,6 @@ export async function findSharedGroups(ctx: Context, ids: readonly string[]): Pr
                     WHERE jg.group_id = g.id AND jg.network_id = g.network_id AND ${JOINT_EVENT_PARTY_SQL}))`,
     [ctx.networkId, ids],
   );
-  const byId = new Map(rows.map((r) => [r.id as string, toSharedGroup(r)]));
+  const byId = new Map(rows.map((r) => [r.id, toSharedGroup(r)]));
   return ids.map((id) => byId.get(id) ?? null);
 }

@@ -1,7 +1,9 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { withTenant } from '../../db/tenant';
 import { badInput } from '../../graphql/errors';
 import type { Policy } from './bucket';
+import { queryOne, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** A network's own budget as stored: null fields fall back to the server's defaults. */
 export interface NetworkRateLimit {
@@ -40,21 +42,23 @@ export function parseRateLimit(max: string | undefined, restoreRate: string | un
  */
 export async function setNetworkRateLimit(dataSource: DataSource, networkId: string, change: Partial<Policy> | null): Promise<NetworkRateLimit> {
   return withTenant(dataSource, networkId, async (manager) => {
-    // For UPDATE, TypeORM's postgres driver answers [rows, affected].
-    const [rows]: [RateLimitRow[], number] = await manager.query(
+    const row = await queryOne<RateLimitRow>(
+      manager,
       change === null
         ? 'UPDATE networks SET rate_limit_max = NULL, rate_limit_restore_rate = NULL WHERE id = $1 RETURNING rate_limit_max, rate_limit_restore_rate'
         : `UPDATE networks SET rate_limit_max = COALESCE($2, rate_limit_max), rate_limit_restore_rate = COALESCE($3, rate_limit_restore_rate)
            WHERE id = $1 RETURNING rate_limit_max, rate_limit_restore_rate`,
       change === null ? [networkId] : [networkId, change.max ?? null, change.restoreRate ?? null],
     );
-    return { max: rows[0].rate_limit_max, restoreRate: rows[0].rate_limit_restore_rate };
+    return { max: row.rate_limit_max, restoreRate: row.rate_limit_restore_rate };
   });
 }
 
 /** A network's budget: its own parts (set with the CLI) over the defaults. One statement, in the caller's transaction. */
-export async function networkPolicy(manager: EntityManager, networkId: string, defaults: Policy): Promise<Policy> {
-  const rows: RateLimitRow[] = await manager.query(
+export async function networkPolicy(scope: Scope, defaults: Policy): Promise<Policy> {
+  const { manager, networkId } = scope;
+  const rows = await queryRows<RateLimitRow>(
+    manager,
     'SELECT rate_limit_max, rate_limit_restore_rate FROM networks WHERE id = $1',
     [networkId],
   );

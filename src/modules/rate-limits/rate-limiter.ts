@@ -256,7 +256,7 @@ export class RateLimiter {
     const cached = this.policies.get(ctx.networkId);
     if (cached && cached.expires > now) return cached.policy;
     if (this.policies.size >= 10_000) for (const [id, entry] of this.policies) if (entry.expires <= now) this.policies.delete(id);
-    const policy = networkPolicy(ctx.manager, ctx.networkId, this.defaults).catch((err: Error) => {
+    const policy = networkPolicy(ctx, this.defaults).catch((err: Error) => {
       // Not cached: the next request reads again.
       this.policies.delete(ctx.networkId);
       this.logger.warn('rate limit: network budget not read, using the defaults', { error: err.message });

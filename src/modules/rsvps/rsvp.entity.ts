@@ -1,6 +1,6 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, Entity } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 
 /** A member's answer for a session. */
 export enum RsvpStatus {
@@ -24,13 +24,7 @@ registerEnumType(RsvpStatus, {
 /** A member's answer for a session. */
 @Entity('rsvps')
 @ObjectType('Rsvp', { implements: Node, description: "A member's answer for a session." })
-export class Rsvp extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class Rsvp extends TenantEntity {
   @Column({ name: 'session_id', type: 'uuid' })
   sessionId: string;
 

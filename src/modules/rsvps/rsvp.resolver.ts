@@ -80,7 +80,7 @@ export class RsvpResolver {
     const { session, group } = await findVisibleSession(ctx, idArgument('sessionId', sessionId, 'Session'));
     if (status === RsvpStatus.WAITLISTED) throw invalidArgument('status', 'must be GOING, MAYBE or NOT_GOING; the waitlist is assigned');
     if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can RSVP');
-    return rsvps.respond(ctx.manager, ctx.networkId, session.id, ctx.viewerMemberId!, status);
+    return rsvps.respond(ctx, session.id, ctx.viewerMemberId!, status);
   }
 }
 
@@ -111,6 +111,6 @@ export class SessionRsvpsResolver {
     const ownOnly = !(await seesRsvpList(ctx, session.groupId));
     if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Rsvp>();
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, rsvps.sessionRsvpsSpec(ctx.manager), session.id, args, filter, ownOnly);
+    return loadNestedConnection(ctx, { spec: rsvps.sessionRsvpsSpec(ctx.manager), parentId: session.id, args, filter, ownRowsOnly: ownOnly });
   }
 }

@@ -1,10 +1,12 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { conflict, notFound } from '../../graphql/errors';
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
 import { Rsvp, RsvpStatus } from './rsvp.entity';
+import { type Row, execute, queryEntities, queryOne, queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** RSVP numbers of one session. */
 export interface RsvpCountValues {
@@ -21,9 +23,10 @@ const mapRsvp = (manager: EntityManager) => rowMapper(manager.connection, Rsvp);
  * places under its effective capacity (its own, else its group's; none means no limit). One statement.
  * Callers hold the session row lock, so the count cannot change underneath.
  */
-export async function fillFreePlaces(manager: EntityManager, networkId: string, sessionId: string): Promise<number> {
-  // An UPDATE comes back from TypeORM's postgres driver as [rows, rowCount].
-  const [, promoted] = (await manager.query(
+export async function fillFreePlaces(scope: Scope, sessionId: string): Promise<number> {
+  const { manager, networkId } = scope;
+  return execute(
+    manager,
     `WITH cap AS (
        SELECT coalesce(s.capacity, g.capacity) AS capacity FROM sessions s
        JOIN groups g ON g.network_id = s.network_id AND g.id = s.group_id
@@ -40,8 +43,7 @@ export async function fillFreePlaces(manager: EntityManager, networkId: string, 
      )
      UPDATE rsvps r SET status = 'GOING' FROM promoted WHERE r.network_id = $1 AND r.id = promoted.id`,
     [networkId, sessionId],
-  )) as [unknown, number];
-  return promoted;
+  );
 }
 
 /**
@@ -52,8 +54,10 @@ export async function fillFreePlaces(manager: EntityManager, networkId: string, 
  * it is. When a GOING answer changes, the earliest waitlisted RSVP takes the place, in the same transaction.
  * `responded_at` changes only when the answer does.
  */
-export async function respond(manager: EntityManager, networkId: string, sessionId: string, memberId: string, status: RsvpStatus): Promise<Rsvp> {
-  const locked: Array<{ status: string; capacity: number | null }> = await manager.query(
+export async function respond(scope: Scope, sessionId: string, memberId: string, status: RsvpStatus): Promise<Rsvp> {
+  const { manager, networkId } = scope;
+  const locked = await queryRows<{ status: string; capacity: number | null }>(
+    manager,
     `SELECT s.status, coalesce(s.capacity, g.capacity) AS capacity FROM sessions s
      JOIN groups g ON g.network_id = s.network_id AND g.id = s.group_id
      WHERE s.network_id = $1 AND s.id = $2 FOR UPDATE OF s`,
@@ -64,9 +68,10 @@ export async function respond(manager: EntityManager, networkId: string, session
     throw conflict(`This session is ${locked[0].status}; RSVPs are open only while it is SCHEDULED or LIVE`);
   }
   // Places freed since the last answer (e.g. the group's capacity was raised) go to the waitlist first.
-  await fillFreePlaces(manager, networkId, sessionId);
+  await fillFreePlaces(scope, sessionId);
   const map = mapRsvp(manager);
-  const existingRows: Array<Record<string, unknown>> = await manager.query(
+  const existingRows = await queryRows(
+    manager,
     'SELECT * FROM rsvps WHERE network_id = $1 AND session_id = $2 AND member_id = $3',
     [networkId, sessionId, memberId],
   );
@@ -77,7 +82,8 @@ export async function respond(manager: EntityManager, networkId: string, session
     if (existing?.status === RsvpStatus.GOING || existing?.status === RsvpStatus.WAITLISTED) return existing;
     const capacity = locked[0].capacity;
     if (capacity != null) {
-      const [{ going }]: Array<{ going: number }> = await manager.query(
+      const { going } = await queryOne<{ going: number }>(
+        manager,
         `SELECT count(*)::int AS going FROM rsvps WHERE network_id = $1 AND session_id = $2 AND status = 'GOING'`,
         [networkId, sessionId],
       );
@@ -87,16 +93,16 @@ export async function respond(manager: EntityManager, networkId: string, session
     return existing;
   }
 
-  // Millisecond precision, so that the value a cursor carries is exactly the stored one.
-  const rows: Array<Record<string, unknown>> = await manager.query(
+  const rows = await queryRows(
+    manager,
     `INSERT INTO rsvps (network_id, session_id, member_id, status, responded_at)
-     VALUES ($1, $2, $3, $4, date_trunc('milliseconds', clock_timestamp()))
+     VALUES ($1, $2, $3, $4, clock_timestamp())
      ON CONFLICT (network_id, session_id, member_id) DO UPDATE SET status = EXCLUDED.status, responded_at = EXCLUDED.responded_at
      RETURNING *`,
     [networkId, sessionId, memberId, stored],
   );
   const rsvp = map(rows[0]);
-  if (existing?.status === RsvpStatus.GOING) await fillFreePlaces(manager, networkId, sessionId);
+  if (existing?.status === RsvpStatus.GOING) await fillFreePlaces(scope, sessionId);
   return rsvp;
 }
 
@@ -106,7 +112,8 @@ const NO_RSVPS: RsvpCountValues = { going: 0, maybe: 0, notGoing: 0, waitlisted:
 const rsvpCounts = (ctx: Context) =>
   ctx.loaders.keyed('session-rsvp-counts', (manager, networkId) =>
     new DataLoader<string, RsvpCountValues>(async (ids) => {
-      const rows: Array<{ session_id: string; status: RsvpStatus; count: number }> = await manager.query(
+      const rows = await queryRows<{ session_id: string; status: RsvpStatus; count: number }>(
+        manager,
         `SELECT session_id, status, count(*)::int AS count FROM rsvps
          WHERE network_id = $1 AND session_id = ANY($2) GROUP BY session_id, status`,
         [networkId, ids],
@@ -127,13 +134,14 @@ export const loadRsvpCounts = (ctx: Context, sessionId: string): Promise<RsvpCou
 /** The viewer's own RSVP per session, one statement per batch (member tokens). */
 const viewerRsvps = (ctx: Context, memberId: string) =>
   ctx.loaders.keyed('viewer-rsvps', (manager, networkId) => {
-    const map = mapRsvp(manager);
     return new DataLoader<string, Rsvp | null>(async (ids) => {
-      const rows: Array<Record<string, unknown>> = await manager.query(
+      const rsvps = await queryEntities(
+        manager,
+        Rsvp,
         `SELECT ${selectList(manager.connection, Rsvp)} FROM rsvps WHERE network_id = $1 AND member_id = $2 AND session_id = ANY($3)`,
         [networkId, memberId, ids],
       );
-      const bySession = new Map(rows.map((r) => [r.session_id as string, map(r)]));
+      const bySession = new Map(rsvps.map((r) => [r.sessionId, r]));
       return ids.map((id) => bySession.get(id) ?? null);
     });
   });
@@ -161,13 +169,16 @@ export function rsvpReadAlong(manager: EntityManager, viewerParam: string | null
   return { select: select.join(', '), join };
 }
 
+/** The columns `rsvpReadAlong` adds to a row. */
+export type RsvpReadAlongRow = Row & { _rc_going: number; _rc_maybe: number; _rc_not_going: number; _rc_waitlisted: number };
+
 /** Hands the counts (and viewer's RSVP) read with `rsvpReadAlong` to the loaders. */
-export function primeRsvps(ctx: Context, sessionId: string, row: Record<string, unknown>): void {
+export function primeRsvps(ctx: Context, sessionId: string, row: RsvpReadAlongRow): void {
   rsvpCounts(ctx).prime(sessionId, {
-    going: row._rc_going as number,
-    maybe: row._rc_maybe as number,
-    notGoing: row._rc_not_going as number,
-    waitlisted: row._rc_waitlisted as number,
+    going: row._rc_going,
+    maybe: row._rc_maybe,
+    notGoing: row._rc_not_going,
+    waitlisted: row._rc_waitlisted,
   });
   if (ctx.viewerMemberId && '_vr_id' in row) {
     const vr = unprefixRow(row, 'vr');
@@ -180,19 +191,17 @@ const specs = new WeakMap<object, NestedConnectionSpec<Rsvp>>();
 export function sessionRsvpsSpec(manager: EntityManager): NestedConnectionSpec<Rsvp> {
   let spec = specs.get(manager.connection);
   if (!spec) {
+    const map = mapRsvp(manager);
+    const answered = exactTimeKey('t.responded_at');
     spec = {
       tag: 'session-rsvps',
       from: 'rsvps t',
       alias: 't',
-      select: selectList(manager.connection, Rsvp, 't'),
+      select: `${selectList(manager.connection, Rsvp, 't')}, ${answered.select}`,
       parent: 't.session_id',
       ownerColumn: 't.member_id',
-      sort: [
-        // Truncated like the cursor value (a JS Date), in case a row was written with microseconds.
-        { sql: `date_trunc('milliseconds', t.responded_at)`, value: (r) => r.respondedAt },
-        { sql: 't.id', value: (r) => r.id },
-      ],
-      map: mapRsvp(manager),
+      sort: [answered.sort, { sql: 't.id', value: (r) => r.id }],
+      map: (row) => answered.keep(map(row), row),
     };
     specs.set(manager.connection, spec);
   }

@@ -5,6 +5,7 @@ import { canSeeGroup, primeViewerMembership } from '../groups/group.access';
 import { Membership } from '../memberships/membership.entity';
 import { Group } from '../groups/group.entity';
 import { Session } from './session.entity';
+import { queryRows } from '../../db/sql';
 
 /** A session and its group, as the features that hang off sessions need them. */
 export interface VisibleSession {
@@ -39,7 +40,8 @@ async function readSessionWithGroup(ctx: Context, id: string): Promise<void> {
   const viewer = ctx.viewerMemberId
     ? `LEFT JOIN memberships vm ON vm.network_id = g.network_id AND vm.group_id = g.id AND vm.member_id = $${params.push(ctx.viewerMemberId)}`
     : '';
-  const rows: Array<Record<string, unknown>> = await ctx.manager.query(
+  const rows = await queryRows(
+    ctx.manager,
     `SELECT ${selectList(ds, Session, 's')}, ${prefixedSelectList(ds, Group, 'g')}${viewer ? `, ${prefixedSelectList(ds, Membership, 'vm')}` : ''}
      FROM sessions s JOIN groups g ON g.network_id = s.network_id AND g.id = s.group_id ${viewer}
      WHERE s.network_id = $1 AND s.id = $2`,

@@ -1,6 +1,6 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, UpdateDateColumn } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 import { AgendaItem } from '../groups/agenda';
 
 /** Where a session is in its life: SCHEDULED → LIVE → COMPLETED, or SCHEDULED → CANCELLED. */
@@ -25,13 +25,7 @@ registerEnumType(SessionStatus, {
 /** One meeting of a group. */
 @Entity('sessions')
 @ObjectType('Session', { implements: Node, description: 'One meeting of a group: time, place or link, status and agenda.' })
-export class Session extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class Session extends TenantEntity {
   @Column({ name: 'group_id', type: 'uuid' })
   groupId: string;
 

@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, loadNestedConnection, type NestedFilter, type ReadAlong } from '../../graphql/connection';
-import { attendanceCountReadAlong, primeAttendanceCount } from '../attendance/attendance.service';
-import { primeRsvps, rsvpReadAlong } from '../rsvps/rsvp.service';
+import { attendanceCountReadAlong, primeAttendanceCount, type AttendanceReadAlongRow } from '../attendance/attendance.service';
+import { primeRsvps, rsvpReadAlong, type RsvpReadAlongRow } from '../rsvps/rsvp.service';
 import type { Context } from '../../graphql/context';
 import { invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
@@ -53,17 +53,20 @@ const sessionsLive = liveSubscription('sessionChanged', 'groupId', async (ctx, g
   return group.id;
 });
 
+/** A session row with the counts read along (only those selected are there). */
+type SessionCountsRow = RsvpReadAlongRow & AttendanceReadAlongRow & { id: string };
+
 /** The counts a session list shows (RSVPs, attendance), read with the page when they are selected. */
-function sessionCountsReadAlong(ctx: Context, info: GraphQLResolveInfo): ReadAlong | undefined {
+function sessionCountsReadAlong(ctx: Context, info: GraphQLResolveInfo): ReadAlong<SessionCountsRow> | undefined {
   const parts: Array<{ select: string; join: string }> = [];
-  const primes: Array<(row: Record<string, unknown>) => void> = [];
+  const primes: Array<(row: SessionCountsRow) => void> = [];
   if (selects(info, 'rsvpCounts')) {
     parts.push(rsvpReadAlong(ctx.manager, null, 't'));
-    primes.push((row) => primeRsvps(ctx, row.id as string, row));
+    primes.push((row) => primeRsvps(ctx, row.id, row));
   }
   if (selects(info, 'attendanceCount')) {
     parts.push(attendanceCountReadAlong('t'));
-    primes.push((row) => primeAttendanceCount(ctx, row.id as string, row));
+    primes.push((row) => primeAttendanceCount(ctx, row.id, row));
   }
   if (!parts.length) return undefined;
   return {
@@ -96,7 +99,7 @@ export class SessionResolver {
       "Upcoming sessions (SCHEDULED or LIVE, not yet over), soonest first. Member tokens: the sessions of the groups where the viewer is an ACTIVE member. API keys (READ): every upcoming session of the network.",
   })
   upcomingSessions(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
-    return sessions.listUpcomingSessions(ctx.manager, ctx.networkId, ctx.viewerMemberId, args);
+    return sessions.listUpcomingSessions(ctx, ctx.viewerMemberId, args);
   }
 
   // Up to 52 sessions written.
@@ -198,7 +201,13 @@ export class GroupSessionsResolver {
     if (args.to) conditions.push(`t.starts_at < ${param(args.to)}`);
     if (args.status) conditions.push(`t.status = ${param(args.status)}`);
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, sessions.groupSessionsSpec(ctx.manager), group.id, args, filter, false, sessionCountsReadAlong(ctx, info));
+    return loadNestedConnection(ctx, {
+      spec: sessions.groupSessionsSpec(ctx.manager),
+      parentId: group.id,
+      args,
+      filter,
+      readAlong: sessionCountsReadAlong(ctx, info),
+    });
   }
 
   @FieldResolver(() => Session, { nullable: true, description: 'The next session that is SCHEDULED or LIVE and not yet over; null if none.' })

@@ -9,18 +9,14 @@ import { rowMapper, selectList } from '../../db/rows';
 import { publishOnCommit } from '../../realtime/live';
 import { toAgenda } from '../groups/agenda';
 import type { Group } from '../groups/group.entity';
-import { fillFreePlaces, primeRsvps, rsvpReadAlong } from '../rsvps/rsvp.service';
+import { fillFreePlaces, primeRsvps, rsvpReadAlong, type RsvpReadAlongRow } from '../rsvps/rsvp.service';
 import { Session, SessionStatus } from './session.entity';
 import { RepeatFrequency, type RepeatInput, type ScheduleSessionsInput, type UpdateSessionInput } from './session.inputs';
+import { queryRows } from '../../db/sql';
+import type { Scope } from '../../db/tenant';
 
 /** Statuses in which a session is still ahead (or happening): editable, open for RSVPs, "upcoming". */
 export const OPEN_STATUSES: readonly SessionStatus[] = [SessionStatus.SCHEDULED, SessionStatus.LIVE];
-
-/** `manager.query` returns `[rows, rowCount]` for UPDATE statements (TypeORM's postgres driver). */
-async function updateReturning(manager: EntityManager, sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
-  const [rows] = (await manager.query(sql, params)) as [Array<Record<string, unknown>>, number];
-  return rows;
-}
 
 const mapSession = (manager: EntityManager) => rowMapper(manager.connection, Session);
 
@@ -93,8 +89,9 @@ export async function scheduleSessions(ctx: Context, group: Group, input: Schedu
 }
 
 /** Locks the session row (concurrent edits and RSVPs wait) and returns its current state. */
-export async function lockSession(manager: EntityManager, networkId: string, id: string): Promise<Session> {
-  const rows: Array<Record<string, unknown>> = await manager.query('SELECT * FROM sessions WHERE network_id = $1 AND id = $2 FOR UPDATE', [
+export async function lockSession(scope: Scope, id: string): Promise<Session> {
+  const { manager, networkId } = scope;
+  const rows = await queryRows(manager, 'SELECT * FROM sessions WHERE network_id = $1 AND id = $2 FOR UPDATE', [
     networkId,
     id,
   ]);
@@ -108,7 +105,7 @@ export async function lockSession(manager: EntityManager, networkId: string, id:
  */
 export async function updateSession(ctx: Context, group: Group, sessionId: string, input: UpdateSessionInput): Promise<Session> {
   const { manager } = ctx;
-  const session = await lockSession(manager, group.networkId, sessionId);
+  const session = await lockSession(ctx, sessionId);
   if (!OPEN_STATUSES.includes(session.status)) {
     throw conflict(`This session is ${session.status}; only SCHEDULED or LIVE sessions can be edited`);
   }
@@ -117,7 +114,7 @@ export async function updateSession(ctx: Context, group: Group, sessionId: strin
   if ((input.startsAt != null || input.endsAt != null) && endsAt.getTime() <= startsAt.getTime()) {
     throw invalidArgument(['input', 'endsAt'], `must be after startsAt (${startsAt.toISOString()})`);
   }
-  const rows = await updateReturning(
+  const rows = await queryRows(
     manager,
     `UPDATE sessions SET title = $3, starts_at = $4, ends_at = $5, time_zone = $6, capacity = $7, location = $8, online_url = $9,
        agenda = $10::jsonb, updated_at = now()
@@ -136,7 +133,7 @@ export async function updateSession(ctx: Context, group: Group, sessionId: strin
     ],
   );
   const updated = mapSession(manager)(rows[0]);
-  if (input.capacity != null) await fillFreePlaces(manager, group.networkId, sessionId);
+  if (input.capacity != null) await fillFreePlaces(ctx, sessionId);
   announce(ctx, [updated]);
   return updated;
 }
@@ -160,7 +157,7 @@ export async function transition(ctx: Context, sessionId: string, action: Sessio
   const t = TRANSITIONS[action];
   const params: unknown[] = [networkId, sessionId, t.from];
   if (action === 'cancel') params.push(reason?.trim() || null);
-  const rows = await updateReturning(
+  const rows = await queryRows(
     manager,
     `UPDATE sessions SET status = '${t.to}', ${t.set}, updated_at = now()
      WHERE network_id = $1 AND id = $2 AND status = $3 RETURNING *`,
@@ -171,7 +168,7 @@ export async function transition(ctx: Context, sessionId: string, action: Sessio
     announce(ctx, [session]);
     return session;
   }
-  const current: Array<{ status: SessionStatus }> = await manager.query('SELECT status FROM sessions WHERE network_id = $1 AND id = $2', [
+  const current = await queryRows<{ status: SessionStatus }>(manager, 'SELECT status FROM sessions WHERE network_id = $1 AND id = $2', [
     networkId,
     sessionId,
   ]);
@@ -211,7 +208,8 @@ export function loadNextSession(ctx: Context, groupId: string, withRsvps = false
       const map = mapSession(manager);
       const along = withRsvps ? rsvpReadAlong(manager, ctx.viewerMemberId ? '$3' : null) : null;
       return new DataLoader<string, Session | null>(async (ids) => {
-        const rows: Array<Record<string, unknown>> = await manager.query(
+        const rows = await queryRows<RsvpReadAlongRow>(
+          manager,
           `SELECT s.*${along ? `, ${along.select}` : ''} FROM (
              SELECT DISTINCT ON (group_id) ${selectList(manager.connection, Session)} FROM sessions
              WHERE network_id = $1 AND group_id = ANY($2) AND status IN ('SCHEDULED', 'LIVE') AND ends_at > now()
@@ -219,8 +217,9 @@ export function loadNextSession(ctx: Context, groupId: string, withRsvps = false
            ) s ${along ? along.join : ''}`,
           along && ctx.viewerMemberId ? [networkId, ids, ctx.viewerMemberId] : [networkId, ids],
         );
-        if (along) for (const r of rows) primeRsvps(ctx, r.id as string, r);
-        const byGroup = new Map(rows.map((r) => [r.group_id as string, map(r)]));
+        const sessions = rows.map(map);
+        if (along) rows.forEach((r, i) => primeRsvps(ctx, sessions[i].id, r));
+        const byGroup = new Map(sessions.map((s) => [s.groupId, s]));
         return ids.map((id) => byGroup.get(id) ?? null);
       });
     })
@@ -232,11 +231,11 @@ export function loadNextSession(ctx: Context, groupId: string, withRsvps = false
  * is an ACTIVE member, or of the whole network when `memberId` is null (API keys).
  */
 export function listUpcomingSessions(
-  manager: EntityManager,
-  networkId: string,
+  scope: Scope,
   memberId: string | null,
   args: ConnectionArgs,
 ): Promise<Connection<Session>> {
+  const { manager, networkId } = scope;
   const params: unknown[] = [networkId];
   const where = ['s.network_id = $1', `s.status IN ('SCHEDULED', 'LIVE')`, 's.ends_at > now()'];
   if (memberId) {

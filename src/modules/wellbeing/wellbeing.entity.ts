@@ -1,17 +1,11 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Column, Entity } from 'typeorm';
+import { Node, TenantEntity } from '../../graphql/node';
 
 /** A member's private self-report. Only the member reads it; others only ever see aggregates. */
 @Entity('wellbeing_checkins')
 @ObjectType('WellbeingCheckIn', { implements: Node, description: "A member's private wellbeing self-report. Only that member can read it; others only see aggregates." })
-export class WellbeingCheckIn extends Node {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'network_id', type: 'uuid' })
-  networkId: string;
-
+export class WellbeingCheckIn extends TenantEntity {
   @Column({ name: 'member_id', type: 'uuid' })
   memberId: string;
 

@@ -1,11 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs, connectionType, loadNestedConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
+import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves } from '../auth/rules';
-import { idAt } from '../attendance/participation';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
 import { Session } from '../sessions/session.entity';
 import { WellbeingCheckIn } from './wellbeing.entity';
@@ -35,7 +35,7 @@ export class WellbeingResolver {
       "The viewer's own wellbeing check-ins, newest first. Member tokens only: no one else can read them, admins and API keys included (others see only aggregates).",
   })
   myWellbeing(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
-    return loadNestedConnection(ctx, wellbeing.wellbeingSpec(ctx.manager), ctx.viewerMemberId!, args);
+    return loadNestedConnection(ctx, { spec: wellbeing.wellbeingSpec(ctx.manager), parentId: ctx.viewerMemberId!, args });
   }
 
   @Allow(membersActingForThemselves)
@@ -44,7 +44,7 @@ export class WellbeingResolver {
       'Records a private wellbeing self-report (wellbeing and confidence, 1–10), optionally about a session the member can see (else NOT_FOUND). Member tokens only; only the member can read it back.',
   })
   async recordWellbeing(@Arg('input', () => WellbeingInput, { description: 'The self-report.' }) input: WellbeingInput, @Ctx() ctx: Context) {
-    const sessionId = input.sessionId == null ? null : (await findVisibleSession(ctx, idAt(['input', 'sessionId'], input.sessionId, 'Session'))).session.id;
-    return wellbeing.recordWellbeing(ctx.manager, ctx.networkId, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
+    const sessionId = input.sessionId == null ? null : (await findVisibleSession(ctx, idArgument(['input', 'sessionId'], input.sessionId, 'Session'))).session.id;
+    return wellbeing.recordWellbeing(ctx, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
   }
 }
