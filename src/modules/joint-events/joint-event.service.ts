@@ -300,6 +300,26 @@ export async function announceJointEventChanges(ctx: Context, eventIds: string[]
 }
 
 /**
+ * On a revoked partnership: ends the partner's part in the future joint events between the two networks
+ * (`app_withdraw_partner`, whose rule the first statement reads). Their parties are announced first: once
+ * withdrawn, a revoking partner no longer sees the events it left. Answers how many parts ended.
+ */
+export async function withdrawPartnerFromJointEvents(ctx: Context, partner: string): Promise<number> {
+  const left = await queryRows<{ id: string }>(
+    ctx.manager,
+    `SELECT e.id FROM joint_events e
+     WHERE e.host_network_id IN ($1, $2) AND e.starts_at > now() AND e.status = 'SCHEDULED'
+       AND EXISTS (SELECT 1 FROM joint_event_participants l
+                   WHERE l.joint_event_id = e.id AND l.status IN ('INVITED', 'ACCEPTED')
+                     AND l.network_id = CASE WHEN e.host_network_id = $1 THEN $2::uuid ELSE $1::uuid END)`,
+    [ctx.networkId, partner],
+  );
+  await announceJointEventChanges(ctx, left.map((e) => e.id));
+  const { withdrawn } = await queryOne<{ withdrawn: number }>(ctx.manager, `SELECT app_withdraw_partner($1) AS withdrawn`, [partner]);
+  return withdrawn;
+}
+
+/**
  * Whether the caller's network still takes part in the event for live updates: the host always; another
  * network while its part is not WITHDRAWN (row-level security then hides the event anyway) and its
  * partnership with the host is ACTIVE (a revocation also ends the updates of past events it still sees).

@@ -5,12 +5,12 @@ import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, notFound } from '../../graphql/errors';
 import { publishOnCommit } from '../../realtime/live';
 import { auditBothParties } from '../audit/audit.service';
-import { announceJointEventChanges, JOINT_EVENT_PARTY_SQL } from '../joint-events/joint-event.service';
+import { JOINT_EVENT_PARTY_SQL, withdrawPartnerFromJointEvents } from '../joint-events/joint-event.service';
 import { prefixQuery } from '../groups/group.service';
 import { Network } from '../networks/network.entity';
 import { activePartnershipSql, partnershipBetweenSql } from './partnership.access';
 import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup, type SharedGroupRow } from './partnership.entity';
-import { queryEntities, queryOne, queryRows, type Row } from '../../db/sql';
+import { queryEntities, queryOne, type Row } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
 
 /**
@@ -135,28 +135,10 @@ export async function revokePartnership(ctx: Context, id: string | undefined): P
   const p = await findOwnPartnershipForUpdate(ctx, id);
   if (!LIVE.includes(p.status)) throw conflict(`This partnership is ${p.status}; only PENDING or ACTIVE partnerships can be revoked`);
   const result = await updated(ctx, p.id, `status = 'REVOKED', revoked_at = now(), revoked_by_network_id = $2`, [ctx.networkId]);
-  // Joint events: the partner's part in future events between the two networks ends at once. Their parties are
-  // announced first: once withdrawn, a revoking partner no longer sees the events it left.
-  await announceJointEventChanges(ctx, await eventsLeftOnRevocation(ctx, otherParty(ctx, p)));
-  const { withdrawn } = await queryOne<{ withdrawn: number }>(ctx.manager, `SELECT app_withdraw_partner($1) AS withdrawn`, [
-    otherParty(ctx, p),
-  ]);
+  // Joint events: the partner's part in future events between the two networks ends at once.
+  const withdrawn = await withdrawPartnerFromJointEvents(ctx, otherParty(ctx, p));
   await record(ctx, result, 'partnership.revoked', { previousStatus: p.status, scopes: p.scopes, jointEventsWithdrawn: withdrawn });
   return announce(ctx, result);
-}
-
-/** The joint events `app_withdraw_partner(partner)` is about to withdraw one of the two networks from (its rule, read first). */
-async function eventsLeftOnRevocation(ctx: Context, partner: string): Promise<string[]> {
-  const rows = await queryRows<{ id: string }>(
-    ctx.manager,
-    `SELECT e.id FROM joint_events e
-     WHERE e.host_network_id IN ($1, $2) AND e.starts_at > now() AND e.status = 'SCHEDULED'
-       AND EXISTS (SELECT 1 FROM joint_event_participants l
-                   WHERE l.joint_event_id = e.id AND l.status IN ('INVITED', 'ACCEPTED')
-                     AND l.network_id = CASE WHEN e.host_network_id = $1 THEN $2::uuid ELSE $1::uuid END)`,
-    [ctx.networkId, partner],
-  );
-  return rows.map((r) => r.id);
 }
 
 /** The caller's network's partnerships (either side), newest first. */
