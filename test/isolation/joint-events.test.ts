@@ -55,9 +55,9 @@ beforeAll(async () => {
   cAdmin = await c.member(NetworkRole.ADMIN);
   cMember = await c.member(NetworkRole.MEMBER);
   aMember = await a.member(NetworkRole.MEMBER, { displayName: 'Ann' });
-  aGroup = await createGroup(app, a, 'Alpha');
-  bGroup = await createGroup(app, b, 'Beta');
-  cGroup = await createGroup(app, c, 'Gamma');
+  aGroup = await createGroup(app, a, { name: 'Alpha' });
+  bGroup = await createGroup(app, b, { name: 'Beta' });
+  cGroup = await createGroup(app, c, { name: 'Gamma' });
   ok(await app.gql(`mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }`, { g: aGroup }, aMember.token));
   const start = new Date(Date.now() + 5 * 86_400_000);
   eventId = ok(

@@ -346,11 +346,11 @@ beforeAll(async () => {
   aAdmin = await a.member(NetworkRole.ADMIN, { displayName: 'Ada (admin A)' });
   bAdmin = await b.member(NetworkRole.ADMIN, { displayName: 'Ben (admin B)' });
   cAdmin = await c.member(NetworkRole.ADMIN, { displayName: 'Cal (admin C)' });
-  aHost = await createGroup(app, a, 'Alpha grief', { visibility: 'NETWORK', topics: ['grief'] });
-  aShared = await createGroup(app, a, 'Alpha open circle', { visibility: 'PARTNERS', topics: ['anxiety'] });
-  bGroup = await createGroup(app, b, 'Beta grief', { visibility: 'NETWORK', topics: ['grief'] });
-  bShared = await createGroup(app, b, 'Beta shared', { visibility: 'PARTNERS', topics: ['grief'] });
-  cGroup = await createGroup(app, c, 'Gamma shared', { visibility: 'PARTNERS', topics: ['anxiety'] });
+  aHost = await createGroup(app, a, { name: 'Alpha grief', visibility: 'NETWORK', topics: ['grief'] });
+  aShared = await createGroup(app, a, { name: 'Alpha open circle', visibility: 'PARTNERS', topics: ['anxiety'] });
+  bGroup = await createGroup(app, b, { name: 'Beta grief', visibility: 'NETWORK', topics: ['grief'] });
+  bShared = await createGroup(app, b, { name: 'Beta shared', visibility: 'PARTNERS', topics: ['grief'] });
+  cGroup = await createGroup(app, c, { name: 'Gamma shared', visibility: 'PARTNERS', topics: ['anxiety'] });
   for (let i = 0; i < 4; i += 1) {
     ann.push(await a.member(NetworkRole.MEMBER, { displayName: `Ann ${i}` }));
     await joinGroup(app, aHost, ann[i]);
