@@ -2,6 +2,7 @@ import { toGlobalId } from '../../src/graphql/global-id';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import type { TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import type { GroupVisibility } from '../generated/graphql';
 import { addMember, createGroup, type Cred, dbId, ok } from '../helpers/gql';
 import { sql } from '../helpers/world';
 
@@ -128,7 +129,7 @@ export async function wellbeing(app: TestApp, net: TestNetwork, who: Cred, at: s
   ]);
 }
 
-export async function group(app: TestApp, net: TestNetwork, name: string, visibility = 'NETWORK'): Promise<Group> {
+export async function group(app: TestApp, net: TestNetwork, name: string, visibility: GroupVisibility = 'NETWORK'): Promise<Group> {
   const globalId = await createGroup(app, net, { name, visibility });
   return { id: dbId(globalId), globalId };
 }
