@@ -1,8 +1,8 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { type Cred, expectCode, ok } from '../helpers/gql';
+import { type Cred, expectBadInput, expectCode, ok } from '../helpers/gql';
 
 /** Groups through the API: createGroup, updateGroup, archiveGroup, the `groups` connection and PRIVATE visibility. */
 
@@ -55,14 +55,6 @@ interface GroupsPage {
   totalCount: number;
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
   nodes: Array<{ id: string; name: string; archived: boolean }>;
-}
-
-function expectBadInput(res: GqlResult<unknown>, ...paths: Array<Array<string | number>>) {
-  expectCode(res, 'BAD_USER_INPUT');
-  const fieldErrors = res.errors![0].extensions.fieldErrors ?? [];
-  expect(fieldErrors.map((f) => f.path)).toEqual(expect.arrayContaining(paths));
-  for (const f of fieldErrors) expect(f.message).toEqual(expect.any(String));
-  return fieldErrors;
 }
 
 const baseInput = (over: Record<string, unknown> = {}) => ({

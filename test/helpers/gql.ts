@@ -38,6 +38,15 @@ export function expectFieldErrors(res: GqlResult<unknown>, ...paths: Array<Array
   expect([...new Set(seen)]).toEqual(paths.map((p) => JSON.stringify(p)));
 }
 
+/** BAD_USER_INPUT (at HTTP 200, no data) whose fieldErrors name at least these paths, each with a message; the field errors. */
+export function expectBadInput(res: GqlResult<unknown>, ...paths: Array<Array<string | number>>) {
+  expect(res.status).toBe(200);
+  const fieldErrors = expectCode(res, 'BAD_USER_INPUT').extensions.fieldErrors ?? [];
+  expect(fieldErrors.map((f) => f.path)).toEqual(expect.arrayContaining(paths));
+  for (const f of fieldErrors) expect(f.message).toEqual(expect.any(String));
+  return fieldErrors;
+}
+
 /** The database id inside a global ID. */
 export const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 

@@ -2,7 +2,7 @@ import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { ok } from '../helpers/gql';
+import { expectBadInput, ok } from '../helpers/gql';
 
 let app: TestApp;
 let net: TestNetwork;
@@ -25,17 +25,6 @@ interface Page {
   totalCount: number;
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   edges: Array<{ cursor: string; node: { id: string; displayName: string } }>;
-}
-
-function expectBadInput(res: GqlResult<unknown>, ...paths: Array<Array<string | number>>) {
-  expect(res.status).toBe(200);
-  expect(res.data).toBeNull();
-  expect(res.errors).toHaveLength(1);
-  const ext = res.errors![0].extensions;
-  expect(ext.code).toBe('BAD_USER_INPUT');
-  expect(ext.fieldErrors?.map((f) => f.path)).toEqual(expect.arrayContaining(paths));
-  for (const f of ext.fieldErrors ?? []) expect(typeof f.message).toBe('string');
-  return ext.fieldErrors!;
 }
 
 async function page(n: TestNetwork, vars: Record<string, unknown>): Promise<Page> {

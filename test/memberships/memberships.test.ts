@@ -1,9 +1,9 @@
 import { withTenant } from '../../src/db/tenant';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { createGroup, type Cred, dbId, expectCode, ok } from '../helpers/gql';
+import { createGroup, type Cred, dbId, expectCode, expectFieldErrors, ok } from '../helpers/gql';
 
 /** Memberships through the API: joinGroup, addMember, updateMembership, leaveGroup, the member lists, engagement. */
 
@@ -56,10 +56,6 @@ interface ListPage {
   nodes: Array<{ id: string; role: string; status: string; engagement: string; member: { id: string; displayName: string; email: string | null } }>;
 }
 
-function expectBadInput(res: GqlResult<unknown>, ...paths: Array<Array<string | number>>) {
-  const err = expectCode(res, 'BAD_USER_INPUT');
-  expect(err.extensions.fieldErrors?.map((f) => f.path)).toEqual(paths);
-}
 const recent = (iso: string | null) => {
   expect(iso).not.toBeNull();
   expect(Math.abs(new Date(iso!).getTime() - Date.now())).toBeLessThan(60_000);
@@ -108,7 +104,7 @@ describe('joinGroup', () => {
   test('acceptNorms false: BAD_USER_INPUT on [acceptNorms], nothing written', async () => {
     const m = await net.member();
     const res = await app.gql(JOIN, { g: group, accept: false }, m.token);
-    expectBadInput(res, ['acceptNorms']);
+    expectFieldErrors(res, ['acceptNorms']);
     expect((await groupAs(m.token, group))!.viewerMembership).toBeNull();
   });
 
@@ -129,7 +125,7 @@ describe('joinGroup', () => {
   test('an archived group: BAD_USER_INPUT on [groupId]', async () => {
     const g = await createGroup(app, net, { name: 'Archived one' });
     ok(await app.gql(ARCHIVE, { id: g }, net.adminKey));
-    expectBadInput(await join(g, (await net.member()).token), ['groupId']);
+    expectFieldErrors(await join(g, (await net.member()).token), ['groupId']);
     expect((await groupAs(net.adminKey, g))!.memberCount).toBe(0);
   });
 
@@ -145,7 +141,7 @@ describe('joinGroup', () => {
     expectCode(await join(Buffer.from('Group:00000000-0000-4000-8000-000000000000').toString('base64url'), m.token), 'NOT_FOUND');
     expectCode(await join(await createGroup(app, other), m.token), 'NOT_FOUND');
     expectCode(await join(m.globalId, m.token), 'NOT_FOUND');
-    expectBadInput(await join('garbage', m.token), ['groupId']);
+    expectFieldErrors(await join('garbage', m.token), ['groupId']);
   });
 
   test('leave and rejoin: the same membership is ACTIVE again, with a new joinedAt and norms acceptance', async () => {
@@ -276,7 +272,7 @@ describe('addMember', () => {
     expectCode(await add(group, foreignMember.globalId, coord.token), 'NOT_FOUND');
     expectCode(await add(group, foreignMember.globalId, net.adminKey), 'NOT_FOUND');
     expectCode(await add(foreignGroup, (await net.member()).globalId, net.adminKey), 'NOT_FOUND');
-    expectBadInput(await add(group, 'garbage', net.adminKey), ['memberId']);
+    expectFieldErrors(await add(group, 'garbage', net.adminKey), ['memberId']);
     // The foreign group is untouched.
     expect((await groupAs(other.adminKey, foreignGroup))!.memberCount).toBe(0);
   });
@@ -285,7 +281,7 @@ describe('addMember', () => {
     expectCode(await add(group, plain.globalId, coord.token), 'CONFLICT');
     const g = await createGroup(app, net, { name: 'Archived for add' });
     ok(await app.gql(ARCHIVE, { id: g }, net.adminKey));
-    expectBadInput(await add(g, plain.globalId, coord.token), ['groupId']);
+    expectFieldErrors(await add(g, plain.globalId, coord.token), ['groupId']);
   });
 
   test('adding to a PRIVATE group works, and the added member then sees the group', async () => {
@@ -393,7 +389,7 @@ describe('updateMembership and leaveGroup', () => {
   test('unknown and malformed membership IDs', async () => {
     expectCode(await app.gql(UPDATE, { id: Buffer.from('Membership:00000000-0000-4000-8000-000000000000').toString('base64url'), status: 'PAUSED' }, net.adminKey), 'NOT_FOUND');
     expectCode(await app.gql(UPDATE, { id: group, status: 'PAUSED' }, net.adminKey), 'NOT_FOUND');
-    expectBadInput(await app.gql(UPDATE, { id: 'garbage', status: 'PAUSED' }, net.adminKey), ['id']);
+    expectFieldErrors(await app.gql(UPDATE, { id: 'garbage', status: 'PAUSED' }, net.adminKey), ['id']);
   });
 
   test('leaveGroup: LEFT with leftAt; not a member → NOT_FOUND; twice → CONFLICT; API key → FORBIDDEN', async () => {

@@ -1,8 +1,8 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { addMember, createGroup, dbId, expectCode, ok } from '../helpers/gql';
+import { addMember, createGroup, dbId, expectBadInput, expectCode, ok } from '../helpers/gql';
 
 let app: TestApp;
 let net: TestNetwork;
@@ -43,11 +43,6 @@ const END = `mutation($id: ID!) { endSession(id: $id) { ${SESSION_FIELDS} } }`;
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const future = (ms: number) => new Date(Date.now() + ms).toISOString();
-
-function expectFieldError(res: GqlResult<unknown>, path: Array<string | number>) {
-  expectCode(res, 'BAD_USER_INPUT');
-  expect(res.errors![0].extensions.fieldErrors?.map((f) => f.path)).toContainEqual(path);
-}
 
 async function schedule(groupId: string, input: Record<string, unknown>, cred = net.adminKey): Promise<SessionData[]> {
   return ok(await app.gql<{ scheduleSessions: SessionData[] }>(SCHEDULE, { g: groupId, input }, cred)).scheduleSessions;
@@ -202,7 +197,7 @@ describe('scheduleSessions', () => {
       ['an agenda item without title', { agenda: [{ kind: 'TOPIC', title: '' }] }, ['input', 'agenda', 0, 'title']],
     ])('%s: BAD_USER_INPUT with the fieldError path', async (_label, change, path) => {
       const res = await app.gql(SCHEDULE, { g: groupId, input: { ...base, ...change } }, net.adminKey);
-      expectFieldError(res, path as Array<string | number>);
+      expectBadInput(res, path as Array<string | number>);
       const [{ count }] = await app.db.dataSource.query('SELECT count(*)::int AS count FROM sessions WHERE group_id = $1', [dbId(groupId)]);
       expect(count).toBe(0);
     });
@@ -217,7 +212,7 @@ describe('scheduleSessions', () => {
       const archived = await createGroup(app, net);
       ok(await app.gql('mutation($id: ID!) { archiveGroup(id: $id) { archived } }', { id: archived }, net.adminKey));
       const res = await app.gql(SCHEDULE, { g: archived, input: base }, net.adminKey);
-      expectFieldError(res, ['groupId']);
+      expectBadInput(res, ['groupId']);
     });
   });
 
@@ -299,7 +294,7 @@ describe('the session state machine', () => {
 
   test('a reason over 1,000 characters: fieldError [reason]', async () => {
     const s = await one(groupId);
-    expectFieldError(await app.gql(CANCEL, { id: s.id, reason: 'x'.repeat(1001) }, fac.token), ['reason']);
+    expectBadInput(await app.gql(CANCEL, { id: s.id, reason: 'x'.repeat(1001) }, fac.token), ['reason']);
     expect(ok(await app.gql<{ cancelSession: SessionData }>(CANCEL, { id: s.id, reason: 'x'.repeat(1000) }, fac.token)).cancelSession.status).toBe('CANCELLED');
   });
 
@@ -389,18 +384,18 @@ describe('the session state machine', () => {
 
     test('endsAt before or equal to startsAt, also against the stored value: fieldError [input, endsAt]', async () => {
       const s = await one(groupId, { startsAt: '2031-07-01T10:00:00Z', durationMinutes: 60 });
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T11:00:00Z' } }, fac.token), ['input', 'endsAt']);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { endsAt: '2031-07-01T10:00:00Z' } }, fac.token), ['input', 'endsAt']);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T11:30:00Z' } }, fac.token), ['input', 'endsAt']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T11:00:00Z' } }, fac.token), ['input', 'endsAt']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { endsAt: '2031-07-01T10:00:00Z' } }, fac.token), ['input', 'endsAt']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T11:30:00Z' } }, fac.token), ['input', 'endsAt']);
       const moved = ok(await app.gql<{ updateSession: SessionData }>(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T13:00:00Z' } }, fac.token));
       expect(moved.updateSession).toMatchObject({ startsAt: '2031-07-01T12:00:00.000Z', endsAt: '2031-07-01T13:00:00.000Z' });
     });
 
     test('input validation: time zone, capacity, URL', async () => {
       const s = await one(groupId);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { timeZone: 'Europe/Atlantis' } }, fac.token), ['input', 'timeZone']);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { capacity: -1 } }, fac.token), ['input', 'capacity']);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { onlineUrl: 'ftp://x' } }, fac.token), ['input', 'onlineUrl']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { timeZone: 'Europe/Atlantis' } }, fac.token), ['input', 'timeZone']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { capacity: -1 } }, fac.token), ['input', 'capacity']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { onlineUrl: 'ftp://x' } }, fac.token), ['input', 'onlineUrl']);
     });
 
     test('a LIVE session can be edited; COMPLETED and CANCELLED ones cannot (CONFLICT)', async () => {
@@ -436,7 +431,7 @@ describe('another network', () => {
   test('a session ID passed as a group ID is NOT_FOUND; a malformed ID is BAD_USER_INPUT', async () => {
     const s = await one(await createGroup(app, net));
     expectCode(await app.gql(SCHEDULE, { g: s.id, input: { title: 'X', startsAt: future(DAY), durationMinutes: 60, timeZone: 'UTC' } }, net.adminKey), 'NOT_FOUND');
-    expectFieldError(await app.gql(START, { id: 'nope' }, net.adminKey), ['id']);
+    expectBadInput(await app.gql(START, { id: 'nope' }, net.adminKey), ['id']);
   });
 
   test('a session of a PRIVATE group: node is null and mutations NOT_FOUND for an outsider, visible to its members', async () => {
