@@ -1,6 +1,7 @@
 import { toGlobalId } from '../../src/graphql/global-id';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { addMember, createGroup, createWorld, expectCode, expectFieldErrors, insertSession, ok, sql, type World } from './fixtures';
+import { addMember, createGroup, dbId, expectCode, expectFieldErrors, ok } from '../helpers/gql';
+import { createWorld, insertSession, sql, type World } from '../helpers/world';
 
 let app: TestApp;
 let w: World;
@@ -62,9 +63,9 @@ describe('checkIn', () => {
     expect(ok(await checkIn({ s: s1.globalId }, p.token)).checkIn.firstSession).toBe(true);
     expect(ok(await checkIn({ s: s2.globalId }, p.token)).checkIn.firstSession).toBe(false);
     // The first session in another group is a first session again.
-    const g2 = await createGroup(app, w.net, 'Second circle');
-    await addMember(app, w.net, g2.globalId, p.globalId);
-    const s3 = await insertSession(app, w.net.id, g2.id, { status: 'LIVE' });
+    const g2 = await createGroup(app, w.net, { name: 'Second circle' });
+    await addMember(app, w.net, g2, p.globalId);
+    const s3 = await insertSession(app, w.net.id, dbId(g2), { status: 'LIVE' });
     expect(ok(await checkIn({ s: s3.globalId }, p.token)).checkIn.firstSession).toBe(true);
   });
 

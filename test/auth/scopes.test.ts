@@ -2,6 +2,7 @@ import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { expectCode, ok } from '../helpers/gql';
 
 const { READ, WRITE, PERSONAL_DATA, ADMIN } = ApiKeyScope;
 
@@ -21,23 +22,15 @@ const ISSUE = 'mutation($id: ID!) { issueMemberToken(memberId: $id) { token } }'
 const SET_ROLE = 'mutation($id: ID!, $role: NetworkRole!) { setMemberRole(memberId: $id, role: $role) { id role } }';
 const UPDATE = 'mutation($id: ID!, $input: UpdateMemberInput!) { updateMember(id: $id, input: $input) { id displayName email } }';
 
-function expectCode(res: GqlResult<unknown>, code: string) {
+/** Refused with `code` (exactly one error, no data), at HTTP 200. */
+function expectRefused(res: GqlResult<unknown>, code: string) {
   expect(res.status).toBe(200);
-  expect(res.errors).toHaveLength(1);
-  expect(res.errors![0].extensions.code).toBe(code);
+  expectCode(res, code);
 }
-const expectForbidden = (res: GqlResult<unknown>) => {
-  expectCode(res, 'FORBIDDEN');
-  expect(res.data).toBeNull();
-};
-function expectOk<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  expect(res.data).toBeTruthy();
-  return res.data!;
-}
+const expectForbidden = (res: GqlResult<unknown>) => expectRefused(res, 'FORBIDDEN');
 /** Number of members in `n`, counted with an all-scopes key. */
 async function memberCount(n: TestNetwork): Promise<number> {
-  return expectOk(await app.gql(MEMBERS, {}, n.adminKey)).members.totalCount;
+  return ok(await app.gql(MEMBERS, {}, n.adminKey)).members.totalCount;
 }
 
 describe('API key scopes', () => {
@@ -51,10 +44,10 @@ describe('API key scopes', () => {
 
   test('a WRITE key may createMember with role MEMBER, but a role above MEMBER needs WRITE and ADMIN', async () => {
     const writer = await net.key(WRITE);
-    const ok = expectOk(await app.gql(CREATE_MEMBER, { input: { displayName: 'Written' } }, writer));
-    expect(ok.createMember).toMatchObject({ displayName: 'Written', role: 'MEMBER' });
+    const written = ok(await app.gql(CREATE_MEMBER, { input: { displayName: 'Written' } }, writer));
+    expect(written.createMember).toMatchObject({ displayName: 'Written', role: 'MEMBER' });
     expectForbidden(await app.gql(CREATE_MEMBER, { input: { displayName: 'Boss', role: 'ADMIN' } }, writer));
-    const made = expectOk(await app.gql(CREATE_MEMBER, { input: { displayName: 'Boss', role: 'COORDINATOR' } }, await net.key(WRITE, ADMIN)));
+    const made = ok(await app.gql(CREATE_MEMBER, { input: { displayName: 'Boss', role: 'COORDINATOR' } }, await net.key(WRITE, ADMIN)));
     expect(made.createMember.role).toBe('COORDINATOR');
   });
 
@@ -64,7 +57,7 @@ describe('API key scopes', () => {
     expectForbidden(readOnly);
     expect(readOnly.errors![0].message).toMatch(/PERSONAL_DATA/);
     expectForbidden(await app.gql(MEMBERS, {}, await net.key(PERSONAL_DATA)));
-    const both = expectOk(await app.gql(MEMBERS, {}, await net.key(READ, PERSONAL_DATA)));
+    const both = ok(await app.gql(MEMBERS, {}, await net.key(READ, PERSONAL_DATA)));
     expect(both.members.totalCount).toBeGreaterThan(0);
     // PERSONAL_DATA keys see emails.
     expect(both.members.nodes.some((m: { email: string | null }) => m.email !== null)).toBe(true);
@@ -94,9 +87,9 @@ describe('API key scopes', () => {
 
   test('scopes are explicit: an ADMIN-only key manages keys (never beyond its own scopes) but may not issue tokens or list members', async () => {
     const adminOnly = await net.key(ADMIN);
-    const keys = expectOk(await app.gql<{ apiKeys: Array<{ id: string }> }>(API_KEYS, {}, adminOnly));
+    const keys = ok(await app.gql<{ apiKeys: Array<{ id: string }> }>(API_KEYS, {}, adminOnly));
     expect(keys.apiKeys.length).toBeGreaterThan(0);
-    const created = expectOk(await app.gql(CREATE_KEY, { scopes: ['ADMIN'] }, adminOnly));
+    const created = ok(await app.gql(CREATE_KEY, { scopes: ['ADMIN'] }, adminOnly));
     expect(created.createApiKey.apiKey.scopes).toEqual(['ADMIN']);
     const stronger = await app.gql(CREATE_KEY, { scopes: ['READ'] }, adminOnly);
     expectForbidden(stronger);
@@ -113,22 +106,22 @@ describe('API key scopes', () => {
 
   test('createMember with an email already used in the network, in any case, is CONFLICT; other networks are separate', async () => {
     const n = await createTestNetwork(app);
-    const first = expectOk(await app.gql(CREATE_MEMBER, { input: { displayName: 'First', email: 'Sam@Example.org' } }, n.adminKey));
+    const first = ok(await app.gql(CREATE_MEMBER, { input: { displayName: 'First', email: 'Sam@Example.org' } }, n.adminKey));
     expect(first.createMember.email).toBe('Sam@Example.org');
     const before = await memberCount(n);
 
     const dup = await app.gql(CREATE_MEMBER, { input: { displayName: 'Second', email: 'sam@EXAMPLE.org' } }, n.adminKey);
-    expectCode(dup, 'CONFLICT');
+    expectRefused(dup, 'CONFLICT');
     expect(dup.data).toBeNull();
     expect(await memberCount(n)).toBe(before);
 
-    expectCode(await app.gql(CREATE_MEMBER, { input: { displayName: 'Third', email: 'SAM@EXAMPLE.ORG' } }, n.adminKey), 'CONFLICT');
+    expectRefused(await app.gql(CREATE_MEMBER, { input: { displayName: 'Third', email: 'SAM@EXAMPLE.ORG' } }, n.adminKey), 'CONFLICT');
     // A member without email does not clash with anyone.
-    expectOk(await app.gql(CREATE_MEMBER, { input: { displayName: 'No Email 1' } }, n.adminKey));
-    expectOk(await app.gql(CREATE_MEMBER, { input: { displayName: 'No Email 2', email: null } }, n.adminKey));
+    ok(await app.gql(CREATE_MEMBER, { input: { displayName: 'No Email 1' } }, n.adminKey));
+    ok(await app.gql(CREATE_MEMBER, { input: { displayName: 'No Email 2', email: null } }, n.adminKey));
 
     const elsewhere = await createTestNetwork(app);
-    const other = expectOk(await app.gql(CREATE_MEMBER, { input: { displayName: 'Sam', email: 'sam@example.org' } }, elsewhere.adminKey));
+    const other = ok(await app.gql(CREATE_MEMBER, { input: { displayName: 'Sam', email: 'sam@example.org' } }, elsewhere.adminKey));
     expect(other.createMember.email).toBe('sam@example.org');
   });
 
@@ -136,7 +129,7 @@ describe('API key scopes', () => {
     const n = await createTestNetwork(app);
     await n.member(NetworkRole.MEMBER, { email: 'taken@example.org' });
     const other = await n.member(NetworkRole.MEMBER, { email: 'mine@example.org' });
-    expectCode(await app.gql(UPDATE, { id: other.globalId, input: { email: 'TAKEN@example.org' } }, n.adminKey), 'CONFLICT');
+    expectRefused(await app.gql(UPDATE, { id: other.globalId, input: { email: 'TAKEN@example.org' } }, n.adminKey), 'CONFLICT');
     const node = await app.gql('query($id: ID!) { node(id: $id) { ... on Member { email } } }', { id: other.globalId }, n.adminKey);
     expect(node.data).toEqual({ node: { email: 'mine@example.org' } });
   });
@@ -157,7 +150,7 @@ describe('member roles', () => {
     const me = await net.member(NetworkRole.MEMBER, { displayName: 'Me Before', email: 'me-before@example.org' });
     const other = await net.member(NetworkRole.MEMBER, { displayName: 'Other Person' });
 
-    const self = expectOk(await app.gql(UPDATE, { id: me.globalId, input: { displayName: 'Me After', email: 'me-after@example.org' } }, me.token));
+    const self = ok(await app.gql(UPDATE, { id: me.globalId, input: { displayName: 'Me After', email: 'me-after@example.org' } }, me.token));
     expect(self.updateMember).toEqual({ id: me.globalId, displayName: 'Me After', email: 'me-after@example.org' });
 
     expectForbidden(await app.gql(UPDATE, { id: other.globalId, input: { displayName: 'Hacked' } }, me.token));
@@ -167,7 +160,7 @@ describe('member roles', () => {
 
   test('a MEMBER sees their own email', async () => {
     const me = await net.member(NetworkRole.MEMBER, { email: 'own@example.org' });
-    const res = expectOk(await app.gql('{ viewer { member { id email } } }', {}, me.token));
+    const res = ok(await app.gql('{ viewer { member { id email } } }', {}, me.token));
     expect(res.viewer.member).toEqual({ id: me.globalId, email: 'own@example.org' });
   });
 
@@ -175,13 +168,13 @@ describe('member roles', () => {
     const n = await createTestNetwork(app);
     const coord = await n.member(NetworkRole.COORDINATOR, { displayName: 'Coord', email: 'coord@example.org' });
     const other = await n.member(NetworkRole.MEMBER, { displayName: 'Other', email: 'other@example.org' });
-    const res = expectOk(await app.gql(MEMBERS, {}, coord.token));
+    const res = ok(await app.gql(MEMBERS, {}, coord.token));
     expect(res.members.totalCount).toBe(2);
     const byId = Object.fromEntries(res.members.nodes.map((m: { id: string }) => [m.id, m]));
     expect(byId[other.globalId]).toEqual({ id: other.globalId, displayName: 'Other', email: null });
     expect(byId[coord.globalId]).toEqual({ id: coord.globalId, displayName: 'Coord', email: 'coord@example.org' });
     // A coordinator may add members, but not admins.
-    expectOk(await app.gql(CREATE_MEMBER, { input: { displayName: 'New' } }, coord.token));
+    ok(await app.gql(CREATE_MEMBER, { input: { displayName: 'New' } }, coord.token));
     expectForbidden(await app.gql(CREATE_MEMBER, { input: { displayName: 'New Admin', role: 'ADMIN' } }, coord.token));
     // …nor change other members.
     expectForbidden(await app.gql(UPDATE, { id: other.globalId, input: { displayName: 'x' } }, coord.token));
@@ -191,12 +184,12 @@ describe('member roles', () => {
     const n = await createTestNetwork(app);
     const admin = await n.member(NetworkRole.ADMIN, { email: 'admin@example.org' });
     const other = await n.member(NetworkRole.MEMBER, { displayName: 'Other', email: 'other@example.org' });
-    const res = expectOk(await app.gql(MEMBERS, {}, admin.token));
+    const res = ok(await app.gql(MEMBERS, {}, admin.token));
     expect(res.members.nodes.map((m: { email: string }) => m.email).sort()).toEqual(['admin@example.org', 'other@example.org']);
     expectForbidden(await app.gql(API_KEYS, {}, admin.token));
     expectForbidden(await app.gql(CREATE_KEY, { scopes: ['READ'] }, admin.token));
-    expect(expectOk(await app.gql(UPDATE, { id: other.globalId, input: { displayName: 'Renamed' } }, admin.token)).updateMember.displayName).toBe('Renamed');
-    const promoted = expectOk(await app.gql(SET_ROLE, { id: other.globalId, role: 'COORDINATOR' }, admin.token));
+    expect(ok(await app.gql(UPDATE, { id: other.globalId, input: { displayName: 'Renamed' } }, admin.token)).updateMember.displayName).toBe('Renamed');
+    const promoted = ok(await app.gql(SET_ROLE, { id: other.globalId, role: 'COORDINATOR' }, admin.token));
     expect(promoted.setMemberRole.role).toBe('COORDINATOR');
   });
 
@@ -205,19 +198,19 @@ describe('member roles', () => {
     const admin = await n.member(NetworkRole.ADMIN);
 
     const byKey = await app.gql(SET_ROLE, { id: admin.globalId, role: 'MEMBER' }, n.adminKey);
-    expectCode(byKey, 'CONFLICT');
+    expectRefused(byKey, 'CONFLICT');
     expect(byKey.data).toBeNull();
-    expectCode(await app.gql(SET_ROLE, { id: admin.globalId, role: 'COORDINATOR' }, admin.token), 'CONFLICT');
+    expectRefused(await app.gql(SET_ROLE, { id: admin.globalId, role: 'COORDINATOR' }, admin.token), 'CONFLICT');
     const still = await app.gql('query($id: ID!) { node(id: $id) { ... on Member { role } } }', { id: admin.globalId }, n.adminKey);
     expect(still.data).toEqual({ node: { role: 'ADMIN' } });
 
     // Setting ADMIN on an ADMIN is fine.
-    expect(expectOk(await app.gql(SET_ROLE, { id: admin.globalId, role: 'ADMIN' }, n.adminKey)).setMemberRole.role).toBe('ADMIN');
+    expect(ok(await app.gql(SET_ROLE, { id: admin.globalId, role: 'ADMIN' }, n.adminKey)).setMemberRole.role).toBe('ADMIN');
 
     const second = await n.member(NetworkRole.MEMBER);
-    expectOk(await app.gql(SET_ROLE, { id: second.globalId, role: 'ADMIN' }, admin.token));
-    expect(expectOk(await app.gql(SET_ROLE, { id: admin.globalId, role: 'MEMBER' }, admin.token)).setMemberRole.role).toBe('MEMBER');
+    ok(await app.gql(SET_ROLE, { id: second.globalId, role: 'ADMIN' }, admin.token));
+    expect(ok(await app.gql(SET_ROLE, { id: admin.globalId, role: 'MEMBER' }, admin.token)).setMemberRole.role).toBe('MEMBER');
     // Now `second` is the last one.
-    expectCode(await app.gql(SET_ROLE, { id: second.globalId, role: 'MEMBER' }, n.adminKey), 'CONFLICT');
+    expectRefused(await app.gql(SET_ROLE, { id: second.globalId, role: 'MEMBER' }, n.adminKey), 'CONFLICT');
   });
 });

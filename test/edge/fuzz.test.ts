@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { getSchema } from '../../src/app/schema';
-import { insertSession, createWorld } from '../attendance/fixtures';
+import { createWorld, insertSession } from '../helpers/world';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork } from '../helpers/factories';
 import { captureUnexpected } from './logs';

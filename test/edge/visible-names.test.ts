@@ -1,4 +1,4 @@
-import { createGroup, expectFieldErrors, ok } from '../attendance/fixtures';
+import { createGroup, expectFieldErrors, inDays, ok } from '../helpers/gql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 
@@ -10,7 +10,7 @@ import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 
 let app: TestApp;
 let net: TestNetwork;
-let group: { id: string; globalId: string };
+let group: string;
 beforeAll(async () => {
   app = await startTestApp();
   net = await createTestNetwork(app, 'Visible');
@@ -55,7 +55,6 @@ describe('createMember displayName', () => {
 
 describe('every name and title input', () => {
   const ZW = '\u200B\u200D';
-  const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
   const groupInput = (name: string, agendaTitle = 'Check-in') => ({
     name,
     objectives: ['Share'],
@@ -92,13 +91,13 @@ describe('every name and title input', () => {
     },
     {
       what: 'updateGroup name',
-      send: (v) => app.gql('mutation($id: ID!, $input: UpdateGroupInput!) { updateGroup(id: $id, input: $input) { id } }', { id: group.globalId, input: { name: v } }, net.adminKey),
+      send: (v) => app.gql('mutation($id: ID!, $input: UpdateGroupInput!) { updateGroup(id: $id, input: $input) { id } }', { id: group, input: { name: v } }, net.adminKey),
       path: ['input', 'name'],
     },
     {
       what: 'scheduleSessions title',
       send: (v) =>
-        app.gql('mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }', { g: group.globalId, input: sessionInput(v) }, net.adminKey),
+        app.gql('mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }', { g: group, input: sessionInput(v) }, net.adminKey),
       path: ['input', 'title'],
     },
     {
@@ -107,7 +106,7 @@ describe('every name and title input', () => {
         const [s] = ok(
           await app.gql<{ scheduleSessions: Array<{ id: string }> }>(
             'mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }',
-            { g: group.globalId, input: sessionInput('Weekly') },
+            { g: group, input: sessionInput('Weekly') },
             net.adminKey,
           ),
         ).scheduleSessions;
@@ -120,7 +119,7 @@ describe('every name and title input', () => {
       send: (v) =>
         app.gql(
           'mutation($input: CreateJointEventInput!) { createJointEvent(input: $input) { id } }',
-          { input: { title: v, startsAt: inDays(5), endsAt: inDays(6), format: 'ONLINE', hostGroupIds: [group.globalId] } },
+          { input: { title: v, startsAt: inDays(5), endsAt: inDays(6), format: 'ONLINE', hostGroupIds: [group] } },
           net.adminKey,
         ),
       path: ['input', 'title'],

@@ -1,6 +1,7 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { createGroup, createWorld, expectCode, expectFieldErrors, ok, sql, type World } from '../attendance/fixtures';
+import { createGroup, expectCode, expectFieldErrors, ok } from '../helpers/gql';
+import { createWorld, sql, type World } from '../helpers/world';
 import { attend, HEALTH, OUTCOMES, PARTICIPATION, session, type ParticipationPoint } from './fixtures';
 
 /**
@@ -50,11 +51,11 @@ describe('aggregates: roles and scopes', () => {
   });
 
   test("a facilitator sees only their groups: another group's trends are FORBIDDEN, a PRIVATE one they cannot see NOT_FOUND", async () => {
-    const second = await createGroup(app, w.net, 'Second circle');
-    const hidden = await createGroup(app, w.net, 'Hidden circle', 'PRIVATE');
-    expectCode(await trend({ g: second.globalId, ...MARCH }, w.facilitator.token), 'FORBIDDEN');
-    expectCode(await trend({ g: hidden.globalId, ...MARCH }, w.facilitator.token), 'NOT_FOUND');
-    expect(await healthOf(second.globalId, w.facilitator.token)).toEqual({ health: null });
+    const second = await createGroup(app, w.net, { name: 'Second circle' });
+    const hidden = await createGroup(app, w.net, { name: 'Hidden circle', visibility: 'PRIVATE' });
+    expectCode(await trend({ g: second, ...MARCH }, w.facilitator.token), 'FORBIDDEN');
+    expectCode(await trend({ g: hidden, ...MARCH }, w.facilitator.token), 'NOT_FOUND');
+    expect(await healthOf(second, w.facilitator.token)).toEqual({ health: null });
   });
 
   test('network-wide trends: coordinators, admins and READ keys only', async () => {

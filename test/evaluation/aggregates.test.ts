@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import type { TestNetwork } from '../helpers/factories';
-import { expectCode, expectFieldErrors, ok, type Person } from '../attendance/fixtures';
+import { type Cred, expectCode, expectFieldErrors, ok } from '../helpers/gql';
 import {
   attend,
   evaluationNetwork,
@@ -53,7 +53,7 @@ let net: TestNetwork;
 let g1: Group;
 let g2: Group;
 let g3: Group;
-let coordinator: Person;
+let coordinator: Cred;
 const p: Record<string, Joined> = {};
 let s6: string;
 

@@ -2,7 +2,7 @@ import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import type { TestNetwork } from '../helpers/factories';
-import { dbId, expectCode, expectFieldErrors, ok, type Person } from '../attendance/fixtures';
+import { type Cred, dbId, expectCode, expectFieldErrors, ok } from '../helpers/gql';
 import { attend, DRIFTING, evaluationNetwork, group, joined, session, type Drifting, type Group, type Joined } from './fixtures';
 
 /**
@@ -28,7 +28,7 @@ let app: TestApp;
 let net: TestNetwork;
 let h: Group;
 let h2: Group;
-let coordinator: Person;
+let coordinator: Cred;
 let f2: Joined;
 const m: Record<string, Joined> = {};
 let other: TestNetwork;

@@ -2,7 +2,9 @@ import { toGlobalId } from '../../src/graphql/global-id';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import type { TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { addMember, createGroup, dbId, ok, sql, type Person } from '../attendance/fixtures';
+import type { GroupVisibility } from '../generated/graphql';
+import { addMember, createGroup, type Cred, dbId, ok } from '../helpers/gql';
+import { sql } from '../helpers/world';
 
 /**
  * Fixtures for the evaluation tests: a history in the past, with exact dates, written straight into the
@@ -18,7 +20,7 @@ export async function evaluationNetwork(app: TestApp, name: string, timeZone = '
   return net;
 }
 
-export interface Joined extends Person {
+export interface Joined extends Cred {
   membershipId: string;
   membershipGlobalId: string;
 }
@@ -44,7 +46,7 @@ export async function dateMembership(
   app: TestApp,
   net: TestNetwork,
   group: Group,
-  person: Person,
+  person: Cred,
   joinedAt: string,
   opts: { role?: 'MEMBER' | 'FACILITATOR'; leftAt?: string; paused?: boolean } = {},
 ): Promise<{ membershipId: string; membershipGlobalId: string }> {
@@ -82,7 +84,7 @@ export async function attend(
   net: TestNetwork,
   group: Group,
   sessionId: string,
-  who: Person,
+  who: Cred,
   status: AttendanceStatus = 'PRESENT',
   opts: { first?: boolean; moodBefore?: number } = {},
 ): Promise<void> {
@@ -96,7 +98,7 @@ export async function attend(
 }
 
 /** Named feedback (a member) or anonymous feedback (`who` null). */
-export async function feedback(app: TestApp, net: TestNetwork, sessionId: string, who: Person | null, rating: number, moodAfter: number | null): Promise<void> {
+export async function feedback(app: TestApp, net: TestNetwork, sessionId: string, who: Cred | null, rating: number, moodAfter: number | null): Promise<void> {
   if (who) {
     await sql(app, net.id, `INSERT INTO feedback (network_id, session_id, member_id, rating, mood_after) VALUES ($1, $2, $3, $4, $5)`, [
       net.id,
@@ -117,7 +119,7 @@ export async function feedback(app: TestApp, net: TestNetwork, sessionId: string
 }
 
 /** A private wellbeing check-in recorded at `at`. */
-export async function wellbeing(app: TestApp, net: TestNetwork, who: Person, at: string, score: number, confidence: number): Promise<void> {
+export async function wellbeing(app: TestApp, net: TestNetwork, who: Cred, at: string, score: number, confidence: number): Promise<void> {
   await sql(app, net.id, `INSERT INTO wellbeing_checkins (network_id, member_id, wellbeing, confidence, recorded_at) VALUES ($1, $2, $3, $4, $5)`, [
     net.id,
     who.id,
@@ -127,8 +129,9 @@ export async function wellbeing(app: TestApp, net: TestNetwork, who: Person, at:
   ]);
 }
 
-export async function group(app: TestApp, net: TestNetwork, name: string, visibility = 'NETWORK'): Promise<Group> {
-  return createGroup(app, net, name, visibility);
+export async function group(app: TestApp, net: TestNetwork, name: string, visibility: GroupVisibility = 'NETWORK'): Promise<Group> {
+  const globalId = await createGroup(app, net, { name, visibility });
+  return { id: dbId(globalId), globalId };
 }
 
 export const sessionGlobalId = (id: string) => toGlobalId('Session', id);

@@ -47,10 +47,10 @@ beforeAll(async () => {
   aAdmin = (await a.member(NetworkRole.ADMIN)).token;
   bAdmin = (await b.member(NetworkRole.ADMIN)).token;
   aMember = (await a.member(NetworkRole.MEMBER)).token;
-  aGroup = await createGroup(app, a, 'Alpha open', { visibility: 'NETWORK' });
-  aPrivate = await createGroup(app, a, 'Alpha private', { visibility: 'PRIVATE' });
-  aPartners = await createGroup(app, a, 'Alpha shared', { visibility: 'PARTNERS' });
-  bGroup = await createGroup(app, b, 'Beta grief', { visibility: 'NETWORK' });
+  aGroup = await createGroup(app, a, { name: 'Alpha open', visibility: 'NETWORK' });
+  aPrivate = await createGroup(app, a, { name: 'Alpha private', visibility: 'PRIVATE' });
+  aPartners = await createGroup(app, a, { name: 'Alpha shared', visibility: 'PARTNERS' });
+  bGroup = await createGroup(app, b, { name: 'Beta grief', visibility: 'NETWORK' });
 
   await activePartnership(app, aAdmin, { slug: b.slug, admin: bAdmin });
   eventId = await invitedJointEvent(app, aAdmin, aGroup, b);
@@ -137,7 +137,7 @@ describe('_entities, with the visibility of node', () => {
   });
 
   test('JointEvent and its groups: null (as from node) for a network that declined, as if never invited', async () => {
-    const solo = await createGroup(app, a, 'Alpha solo', { visibility: 'NETWORK' });
+    const solo = await createGroup(app, a, { name: 'Alpha solo', visibility: 'NETWORK' });
     const declined = await invitedJointEvent(app, aAdmin, solo, b, 12);
     const reps = [
       { __typename: 'JointEvent', id: declined },

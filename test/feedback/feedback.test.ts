@@ -1,7 +1,8 @@
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { createWorld, expectCode, expectFieldErrors, insertSession, moreMembers, ok, sql, type Person, type World } from '../attendance/fixtures';
+import { type Cred, expectCode, expectFieldErrors, ok } from '../helpers/gql';
+import { createWorld, insertSession, moreMembers, sql, type World } from '../helpers/world';
 
 let app: TestApp;
 let w: World;
@@ -41,11 +42,11 @@ interface SessionFeedback {
 }
 
 const submit = (s: string, input: Record<string, unknown>, credential: string) => app.gql<{ submitFeedback: Submitted }>(SUBMIT, { s, input }, credential);
-const checkIn = async (s: string, p: Person, mood?: number) => ok(await app.gql(CHECK_IN, { s, mood }, p.token));
+const checkIn = async (s: string, p: Cred, mood?: number) => ok(await app.gql(CHECK_IN, { s, mood }, p.token));
 const readFeedback = async (s: string, credential: string) => ok(await app.gql<SessionFeedback>(FEEDBACK, { s }, credential)).node;
 
 /** A LIVE session the given people have checked in to. */
-async function liveSessionWith(...people: Person[]) {
+async function liveSessionWith(...people: Cred[]) {
   const s = await insertSession(app, w.net.id, w.group.id, { status: 'LIVE' });
   for (const p of people) await checkIn(s.globalId, p);
   return s;

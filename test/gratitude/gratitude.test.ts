@@ -1,6 +1,7 @@
 import { toGlobalId } from '../../src/graphql/global-id';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { createWorld, expectCode, expectFieldErrors, insertSession, ok, sql, type World } from '../attendance/fixtures';
+import { expectCode, expectFieldErrors, ok } from '../helpers/gql';
+import { createWorld, insertSession, sql, type World } from '../helpers/world';
 
 let app: TestApp;
 let w: World;

@@ -1,11 +1,10 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { type Cred, expectBadInput, expectCode, ok } from '../helpers/gql';
 
 /** Groups through the API: createGroup, updateGroup, archiveGroup, the `groups` connection and PRIVATE visibility. */
-
-type Cred = { id: string; globalId: string; token: string };
 
 let app: TestApp;
 let net: TestNetwork;
@@ -58,26 +57,6 @@ interface GroupsPage {
   nodes: Array<{ id: string; name: string; archived: boolean }>;
 }
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.data!;
-}
-
-function expectCode(res: GqlResult<unknown>, code: string) {
-  expect(res.errors).toHaveLength(1);
-  expect(res.errors![0].extensions.code).toBe(code);
-  expect(res.data).toBeNull();
-}
-
-function expectBadInput(res: GqlResult<unknown>, ...paths: Array<Array<string | number>>) {
-  expectCode(res, 'BAD_USER_INPUT');
-  const fieldErrors = res.errors![0].extensions.fieldErrors ?? [];
-  expect(fieldErrors.map((f) => f.path)).toEqual(expect.arrayContaining(paths));
-  for (const f of fieldErrors) expect(f.message).toEqual(expect.any(String));
-  return fieldErrors;
-}
-
 const baseInput = (over: Record<string, unknown> = {}) => ({
   name: 'A group',
   objectives: ['Support each other'],
@@ -87,7 +66,8 @@ const baseInput = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-async function createGroup(n: TestNetwork, over: Record<string, unknown> = {}, credential = n.adminKey): Promise<GroupResult> {
+/** createGroup (the operation under test) with `baseInput(over)`: every field of its answer. */
+async function createdGroup(n: TestNetwork, over: Record<string, unknown> = {}, credential = n.adminKey): Promise<GroupResult> {
   return ok(await app.gql<{ createGroup: GroupResult }>(CREATE, { input: baseInput(over) }, credential)).createGroup;
 }
 
@@ -147,18 +127,18 @@ describe('createGroup', () => {
 
   test('the slug is derived from the name and de-duplicated within the network', async () => {
     const n = await createTestNetwork(app);
-    const first = await createGroup(n, { name: 'Anxiety Circle' });
-    const second = await createGroup(n, { name: 'Anxiety Circle' });
-    const third = await createGroup(n, { name: 'anxiety   circle!' });
+    const first = await createdGroup(n, { name: 'Anxiety Circle' });
+    const second = await createdGroup(n, { name: 'Anxiety Circle' });
+    const third = await createdGroup(n, { name: 'anxiety   circle!' });
     expect([first.slug, second.slug, third.slug]).toEqual(['anxiety-circle', 'anxiety-circle-2', 'anxiety-circle-3']);
-    expect((await createGroup(n, { name: 'Ça va? Élan & Co' })).slug).toBe('ca-va-elan-co');
+    expect((await createdGroup(n, { name: 'Ça va? Élan & Co' })).slug).toBe('ca-va-elan-co');
     // Another network starts again from the plain slug.
     const other = await createTestNetwork(app);
-    expect((await createGroup(other, { name: 'Anxiety Circle' })).slug).toBe('anxiety-circle');
+    expect((await createdGroup(other, { name: 'Anxiety Circle' })).slug).toBe('anxiety-circle');
   });
 
   test('a given agenda template, time zone, visibility and no capacity are kept', async () => {
-    const g = await createGroup(net, {
+    const g = await createdGroup(net, {
       name: 'Custom agenda',
       visibility: 'PRIVATE',
       timeZone: 'Europe/Berlin',
@@ -176,16 +156,16 @@ describe('createGroup', () => {
 
   test("timeZone defaults to the network's time zone", async () => {
     const n = await createTestNetwork(app);
-    expect((await createGroup(n)).timeZone).toBe('UTC');
+    expect((await createdGroup(n)).timeZone).toBe('UTC');
     await app.db.dataSource.query('UPDATE networks SET time_zone = $1 WHERE id = $2', ['America/New_York', n.id]);
-    const g = await createGroup(n, { name: 'East coast' });
+    const g = await createdGroup(n, { name: 'East coast' });
     expect(g.timeZone).toBe('America/New_York');
     expect(g.network.timeZone).toBe('America/New_York');
   });
 
   test('admins and API keys with WRITE may create groups', async () => {
-    expect((await createGroup(net, { name: 'By admin' }, admin.token)).name).toBe('By admin');
-    expect((await createGroup(net, { name: 'By write key' }, await net.key(ApiKeyScope.WRITE))).name).toBe('By write key');
+    expect((await createdGroup(net, { name: 'By admin' }, admin.token)).name).toBe('By admin');
+    expect((await createdGroup(net, { name: 'By write key' }, await net.key(ApiKeyScope.WRITE))).name).toBe('By write key');
   });
 
   test('validation: blank name, bad topic, unknown time zone, capacity 0 — fieldErrors under input', async () => {
@@ -237,8 +217,8 @@ describe('updateGroup and archiveGroup', () => {
   let plain: Cred;
   let otherFacilitator: Cred;
   beforeAll(async () => {
-    group = await createGroup(net, { name: 'Grief Group', topics: ['grief'], capacity: 8 }, coord.token);
-    const other = await createGroup(net, { name: 'Other Group' }, coord.token);
+    group = await createdGroup(net, { name: 'Grief Group', topics: ['grief'], capacity: 8 }, coord.token);
+    const other = await createdGroup(net, { name: 'Other Group' }, coord.token);
     facilitator = await net.member(NetworkRole.MEMBER, { displayName: 'Fay Facilitator' });
     otherFacilitator = await net.member(NetworkRole.MEMBER, { displayName: 'Otto Other' });
     plain = await net.member(NetworkRole.MEMBER, { displayName: 'Pia Plain' });
@@ -328,7 +308,7 @@ describe('updateGroup and archiveGroup', () => {
   });
 
   test('archived groups leave `groups` unless includeArchived; archiving twice is harmless', async () => {
-    const g = await createGroup(net, { name: 'Soon Archived', topics: ['archive-me'] }, coord.token);
+    const g = await createdGroup(net, { name: 'Soon Archived', topics: ['archive-me'] }, coord.token);
     expect((await groupsPage(net.adminKey, { topic: 'archive-me' })).nodes.map((n) => n.name)).toEqual(['Soon Archived']);
 
     expect(ok(await app.gql(ARCHIVE, { id: g.id }, coord.token)).archiveGroup).toEqual({ id: g.id, archived: true });
@@ -344,8 +324,8 @@ describe('updateGroup and archiveGroup', () => {
   });
 
   test('an API key with WRITE and an admin may archive', async () => {
-    const g1 = await createGroup(net, { name: 'Archive by key' });
-    const g2 = await createGroup(net, { name: 'Archive by admin' });
+    const g1 = await createdGroup(net, { name: 'Archive by key' });
+    const g2 = await createdGroup(net, { name: 'Archive by admin' });
     expect(ok(await app.gql(ARCHIVE, { id: g1.id }, await net.key(ApiKeyScope.WRITE))).archiveGroup.archived).toBe(true);
     expect(ok(await app.gql(ARCHIVE, { id: g2.id }, admin.token)).archiveGroup.archived).toBe(true);
   });
@@ -364,7 +344,7 @@ describe('the groups connection', () => {
       { name: 'Burnout Talk', topics: ['work', 'anxiety'], description: null },
       { name: 'Carers Corner', topics: ['caring'], description: 'For people caring for relatives.' },
     ];
-    for (const s of specs) ids[s.name as string] = (await createGroup(n, s)).id;
+    for (const s of specs) ids[s.name as string] = (await createdGroup(n, s)).id;
   });
   const names = (p: GroupsPage) => p.nodes.map((g) => g.name);
 
@@ -440,7 +420,7 @@ describe('the groups connection', () => {
   });
 
   test('memberCount counts ACTIVE members only; viewerMembership is null for non-members and keys', async () => {
-    const g = await createGroup(n, { name: 'Counted', topics: ['counted'] });
+    const g = await createdGroup(n, { name: 'Counted', topics: ['counted'] });
     const joiners = [await n.member(), await n.member(), await n.member()];
     const memberships: string[] = [];
     for (const j of joiners) memberships.push(ok(await app.gql<{ joinGroup: { id: string } }>(JOIN, { g: g.id }, j.token)).joinGroup.id);
@@ -473,8 +453,8 @@ describe('PRIVATE groups', () => {
   let leaver: Cred;
   beforeAll(async () => {
     n = await createTestNetwork(app);
-    await createGroup(n, { name: 'Open Group', topics: ['shared'] });
-    priv = await createGroup(n, { name: 'Private Group', topics: ['shared'], visibility: 'PRIVATE', description: 'secretword' });
+    await createdGroup(n, { name: 'Open Group', topics: ['shared'] });
+    priv = await createdGroup(n, { name: 'Private Group', topics: ['shared'], visibility: 'PRIVATE', description: 'secretword' });
     insider = await n.member(NetworkRole.MEMBER, { displayName: 'Insider' });
     fac = await n.member(NetworkRole.MEMBER, { displayName: 'Facilitator' });
     outsider = await n.member(NetworkRole.MEMBER, { displayName: 'Outsider' });
@@ -524,7 +504,7 @@ describe('PRIVATE groups', () => {
   });
 
   test('becoming PRIVATE hides a group from non-members at once', async () => {
-    const g = await createGroup(n, { name: 'Going private', topics: ['flip'] });
+    const g = await createdGroup(n, { name: 'Going private', topics: ['flip'] });
     expect((await groupsPage(outsider.token, { topic: 'flip' })).totalCount).toBe(1);
     ok(await app.gql(UPDATE, { id: g.id, input: { visibility: 'PRIVATE' } }, n.adminKey));
     expect((await groupsPage(outsider.token, { topic: 'flip' })).totalCount).toBe(0);

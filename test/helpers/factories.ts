@@ -4,6 +4,7 @@ import { ALL_SCOPES, createApiKey, type KeyPowers } from '../../src/modules/auth
 import { Member, NetworkRole } from '../../src/modules/members/member.entity';
 import { createNetwork } from '../../src/modules/networks/network.service';
 import { uniqueSlug, type TestApp } from './app';
+import type { Cred } from './gql';
 
 export interface TestNetwork {
   id: string;
@@ -16,7 +17,7 @@ export interface TestNetwork {
   /** A new API key with these powers. */
   keyWith(powers: KeyPowers): Promise<string>;
   /** A new member with this role (and email), plus a member token acting as them. */
-  member(role?: NetworkRole, opts?: { displayName?: string; email?: string | null }): Promise<{ id: string; globalId: string; token: string }>;
+  member(role?: NetworkRole, opts?: { displayName?: string; email?: string | null }): Promise<Cred>;
 }
 
 /** Creates a network the way the CLI does, with an all-scopes key; helpers for more keys and members. */

@@ -110,7 +110,7 @@ describe('replay', () => {
   });
 
   test('scheduleSessions (a series) retried with the same key: one series, the same sessions', async () => {
-    const groupId = await createGroup(app, a, uniqueName('Idempotent group'));
+    const groupId = await createGroup(app, a, { name: uniqueName('Idempotent group') });
     const schedule = `mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id title startsAt } }`;
     const variables = {
       g: groupId,

@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { type Cred, expectLikeUnknown, ok, unknownId } from '../helpers/gql';
 
 /**
  * Network B must not see or change network A's groups and memberships, by any route: listing, search,
  * node/nodes, or any groups/memberships mutation with A's IDs. A foreign ID must answer exactly like an
  * unknown one, and A must be unchanged afterwards.
  */
-
-type Cred = { id: string; globalId: string; token: string };
 
 let app: TestApp;
 let a: TestNetwork;
@@ -51,27 +48,8 @@ const A_STATE = `{
   }
 }`;
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-
 async function aState() {
   return ok(await app.gql(A_STATE, {}, a.adminKey));
-}
-
-/** An ID of the same type that exists nowhere. */
-const unknownId = (type: string) => toGlobalId(type, randomUUID());
-
-/** The operation fails with `code`, and with the same message as for an ID that exists nowhere. */
-async function expectLikeUnknown(query: string, vars: Record<string, unknown>, unknownVars: Record<string, unknown>, credential: string, code = 'NOT_FOUND') {
-  const res = await app.gql(query, vars, credential);
-  expect(res.data).toBeNull();
-  expect(res.errors).toHaveLength(1);
-  expect(res.errors![0].extensions.code).toBe(code);
-  const unknown = await app.gql(query, unknownVars, credential);
-  expect(unknown.errors![0].extensions.code).toBe(code);
-  expect(res.errors![0].message).toBe(unknown.errors![0].message);
 }
 
 beforeAll(async () => {
@@ -160,44 +138,44 @@ describe("changing A's groups and memberships with B's credentials: NOT_FOUND, a
   test.each(['all-scopes key', 'ADMIN token'])('updateGroup and archiveGroup (%s)', async (label) => {
     const cred = bCreds.find(([l]) => l === label)![1];
     for (const id of [aGroup, aPrivate]) {
-      await expectLikeUnknown(UPDATE_GROUP, { id }, { id: unknownId('Group') }, cred);
-      await expectLikeUnknown(ARCHIVE, { id }, { id: unknownId('Group') }, cred);
+      await expectLikeUnknown(app, UPDATE_GROUP, { id }, { id: unknownId('Group') }, cred);
+      await expectLikeUnknown(app, ARCHIVE, { id }, { id: unknownId('Group') }, cred);
     }
   });
 
   test.each(['all-scopes key', 'ADMIN token'])('addMember with A’s group or A’s member (%s)', async (label) => {
     const cred = bCreds.find(([l]) => l === label)![1];
     // A's group, B's member.
-    await expectLikeUnknown(ADD, { g: aGroup, m: bMember.globalId }, { g: unknownId('Group'), m: bMember.globalId }, cred);
-    await expectLikeUnknown(ADD, { g: aPrivate, m: bMember.globalId }, { g: unknownId('Group'), m: bMember.globalId }, cred);
+    await expectLikeUnknown(app, ADD, { g: aGroup, m: bMember.globalId }, { g: unknownId('Group'), m: bMember.globalId }, cred);
+    await expectLikeUnknown(app, ADD, { g: aPrivate, m: bMember.globalId }, { g: unknownId('Group'), m: bMember.globalId }, cred);
     // B's group, A's member.
-    await expectLikeUnknown(ADD, { g: bGroup, m: aMember.globalId }, { g: bGroup, m: unknownId('Member') }, cred);
+    await expectLikeUnknown(app, ADD, { g: bGroup, m: aMember.globalId }, { g: bGroup, m: unknownId('Member') }, cred);
     // Both A's.
-    await expectLikeUnknown(ADD, { g: aGroup, m: aMember.globalId }, { g: unknownId('Group'), m: unknownId('Member') }, cred);
+    await expectLikeUnknown(app, ADD, { g: aGroup, m: aMember.globalId }, { g: unknownId('Group'), m: unknownId('Member') }, cred);
   });
 
   test.each(['all-scopes key', 'ADMIN token'])('updateMembership on A’s memberships (%s)', async (label) => {
     const cred = bCreds.find(([l]) => l === label)![1];
     for (const id of aMembershipIds) {
-      await expectLikeUnknown(UPDATE_MEMBERSHIP, { id, role: 'FACILITATOR' }, { id: unknownId('Membership'), role: 'FACILITATOR' }, cred);
-      await expectLikeUnknown(UPDATE_MEMBERSHIP, { id, status: 'LEFT' }, { id: unknownId('Membership'), status: 'LEFT' }, cred);
-      await expectLikeUnknown(UPDATE_MEMBERSHIP, { id, status: 'PAUSED' }, { id: unknownId('Membership'), status: 'PAUSED' }, cred);
+      await expectLikeUnknown(app, UPDATE_MEMBERSHIP, { id, role: 'FACILITATOR' }, { id: unknownId('Membership'), role: 'FACILITATOR' }, cred);
+      await expectLikeUnknown(app, UPDATE_MEMBERSHIP, { id, status: 'LEFT' }, { id: unknownId('Membership'), status: 'LEFT' }, cred);
+      await expectLikeUnknown(app, UPDATE_MEMBERSHIP, { id, status: 'PAUSED' }, { id: unknownId('Membership'), status: 'PAUSED' }, cred);
     }
   });
 
   test("joinGroup and leaveGroup with A's groups: NOT_FOUND for B's member tokens", async () => {
     for (const cred of [bAdmin.token, bCoordinator.token, bMember.token]) {
       for (const g of [aGroup, aPrivate]) {
-        await expectLikeUnknown(JOIN, { g }, { g: unknownId('Group') }, cred);
-        await expectLikeUnknown(LEAVE, { g }, { g: unknownId('Group') }, cred);
+        await expectLikeUnknown(app, JOIN, { g }, { g: unknownId('Group') }, cred);
+        await expectLikeUnknown(app, LEAVE, { g }, { g: unknownId('Group') }, cred);
       }
     }
   });
 
   test("joinGroup and leaveGroup with B's key are FORBIDDEN for any group, A's or not (nothing to tell apart)", async () => {
     for (const g of [aGroup, aPrivate]) {
-      await expectLikeUnknown(JOIN, { g }, { g: unknownId('Group') }, b.adminKey, 'FORBIDDEN');
-      await expectLikeUnknown(LEAVE, { g }, { g: unknownId('Group') }, b.adminKey, 'FORBIDDEN');
+      await expectLikeUnknown(app, JOIN, { g }, { g: unknownId('Group') }, b.adminKey, 'FORBIDDEN');
+      await expectLikeUnknown(app, LEAVE, { g }, { g: unknownId('Group') }, b.adminKey, 'FORBIDDEN');
     }
   });
 

@@ -4,7 +4,7 @@ import { toGlobalId } from '../../src/graphql/global-id';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { createGroup, ok, type Cred } from '../helpers/gql';
+import { createGroup, type Cred, dbId, expectLikeUnknown, ok, unknownId } from '../helpers/gql';
 
 /**
  * Joint events across networks: A hosts, B is invited (before and after the partnership), C is unrelated.
@@ -34,17 +34,6 @@ const CANCEL = `mutation($id: ID!) { cancelJointEvent(id: $id) { status } }`;
 const NODE = `query($id: ID!) { node(id: $id) { id __typename } }`;
 const LIST = `{ jointEvents(first: 50) { totalCount nodes { id } } }`;
 
-/** NOT_FOUND, with the same message as for an ID that exists nowhere. */
-async function expectLikeUnknown(query: string, vars: Record<string, unknown>, credential: string) {
-  const unknown = toGlobalId('JointEvent', randomUUID());
-  const res = await app.gql(query, { ...vars, id: eventId }, credential);
-  expect(res.data).toBeNull();
-  expect(res.errors![0].extensions.code).toBe('NOT_FOUND');
-  const other = await app.gql(query, { ...vars, id: unknown }, credential);
-  expect(other.errors![0].extensions.code).toBe('NOT_FOUND');
-  expect(res.errors![0].message).toBe(other.errors![0].message);
-}
-
 beforeAll(async () => {
   app = await startTestApp();
   a = await createTestNetwork(app, 'Network A');
@@ -55,9 +44,9 @@ beforeAll(async () => {
   cAdmin = await c.member(NetworkRole.ADMIN);
   cMember = await c.member(NetworkRole.MEMBER);
   aMember = await a.member(NetworkRole.MEMBER, { displayName: 'Ann' });
-  aGroup = await createGroup(app, a, 'Alpha');
-  bGroup = await createGroup(app, b, 'Beta');
-  cGroup = await createGroup(app, c, 'Gamma');
+  aGroup = await createGroup(app, a, { name: 'Alpha' });
+  bGroup = await createGroup(app, b, { name: 'Beta' });
+  cGroup = await createGroup(app, c, { name: 'Gamma' });
   ok(await app.gql(`mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }`, { g: aGroup }, aMember.token));
   const start = new Date(Date.now() + 5 * 86_400_000);
   eventId = ok(
@@ -82,19 +71,19 @@ afterAll(() => app.stop());
 
 test('an unrelated network (C) gets NOT_FOUND on every operation and null from node', async () => {
   for (const cred of [cAdmin.token, c.adminKey]) {
-    await expectLikeUnknown(INVITE, { n: c.globalId }, cred);
-    await expectLikeUnknown(RESPOND, { g: [cGroup] }, cred);
-    await expectLikeUnknown(CANCEL, {}, cred);
+    await expectLikeUnknown(app, INVITE, { n: c.globalId, id: eventId }, { n: c.globalId, id: unknownId('JointEvent') }, cred);
+    await expectLikeUnknown(app, RESPOND, { g: [cGroup], id: eventId }, { g: [cGroup], id: unknownId('JointEvent') }, cred);
+    await expectLikeUnknown(app, CANCEL, { id: eventId }, { id: unknownId('JointEvent') }, cred);
     expect(ok(await app.gql(NODE, { id: eventId }, cred)).node).toBeNull();
     expect(ok(await app.gql(LIST, {}, cred)).jointEvents).toEqual({ totalCount: 0, nodes: [] });
   }
-  await expectLikeUnknown(REGISTER, {}, cMember.token);
+  await expectLikeUnknown(app, REGISTER, { id: eventId }, { id: unknownId('JointEvent') }, cMember.token);
   // A cannot invite C: no partnership, so C is not visible.
   expect((await app.gql(INVITE, { id: eventId, n: c.globalId }, aAdmin.token)).errors![0].extensions.code).toBe('NOT_FOUND');
 });
 
 test('B before any partnership: NOT_FOUND too; after invitation B sees the event but not A’s registrations', async () => {
-  await expectLikeUnknown(RESPOND, { g: [bGroup] }, bAdmin.token);
+  await expectLikeUnknown(app, RESPOND, { g: [bGroup], id: eventId }, { g: [bGroup], id: unknownId('JointEvent') }, bAdmin.token);
   expect(ok(await app.gql(NODE, { id: eventId }, bAdmin.token)).node).toBeNull();
   partnershipId = ok(
     await app.gql<{ requestPartnership: { id: string } }>(
@@ -146,7 +135,6 @@ test('row-level security agrees: C sees no rows; B sees no registration rows of 
 
 test('row-level security: a network that declined or was withdrawn is no party any more; the host still reads and updates its row; the past stays', async () => {
   const ds = app.db.dataSource;
-  const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
   const declined = dbId(eventId);
   // A second event B accepts (and a member of B registers for), to be withdrawn by the revocation.
   const start = new Date(Date.now() + 8 * 86_400_000);

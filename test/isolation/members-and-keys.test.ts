@@ -4,6 +4,7 @@ import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { type Cred } from '../helpers/gql';
 
 /**
  * Network B must not be able to read or change network A's members and API keys, by any route:
@@ -13,10 +14,10 @@ import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 let app: TestApp;
 let a: TestNetwork;
 let b: TestNetwork;
-let aMember: { id: string; globalId: string; token: string };
-let aAdminMember: { id: string; globalId: string; token: string };
+let aMember: Cred;
+let aAdminMember: Cred;
 let aKeyGlobalId: string;
-let bMember: { id: string; globalId: string; token: string };
+let bMember: Cred;
 
 const MEMBER_FIELDS = 'id displayName email role';
 

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { withTenant } from '../../src/db/tenant';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { dbId, ok, type Cred } from '../helpers/gql';
+import { type Cred, dbId, expectLikeUnknown, ok, unknownId } from '../helpers/gql';
 
 /**
  * A and B are partners (GROUP_DIRECTORY, ACTIVE); C is unrelated. C must not see or change the A–B
@@ -36,17 +35,6 @@ const AUDIT = `{ auditLog(first: 100) { totalCount nodes { action targetId } } }
 const DIRECTORY = `{ partnerDirectory(first: 100) { totalCount nodes { id name network { id } } } }`;
 const GROUPS = `query($search: String) { groups(first: 100, search: $search, includeArchived: true) { totalCount nodes { id name } } }`;
 const CREATE_GROUP = `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`;
-
-/** Fails with `code`, with the same message as for an ID that exists nowhere. */
-async function expectLikeUnknown(query: string, id: string, unknownId: string, credential: string, code = 'NOT_FOUND') {
-  const res = await app.gql(query, { id }, credential);
-  expect(res.data).toBeNull();
-  expect(res.errors).toHaveLength(1);
-  expect(res.errors![0].extensions.code).toBe(code);
-  const unknown = await app.gql(query, { id: unknownId }, credential);
-  expect(unknown.errors![0].extensions.code).toBe(code);
-  expect(res.errors![0].message).toBe(unknown.errors![0].message);
-}
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -84,10 +72,10 @@ afterAll(() => app.stop());
 
 describe('an unrelated network (C) and the A–B partnership', () => {
   test('respond and revoke answer NOT_FOUND, exactly as for an unknown ID; nothing changes', async () => {
-    const unknown = toGlobalId('Partnership', randomUUID());
+    const unknown = unknownId('Partnership');
     for (const cred of [cAdmin.token, c.adminKey]) {
-      await expectLikeUnknown(RESPOND, partnershipId, unknown, cred);
-      await expectLikeUnknown(REVOKE, partnershipId, unknown, cred);
+      await expectLikeUnknown(app, RESPOND, { id: partnershipId }, { id: unknown }, cred);
+      await expectLikeUnknown(app, REVOKE, { id: partnershipId }, { id: unknown }, cred);
     }
     expect(ok(await app.gql<{ partnerships: unknown[] }>(LIST, {}, aAdmin.token)).partnerships).toEqual([{ id: partnershipId, status: 'ACTIVE' }]);
   });
@@ -137,10 +125,10 @@ describe('a partner (B) and the rest of A', () => {
   });
 
   test("B cannot change or join A's shared group", async () => {
-    const unknown = toGlobalId('Group', randomUUID());
-    await expectLikeUnknown(`mutation($id: ID!) { updateGroup(id: $id, input: { name: "Hijacked" }) { id } }`, aShared, unknown, bAdmin.token);
-    await expectLikeUnknown(`mutation($id: ID!) { archiveGroup(id: $id) { id } }`, aShared, unknown, b.adminKey);
-    await expectLikeUnknown(`mutation($id: ID!) { joinGroup(groupId: $id, acceptNorms: true) { id } }`, aShared, unknown, (await b.member(NetworkRole.MEMBER)).token);
+    const unknown = unknownId('Group');
+    await expectLikeUnknown(app, `mutation($id: ID!) { updateGroup(id: $id, input: { name: "Hijacked" }) { id } }`, { id: aShared }, { id: unknown }, bAdmin.token);
+    await expectLikeUnknown(app, `mutation($id: ID!) { archiveGroup(id: $id) { id } }`, { id: aShared }, { id: unknown }, b.adminKey);
+    await expectLikeUnknown(app, `mutation($id: ID!) { joinGroup(groupId: $id, acceptNorms: true) { id } }`, { id: aShared }, { id: unknown }, (await b.member(NetworkRole.MEMBER)).token);
     const aGroups = ok(await app.gql<{ groups: { nodes: Array<{ name: string }> } }>(GROUPS, {}, a.adminKey)).groups.nodes.map((g) => g.name);
     expect(aGroups).toContain('Alpha Shared');
     expect(aGroups).not.toContain('Hijacked');

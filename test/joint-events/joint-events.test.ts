@@ -75,10 +75,10 @@ beforeAll(async () => {
   c = await createTestNetwork(app, 'Network C');
   aAdmin = await a.member(NetworkRole.ADMIN);
   bAdmin = await b.member(NetworkRole.ADMIN);
-  aGroup = await createGroup(app, a, 'Alpha grief');
-  aGroup2 = await createGroup(app, a, 'Alpha two');
-  bGroup = await createGroup(app, b, 'Beta grief');
-  cGroup = await createGroup(app, c, 'Gamma grief');
+  aGroup = await createGroup(app, a, { name: 'Alpha grief' });
+  aGroup2 = await createGroup(app, a, { name: 'Alpha two' });
+  bGroup = await createGroup(app, b, { name: 'Beta grief' });
+  cGroup = await createGroup(app, c, { name: 'Gamma grief' });
   for (let i = 0; i < 3; i += 1) {
     aMembers.push(await a.member(NetworkRole.MEMBER, { displayName: `Ann ${i}` }));
     bMembers.push(await b.member(NetworkRole.MEMBER, { displayName: `Bo ${i}` }));

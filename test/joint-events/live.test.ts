@@ -1,7 +1,8 @@
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import type { TestApp } from '../helpers/app';
-import { activePartnership, createTestNetwork, invitedJointEvent, type TestNetwork } from '../helpers/factories';
+import { activePartnership, createTestNetwork, invitedJointEvent } from '../helpers/factories';
 import { connect, disconnectAll, refusal, startLiveApp, subscribed } from '../subscriptions/live';
+import { createGroup, dbId } from '../helpers/gql';
 
 /**
  * `jointEventChanged` when a partner's part ends: the partner declines, or revokes the partnership. Once it
@@ -17,24 +18,13 @@ afterEach(() => disconnectAll());
 afterAll(() => app.stop());
 
 const CHANGED = `subscription($e: ID!) { jointEventChanged(jointEventId: $e) { id participants { network { id } status } } }`;
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
-
-async function group(net: TestNetwork, name: string): Promise<string> {
-  const res = await app.gql<{ createGroup: { id: string } }>(
-    `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`,
-    { input: { name, objectives: ['Support'], topics: ['grief'], norms: ['Confidentiality'], format: 'ONLINE', visibility: 'NETWORK' } },
-    net.adminKey,
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data!.createGroup.id;
-}
 
 async function setUp() {
   const host = await createTestNetwork(app, 'Host');
   const guest = await createTestNetwork(app, 'Guest');
   const hostAdmin = await host.member(NetworkRole.ADMIN);
   const partnership = await activePartnership(app, host.adminKey, { slug: guest.slug, admin: guest.adminKey }, ['JOINT_EVENTS']);
-  const event = await invitedJointEvent(app, host.adminKey, await group(host, 'Host circle'), guest);
+  const event = await invitedJointEvent(app, host.adminKey, await createGroup(app, host, { name: 'Host circle' }), guest);
   const hostStream = await subscribed(app, connect(app.server.port, hostAdmin.token), CHANGED, { e: event }, {
     networkId: host.id,
     name: 'jointEventChanged',

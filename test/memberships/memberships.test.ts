@@ -1,12 +1,11 @@
 import { withTenant } from '../../src/db/tenant';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { createGroup, type Cred, dbId, expectCode, expectFieldErrors, ok } from '../helpers/gql';
 
 /** Memberships through the API: joinGroup, addMember, updateMembership, leaveGroup, the member lists, engagement. */
-
-type Cred = { id: string; globalId: string; token: string };
 
 let app: TestApp;
 let net: TestNetwork;
@@ -23,7 +22,6 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 const M_FIELDS = 'id role status joinedAt normsAcceptedAt leftAt engagement group { id } member { id displayName }';
-const CREATE = `mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }`;
 const JOIN = `mutation($g: ID!, $accept: Boolean!) { joinGroup(groupId: $g, acceptNorms: $accept) { ${M_FIELDS} } }`;
 const ADD = `mutation($g: ID!, $m: ID!, $role: GroupRole) { addMember(groupId: $g, memberId: $m, role: $role) { ${M_FIELDS} } }`;
 const UPDATE = `mutation($id: ID!, $role: GroupRole, $status: MembershipStatus) { updateMembership(id: $id, role: $role, status: $status) { ${M_FIELDS} } }`;
@@ -58,31 +56,11 @@ interface ListPage {
   nodes: Array<{ id: string; role: string; status: string; engagement: string; member: { id: string; displayName: string; email: string | null } }>;
 }
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-function expectCode(res: GqlResult<unknown>, code: string) {
-  expect(res.errors).toHaveLength(1);
-  expect(res.errors![0].extensions.code).toBe(code);
-  expect(res.data).toBeNull();
-  return res.errors![0];
-}
-function expectBadInput(res: GqlResult<unknown>, ...paths: Array<Array<string | number>>) {
-  const err = expectCode(res, 'BAD_USER_INPUT');
-  expect(err.extensions.fieldErrors?.map((f) => f.path)).toEqual(paths);
-}
 const recent = (iso: string | null) => {
   expect(iso).not.toBeNull();
   expect(Math.abs(new Date(iso!).getTime() - Date.now())).toBeLessThan(60_000);
 };
-/** The database id inside a global ID. */
-const dbId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 
-async function createGroup(n: TestNetwork, over: Record<string, unknown> = {}): Promise<string> {
-  const input = { name: 'A group', objectives: ['Support'], topics: ['general'], norms: ['Confidentiality'], format: 'ONLINE', ...over };
-  return ok(await app.gql<{ createGroup: { id: string } }>(CREATE, { input }, n.adminKey)).createGroup.id;
-}
 const join = async (groupId: string, cred: string) => app.gql<{ joinGroup: M }>(JOIN, { g: groupId, accept: true }, cred);
 const add = async (groupId: string, memberGlobalId: string, cred: string, role?: string) =>
   app.gql<{ addMember: M }>(ADD, { g: groupId, m: memberGlobalId, role }, cred);
@@ -103,7 +81,7 @@ async function list(cred: string, groupId: string, vars: Record<string, unknown>
 describe('joinGroup', () => {
   let group: string;
   beforeAll(async () => {
-    group = await createGroup(net, { name: 'Join Me' });
+    group = await createGroup(app, net, { name: 'Join Me' });
   });
 
   test('a member joins, accepting the norms: ACTIVE MEMBER, norms acceptance recorded, NEW', async () => {
@@ -126,7 +104,7 @@ describe('joinGroup', () => {
   test('acceptNorms false: BAD_USER_INPUT on [acceptNorms], nothing written', async () => {
     const m = await net.member();
     const res = await app.gql(JOIN, { g: group, accept: false }, m.token);
-    expectBadInput(res, ['acceptNorms']);
+    expectFieldErrors(res, ['acceptNorms']);
     expect((await groupAs(m.token, group))!.viewerMembership).toBeNull();
   });
 
@@ -145,9 +123,9 @@ describe('joinGroup', () => {
   });
 
   test('an archived group: BAD_USER_INPUT on [groupId]', async () => {
-    const g = await createGroup(net, { name: 'Archived one' });
+    const g = await createGroup(app, net, { name: 'Archived one' });
     ok(await app.gql(ARCHIVE, { id: g }, net.adminKey));
-    expectBadInput(await join(g, (await net.member()).token), ['groupId']);
+    expectFieldErrors(await join(g, (await net.member()).token), ['groupId']);
     expect((await groupAs(net.adminKey, g))!.memberCount).toBe(0);
   });
 
@@ -161,9 +139,9 @@ describe('joinGroup', () => {
   test('unknown, foreign and malformed group IDs', async () => {
     const m = await net.member();
     expectCode(await join(Buffer.from('Group:00000000-0000-4000-8000-000000000000').toString('base64url'), m.token), 'NOT_FOUND');
-    expectCode(await join(await createGroup(other), m.token), 'NOT_FOUND');
+    expectCode(await join(await createGroup(app, other), m.token), 'NOT_FOUND');
     expectCode(await join(m.globalId, m.token), 'NOT_FOUND');
-    expectBadInput(await join('garbage', m.token), ['groupId']);
+    expectFieldErrors(await join('garbage', m.token), ['groupId']);
   });
 
   test('leave and rejoin: the same membership is ACTIVE again, with a new joinedAt and norms acceptance', async () => {
@@ -190,7 +168,7 @@ describe('joinGroup', () => {
 describe('joinGroup and PRIVATE groups', () => {
   let g: string;
   beforeAll(async () => {
-    g = await createGroup(net, { name: 'Private joins', visibility: 'PRIVATE' });
+    g = await createGroup(app, net, { name: 'Private joins', visibility: 'PRIVATE' });
   });
 
   test('a plain member cannot find it to join (NOT_FOUND); coordinators and admins can join it', async () => {
@@ -215,7 +193,7 @@ describe('joinGroup and PRIVATE groups', () => {
 
 describe('capacity', () => {
   test('a full group is CONFLICT; only ACTIVE members take places', async () => {
-    const g = await createGroup(net, { name: 'Tiny', capacity: 2 });
+    const g = await createGroup(app, net, { name: 'Tiny', capacity: 2 });
     const [a, b, c] = [await net.member(), await net.member(), await net.member()];
     const ma = ok(await join(g, a.token)).joinGroup;
     ok(await join(g, b.token));
@@ -236,7 +214,7 @@ describe('capacity', () => {
   });
 
   test('8 parallel joins for the last place: exactly one gets it', async () => {
-    const g = await createGroup(net, { name: 'Last place', capacity: 3 });
+    const g = await createGroup(app, net, { name: 'Last place', capacity: 3 });
     ok(await join(g, (await net.member()).token));
     ok(await join(g, (await net.member()).token));
     const racers: Cred[] = [];
@@ -256,8 +234,8 @@ describe('addMember', () => {
   let plain: Cred;
   let otherFac: Cred;
   beforeAll(async () => {
-    group = await createGroup(net, { name: 'Add To Me' });
-    const otherGroup = await createGroup(net, { name: 'Elsewhere' });
+    group = await createGroup(app, net, { name: 'Add To Me' });
+    const otherGroup = await createGroup(app, net, { name: 'Elsewhere' });
     fac = await net.member(NetworkRole.MEMBER, { displayName: 'Fay Facilitator' });
     plain = await net.member(NetworkRole.MEMBER, { displayName: 'Pia Plain' });
     otherFac = await net.member(NetworkRole.MEMBER, { displayName: 'Otto Other' });
@@ -290,24 +268,24 @@ describe('addMember', () => {
 
   test("another network's member or group: NOT_FOUND", async () => {
     const foreignMember = await other.member();
-    const foreignGroup = await createGroup(other);
+    const foreignGroup = await createGroup(app, other);
     expectCode(await add(group, foreignMember.globalId, coord.token), 'NOT_FOUND');
     expectCode(await add(group, foreignMember.globalId, net.adminKey), 'NOT_FOUND');
     expectCode(await add(foreignGroup, (await net.member()).globalId, net.adminKey), 'NOT_FOUND');
-    expectBadInput(await add(group, 'garbage', net.adminKey), ['memberId']);
+    expectFieldErrors(await add(group, 'garbage', net.adminKey), ['memberId']);
     // The foreign group is untouched.
     expect((await groupAs(other.adminKey, foreignGroup))!.memberCount).toBe(0);
   });
 
   test('an already ACTIVE member: CONFLICT; an archived group: BAD_USER_INPUT', async () => {
     expectCode(await add(group, plain.globalId, coord.token), 'CONFLICT');
-    const g = await createGroup(net, { name: 'Archived for add' });
+    const g = await createGroup(app, net, { name: 'Archived for add' });
     ok(await app.gql(ARCHIVE, { id: g }, net.adminKey));
-    expectBadInput(await add(g, plain.globalId, coord.token), ['groupId']);
+    expectFieldErrors(await add(g, plain.globalId, coord.token), ['groupId']);
   });
 
   test('adding to a PRIVATE group works, and the added member then sees the group', async () => {
-    const g = await createGroup(net, { name: 'Hidden Circle', visibility: 'PRIVATE' });
+    const g = await createGroup(app, net, { name: 'Hidden Circle', visibility: 'PRIVATE' });
     const m = await net.member();
     expect(await groupAs(m.token, g)).toBeNull();
     ok(await add(g, m.globalId, net.adminKey));
@@ -334,7 +312,7 @@ describe('updateMembership and leaveGroup', () => {
   let aliceM: M;
   let bobM: M;
   beforeEach(async () => {
-    group = await createGroup(net, { name: 'Update Me' });
+    group = await createGroup(app, net, { name: 'Update Me' });
     fac = await net.member(NetworkRole.MEMBER, { displayName: 'Fay' });
     alice = await net.member(NetworkRole.MEMBER, { displayName: 'Alice' });
     bob = await net.member(NetworkRole.MEMBER, { displayName: 'Bob' });
@@ -411,7 +389,7 @@ describe('updateMembership and leaveGroup', () => {
   test('unknown and malformed membership IDs', async () => {
     expectCode(await app.gql(UPDATE, { id: Buffer.from('Membership:00000000-0000-4000-8000-000000000000').toString('base64url'), status: 'PAUSED' }, net.adminKey), 'NOT_FOUND');
     expectCode(await app.gql(UPDATE, { id: group, status: 'PAUSED' }, net.adminKey), 'NOT_FOUND');
-    expectBadInput(await app.gql(UPDATE, { id: 'garbage', status: 'PAUSED' }, net.adminKey), ['id']);
+    expectFieldErrors(await app.gql(UPDATE, { id: 'garbage', status: 'PAUSED' }, net.adminKey), ['id']);
   });
 
   test('leaveGroup: LEFT with leftAt; not a member → NOT_FOUND; twice → CONFLICT; API key → FORBIDDEN', async () => {
@@ -422,7 +400,7 @@ describe('updateMembership and leaveGroup', () => {
     expectCode(await app.gql(LEAVE, { g: group }, alice.token), 'CONFLICT');
     expectCode(await app.gql(LEAVE, { g: group }, outsider.token), 'NOT_FOUND');
     expectCode(await app.gql(LEAVE, { g: group }, net.adminKey), 'FORBIDDEN');
-    expectCode(await app.gql(LEAVE, { g: await createGroup(other) }, bob.token), 'NOT_FOUND');
+    expectCode(await app.gql(LEAVE, { g: await createGroup(app, other) }, bob.token), 'NOT_FOUND');
     expect((await membershipAsKey(net, bobM.id)).status).toBe('ACTIVE');
   });
 
@@ -444,8 +422,8 @@ describe('member lists', () => {
   let outsider: Cred;
   beforeAll(async () => {
     n = await createTestNetwork(app);
-    group = await createGroup(n, { name: 'Listed' });
-    privateGroup = await createGroup(n, { name: 'Listed Private', visibility: 'PRIVATE' });
+    group = await createGroup(app, n, { name: 'Listed' });
+    privateGroup = await createGroup(app, n, { name: 'Listed Private', visibility: 'PRIVATE' });
     zoe = await n.member(NetworkRole.MEMBER, { displayName: 'Zoe', email: 'zoe@example.org' });
     anna = await n.member(NetworkRole.MEMBER, { displayName: 'Anna', email: 'anna@example.org' });
     ben = await n.member(NetworkRole.MEMBER, { displayName: 'Ben', email: 'ben@example.org' });
@@ -502,7 +480,7 @@ describe('member lists', () => {
   });
 
   test('cursors keep microseconds: members who joined within the same millisecond are paged without loss or repeats', async () => {
-    const g = await createGroup(n, { name: 'Same Millisecond' });
+    const g = await createGroup(app, n, { name: 'Same Millisecond' });
     const people = [await n.member(), await n.member(), await n.member()];
     const groupUuid = Buffer.from(g, 'base64url').toString('utf8').split(':')[1];
     await withTenant(app.db.dataSource, n.id, (m) =>
@@ -566,7 +544,7 @@ describe('member lists', () => {
   });
 
   test('Member.memberships does not show a PRIVATE group to a member who left it (as node(Membership) does not)', async () => {
-    const g = await createGroup(n, { name: 'Secret Circle', visibility: 'PRIVATE', description: 'before' });
+    const g = await createGroup(app, n, { name: 'Secret Circle', visibility: 'PRIVATE', description: 'before' });
     const m = await n.member();
     const added = ok(await add(g, m.globalId, n.adminKey)).addMember;
     ok(await app.gql(LEAVE, { g }, m.token));
@@ -638,7 +616,7 @@ describe('engagement', () => {
   const people: Record<string, Cred> = {};
   beforeAll(async () => {
     n = await createTestNetwork(app);
-    group = await createGroup(n, { name: 'Engaged' });
+    group = await createGroup(app, n, { name: 'Engaged' });
     groupDb = dbId(group);
     for (const name of ['Newbie', 'Regular', 'Drifter', 'Excused', 'Paused', 'Recent', 'TwoOnly', 'CancelSaved', 'OldTimer']) {
       people[name] = await n.member(NetworkRole.MEMBER, { displayName: name });

@@ -1,6 +1,7 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { addMember, createGroup, createWorld, expectCode, expectFieldErrors, ok, sql, type World } from '../attendance/fixtures';
+import { addMember, createGroup, expectCode, expectFieldErrors, ok } from '../helpers/gql';
+import { createWorld, sql, type World } from '../helpers/world';
 
 let app: TestApp;
 let w: World;
@@ -75,10 +76,10 @@ describe('Membership.outreach and node', () => {
   let membership: string;
   let firstId: string;
   beforeAll(async () => {
-    const g = await createGroup(app, w.net, 'Recovery circle');
-    await addMember(app, w.net, g.globalId, w.facilitator.globalId, 'FACILITATOR');
+    const g = await createGroup(app, w.net, { name: 'Recovery circle' });
+    await addMember(app, w.net, g, w.facilitator.globalId, 'FACILITATOR');
     const p = await w.net.member(undefined, { displayName: 'Dana Drifting' });
-    membership = await addMember(app, w.net, g.globalId, p.globalId);
+    membership = await addMember(app, w.net, g, p.globalId);
     firstId = ok(await record(membership, { channel: 'MESSAGE', note: 'first' }, w.facilitator.token)).recordOutreach.id;
     ok(await record(membership, { channel: 'CALL', note: 'second' }, w.facilitator.token));
     ok(await record(membership, { channel: 'EMAIL', note: 'third' }, w.keys.writePersonal));

@@ -1,12 +1,11 @@
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { type Cred, expectCode, ok } from '../helpers/gql';
 
 /** Partnerships between networks, the audit log, and the partner directory, through the API. */
-
-type Cred = { id: string; globalId: string; token: string };
 
 let app: TestApp;
 
@@ -38,16 +37,6 @@ type P = {
   partner: { id: string; slug: string; name: string };
 };
 type Audit = { id: string; actor: string; action: string; targetType: string | null; targetId: string | null; at: string; details: any };
-
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-
-function code(res: GqlResult<unknown>): string {
-  expect(res.errors).toHaveLength(1);
-  return res.errors![0].extensions.code;
-}
 
 /** Three fresh networks per test group, with ADMIN tokens. */
 async function trio() {
@@ -137,8 +126,8 @@ describe('requestPartnership, respondToPartnership, revokePartnership, partnersh
       details: { previousStatus: 'ACTIVE', partnerSlug: b.slug },
     });
     // Revoking twice, responding after revocation: CONFLICT.
-    expect(code(await app.gql(REVOKE, { id: requested.id }, aAdmin.token))).toBe('CONFLICT');
-    expect(code(await app.gql(RESPOND, { id: requested.id, accept: true }, bAdmin.token))).toBe('CONFLICT');
+    expectCode(await app.gql(REVOKE, { id: requested.id }, aAdmin.token), 'CONFLICT');
+    expectCode(await app.gql(RESPOND, { id: requested.id, accept: true }, bAdmin.token), 'CONFLICT');
     // A new request is possible once the old one is no longer live, in either direction.
     const again = await request(bAdmin, a, ['JOINT_EVENTS']);
     expect(again).toMatchObject({ status: 'PENDING', requester: { id: b.globalId }, partner: { id: a.globalId } });
@@ -149,47 +138,47 @@ describe('requestPartnership, respondToPartnership, revokePartnership, partnersh
     const { a, b, aAdmin, bAdmin } = await trio();
     const p = await request(a.adminKey, b, ['JOINT_EVENTS']);
     const forbiddenRes = await app.gql(RESPOND, { id: p.id, accept: true }, aAdmin.token);
-    expect(code(forbiddenRes)).toBe('FORBIDDEN');
+    expectCode(forbiddenRes, 'FORBIDDEN');
     const declined = ok(await app.gql<{ respondToPartnership: P }>(RESPOND, { id: p.id, accept: false }, bAdmin.token)).respondToPartnership;
     expect(declined).toMatchObject({ id: p.id, status: 'DECLINED', revokedAt: null });
     expect(declined.respondedAt).not.toBeNull();
-    expect(code(await app.gql(RESPOND, { id: p.id, accept: true }, bAdmin.token))).toBe('CONFLICT');
-    expect(code(await app.gql(REVOKE, { id: p.id }, bAdmin.token))).toBe('CONFLICT');
+    expectCode(await app.gql(RESPOND, { id: p.id, accept: true }, bAdmin.token), 'CONFLICT');
+    expectCode(await app.gql(REVOKE, { id: p.id }, bAdmin.token), 'CONFLICT');
     expect(ok(await app.gql<{ partnerships: P[] }>(LIST, { status: 'DECLINED' }, aAdmin.token)).partnerships).toEqual([declined]);
     expect((await auditLog(aAdmin.token))[0]).toMatchObject({ action: 'partnership.declined', actor: `member:${bAdmin.globalId}` });
 
     const p2 = await request(aAdmin, b);
     const withdrawn = ok(await app.gql<{ revokePartnership: P }>(REVOKE, { id: p2.id }, aAdmin.token)).revokePartnership;
     expect(withdrawn).toMatchObject({ status: 'REVOKED', respondedAt: null });
-    expect(code(await app.gql(RESPOND, { id: p2.id, accept: true }, bAdmin.token))).toBe('CONFLICT');
+    expectCode(await app.gql(RESPOND, { id: p2.id, accept: true }, bAdmin.token), 'CONFLICT');
     expect((await auditLog(bAdmin.token))[0]).toMatchObject({ action: 'partnership.revoked', details: { previousStatus: 'PENDING', partnerSlug: a.slug } });
   });
 
   test('a second live partnership for the same pair is CONFLICT, in both directions', async () => {
     const { b, c, bAdmin, cAdmin } = await trio();
     const p = await request(bAdmin, c);
-    expect(code(await app.gql(REQUEST, { slug: c.slug, scopes: ['JOINT_EVENTS'] }, bAdmin.token))).toBe('CONFLICT');
-    expect(code(await app.gql(REQUEST, { slug: b.slug, scopes: ['JOINT_EVENTS'] }, cAdmin.token))).toBe('CONFLICT');
+    expectCode(await app.gql(REQUEST, { slug: c.slug, scopes: ['JOINT_EVENTS'] }, bAdmin.token), 'CONFLICT');
+    expectCode(await app.gql(REQUEST, { slug: b.slug, scopes: ['JOINT_EVENTS'] }, cAdmin.token), 'CONFLICT');
     ok(await app.gql(RESPOND, { id: p.id, accept: true }, cAdmin.token));
-    expect(code(await app.gql(REQUEST, { slug: b.slug, scopes: ['GROUP_DIRECTORY'] }, c.adminKey))).toBe('CONFLICT');
-    expect(code(await app.gql(REQUEST, { slug: c.slug, scopes: ['GROUP_DIRECTORY'] }, b.adminKey))).toBe('CONFLICT');
+    expectCode(await app.gql(REQUEST, { slug: b.slug, scopes: ['GROUP_DIRECTORY'] }, c.adminKey), 'CONFLICT');
+    expectCode(await app.gql(REQUEST, { slug: c.slug, scopes: ['GROUP_DIRECTORY'] }, b.adminKey), 'CONFLICT');
     expect(ok(await app.gql<{ partnerships: P[] }>(LIST, {}, bAdmin.token)).partnerships).toHaveLength(1);
   });
 
   test('validation: oneself, unknown slug, no scopes, malformed id', async () => {
     const { a, aAdmin } = await trio();
     const self = await app.gql(REQUEST, { slug: a.slug, scopes: ['GROUP_DIRECTORY'] }, aAdmin.token);
-    expect(code(self)).toBe('BAD_USER_INPUT');
+    expectCode(self, 'BAD_USER_INPUT');
     expect(self.errors![0].extensions.fieldErrors).toEqual([{ path: ['partnerSlug'], message: expect.any(String) }]);
-    expect(code(await app.gql(REQUEST, { slug: 'no-such-network-xyz', scopes: ['GROUP_DIRECTORY'] }, aAdmin.token))).toBe('NOT_FOUND');
+    expectCode(await app.gql(REQUEST, { slug: 'no-such-network-xyz', scopes: ['GROUP_DIRECTORY'] }, aAdmin.token), 'NOT_FOUND');
     const none = await app.gql(REQUEST, { slug: 'no-such-network-xyz', scopes: [] }, aAdmin.token);
-    expect(code(none)).toBe('BAD_USER_INPUT');
+    expectCode(none, 'BAD_USER_INPUT');
     expect(none.errors![0].extensions.fieldErrors).toEqual([{ path: ['scopes'], message: expect.any(String) }]);
     const bad = await app.gql(RESPOND, { id: 'not-an-id!', accept: true }, aAdmin.token);
-    expect(code(bad)).toBe('BAD_USER_INPUT');
+    expectCode(bad, 'BAD_USER_INPUT');
     expect(bad.errors![0].extensions.fieldErrors).toEqual([{ path: ['id'], message: expect.any(String) }]);
     // An ID of another type is NOT_FOUND.
-    expect(code(await app.gql(REVOKE, { id: a.globalId }, aAdmin.token))).toBe('NOT_FOUND');
+    expectCode(await app.gql(REVOKE, { id: a.globalId }, aAdmin.token), 'NOT_FOUND');
     expect(ok(await app.gql<{ partnerships: P[] }>(LIST, {}, aAdmin.token)).partnerships).toEqual([]);
     expect(await auditLog(aAdmin.token)).toEqual([]);
   });
@@ -203,17 +192,17 @@ describe('requestPartnership, respondToPartnership, revokePartnership, partnersh
       await b.key(ApiKeyScope.READ, ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA),
     ];
     for (const cred of denied) {
-      expect(code(await app.gql(LIST, {}, cred))).toBe('FORBIDDEN');
-      expect(code(await app.gql(AUDIT, {}, cred))).toBe('FORBIDDEN');
-      expect(code(await app.gql(REQUEST, { slug: a.slug, scopes: ['GROUP_DIRECTORY'] }, cred))).toBe('FORBIDDEN');
-      expect(code(await app.gql(RESPOND, { id: p.id, accept: true }, cred))).toBe('FORBIDDEN');
-      expect(code(await app.gql(REVOKE, { id: p.id }, cred))).toBe('FORBIDDEN');
+      expectCode(await app.gql(LIST, {}, cred), 'FORBIDDEN');
+      expectCode(await app.gql(AUDIT, {}, cred), 'FORBIDDEN');
+      expectCode(await app.gql(REQUEST, { slug: a.slug, scopes: ['GROUP_DIRECTORY'] }, cred), 'FORBIDDEN');
+      expectCode(await app.gql(RESPOND, { id: p.id, accept: true }, cred), 'FORBIDDEN');
+      expectCode(await app.gql(REVOKE, { id: p.id }, cred), 'FORBIDDEN');
       expect(ok(await app.gql(NODE, { id: p.id }, cred)).node).toBeNull();
     }
     // ADMIN without WRITE reads, but does not change.
     const adminOnly = await b.key(ApiKeyScope.ADMIN);
     expect(ok(await app.gql<{ partnerships: P[] }>(LIST, {}, adminOnly)).partnerships.map((x) => x.id)).toEqual([p.id]);
-    expect(code(await app.gql(RESPOND, { id: p.id, accept: true }, adminOnly))).toBe('FORBIDDEN');
+    expectCode(await app.gql(RESPOND, { id: p.id, accept: true }, adminOnly), 'FORBIDDEN');
     // With ADMIN and WRITE it may.
     const adminWrite = await b.key(ApiKeyScope.ADMIN, ApiKeyScope.WRITE);
     expect(ok(await app.gql<{ respondToPartnership: P }>(RESPOND, { id: p.id, accept: true }, adminWrite)).respondToPartnership.status).toBe('ACTIVE');
@@ -234,7 +223,7 @@ describe('requestPartnership, respondToPartnership, revokePartnership, partnersh
     expect(second.pageInfo.hasNextPage).toBe(false);
     expect(second.nodes.map((e) => [e.action, e.details.partnerSlug])).toEqual([['partnership.requested', b.slug]]);
     const tooMany = await app.gql(AUDIT, { first: 101 }, a.adminKey);
-    expect(code(tooMany)).toBe('BAD_USER_INPUT');
+    expectCode(tooMany, 'BAD_USER_INPUT');
     expect(tooMany.errors![0].extensions.fieldErrors).toEqual([{ path: ['first'], message: expect.any(String) }]);
   });
 });
@@ -340,7 +329,7 @@ describe('partnerDirectory', () => {
     expect(page2.nodes.map((g) => g.name)).toEqual(['Beacon Grief Group']);
     expect(page2.pageInfo.hasNextPage).toBe(false);
     const longSearch = await app.gql(DIRECTORY, { search: 'x'.repeat(201) }, bAdmin.token);
-    expect(code(longSearch)).toBe('BAD_USER_INPUT');
+    expectCode(longSearch, 'BAD_USER_INPUT');
     expect(longSearch.errors![0].extensions.fieldErrors).toEqual([{ path: ['search'], message: expect.any(String) }]);
 
     // Revocation: gone at once, both ways.
@@ -350,6 +339,6 @@ describe('partnerDirectory', () => {
   });
 
   test('API keys without READ may not read the directory', async () => {
-    expect(code(await app.gql(DIRECTORY, {}, await b.key(ApiKeyScope.WRITE, ApiKeyScope.ADMIN)))).toBe('FORBIDDEN');
+    expectCode(await app.gql(DIRECTORY, {}, await b.key(ApiKeyScope.WRITE, ApiKeyScope.ADMIN)), 'FORBIDDEN');
   });
 });

@@ -11,7 +11,7 @@ beforeAll(async () => {
   app = await startTestApp();
   net = await createTestNetwork(app, 'Limits');
   member = await net.member();
-  for (const name of ['Grief circle', 'New parents']) await joinGroup(app, await createGroup(app, net, name), member);
+  for (const name of ['Grief circle', 'New parents']) await joinGroup(app, await createGroup(app, net, { name }), member);
 });
 afterAll(() => app.stop());
 

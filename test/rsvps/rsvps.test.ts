@@ -1,8 +1,9 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { parseGlobalId } from '../../src/graphql/global-id';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { addMember, createGroup, type Cred, expectCode, ok } from '../helpers/gql';
 
 let app: TestApp;
 let net: TestNetwork;
@@ -14,7 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-type Member = { id: string; globalId: string; token: string };
 interface RsvpData {
   id: string;
   status: string;
@@ -41,35 +41,11 @@ type SessionView = {
   rsvps: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Array<{ id: string; status: string; member: { id: string } }> };
 };
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-
-function expectCode(res: GqlResult<unknown>, code: string, message?: RegExp) {
-  expect(res.errors).toHaveLength(1);
-  expect(res.errors![0].extensions.code).toBe(code);
-  if (message) expect(res.errors![0].message).toMatch(message);
-}
-
-async function createGroup(n: TestNetwork, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await app.gql<{ createGroup: { id: string } }>(
-    'mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }',
-    { input: { name: `Group ${Math.random()}`, objectives: [], topics: ['recovery'], norms: ['Respect'], format: 'ONLINE', ...extra } },
-    n.adminKey,
-  );
-  return ok(res).createGroup.id;
-}
-
-async function addMember(n: TestNetwork, groupId: string, memberId: string, role = 'MEMBER') {
-  ok(await app.gql('mutation($g: ID!, $m: ID!, $r: GroupRole) { addMember(groupId: $g, memberId: $m, role: $r) { id } }', { g: groupId, m: memberId, r: role }, n.adminKey));
-}
-
-async function members(n: TestNetwork, groupId: string, count: number): Promise<Member[]> {
-  const list: Member[] = [];
+async function members(n: TestNetwork, groupId: string, count: number): Promise<Cred[]> {
+  const list: Cred[] = [];
   for (let i = 0; i < count; i += 1) {
     const m = await n.member();
-    await addMember(n, groupId, m.globalId);
+    await addMember(app, n, groupId, m.globalId);
     list.push(m);
   }
   return list;
@@ -84,7 +60,7 @@ async function schedule(n: TestNetwork, groupId: string, input: Record<string, u
   return ok(res).scheduleSessions[0].id;
 }
 
-const rsvp = async (sessionId: string, status: string, m: Member) => ok(await app.gql<{ rsvp: RsvpData }>(RSVP, { s: sessionId, status }, m.token)).rsvp;
+const rsvp = async (sessionId: string, status: string, m: Cred) => ok(await app.gql<{ rsvp: RsvpData }>(RSVP, { s: sessionId, status }, m.token)).rsvp;
 const view = async (sessionId: string, cred: string, vars: Record<string, unknown> = {}) =>
   ok(await app.gql<{ node: SessionView }>(SESSION, { id: sessionId, first: 100, ...vars }, cred)).node;
 const statuses = async (sessionId: string) => {
@@ -96,7 +72,7 @@ const statuses = async (sessionId: string) => {
 
 describe('rsvp', () => {
   test('a member answers, changes their answer; counts and viewerRsvp follow', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const sessionId = await schedule(net, groupId);
     const [a, b] = await members(net, groupId, 2);
     const first = await rsvp(sessionId, 'GOING', a);
@@ -122,7 +98,7 @@ describe('rsvp', () => {
   });
 
   test('a LIVE session still takes answers; COMPLETED and CANCELLED ones are CONFLICT', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const [m] = await members(net, groupId, 1);
     const live = await schedule(net, groupId);
     ok(await app.gql('mutation($id: ID!) { startSession(id: $id) { status } }', { id: live }, net.adminKey));
@@ -136,7 +112,7 @@ describe('rsvp', () => {
   });
 
   test('WAITLISTED cannot be chosen: fieldError [status]', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const [m] = await members(net, groupId, 1);
     const res = await app.gql(RSVP, { s: await schedule(net, groupId), status: 'WAITLISTED' }, m.token);
     expectCode(res, 'BAD_USER_INPUT');
@@ -144,7 +120,7 @@ describe('rsvp', () => {
   });
 
   test('only ACTIVE members of the group, through member tokens', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const sessionId = await schedule(net, groupId);
     const outsider = await net.member();
     const admin = await net.member(NetworkRole.ADMIN);
@@ -157,7 +133,7 @@ describe('rsvp', () => {
   });
 
   test("another network's session, a PRIVATE group's session for an outsider: NOT_FOUND; node null", async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const sessionId = await schedule(net, groupId);
     const [m] = await members(net, groupId, 1);
     const mine = await rsvp(sessionId, 'GOING', m);
@@ -167,7 +143,7 @@ describe('rsvp', () => {
       expect(ok(await app.gql<{ nodes: unknown[] }>('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [sessionId, mine.id] }, cred)).nodes).toEqual([null, null]);
     }
 
-    const privateGroup = await createGroup(net, { visibility: 'PRIVATE' });
+    const privateGroup = await createGroup(app, net, { visibility: 'PRIVATE' });
     const privateSession = await schedule(net, privateGroup);
     const outsider = await net.member();
     expectCode(await app.gql(RSVP, { s: privateSession, status: 'GOING' }, outsider.token), 'NOT_FOUND');
@@ -176,7 +152,7 @@ describe('rsvp', () => {
 
 describe('capacity and the waitlist', () => {
   test('GOING past capacity is WAITLISTED; a freed place goes to the earliest waitlisted', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const sessionId = await schedule(net, groupId, { capacity: 2 });
     const [a, b, c, d, e] = await members(net, groupId, 5);
     expect((await rsvp(sessionId, 'GOING', a)).status).toBe('GOING');
@@ -193,7 +169,7 @@ describe('capacity and the waitlist', () => {
     // a frees a place: c (waitlisted before d) is promoted in the same mutation.
     expect((await rsvp(sessionId, 'NOT_GOING', a)).status).toBe('NOT_GOING');
     let s = await statuses(sessionId);
-    const id = (m: Member) => parseGlobalId(m.globalId)!.id;
+    const id = (m: Cred) => parseGlobalId(m.globalId)!.id;
     expect([s.get(id(a)), s.get(id(b)), s.get(id(c)), s.get(id(d))]).toEqual(['NOT_GOING', 'GOING', 'GOING', 'WAITLISTED']);
     expect((await view(sessionId, c.token)).viewerRsvp!.status).toBe('GOING');
 
@@ -209,7 +185,7 @@ describe('capacity and the waitlist', () => {
   });
 
   test('RSVP counts read with a session list (the group page) and with nextSession match the RSVPs', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const sessionId = await schedule(net, groupId, { capacity: 2 });
     const list = await members(net, groupId, 3);
     for (const m of list) await rsvp(sessionId, 'GOING', m);
@@ -230,7 +206,7 @@ describe('capacity and the waitlist', () => {
   });
 
   test("the session capacity defaults to the group's", async () => {
-    const groupId = await createGroup(net, { capacity: 3 });
+    const groupId = await createGroup(app, net, { capacity: 3 });
     const sessionId = await schedule(net, groupId);
     const list = await members(net, groupId, 3);
     ok(await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 2 } }, net.adminKey));
@@ -239,7 +215,7 @@ describe('capacity and the waitlist', () => {
   });
 
   test("raising the group's capacity promotes the waitlist of its open sessions at once", async () => {
-    const groupId = await createGroup(net, { capacity: 5 });
+    const groupId = await createGroup(app, net, { capacity: 5 });
     const sessionId = await schedule(net, groupId);
     const list = await members(net, groupId, 3);
     await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 1 } }, net.adminKey);
@@ -252,11 +228,11 @@ describe('capacity and the waitlist', () => {
   });
 
   test('raising the capacity promotes the waitlist in order; lowering it keeps GOING places', async () => {
-    const groupId = await createGroup(net, { capacity: 50 });
+    const groupId = await createGroup(app, net, { capacity: 50 });
     const sessionId = await schedule(net, groupId, { capacity: 1 });
     const list = await members(net, groupId, 5);
     for (const m of list) await rsvp(sessionId, 'GOING', m);
-    const id = (m: Member) => parseGlobalId(m.globalId)!.id;
+    const id = (m: Cred) => parseGlobalId(m.globalId)!.id;
     const UPDATE = 'mutation($id: ID!, $input: UpdateSessionInput!) { updateSession(id: $id, input: $input) { capacity rsvpCounts { going waitlisted } } }';
     const up = ok(await app.gql<{ updateSession: { capacity: number; rsvpCounts: Counts } }>(UPDATE, { id: sessionId, input: { capacity: 3 } }, net.adminKey));
     expect(up.updateSession).toEqual({ capacity: 3, rsvpCounts: { going: 3, waitlisted: 2 } });
@@ -276,7 +252,7 @@ describe('capacity and the waitlist', () => {
   });
 
   test('the last place, requested by 20 members at once: exactly one GOING, 19 WAITLISTED', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const sessionId = await schedule(net, groupId, { capacity: 1 });
     const list = await members(net, groupId, 20);
     const results = await Promise.all(list.map((m) => app.gql<{ rsvp: RsvpData }>(RSVP, { s: sessionId, status: 'GOING' }, m.token)));
@@ -308,16 +284,16 @@ describe('capacity and the waitlist', () => {
 describe('who sees which RSVPs', () => {
   let groupId: string;
   let sessionId: string;
-  let fac: Member;
-  let a: Member;
-  let b: Member;
-  let c: Member;
-  let silent: Member;
+  let fac: Cred;
+  let a: Cred;
+  let b: Cred;
+  let c: Cred;
+  let silent: Cred;
   beforeAll(async () => {
-    groupId = await createGroup(net);
+    groupId = await createGroup(app, net);
     sessionId = await schedule(net, groupId, { capacity: 1 });
     fac = await net.member();
-    await addMember(net, groupId, fac.globalId, 'FACILITATOR');
+    await addMember(app, net, groupId, fac.globalId, 'FACILITATOR');
     [a, b, c, silent] = await members(net, groupId, 4);
     await rsvp(sessionId, 'GOING', a);
     await rsvp(sessionId, 'GOING', b);

@@ -1,8 +1,8 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { parseGlobalId } from '../../src/graphql/global-id';
-import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { addMember, createGroup, dbId, expectBadInput, expectCode, ok } from '../helpers/gql';
 
 let app: TestApp;
 let net: TestNetwork;
@@ -14,7 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-type Cred = string;
 interface SessionData {
   id: string;
   title: string;
@@ -45,51 +44,20 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const future = (ms: number) => new Date(Date.now() + ms).toISOString();
 
-function ok<T>(res: GqlResult<T>): T {
-  expect(res.errors).toBeUndefined();
-  return res.data!;
-}
-
-function expectCode(res: GqlResult<unknown>, code: string, message?: RegExp) {
-  expect(res.errors).toHaveLength(1);
-  expect(res.errors![0].extensions.code).toBe(code);
-  if (message) expect(res.errors![0].message).toMatch(message);
-}
-
-function expectFieldError(res: GqlResult<unknown>, path: Array<string | number>) {
-  expectCode(res, 'BAD_USER_INPUT');
-  expect(res.errors![0].extensions.fieldErrors?.map((f) => f.path)).toContainEqual(path);
-}
-
-async function createGroup(n: TestNetwork, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await app.gql<{ createGroup: { id: string } }>(
-    'mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }',
-    { input: { name: `Group ${Math.random()}`, objectives: ['Support'], topics: ['anxiety'], norms: ['Confidentiality'], format: 'HYBRID', ...extra } },
-    n.adminKey,
-  );
-  return ok(res).createGroup.id;
-}
-
-async function addMember(n: TestNetwork, groupId: string, memberId: string, role = 'MEMBER') {
-  ok(await app.gql('mutation($g: ID!, $m: ID!, $r: GroupRole) { addMember(groupId: $g, memberId: $m, role: $r) { id } }', { g: groupId, m: memberId, r: role }, n.adminKey));
-}
-
-async function schedule(groupId: string, input: Record<string, unknown>, cred: Cred = net.adminKey): Promise<SessionData[]> {
+async function schedule(groupId: string, input: Record<string, unknown>, cred = net.adminKey): Promise<SessionData[]> {
   return ok(await app.gql<{ scheduleSessions: SessionData[] }>(SCHEDULE, { g: groupId, input }, cred)).scheduleSessions;
 }
 
-async function one(groupId: string, input: Record<string, unknown> = {}, cred: Cred = net.adminKey): Promise<SessionData> {
+async function one(groupId: string, input: Record<string, unknown> = {}, cred = net.adminKey): Promise<SessionData> {
   const [s] = await schedule(groupId, { title: 'Weekly circle', startsAt: future(2 * DAY), durationMinutes: 90, timeZone: 'Europe/Berlin', ...input }, cred);
   return s;
 }
 
-const dbId = (globalId: string) => parseGlobalId(globalId)!.id;
-
 describe('scheduleSessions', () => {
   test('a facilitator schedules one session: capacity and agenda default to the group', async () => {
-    const groupId = await createGroup(net, { capacity: 12, agendaTemplate: [{ kind: 'CHECK_IN', title: 'Arrive', minutes: 10 }, { kind: 'CHECK_OUT', title: 'Leave' }] });
+    const groupId = await createGroup(app, net, { capacity: 12, agendaTemplate: [{ kind: 'CHECK_IN', title: 'Arrive', minutes: 10 }, { kind: 'CHECK_OUT', title: 'Leave' }] });
     const fac = await net.member();
-    await addMember(net, groupId, fac.globalId, 'FACILITATOR');
+    await addMember(app, net, groupId, fac.globalId, 'FACILITATOR');
     const startsAt = '2031-05-06T16:00:00.000Z';
     const s = await one(groupId, { startsAt, durationMinutes: 75, location: ' Room 4 ', onlineUrl: 'https://meet.example/abc' }, fac.token);
     expect(s).toMatchObject({
@@ -114,17 +82,17 @@ describe('scheduleSessions', () => {
   });
 
   test('own capacity and agenda; the effective capacity follows the group when the session has none', async () => {
-    const groupId = await createGroup(net, { capacity: 8 });
+    const groupId = await createGroup(app, net, { capacity: 8 });
     const s = await one(groupId, { capacity: 3, agenda: [{ kind: 'SHARING_ROUND', title: 'Share', prompt: 'Anything', minutes: 60 }] });
     expect(s.capacity).toBe(3);
     expect(s.agenda).toEqual([{ kind: 'SHARING_ROUND', title: 'Share', minutes: 60 }]);
-    const unlimited = await one(await createGroup(net));
+    const unlimited = await one(await createGroup(app, net));
     expect(unlimited.capacity).toBeNull();
     expect(unlimited.agenda.map((a) => a.kind)).toEqual(['ICEBREAKER', 'CHECK_IN', 'SHARING_ROUND', 'GRATITUDE_ROUND', 'CHECK_OUT']);
   });
 
   test('a weekly 18:00 Europe/Berlin series stays at 18:00 local across the start of summer time', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     // 2030-03-31 is the last Sunday of March: Berlin moves from UTC+1 to UTC+2.
     const series = await schedule(groupId, {
       title: 'Thursday circle',
@@ -155,7 +123,7 @@ describe('scheduleSessions', () => {
   });
 
   test('a biweekly series keeps local time when summer time ends', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     // 2030-10-27: Berlin goes back from UTC+2 to UTC+1.
     const series = await schedule(groupId, {
       title: 'Fortnightly',
@@ -168,7 +136,7 @@ describe('scheduleSessions', () => {
   });
 
   test('a monthly series: same day and local time, the last day in shorter months, across DST', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const series = await schedule(groupId, {
       title: 'Monthly',
       startsAt: '2030-01-31T17:00:00Z',
@@ -186,7 +154,7 @@ describe('scheduleSessions', () => {
   });
 
   test('a New York series follows New York daylight saving, not Berlin', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     // US summer time starts 2030-03-10; 19:00 EST = 00:00Z next day, 19:00 EDT = 23:00Z.
     const series = await schedule(groupId, {
       title: 'NY',
@@ -199,7 +167,7 @@ describe('scheduleSessions', () => {
   });
 
   test('52 sessions are allowed', async () => {
-    const series = await schedule(await createGroup(net), {
+    const series = await schedule(await createGroup(app, net), {
       title: 'Year',
       startsAt: '2031-01-02T17:00:00Z',
       durationMinutes: 60,
@@ -213,7 +181,7 @@ describe('scheduleSessions', () => {
   describe('validation', () => {
     let groupId: string;
     beforeAll(async () => {
-      groupId = await createGroup(net);
+      groupId = await createGroup(app, net);
     });
     const base = { title: 'X', startsAt: '2031-01-02T17:00:00Z', durationMinutes: 60, timeZone: 'Europe/Berlin' };
     test.each([
@@ -229,7 +197,7 @@ describe('scheduleSessions', () => {
       ['an agenda item without title', { agenda: [{ kind: 'TOPIC', title: '' }] }, ['input', 'agenda', 0, 'title']],
     ])('%s: BAD_USER_INPUT with the fieldError path', async (_label, change, path) => {
       const res = await app.gql(SCHEDULE, { g: groupId, input: { ...base, ...change } }, net.adminKey);
-      expectFieldError(res, path as Array<string | number>);
+      expectBadInput(res, path as Array<string | number>);
       const [{ count }] = await app.db.dataSource.query('SELECT count(*)::int AS count FROM sessions WHERE group_id = $1', [dbId(groupId)]);
       expect(count).toBe(0);
     });
@@ -241,10 +209,10 @@ describe('scheduleSessions', () => {
     });
 
     test('an archived group takes no sessions: BAD_USER_INPUT', async () => {
-      const archived = await createGroup(net);
+      const archived = await createGroup(app, net);
       ok(await app.gql('mutation($id: ID!) { archiveGroup(id: $id) { archived } }', { id: archived }, net.adminKey));
       const res = await app.gql(SCHEDULE, { g: archived, input: base }, net.adminKey);
-      expectFieldError(res, ['groupId']);
+      expectBadInput(res, ['groupId']);
     });
   });
 
@@ -252,14 +220,14 @@ describe('scheduleSessions', () => {
     let groupId: string;
     const input = { title: 'X', startsAt: '2031-02-02T17:00:00Z', durationMinutes: 60, timeZone: 'UTC' };
     beforeAll(async () => {
-      groupId = await createGroup(net);
+      groupId = await createGroup(app, net);
     });
 
     test('a plain member of the group, a facilitator of another group, and keys without WRITE: FORBIDDEN', async () => {
       const member = await net.member();
-      await addMember(net, groupId, member.globalId);
+      await addMember(app, net, groupId, member.globalId);
       const otherFac = await net.member();
-      await addMember(net, await createGroup(net), otherFac.globalId, 'FACILITATOR');
+      await addMember(app, net, await createGroup(app, net), otherFac.globalId, 'FACILITATOR');
       for (const cred of [member.token, otherFac.token, await net.key(ApiKeyScope.READ), await net.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA, ApiKeyScope.ADMIN)]) {
         expectCode(await app.gql(SCHEDULE, { g: groupId, input }, cred), 'FORBIDDEN');
       }
@@ -267,7 +235,7 @@ describe('scheduleSessions', () => {
 
     test('a PAUSED facilitator may not; coordinators, admins and WRITE keys may', async () => {
       const paused = await net.member();
-      await addMember(net, groupId, paused.globalId, 'FACILITATOR');
+      await addMember(app, net, groupId, paused.globalId, 'FACILITATOR');
       const membership = ok(
         await app.gql<{ group: { memberships: { nodes: Array<{ id: string; member: { id: string } }> } } }>(
           'query($g: ID!) { group: node(id: $g) { ... on Group { memberships(first: 100) { nodes { id member { id } } } } } }',
@@ -284,7 +252,7 @@ describe('scheduleSessions', () => {
     });
 
     test('a PRIVATE group is NOT_FOUND for a member outside it', async () => {
-      const privateGroup = await createGroup(net, { visibility: 'PRIVATE' });
+      const privateGroup = await createGroup(app, net, { visibility: 'PRIVATE' });
       const outsider = await net.member();
       expectCode(await app.gql(SCHEDULE, { g: privateGroup, input }, outsider.token), 'NOT_FOUND');
     });
@@ -295,9 +263,9 @@ describe('the session state machine', () => {
   let groupId: string;
   let fac: { token: string };
   beforeAll(async () => {
-    groupId = await createGroup(net);
+    groupId = await createGroup(app, net);
     const f = await net.member();
-    await addMember(net, groupId, f.globalId, 'FACILITATOR');
+    await addMember(app, net, groupId, f.globalId, 'FACILITATOR');
     fac = f;
   });
 
@@ -326,7 +294,7 @@ describe('the session state machine', () => {
 
   test('a reason over 1,000 characters: fieldError [reason]', async () => {
     const s = await one(groupId);
-    expectFieldError(await app.gql(CANCEL, { id: s.id, reason: 'x'.repeat(1001) }, fac.token), ['reason']);
+    expectBadInput(await app.gql(CANCEL, { id: s.id, reason: 'x'.repeat(1001) }, fac.token), ['reason']);
     expect(ok(await app.gql<{ cancelSession: SessionData }>(CANCEL, { id: s.id, reason: 'x'.repeat(1000) }, fac.token)).cancelSession.status).toBe('CANCELLED');
   });
 
@@ -365,7 +333,7 @@ describe('the session state machine', () => {
 
   test('a plain member and keys without WRITE cannot start, end or cancel', async () => {
     const member = await net.member();
-    await addMember(net, groupId, member.globalId);
+    await addMember(app, net, groupId, member.globalId);
     const readKey = await net.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA);
     const scheduled = await one(groupId);
     const live = await inState('LIVE');
@@ -416,18 +384,18 @@ describe('the session state machine', () => {
 
     test('endsAt before or equal to startsAt, also against the stored value: fieldError [input, endsAt]', async () => {
       const s = await one(groupId, { startsAt: '2031-07-01T10:00:00Z', durationMinutes: 60 });
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T11:00:00Z' } }, fac.token), ['input', 'endsAt']);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { endsAt: '2031-07-01T10:00:00Z' } }, fac.token), ['input', 'endsAt']);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T11:30:00Z' } }, fac.token), ['input', 'endsAt']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T11:00:00Z' } }, fac.token), ['input', 'endsAt']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { endsAt: '2031-07-01T10:00:00Z' } }, fac.token), ['input', 'endsAt']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T11:30:00Z' } }, fac.token), ['input', 'endsAt']);
       const moved = ok(await app.gql<{ updateSession: SessionData }>(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T13:00:00Z' } }, fac.token));
       expect(moved.updateSession).toMatchObject({ startsAt: '2031-07-01T12:00:00.000Z', endsAt: '2031-07-01T13:00:00.000Z' });
     });
 
     test('input validation: time zone, capacity, URL', async () => {
       const s = await one(groupId);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { timeZone: 'Europe/Atlantis' } }, fac.token), ['input', 'timeZone']);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { capacity: -1 } }, fac.token), ['input', 'capacity']);
-      expectFieldError(await app.gql(UPDATE, { id: s.id, input: { onlineUrl: 'ftp://x' } }, fac.token), ['input', 'onlineUrl']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { timeZone: 'Europe/Atlantis' } }, fac.token), ['input', 'timeZone']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { capacity: -1 } }, fac.token), ['input', 'capacity']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { onlineUrl: 'ftp://x' } }, fac.token), ['input', 'onlineUrl']);
     });
 
     test('a LIVE session can be edited; COMPLETED and CANCELLED ones cannot (CONFLICT)', async () => {
@@ -442,7 +410,7 @@ describe('the session state machine', () => {
 
 describe('another network', () => {
   test("another network's group and session IDs are NOT_FOUND for every mutation and null for node", async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const s = await one(groupId);
     const input = { title: 'X', startsAt: '2031-02-02T17:00:00Z', durationMinutes: 60, timeZone: 'UTC' };
     const otherAdmin = await other.member(NetworkRole.ADMIN);
@@ -461,17 +429,17 @@ describe('another network', () => {
   });
 
   test('a session ID passed as a group ID is NOT_FOUND; a malformed ID is BAD_USER_INPUT', async () => {
-    const s = await one(await createGroup(net));
+    const s = await one(await createGroup(app, net));
     expectCode(await app.gql(SCHEDULE, { g: s.id, input: { title: 'X', startsAt: future(DAY), durationMinutes: 60, timeZone: 'UTC' } }, net.adminKey), 'NOT_FOUND');
-    expectFieldError(await app.gql(START, { id: 'nope' }, net.adminKey), ['id']);
+    expectBadInput(await app.gql(START, { id: 'nope' }, net.adminKey), ['id']);
   });
 
   test('a session of a PRIVATE group: node is null and mutations NOT_FOUND for an outsider, visible to its members', async () => {
-    const groupId = await createGroup(net, { visibility: 'PRIVATE' });
+    const groupId = await createGroup(app, net, { visibility: 'PRIVATE' });
     const s = await one(groupId);
     const outsider = await net.member();
     const insider = await net.member();
-    await addMember(net, groupId, insider.globalId);
+    await addMember(app, net, groupId, insider.globalId);
     expect(ok(await app.gql<{ node: unknown }>('query($id: ID!) { node(id: $id) { id } }', { id: s.id }, outsider.token)).node).toBeNull();
     expectCode(await app.gql(START, { id: s.id }, outsider.token), 'NOT_FOUND');
     expect(ok(await app.gql<{ node: { id: string } }>('query($id: ID!) { node(id: $id) { id } }', { id: s.id }, insider.token)).node).toEqual({ id: s.id });
@@ -490,7 +458,7 @@ describe('reading sessions', () => {
     ok(await app.gql<{ node: { sessions: Page } }>(GROUP_SESSIONS, vars, cred)).node.sessions;
 
   test('Group.sessions: by start time, paged both ways, filtered by from / to / status', async () => {
-    const groupId = await createGroup(net);
+    const groupId = await createGroup(app, net);
     const series = await schedule(groupId, { title: 'S', startsAt: '2031-03-03T18:00:00Z', durationMinutes: 60, timeZone: 'UTC', repeat: { frequency: 'WEEKLY', count: 5 } });
     ok(await app.gql(CANCEL, { id: series[2].id }, net.adminKey));
     await one(groupId, { title: 'Early', startsAt: '2031-03-01T08:00:00Z' });
@@ -524,9 +492,9 @@ describe('reading sessions', () => {
 
   test('Group.nextSession: the next SCHEDULED or LIVE session not yet over, for many groups at once', async () => {
     const n = await createTestNetwork(app, 'Next sessions');
-    const g1 = await createGroup(n);
-    const g2 = await createGroup(n);
-    const g3 = await createGroup(n);
+    const g1 = await createGroup(app, n);
+    const g2 = await createGroup(app, n);
+    const g3 = await createGroup(app, n);
     const oneIn = async (g: string, title: string, startsAt: string, durationMinutes = 60) =>
       (await schedule(g, { title, startsAt, durationMinutes, timeZone: 'UTC' }, n.adminKey))[0];
     // g1: a past session, a cancelled sooner one, a live one still running, then a later one.
@@ -560,13 +528,13 @@ describe('reading sessions', () => {
 
   test('upcomingSessions: a member sees their ACTIVE groups, soonest first; a READ key sees the network; others are FORBIDDEN', async () => {
     const n = await createTestNetwork(app, 'Upcoming');
-    const mine = await createGroup(n);
-    const alsoMine = await createGroup(n);
-    const leftGroup = await createGroup(n);
-    const notMine = await createGroup(n);
+    const mine = await createGroup(app, n);
+    const alsoMine = await createGroup(app, n);
+    const leftGroup = await createGroup(app, n);
+    const notMine = await createGroup(app, n);
     const me = await n.member();
-    await addMember(n, mine, me.globalId);
-    await addMember(n, alsoMine, me.globalId);
+    await addMember(app, n, mine, me.globalId);
+    await addMember(app, n, alsoMine, me.globalId);
     ok(await app.gql('mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }', { g: leftGroup }, me.token));
     ok(await app.gql('mutation($g: ID!) { leaveGroup(groupId: $g) { status } }', { g: leftGroup }, me.token));
     const at = async (g: string, title: string, ms: number) =>

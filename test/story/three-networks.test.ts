@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { withTenant } from '../../src/db/tenant';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, invitedJointEvent, type TestNetwork } from '../helpers/factories';
-import { code, createGroup, type Cred, dbId, joinGroup, ok } from '../helpers/gql';
+import { code, createGroup, type Cred, dbId, expectLikeUnknown, joinGroup, ok, unknownId } from '../helpers/gql';
 
 /**
  * Issue 4, "Done when": one story across three networks, through the public GraphQL API.
@@ -90,7 +89,6 @@ const VIEW = `query($id: ID!) { node(id: $id) { ... on JointEvent { id status
 // --- Helpers ---------------------------------------------------------------------------------------------
 
 const shared = (groupId: string) => toGlobalId('SharedGroup', dbId(groupId));
-const unknownId = (type: string) => toGlobalId(type, randomUUID());
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000);
 
 async function createEvent(cred: string, title: string, hostGroupIds: string[], capacity: number | null = null): Promise<string> {
@@ -224,17 +222,7 @@ async function expectNothingFor(o: Outsider, f: Foreign, own: { audit: Array<{ a
   for (const op of ops) {
     const creds = op.memberOnly ? [o.member.token] : [o.net.adminKey, o.admin.token];
     for (const cred of creds) {
-      const res = await app.gql(op.query, op.vars, cred);
-      const unknown = await app.gql(op.query, op.unknownVars, cred);
-      const got = { name: op.name, data: res.data ?? null, code: code(res), message: res.errors?.[0]?.message, fieldErrors: res.errors?.[0]?.extensions.fieldErrors };
-      expect(got).toEqual({
-        name: op.name,
-        data: null,
-        code: op.code,
-        message: unknown.errors?.[0]?.message,
-        fieldErrors: unknown.errors?.[0]?.extensions.fieldErrors,
-      });
-      expect(code(unknown)).toBe(op.code);
+      await expectLikeUnknown(app, op.query, op.vars, op.unknownVars, cred, op.code, op.name);
     }
   }
 
@@ -299,14 +287,7 @@ async function expectGone(event: string, o: { net: TestNetwork; admin: Cred; mem
   ];
   for (const op of ops) {
     for (const cred of op.creds) {
-      const res = await app.gql(op.query, op.vars(event), cred);
-      const other = await app.gql(op.query, op.vars(unknown), cred);
-      expect({ name: op.name, data: res.data ?? null, code: code(res), message: res.errors?.[0]?.message }).toEqual({
-        name: op.name,
-        data: null,
-        code: 'NOT_FOUND',
-        message: other.errors?.[0]?.message,
-      });
+      await expectLikeUnknown(app, op.query, op.vars(event), op.vars(unknown), cred, 'NOT_FOUND', op.name);
     }
   }
   for (const cred of [o.net.adminKey, o.admin.token, o.member.token]) {
@@ -346,11 +327,11 @@ beforeAll(async () => {
   aAdmin = await a.member(NetworkRole.ADMIN, { displayName: 'Ada (admin A)' });
   bAdmin = await b.member(NetworkRole.ADMIN, { displayName: 'Ben (admin B)' });
   cAdmin = await c.member(NetworkRole.ADMIN, { displayName: 'Cal (admin C)' });
-  aHost = await createGroup(app, a, 'Alpha grief', { visibility: 'NETWORK', topics: ['grief'] });
-  aShared = await createGroup(app, a, 'Alpha open circle', { visibility: 'PARTNERS', topics: ['anxiety'] });
-  bGroup = await createGroup(app, b, 'Beta grief', { visibility: 'NETWORK', topics: ['grief'] });
-  bShared = await createGroup(app, b, 'Beta shared', { visibility: 'PARTNERS', topics: ['grief'] });
-  cGroup = await createGroup(app, c, 'Gamma shared', { visibility: 'PARTNERS', topics: ['anxiety'] });
+  aHost = await createGroup(app, a, { name: 'Alpha grief', visibility: 'NETWORK', topics: ['grief'] });
+  aShared = await createGroup(app, a, { name: 'Alpha open circle', visibility: 'PARTNERS', topics: ['anxiety'] });
+  bGroup = await createGroup(app, b, { name: 'Beta grief', visibility: 'NETWORK', topics: ['grief'] });
+  bShared = await createGroup(app, b, { name: 'Beta shared', visibility: 'PARTNERS', topics: ['grief'] });
+  cGroup = await createGroup(app, c, { name: 'Gamma shared', visibility: 'PARTNERS', topics: ['anxiety'] });
   for (let i = 0; i < 4; i += 1) {
     ann.push(await a.member(NetworkRole.MEMBER, { displayName: `Ann ${i}` }));
     await joinGroup(app, aHost, ann[i]);

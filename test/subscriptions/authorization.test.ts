@@ -2,7 +2,8 @@ import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { randomUUID } from 'node:crypto';
 import { toGlobalId } from '../../src/graphql/global-id';
-import { addMember, createGroup, createWorld, dbId, insertSession, ok, sql, type World } from '../attendance/fixtures';
+import { addMember, createGroup, dbId, ok } from '../helpers/gql';
+import { createWorld, insertSession, sql, type World } from '../helpers/world';
 import type { TestApp } from '../helpers/app';
 import { activePartnership, createTestNetwork, invitedJointEvent } from '../helpers/factories';
 import { connect, disconnectAll, refusal, startLiveApp, subscribed } from './live';
@@ -50,7 +51,7 @@ describe('at subscribe time', () => {
     const host = await createTestNetwork(app, 'Host');
     const partner = await createTestNetwork(app, 'Partner');
     await activePartnership(app, host.adminKey, { slug: partner.slug, admin: partner.adminKey }, ['JOINT_EVENTS']);
-    const event = await invitedJointEvent(app, host.adminKey, (await createGroup(app, host)).globalId, partner);
+    const event = await invitedJointEvent(app, host.adminKey, await createGroup(app, host), partner);
     expect(await refused(b.admin.token, JOINT_EVENT_CHANGED, { e: event })).toEqual(['NOT_FOUND']);
     expect(await refused(a.keys.all, JOINT_EVENT_CHANGED, { e: event })).toEqual(['NOT_FOUND']);
     // An ID of another type, or malformed.
@@ -59,9 +60,9 @@ describe('at subscribe time', () => {
   });
 
   test('a PRIVATE group is NOT_FOUND to a member outside it, as in queries', async () => {
-    const hidden = await createGroup(app, a.net, 'Hidden', 'PRIVATE');
-    expect(await refused(a.outsider.token, SESSION_CHANGED, { g: hidden.globalId })).toEqual(['NOT_FOUND']);
-    expect(await refused(a.outsider.token, MEMBERSHIP_CHANGED, { g: hidden.globalId })).toEqual(['NOT_FOUND']);
+    const hidden = await createGroup(app, a.net, { name: 'Hidden', visibility: 'PRIVATE' });
+    expect(await refused(a.outsider.token, SESSION_CHANGED, { g: hidden })).toEqual(['NOT_FOUND']);
+    expect(await refused(a.outsider.token, MEMBERSHIP_CHANGED, { g: hidden })).toEqual(['NOT_FOUND']);
   });
 
   test('roles and scopes: group streams are for those taking part; feedback for facilitators and above; partnerships for admins', async () => {
@@ -98,16 +99,16 @@ describe('at subscribe time', () => {
 
 describe('at delivery', () => {
   test('a member who leaves the group stops receiving its sessions and memberships', async () => {
-    const group = await createGroup(app, a.net, 'Leavers');
-    await addMember(app, a.net, group.globalId, a.facilitator.globalId, 'FACILITATOR');
-    await addMember(app, a.net, group.globalId, a.member.globalId);
-    await addMember(app, a.net, group.globalId, a.member2.globalId);
-    const s1 = await insertSession(app, a.net.id, group.id, { status: 'SCHEDULED', startsInMinutes: 60 });
-    const s2 = await insertSession(app, a.net.id, group.id, { status: 'SCHEDULED', startsInMinutes: 120 });
+    const group = await createGroup(app, a.net, { name: 'Leavers' });
+    await addMember(app, a.net, group, a.facilitator.globalId, 'FACILITATOR');
+    await addMember(app, a.net, group, a.member.globalId);
+    await addMember(app, a.net, group, a.member2.globalId);
+    const s1 = await insertSession(app, a.net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 60 });
+    const s2 = await insertSession(app, a.net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 120 });
     const sessions = (credential: string) =>
-      subscribed(app, connect(app.server.port, credential), SESSION_CHANGED, { g: group.globalId }, { networkId: a.net.id, name: 'sessionChanged', key: group.id });
+      subscribed(app, connect(app.server.port, credential), SESSION_CHANGED, { g: group }, { networkId: a.net.id, name: 'sessionChanged', key: dbId(group) });
     const memberships = (credential: string) =>
-      subscribed(app, connect(app.server.port, credential), MEMBERSHIP_CHANGED, { g: group.globalId }, { networkId: a.net.id, name: 'membershipChanged', key: group.id });
+      subscribed(app, connect(app.server.port, credential), MEMBERSHIP_CHANGED, { g: group }, { networkId: a.net.id, name: 'membershipChanged', key: dbId(group) });
     const leaverSessions = await sessions(a.member.token);
     const leaverMemberships = await memberships(a.member.token);
     const controlSessions = await sessions(a.facilitator.token);
@@ -117,12 +118,12 @@ describe('at delivery', () => {
     expect((await leaverSessions.data()).sessionChanged.id).toBe(s1.globalId);
     expect((await controlSessions.data()).sessionChanged.id).toBe(s1.globalId);
 
-    ok(await app.gql('mutation($g: ID!) { leaveGroup(groupId: $g) { id } }', { g: group.globalId }, a.member.token));
+    ok(await app.gql('mutation($g: ID!) { leaveGroup(groupId: $g) { id } }', { g: group }, a.member.token));
     expect((await controlMemberships.data()).membershipChanged).toMatchObject({ status: 'LEFT', member: { displayName: 'Mia Member' } });
 
     ok(await app.gql(START, { id: s2.globalId }, a.facilitator.token));
     expect((await controlSessions.data()).sessionChanged.id).toBe(s2.globalId);
-    await addMember(app, a.net, group.globalId, a.outsider.globalId);
+    await addMember(app, a.net, group, a.outsider.globalId);
     expect((await controlMemberships.data()).membershipChanged.member.displayName).toBe('Olli Outsider');
 
     await leaverSessions.nothing();
@@ -135,14 +136,14 @@ describe('at delivery', () => {
     const hostAdmin = await host.member(NetworkRole.ADMIN);
     const guestAdmin = await guest.member(NetworkRole.ADMIN);
     const partnership = await activePartnership(app, host.adminKey, { slug: guest.slug, admin: guest.adminKey }, ['JOINT_EVENTS']);
-    const event = await invitedJointEvent(app, host.adminKey, (await createGroup(app, host)).globalId, guest);
+    const event = await invitedJointEvent(app, host.adminKey, await createGroup(app, host), guest);
     const guestGroup = await createGroup(app, guest);
     const follow = (networkId: string, credential: string) =>
       subscribed(app, connect(app.server.port, credential), JOINT_EVENT_CHANGED, { e: event }, { networkId, name: 'jointEventChanged', key: dbId(event) });
     const hostStream = await follow(host.id, hostAdmin.token);
     const guestStream = await follow(guest.id, guestAdmin.token);
 
-    ok(await app.gql('mutation($e: ID!, $g: [ID!]) { respondToJointEventInvitation(jointEventId: $e, accept: true, groupIds: $g) { status } }', { e: event, g: [guestGroup.globalId] }, guest.adminKey));
+    ok(await app.gql('mutation($e: ID!, $g: [ID!]) { respondToJointEventInvitation(jointEventId: $e, accept: true, groupIds: $g) { status } }', { e: event, g: [guestGroup] }, guest.adminKey));
     expect((await hostStream.data()).jointEventChanged.participants[1].status).toBe('ACCEPTED');
     expect((await guestStream.data()).jointEventChanged.participants[1].status).toBe('ACCEPTED');
 
@@ -205,14 +206,14 @@ describe('at delivery', () => {
 
 describe('nothing is published for work that did not commit', () => {
   test('a failing mutation (alone, or after a successful one in the same operation) and invalid input publish nothing', async () => {
-    const group = await createGroup(app, a.net, 'Rollbacks');
-    await addMember(app, a.net, group.globalId, a.facilitator.globalId, 'FACILITATOR');
-    const s1 = await insertSession(app, a.net.id, group.id, { status: 'SCHEDULED', startsInMinutes: 60 });
-    const s2 = await insertSession(app, a.net.id, group.id, { status: 'SCHEDULED', startsInMinutes: 120 });
-    const stream = await subscribed(app, connect(app.server.port, a.facilitator.token), SESSION_CHANGED, { g: group.globalId }, {
+    const group = await createGroup(app, a.net, { name: 'Rollbacks' });
+    await addMember(app, a.net, group, a.facilitator.globalId, 'FACILITATOR');
+    const s1 = await insertSession(app, a.net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 60 });
+    const s2 = await insertSession(app, a.net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 120 });
+    const stream = await subscribed(app, connect(app.server.port, a.facilitator.token), SESSION_CHANGED, { g: group }, {
       networkId: a.net.id,
       name: 'sessionChanged',
-      key: group.id,
+      key: dbId(group),
     });
 
     // Invalid input and a forbidden transition: nothing written, nothing published.

@@ -1,4 +1,5 @@
-import { addMember, createWorld, insertSession, ok, type World } from '../attendance/fixtures';
+import { addMember, ok } from '../helpers/gql';
+import { createWorld, insertSession, type World } from '../helpers/world';
 import type { TestApp } from '../helpers/app';
 import { connect, disconnectAll, startLiveApp, subscribed, type Stream } from './live';
 

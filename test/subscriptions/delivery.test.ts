@@ -1,5 +1,6 @@
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { addMember, createGroup, createWorld, dbId, insertSession, ok, type World } from '../attendance/fixtures';
+import { addMember, createGroup, dbId, ok } from '../helpers/gql';
+import { createWorld, insertSession, type World } from '../helpers/world';
 import type { TestApp } from '../helpers/app';
 import { activePartnership, createTestNetwork, invitedJointEvent } from '../helpers/factories';
 import { connect, disconnectAll, startLiveApp, subscribed } from './live';
@@ -117,10 +118,10 @@ test('feedbackSubmitted: named feedback with its author, anonymous feedback with
 });
 
 test('membershipChanged: joins, role changes and leaving reach the group', async () => {
-  const group = await createGroup(app, a.net, 'Open circle');
-  await addMember(app, a.net, group.globalId, a.member.globalId);
-  const topic = { networkId: a.net.id, name: 'membershipChanged' as const, key: group.id };
-  const stream = await subscribed(app, connect(app.server.port, a.member.token), MEMBERSHIP_CHANGED, { g: group.globalId }, topic);
+  const group = await createGroup(app, a.net, { name: 'Open circle' });
+  await addMember(app, a.net, group, a.member.globalId);
+  const topic = { networkId: a.net.id, name: 'membershipChanged' as const, key: dbId(group) };
+  const stream = await subscribed(app, connect(app.server.port, a.member.token), MEMBERSHIP_CHANGED, { g: group }, topic);
   const otherNetwork = await subscribed(app, connect(app.server.port, b.member.token), MEMBERSHIP_CHANGED, { g: b.group.globalId }, {
     ...topic,
     networkId: b.net.id,
@@ -128,14 +129,14 @@ test('membershipChanged: joins, role changes and leaving reach the group', async
   });
 
   const joined = ok(
-    await app.gql<{ joinGroup: { id: string } }>('mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }', { g: group.globalId }, a.outsider.token),
+    await app.gql<{ joinGroup: { id: string } }>('mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }', { g: group }, a.outsider.token),
   ).joinGroup;
   expect((await stream.data()).membershipChanged).toMatchObject({ id: joined.id, role: 'MEMBER', status: 'ACTIVE', member: { displayName: 'Olli Outsider' } });
 
   ok(await app.gql('mutation($id: ID!) { updateMembership(id: $id, role: FACILITATOR) { id } }', { id: joined.id }, a.coordinator.token));
   expect((await stream.data()).membershipChanged).toMatchObject({ id: joined.id, role: 'FACILITATOR' });
 
-  ok(await app.gql('mutation($g: ID!) { leaveGroup(groupId: $g) { id } }', { g: group.globalId }, a.outsider.token));
+  ok(await app.gql('mutation($g: ID!) { leaveGroup(groupId: $g) { id } }', { g: group }, a.outsider.token));
   expect((await stream.data()).membershipChanged).toMatchObject({ id: joined.id, status: 'LEFT' });
   await otherNetwork.nothing();
 });
@@ -146,11 +147,11 @@ test('jointEventChanged: every participating network, each with its own view; an
   const hostAdmin = await host.member(NetworkRole.ADMIN);
   const guestAdmin = await guest.member(NetworkRole.ADMIN);
   const guestMember = await guest.member(NetworkRole.MEMBER, { displayName: 'Gil Guest' });
-  const hostGroup = await createGroup(app, host, 'Host circle');
-  const guestGroup = await createGroup(app, guest, 'Guest circle');
-  await addMember(app, guest, guestGroup.globalId, guestMember.globalId);
+  const hostGroup = await createGroup(app, host, { name: 'Host circle' });
+  const guestGroup = await createGroup(app, guest, { name: 'Guest circle' });
+  await addMember(app, guest, guestGroup, guestMember.globalId);
   await activePartnership(app, host.adminKey, { slug: guest.slug, admin: guest.adminKey }, ['JOINT_EVENTS']);
-  const event = await invitedJointEvent(app, host.adminKey, hostGroup.globalId, guest);
+  const event = await invitedJointEvent(app, host.adminKey, hostGroup, guest);
 
   const hostStream = await subscribed(app, connect(app.server.port, hostAdmin.token), JOINT_EVENT_CHANGED, { e: event }, {
     networkId: host.id,
@@ -171,7 +172,7 @@ test('jointEventChanged: every participating network, each with its own view; an
   ok(
     await app.gql(
       'mutation($e: ID!, $g: [ID!]) { respondToJointEventInvitation(jointEventId: $e, accept: true, groupIds: $g) { status } }',
-      { e: event, g: [guestGroup.globalId] },
+      { e: event, g: [guestGroup] },
       guest.adminKey,
     ),
   );

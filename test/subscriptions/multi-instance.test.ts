@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { channelOf } from '../../src/realtime/topics';
-import { createWorld, insertSession, type World } from '../attendance/fixtures';
+import { createWorld, insertSession, type World } from '../helpers/world';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { REDIS_URL, startInstance, stopInstance, type Instance } from '../helpers/instances';
 import { connect, disconnectAll, eventually, uniquePrefix } from './live';

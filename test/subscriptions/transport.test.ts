@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { addMember, createWorld, insertSession, moreMembers, ok, type World } from '../attendance/fixtures';
+import { addMember, ok } from '../helpers/gql';
+import { createWorld, insertSession, moreMembers, type World } from '../helpers/world';
 import type { TestApp } from '../helpers/app';
 import { connect, disconnectAll, eventually, rawSocket, refusal, sleep, startLiveApp, subscribed, type Live } from './live';
 

@@ -1,7 +1,8 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { MemberTokens } from '../../src/modules/auth/member-token';
-import { createWorld, insertSession, ok, sql, type World } from '../attendance/fixtures';
+import { ok } from '../helpers/gql';
+import { createWorld, insertSession, sql, type World } from '../helpers/world';
 import type { TestApp } from '../helpers/app';
 import { connect, disconnectAll, eventually, rawSocket, startLiveApp, subscribed } from './live';
 

@@ -1,6 +1,7 @@
 import { toGlobalId } from '../../src/graphql/global-id';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { createGroup, createWorld, expectCode, expectFieldErrors, insertSession, ok, sql, type World } from '../attendance/fixtures';
+import { createGroup, dbId, expectCode, expectFieldErrors, ok } from '../helpers/gql';
+import { createWorld, insertSession, sql, type World } from '../helpers/world';
 
 let app: TestApp;
 let w: World;
@@ -75,8 +76,8 @@ describe('recordWellbeing and myWellbeing', () => {
     const foreign = await insertSession(app, other.net.id, other.group.id);
     expectCode(await record({ wellbeing: 5, confidence: 5, sessionId: foreign.globalId }, w.member.token), 'NOT_FOUND');
     expectCode(await record({ wellbeing: 5, confidence: 5, sessionId: toGlobalId('Session', '00000000-0000-4000-8000-000000000000') }, w.member.token), 'NOT_FOUND');
-    const hidden = await createGroup(app, w.net, 'Private circle', 'PRIVATE');
-    const hiddenSession = await insertSession(app, w.net.id, hidden.id);
+    const hidden = await createGroup(app, w.net, { name: 'Private circle', visibility: 'PRIVATE' });
+    const hiddenSession = await insertSession(app, w.net.id, dbId(hidden));
     expectCode(await record({ wellbeing: 5, confidence: 5, sessionId: hiddenSession.globalId }, w.member.token), 'NOT_FOUND');
     const [{ n }] = await sql<{ n: number }>(app, w.net.id, 'SELECT count(*)::int AS n FROM wellbeing_checkins WHERE session_id = ANY($1)', [[hiddenSession.id]]);
     expect(n).toBe(0);

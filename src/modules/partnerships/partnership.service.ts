@@ -10,7 +10,7 @@ import { prefixQuery } from '../groups/group.service';
 import { Network } from '../networks/network.entity';
 import { activePartnershipSql, partnershipBetweenSql } from './partnership.access';
 import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup, type SharedGroupRow } from './partnership.entity';
-import { queryEntities, queryOne, type Row } from '../../db/sql';
+import { queryEntities, queryOne, queryRows, type Row } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
 
 /**
