@@ -12,7 +12,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    files: ['**/*.ts', '**/*.mjs', '**/*.cjs', '**/*.js'],
     plugins: { 'import-x': importX },
     languageOptions: { globals: { ...globals.node } },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -26,8 +26,14 @@ export default tseslint.config(
         },
       ],
       'import-x/no-duplicates': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      // A callback created before the assignment reads the variable (e.g. a logger hook that needs the object it logs for).
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      // Not consistent-type-imports: with emitDecoratorMetadata, a class named only in a decorated parameter's type
+      // (`@Args() args: SomeArgs`) must stay a value import, or type-graphql sees `Object`.
       // GraphQL results and raw rows are `any` at the edges (test helpers, JSON bodies); typed helpers narrow them.
       '@typescript-eslint/no-explicit-any': 'off',
       // Decorated classes and TypeORM need namespaces of declarations merged with classes at times.

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Client } from 'pg';
 import { NETWORK_GROUPS, type SeedInfo } from './seed';
+import type { Client } from 'pg';
 
 /**
  * The evaluation part of the benchmark (issue 6): what the base data set lacks for it (wellbeing check-ins,
@@ -96,10 +96,10 @@ export async function ensureEvaluationSeed(client: Client, base: SeedInfo, log: 
   counts.do_not_contact = (await client.query(`SELECT count(*)::int AS n FROM members WHERE do_not_contact AND network_id IN ${bench}`)).rows[0].n;
   counts.outreach = (await client.query(`SELECT count(*)::int AS n FROM outreach WHERE network_id IN ${bench}`)).rows[0].n;
   const info: EvaluationSeedInfo = { version: EVALUATION_SEED_VERSION, baseSeededAt: base.seededAt, counts };
-  await client.query(
-    `INSERT INTO installation (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-    [EVALUATION_SEED_MARKER, JSON.stringify(info)],
-  );
+  await client.query(`INSERT INTO installation (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [
+    EVALUATION_SEED_MARKER,
+    JSON.stringify(info),
+  ]);
   log(`  evaluation data in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`);
 }
 
@@ -156,13 +156,7 @@ export const percentile = (sorted: number[], p: number): number =>
  * `requests` requests, `concurrency` at a time, each timed from send to the end of the body. Heavy
  * aggregates are measured as single-request latency: autocannon's histogram has no p95.
  */
-export async function measureLatency(
-  url: string,
-  authorizations: string[],
-  bodies: string[],
-  requests: number,
-  concurrency: number,
-): Promise<LatencyResult> {
+export async function measureLatency(url: string, authorizations: string[], bodies: string[], requests: number, concurrency: number): Promise<LatencyResult> {
   const times: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -186,5 +180,14 @@ export async function measureLatency(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   times.sort((a, b) => a - b);
-  return { requests, concurrency, p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), max: times[times.length - 1], errors, firstError };
+  return {
+    requests,
+    concurrency,
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    p99: percentile(times, 99),
+    max: times[times.length - 1],
+    errors,
+    firstError,
+  };
 }

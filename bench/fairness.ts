@@ -1,7 +1,7 @@
 import os from 'node:os';
-import type { Client } from 'pg';
 import { EVALUATION_QUERIES } from './evaluation';
 import { runInWorker, type LoadJob, type LoadResult } from './load';
+import type { Client } from 'pg';
 
 /**
  * The fairness scenario (issue 11): network A (bench-01, the largest) saturates the server with a heavy allowed
@@ -96,10 +96,7 @@ export async function runFairness(
   const bJob: LoadJob = { url, connections: opts.bConnections, duration: opts.duration, items: b, overallRate: opts.bRate };
   if (opts.warmup > 0) {
     log(`fairness (${variant}): warm-up ${opts.warmup} s…`);
-    await Promise.all([
-      runInWorker({ url, connections: 4, duration: opts.warmup, items: a }),
-      runInWorker({ ...bJob, duration: opts.warmup }),
-    ]);
+    await Promise.all([runInWorker({ url, connections: 4, duration: opts.warmup, items: a }), runInWorker({ ...bJob, duration: opts.warmup })]);
     await settle();
   }
   log(`fairness (${variant}): B alone, ${opts.bConnections} connections at ${opts.bRate} req/s, ${opts.duration} s…`);

@@ -152,7 +152,9 @@ export async function runRateLimitOverhead(items: LoadJob['items'], opts: Overhe
           const statementsPerRequest = (hooks.statements() - statementsBefore) / Math.max(1, result.requests);
           await settle();
           const cpu = serverCpuMsPerRequest === undefined ? '' : `, server CPU ${serverCpuMsPerRequest.toFixed(2)} ms/req`;
-          log(`  ${result.reqPerSec.toFixed(1)} req/s, p99 ${result.p99} ms, server ELU ${(serverEventLoopUtilization * 100).toFixed(0)} %${cpu}, load before ${loadAverageBefore.toFixed(1)}`);
+          log(
+            `  ${result.reqPerSec.toFixed(1)} req/s, p99 ${result.p99} ms, server ELU ${(serverEventLoopUtilization * 100).toFixed(0)} %${cpu}, load before ${loadAverageBefore.toFixed(1)}`,
+          );
           report.runs.push({ variant, round, connections, result, serverEventLoopUtilization, serverCpuMsPerRequest, statementsPerRequest, loadAverageBefore });
         }
       } finally {

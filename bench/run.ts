@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg, { Client } from 'pg';
+import { openDatabase } from '../src/app/database';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
-import { openDatabase } from '../src/app/database';
 import { toGlobalId } from '../src/graphql/global-id';
 import { startServer } from '../src/http/server';
 import { MemberTokens, MEMBER_TOKEN_MAX_TTL } from '../src/modules/auth/member-token';
@@ -69,8 +69,25 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { only: [...ALL_SCENARIOS], evalRequests: 100, evalConnections: [1, 4], explain: false, duration: 10, connections: [10, 50], warmup: 3, reseed: false, seedOnly: false, basicHome: false, show: false, profile: false,
-    noShares: false, fairnessA: 50, fairnessB: 10, fairnessBRate: 50, rounds: 2 };
+  const opts: Options = {
+    only: [...ALL_SCENARIOS],
+    evalRequests: 100,
+    evalConnections: [1, 4],
+    explain: false,
+    duration: 10,
+    connections: [10, 50],
+    warmup: 3,
+    reseed: false,
+    seedOnly: false,
+    basicHome: false,
+    show: false,
+    profile: false,
+    noShares: false,
+    fairnessA: 50,
+    fairnessB: 10,
+    fairnessBRate: 50,
+    rounds: 2,
+  };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=', 2);
     const num = () => {
@@ -288,8 +305,19 @@ function printTable(rows: ScenarioRow[]): void {
   const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests', 'errors', 'SQL/req', 'server ELU', 'load before'];
   const lines = rows.map((r) =>
     r.result
-      ? [r.scenario, String(r.connections), fmt(r.result.reqPerSec, 1), fmt(r.result.p50), fmt(r.result.p99), fmt(r.result.latencyAvg, 1),
-         String(r.result.requests), String(r.errors ?? 0), fmt(r.statementsPerRequest, 1), fmt((r.serverEventLoopUtilization ?? NaN) * 100) + '%', fmt(r.loadAverageBefore, 1)]
+      ? [
+          r.scenario,
+          String(r.connections),
+          fmt(r.result.reqPerSec, 1),
+          fmt(r.result.p50),
+          fmt(r.result.p99),
+          fmt(r.result.latencyAvg, 1),
+          String(r.result.requests),
+          String(r.errors ?? 0),
+          fmt(r.statementsPerRequest, 1),
+          fmt((r.serverEventLoopUtilization ?? NaN) * 100) + '%',
+          fmt(r.loadAverageBefore, 1),
+        ]
       : [r.scenario, String(r.connections), 'skipped: ' + (r.skipped ?? '')],
   );
   printAligned(header, lines);
@@ -318,18 +346,41 @@ function printOverheadTable(report: OverheadReport): void {
   const header = ['rate limits', 'conns', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'errors', 'overhead', 'server CPU ms/req', 'CPU overhead'];
   const percent = (n: number | undefined) => (n === undefined ? '-' : `${fmt(n, 1)} %`);
   const lines = report.summary.map((r) => [
-    r.variant, String(r.connections), fmt(r.reqPerSec, 1), `${fmt(r.spreadPercent)} %`, fmt(r.p50), fmt(r.p99), String(r.errors),
-    percent(r.overheadPercent), fmt(r.serverCpuMsPerRequest, 2), percent(r.cpuOverheadPercent),
+    r.variant,
+    String(r.connections),
+    fmt(r.reqPerSec, 1),
+    `${fmt(r.spreadPercent)} %`,
+    fmt(r.p50),
+    fmt(r.p99),
+    String(r.errors),
+    percent(r.overheadPercent),
+    fmt(r.serverCpuMsPerRequest, 2),
+    percent(r.cpuOverheadPercent),
   ]);
   printAligned(header, lines);
-  const active = Object.entries(report.rateLimitsActive).map(([v, a]) => `${v}: ${a ? 'yes' : 'no'}`).join(', ');
+  const active = Object.entries(report.rateLimitsActive)
+    .map(([v, a]) => `${v}: ${a ? 'yes' : 'no'}`)
+    .join(', ');
   log(`rate-limit information in the responses (${active})${report.policy ? `; RateLimit-Policy: ${report.policy}` : ''}`);
   if (report.rateLimitsActive.on === false) log('  this build has no rate limits: RATE_LIMITS_ENABLED is ignored and the overhead is noise');
   log('');
 }
 
 function printFairnessTable(runs: FairnessRun[]): void {
-  const header = ['fairness', 'A', 'B req/s', 'B p50 ms', 'B p99 ms', 'B max ms', 'B errors', 'A req/s', 'A p50 ms', 'A p99 ms', 'A SERVER_BUSY', 'A other errors'];
+  const header = [
+    'fairness',
+    'A',
+    'B req/s',
+    'B p50 ms',
+    'B p99 ms',
+    'B max ms',
+    'B errors',
+    'A req/s',
+    'A p50 ms',
+    'A p99 ms',
+    'A SERVER_BUSY',
+    'A other errors',
+  ];
   const lines: string[][] = [];
   for (const r of runs) {
     const name = `${r.variant} (${r.pool.dbMaxConnectionsPerNetwork}/${r.pool.dbPoolMax})`;
@@ -358,8 +409,18 @@ function printEvaluationTable(rows: EvaluationRow[]): void {
   const header = ['evaluation', 'conns', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'SQL/req', 'load before'];
   const lines = rows.map((r) =>
     r.result
-      ? [r.scenario, String(r.result.concurrency), String(r.result.requests), fmt(r.result.p50), fmt(r.result.p95), fmt(r.result.p99), fmt(r.result.max),
-         String(r.result.errors), fmt(r.statementsPerRequest, 1), fmt(r.loadAverageBefore, 1)]
+      ? [
+          r.scenario,
+          String(r.result.concurrency),
+          String(r.result.requests),
+          fmt(r.result.p50),
+          fmt(r.result.p95),
+          fmt(r.result.p99),
+          fmt(r.result.max),
+          String(r.result.errors),
+          fmt(r.statementsPerRequest, 1),
+          fmt(r.loadAverageBefore, 1),
+        ]
       : [r.scenario, '-', 'skipped: ' + (r.skipped ?? '')],
   );
   printAligned(header, lines);
@@ -560,8 +621,18 @@ async function main(): Promise<number> {
         await settle();
         const s = await startWith(variant === 'no-shares' ? { DB_MAX_CONNECTIONS_PER_NETWORK: String(config.dbPoolMax) } : {});
         try {
-          const pool = { dbPoolMax: s.config.dbPoolMax, dbMaxConnectionsPerNetwork: s.config.dbMaxConnectionsPerNetwork, dbAcquireTimeoutMs: s.config.dbAcquireTimeoutMs };
-          const fairnessOptions = { duration: opts.duration, warmup: opts.warmup, aConnections: opts.fairnessA, bConnections: opts.fairnessB, bRate: opts.fairnessBRate };
+          const pool = {
+            dbPoolMax: s.config.dbPoolMax,
+            dbMaxConnectionsPerNetwork: s.config.dbMaxConnectionsPerNetwork,
+            dbAcquireTimeoutMs: s.config.dbAcquireTimeoutMs,
+          };
+          const fairnessOptions = {
+            duration: opts.duration,
+            warmup: opts.warmup,
+            aConnections: opts.fairnessA,
+            bConnections: opts.fairnessB,
+            bRate: opts.fairnessBRate,
+          };
           fairnessRuns.push(await runFairness(variant, pool, s.url, aItems, bItems, fairnessOptions, hooks));
         } finally {
           await s.stop();
@@ -603,13 +674,27 @@ async function main(): Promise<number> {
       ranAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       settings: {
-        durationSeconds: opts.duration, warmupSeconds: opts.warmup, connections: opts.connections, dbPoolMax: config.dbPoolMax, basicHome: opts.basicHome,
-        dbMaxConnectionsPerNetwork: config.dbMaxConnectionsPerNetwork, dbAcquireTimeoutMs: config.dbAcquireTimeoutMs,
+        durationSeconds: opts.duration,
+        warmupSeconds: opts.warmup,
+        connections: opts.connections,
+        dbPoolMax: config.dbPoolMax,
+        basicHome: opts.basicHome,
+        dbMaxConnectionsPerNetwork: config.dbMaxConnectionsPerNetwork,
+        dbAcquireTimeoutMs: config.dbAcquireTimeoutMs,
         // Whether the servers used Redis (live updates; rate-limit buckets where rate limits are on), never its URL.
-        redis: config.redisUrl !== undefined, rateLimitMax: Number(UNLIMITED_BUDGET), rateLimitRestoreRate: Number(UNLIMITED_BUDGET),
+        redis: config.redisUrl !== undefined,
+        rateLimitMax: Number(UNLIMITED_BUDGET),
+        rateLimitRestoreRate: Number(UNLIMITED_BUDGET),
       },
       seed,
-      queries: { home: opts.basicHome ? BASIC_HOME_QUERY : HOME_QUERY, group: groupQuery, checkin: CHECK_IN_MUTATION, ...EVALUATION_QUERIES, fairnessA: FAIRNESS_A_QUERY, fairnessB: FAIRNESS_B_QUERY },
+      queries: {
+        home: opts.basicHome ? BASIC_HOME_QUERY : HOME_QUERY,
+        group: groupQuery,
+        checkin: CHECK_IN_MUTATION,
+        ...EVALUATION_QUERIES,
+        fairnessA: FAIRNESS_A_QUERY,
+        fairnessB: FAIRNESS_B_QUERY,
+      },
       results: rows,
       rateLimitOverhead: rateLimitOverhead && { rounds: opts.rounds, ...rateLimitOverhead },
       fairness: fairnessRuns.length

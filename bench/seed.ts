@@ -25,27 +25,95 @@ const SESSIONS_PER_GROUP = 25;
 const ATTENDEES_PER_SESSION = 27;
 
 const NETWORK_NAMES = [
-  'Mindful Cities', 'Recovery Collective', 'Caregivers United', 'Open Door Peer Support', 'Northern Lights',
-  'Harbour Wellbeing', 'Parents Together', 'Veterans Circle', 'Rainbow Peers', 'Quiet Strength',
+  'Mindful Cities',
+  'Recovery Collective',
+  'Caregivers United',
+  'Open Door Peer Support',
+  'Northern Lights',
+  'Harbour Wellbeing',
+  'Parents Together',
+  'Veterans Circle',
+  'Rainbow Peers',
+  'Quiet Strength',
 ];
 const TOPICS = [
-  'anxiety', 'depression', 'grief', 'addiction-recovery', 'parenting', 'caregivers', 'chronic-pain', 'loneliness',
-  'burnout', 'lgbtq', 'veterans', 'eating-disorders', 'bipolar', 'ptsd', 'newcomers', 'mindfulness',
+  'anxiety',
+  'depression',
+  'grief',
+  'addiction-recovery',
+  'parenting',
+  'caregivers',
+  'chronic-pain',
+  'loneliness',
+  'burnout',
+  'lgbtq',
+  'veterans',
+  'eating-disorders',
+  'bipolar',
+  'ptsd',
+  'newcomers',
+  'mindfulness',
 ];
 const GROUP_SUFFIXES = ['Circle', 'Together', 'Peer Group', 'Support Circle', 'Community', 'Cafe', 'Evenings', 'Network'];
 const FIRST_NAMES = [
-  'Alex', 'Sam', 'Jordan', 'Riley', 'Casey', 'Morgan', 'Taylor', 'Jamie', 'Robin', 'Charlie', 'Avery', 'Quinn',
-  'Skyler', 'Dakota', 'Reese', 'Rowan', 'Emerson', 'Finley', 'Hayden', 'Kendall', 'Logan', 'Parker', 'Sage', 'Blake',
-  'Drew', 'Ellis', 'Frankie', 'Harper', 'Jesse', 'Kai', 'Lee', 'Marley', 'Noel', 'Oakley', 'Peyton', 'River',
-  'Shay', 'Toni', 'Val', 'Wren',
+  'Alex',
+  'Sam',
+  'Jordan',
+  'Riley',
+  'Casey',
+  'Morgan',
+  'Taylor',
+  'Jamie',
+  'Robin',
+  'Charlie',
+  'Avery',
+  'Quinn',
+  'Skyler',
+  'Dakota',
+  'Reese',
+  'Rowan',
+  'Emerson',
+  'Finley',
+  'Hayden',
+  'Kendall',
+  'Logan',
+  'Parker',
+  'Sage',
+  'Blake',
+  'Drew',
+  'Ellis',
+  'Frankie',
+  'Harper',
+  'Jesse',
+  'Kai',
+  'Lee',
+  'Marley',
+  'Noel',
+  'Oakley',
+  'Peyton',
+  'River',
+  'Shay',
+  'Toni',
+  'Val',
+  'Wren',
 ];
 const SESSION_TITLES = [
-  'Check-in and sharing', 'Coping strategies', 'Open circle', 'Boundaries', 'Self-care', 'Setbacks and progress',
-  'Gratitude evening', 'Guest speaker',
+  'Check-in and sharing',
+  'Coping strategies',
+  'Open circle',
+  'Boundaries',
+  'Self-care',
+  'Setbacks and progress',
+  'Gratitude evening',
+  'Guest speaker',
 ];
 const COMMENTS = [
-  'Felt heard today, thank you.', 'The sharing round ran a bit long.', 'Good to see new faces.',
-  'I learned a new breathing exercise.', 'Hard session but worth it.', 'Thanks to the facilitators.',
+  'Felt heard today, thank you.',
+  'The sharing round ran a bit long.',
+  'Good to see new faces.',
+  'I learned a new breathing exercise.',
+  'Hard session but worth it.',
+  'Thanks to the facilitators.',
 ];
 const TIME_ZONES = ['Europe/Berlin', 'Europe/London', 'America/New_York', 'Europe/Amsterdam'];
 
@@ -280,7 +348,11 @@ export async function ensureSeeded(client: Client, log: (msg: string) => void, f
     }
     log(`  network ${n}/${NETWORK_GROUPS.length}: ${groups} groups, ${groups * MEMBERS_PER_GROUP} members (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
-  log(`  seconds per table: ${Object.entries(tableMs).map(([t, ms]) => `${t} ${(ms / 1000).toFixed(1)}`).join(', ')}`);
+  log(
+    `  seconds per table: ${Object.entries(tableMs)
+      .map(([t, ms]) => `${t} ${(ms / 1000).toFixed(1)}`)
+      .join(', ')}`,
+  );
   log('  ANALYZE…');
   await client.query(`ANALYZE ${COUNTED_TABLES.join(', ')}`);
 
@@ -301,10 +373,10 @@ export async function ensureSeeded(client: Client, log: (msg: string) => void, f
 }
 
 async function writeSeedInfo(client: Client, info: SeedInfo): Promise<void> {
-  await client.query(
-    `INSERT INTO installation (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-    [SEED_MARKER, JSON.stringify(info)],
-  );
+  await client.query(`INSERT INTO installation (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [
+    SEED_MARKER,
+    JSON.stringify(info),
+  ]);
 }
 
 /**

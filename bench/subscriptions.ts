@@ -5,9 +5,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { openDatabase } from '../src/app/database';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/config/logger';
-import { openDatabase } from '../src/app/database';
 import { withTenant } from '../src/db/tenant';
 import { ALL_SCOPES, createApiKey } from '../src/modules/auth/api-key.service';
 import { MemberTokens } from '../src/modules/auth/member-token';
@@ -64,10 +64,12 @@ function parseArgs(argv: string[]): Options {
 const log = (msg: string) => process.stdout.write(`[bench:subscriptions] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 /** CPU time (user + system) a process has used, in ms (Linux /proc). */
 function cpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = fs
+    .readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   // After "pid (comm) ": state is field 0, utime field 11, stime field 12, in clock ticks (100 per second).
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
@@ -103,7 +105,10 @@ function startServer(opts: Options, databaseUrl: string): ChildProcess {
     LOG_LEVEL: 'warn',
   };
   if (opts.redis) env.REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'profiles')}`] : [])];
+  const nodeArgs = [
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'profiles')}`] : []),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, MAIN], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
   return child;
 }
@@ -192,12 +197,9 @@ async function main(): Promise<number> {
     await waitReady(base);
     log(`server pid ${server.pid} on ${base}${opts.redis ? ' with Redis' : ''}; network ${network.slug}`);
 
-    const { createGroup } = await gql<{ createGroup: { id: string } }>(
-      httpUrl,
-      adminKey,
-      'mutation($i: CreateGroupInput!) { createGroup(input: $i) { id } }',
-      { i: { name: 'Live board', objectives: ['Benchmark'], norms: ['Be kind'], topics: ['bench'], format: 'ONLINE' } },
-    );
+    const { createGroup } = await gql<{ createGroup: { id: string } }>(httpUrl, adminKey, 'mutation($i: CreateGroupInput!) { createGroup(input: $i) { id } }', {
+      i: { name: 'Live board', objectives: ['Benchmark'], norms: ['Be kind'], topics: ['bench'], format: 'ONLINE' },
+    });
     const groupId = createGroup.id;
     const { scheduleSessions } = await gql<{ scheduleSessions: { id: string }[] }>(
       httpUrl,
@@ -226,7 +228,9 @@ async function main(): Promise<number> {
     await sleep(3000);
     const after = rss(server.pid!);
     const perConnection = (after - before) / (subscribers.length - 5);
-    log(`${subscribers.length} subscribers connected and subscribed in ${connectSeconds.toFixed(1)} s; server RSS ${(before / 2 ** 20).toFixed(1)} → ${(after / 2 ** 20).toFixed(1)} MiB: ${(perConnection / 1024).toFixed(1)} KB per idle subscribed connection`);
+    log(
+      `${subscribers.length} subscribers connected and subscribed in ${connectSeconds.toFixed(1)} s; server RSS ${(before / 2 ** 20).toFixed(1)} → ${(after / 2 ** 20).toFixed(1)} MiB: ${(perConnection / 1024).toFixed(1)} KB per idle subscribed connection`,
+    );
 
     // Events, one after another: each waits until every subscriber has it (or 10 s). The first `warmup` ones
     // (the first delivery runs cold code: lazy compilation, heap growth) are reported apart, not measured.
@@ -245,10 +249,15 @@ async function main(): Promise<number> {
         clientCpuBefore = process.cpuUsage();
       }
       const sent = performance.now();
-      const { checkIn } = await gql<{ checkIn: { id: string } }>(httpUrl, adminKey, 'mutation($s: ID!, $m: ID!) { checkIn(sessionId: $s, memberId: $m) { id } }', {
-        s: sessionId,
-        m: member.globalId,
-      });
+      const { checkIn } = await gql<{ checkIn: { id: string } }>(
+        httpUrl,
+        adminKey,
+        'mutation($s: ID!, $m: ID!) { checkIn(sessionId: $s, memberId: $m) { id } }',
+        {
+          s: sessionId,
+          m: member.globalId,
+        },
+      );
       const answered = performance.now();
       const deadline = answered + 10_000;
       while (subscribers.some((s) => !s.received.has(checkIn.id)) && performance.now() < deadline) await sleep(5);

@@ -115,7 +115,9 @@ export class JointEvents1764400000000 implements MigrationInterface {
         USING (host_network_id = app_current_network()) WITH CHECK (host_network_id = app_current_network())`);
 
     await q.query(`CREATE POLICY joint_event_participants_parties ON joint_event_participants FOR SELECT USING (app_joint_event_party(joint_event_id))`);
-    await q.query(`CREATE POLICY joint_event_participants_host_invites ON joint_event_participants FOR INSERT WITH CHECK (app_joint_event_host(joint_event_id))`);
+    await q.query(
+      `CREATE POLICY joint_event_participants_host_invites ON joint_event_participants FOR INSERT WITH CHECK (app_joint_event_host(joint_event_id))`,
+    );
     // A participant answers for itself; the host may withdraw anyone or cancel.
     await q.query(`
       CREATE POLICY joint_event_participants_update ON joint_event_participants FOR UPDATE
@@ -179,11 +181,7 @@ export class JointEvents1764400000000 implements MigrationInterface {
         SELECT (SELECT count(*) FROM withdrawn)::int INTO affected;
         RETURN affected;
       END $$`);
-    for (const fn of [
-      'app_joint_event_counts(uuid)',
-      'app_joint_event_identities(uuid)',
-      'app_withdraw_partner(uuid)',
-    ]) {
+    for (const fn of ['app_joint_event_counts(uuid)', 'app_joint_event_identities(uuid)', 'app_withdraw_partner(uuid)']) {
       await q.query(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`);
       await q.query(`GRANT EXECUTE ON FUNCTION ${fn} TO peer_app`);
     }

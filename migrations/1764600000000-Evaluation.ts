@@ -21,17 +21,11 @@ export class Evaluation1764600000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE networks ADD COLUMN minimum_aggregate_size integer NOT NULL DEFAULT 5`);
-    await q.query(
-      `ALTER TABLE networks ADD CONSTRAINT networks_minimum_aggregate_size_check CHECK (minimum_aggregate_size BETWEEN 5 AND 1000)`,
-    );
+    await q.query(`ALTER TABLE networks ADD CONSTRAINT networks_minimum_aggregate_size_check CHECK (minimum_aggregate_size BETWEEN 5 AND 1000)`);
     await q.query(`ALTER TABLE members ADD COLUMN do_not_contact boolean NOT NULL DEFAULT false`);
 
-    await q.query(
-      `CREATE INDEX sessions_completed_group_idx ON sessions (network_id, group_id, starts_at) INCLUDE (id) WHERE status = 'COMPLETED'`,
-    );
-    await q.query(
-      `CREATE INDEX sessions_completed_network_idx ON sessions (network_id, starts_at) INCLUDE (id, group_id) WHERE status = 'COMPLETED'`,
-    );
+    await q.query(`CREATE INDEX sessions_completed_group_idx ON sessions (network_id, group_id, starts_at) INCLUDE (id) WHERE status = 'COMPLETED'`);
+    await q.query(`CREATE INDEX sessions_completed_network_idx ON sessions (network_id, starts_at) INCLUDE (id, group_id) WHERE status = 'COMPLETED'`);
     await q.query(
       `CREATE INDEX attendance_attended_idx ON attendance (network_id, session_id)
          INCLUDE (member_id, group_id, first_session, mood_before) WHERE status IN ('PRESENT', 'LATE')`,
@@ -40,16 +34,12 @@ export class Evaluation1764600000000 implements MigrationInterface {
       `CREATE INDEX attendance_attended_member_idx ON attendance (network_id, member_id, group_id)
          INCLUDE (session_id) WHERE status IN ('PRESENT', 'LATE')`,
     );
-    await q.query(
-      `CREATE INDEX memberships_group_dates_idx ON memberships (network_id, group_id) INCLUDE (joined_at, left_at) WHERE status <> 'PAUSED'`,
-    );
+    await q.query(`CREATE INDEX memberships_group_dates_idx ON memberships (network_id, group_id) INCLUDE (joined_at, left_at) WHERE status <> 'PAUSED'`);
     await q.query(`CREATE INDEX members_do_not_contact_idx ON members (network_id, id) WHERE do_not_contact`);
     // The member's check-ins in time order (myWellbeing) now carry the values too: outcome trends read them
     // member by member, already sorted, without visiting the table.
     await q.query(`DROP INDEX wellbeing_checkins_member_idx`);
-    await q.query(
-      `CREATE INDEX wellbeing_checkins_member_idx ON wellbeing_checkins (network_id, member_id, recorded_at, id) INCLUDE (wellbeing, confidence)`,
-    );
+    await q.query(`CREATE INDEX wellbeing_checkins_member_idx ON wellbeing_checkins (network_id, member_id, recorded_at, id) INCLUDE (wellbeing, confidence)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

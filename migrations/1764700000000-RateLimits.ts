@@ -11,9 +11,7 @@ export class RateLimits1764700000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE networks ADD COLUMN rate_limit_max integer`);
     await q.query(`ALTER TABLE networks ADD COLUMN rate_limit_restore_rate double precision`);
-    await q.query(
-      `ALTER TABLE networks ADD CONSTRAINT networks_rate_limit_max_check CHECK (rate_limit_max BETWEEN 1 AND 1000000000)`,
-    );
+    await q.query(`ALTER TABLE networks ADD CONSTRAINT networks_rate_limit_max_check CHECK (rate_limit_max BETWEEN 1 AND 1000000000)`);
     await q.query(
       `ALTER TABLE networks ADD CONSTRAINT networks_rate_limit_restore_rate_check CHECK (rate_limit_restore_rate > 0 AND rate_limit_restore_rate <= 1000000000)`,
     );

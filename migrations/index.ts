@@ -10,4 +10,15 @@ import { IdempotencyKeys1764710000000 } from './1764710000000-IdempotencyKeys';
 import { LeastPrivilege1764800000000 } from './1764800000000-LeastPrivilege';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
-export const migrations = [Foundation1764000000000, GroupLife1764100000000, ListIndexes1764200000000, Partnerships1764300000000, JointEvents1764400000000, JointEventAccess1764500000000, Evaluation1764600000000, RateLimits1764700000000, IdempotencyKeys1764710000000, LeastPrivilege1764800000000];
+export const migrations = [
+  Foundation1764000000000,
+  GroupLife1764100000000,
+  ListIndexes1764200000000,
+  Partnerships1764300000000,
+  JointEvents1764400000000,
+  JointEventAccess1764500000000,
+  Evaluation1764600000000,
+  RateLimits1764700000000,
+  IdempotencyKeys1764710000000,
+  LeastPrivilege1764800000000,
+];

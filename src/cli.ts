@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { openDatabase, type Database } from './app/database';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger } from './config/logger';
-import { openDatabase, type Database } from './app/database';
 import { withTenant } from './db/tenant';
 import { AppError } from './graphql/errors';
 import { ApiKeyScope, NetworkRole } from './graphql/principal';
@@ -39,7 +39,10 @@ Uses the same configuration as the server (DATABASE_URL, or the embedded databas
 stop the server first when using the embedded database).`;
 
 function parseScopes(raw: string | undefined): ApiKeyScope[] {
-  const scopes = (raw ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const scopes = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   const bad = scopes.filter((s) => !(ALL_SCOPES as string[]).includes(s));
   if (!scopes.length || bad.length) {
     throw new AppError('BAD_USER_INPUT', `--scopes must list some of ${ALL_SCOPES.join(', ')}${bad.length ? `; unknown: ${bad.join(', ')}` : ''}`);
@@ -149,7 +152,11 @@ async function run(command: string | undefined, values: Record<string, string | 
         return { key, added };
       });
       print(
-        { apiKey: { id: result.key.globalId, prefix: result.key.prefix, trustedDocumentsOnly: result.key.trustedDocumentsOnly }, documents: manifest.length, added: result.added },
+        {
+          apiKey: { id: result.key.globalId, prefix: result.key.prefix, trustedDocumentsOnly: result.key.trustedDocumentsOnly },
+          documents: manifest.length,
+          added: result.added,
+        },
         `${manifest.length} documents for ${result.key.prefix} (${result.added} new); trusted documents only: ${result.key.trustedDocumentsOnly ? 'yes' : 'no'}`,
       );
       return;

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
+import { openDatabase } from './app/database';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger } from './config/logger';
-import { openDatabase } from './app/database';
 import { startServer } from './http/server';
 import { seedDemoIfFirstStart, type DemoSeed } from './modules/demo/demo.seed';
 
@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     logger.warn('TOKEN_SECRET is not set: using a random secret, so member tokens stop working when the process restarts');
   }
   if (config.env === 'production' && config.corsOriginsDefaulted) {
-    logger.warn('CORS_ORIGINS is not set: web pages of any origin may call the API with a credential they hold; list your origins, or set CORS_ORIGINS=* to allow any knowingly');
+    logger.warn(
+      'CORS_ORIGINS is not set: web pages of any origin may call the API with a credential they hold; list your origins, or set CORS_ORIGINS=* to allow any knowingly',
+    );
   }
 
   const db = await openDatabase(config, logger);
@@ -48,10 +50,13 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     logger.info('shutting down', { signal });
-    const force = setTimeout(() => {
-      logger.error('shutdown timed out; exiting');
-      process.exit(1);
-    }, config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000);
+    const force = setTimeout(
+      () => {
+        logger.error('shutdown timed out; exiting');
+        process.exit(1);
+      },
+      config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000,
+    );
     force.unref();
     try {
       await server.stop();

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { entities } from './features';
 import { migrations } from '../../migrations';
+import { entities } from './features';
 
 /**
  * The one DataSource factory, used by the server, the CLI, the migration script and the tests.

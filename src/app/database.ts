@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
-import type { Config } from '../config/config';
-import type { Logger } from '../config/logger';
-import { createDataSource } from './data-source';
 import { startEmbeddedDatabase } from '../db/embedded';
 import { useCancelRequests, usePreparedStatements } from '../db/tenant';
+import { createDataSource } from './data-source';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
 
 /** The database as the rest of the app sees it: one DataSource, one app role, and how to stop it. */
 export interface Database {

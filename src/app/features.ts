@@ -1,25 +1,24 @@
-import type { NonEmptyArray } from 'type-graphql';
 import { NodeResolver } from '../graphql/node.resolver';
 import { Attendance } from '../modules/attendance/attendance.entity';
 import { AttendanceResolver, SessionAttendanceResolver } from '../modules/attendance/attendance.resolver';
 import { AuditEntry } from '../modules/audit/audit.entity';
 import { AuditResolver } from '../modules/audit/audit.resolver';
-import { EvaluationResolver, GroupHealthResolver } from '../modules/evaluation/evaluation.resolver';
 import { ApiKey } from '../modules/auth/api-key.entity';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver';
+import { EvaluationResolver, GroupHealthResolver } from '../modules/evaluation/evaluation.resolver';
 import { AnonymousFeedback, Feedback } from '../modules/feedback/feedback.entity';
 import { FeedbackResolver, SessionFeedbackResolver } from '../modules/feedback/feedback.resolver';
 import { GratitudeNote } from '../modules/gratitude/gratitude-note.entity';
 import { GratitudeResolver, SessionGratitudeResolver } from '../modules/gratitude/gratitude.resolver';
 import { Group } from '../modules/groups/group.entity';
 import { GroupResolver } from '../modules/groups/group.resolver';
+import { JointEvent, JointEventParticipant, JointEventRegistration } from '../modules/joint-events/joint-event.entity';
 import {
   JointEventParticipantResolver,
   JointEventRegistrationResolver,
   JointEventResolver,
   NetworkCountResolver,
 } from '../modules/joint-events/joint-event.resolver';
-import { JointEvent, JointEventParticipant, JointEventRegistration } from '../modules/joint-events/joint-event.entity';
 import { Member } from '../modules/members/member.entity';
 import { MemberResolver } from '../modules/members/member.resolver';
 import { Membership } from '../modules/memberships/membership.entity';
@@ -37,6 +36,7 @@ import { Session } from '../modules/sessions/session.entity';
 import { GroupSessionsResolver, SessionResolver } from '../modules/sessions/session.resolver';
 import { WellbeingCheckIn } from '../modules/wellbeing/wellbeing.entity';
 import { WellbeingResolver } from '../modules/wellbeing/wellbeing.resolver';
+import type { NonEmptyArray } from 'type-graphql';
 
 /** The features' entities and resolvers: adding a feature means adding it here, once. */
 export const entities = [

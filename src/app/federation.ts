@@ -1,5 +1,4 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import DataLoader from 'dataloader';
 import {
@@ -14,11 +13,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { createResolversMap } from 'type-graphql';
-import type { Context } from '../graphql/context';
 import { registeredEntityTypes, type EntityFetcher } from '../graphql/entities';
 import { badInput, type FieldError } from '../graphql/errors';
 import { parseGlobalId } from '../graphql/global-id';
 import { nodeFetcher } from '../graphql/node';
+import type { Context } from '../graphql/context';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 
 /**
  * Apollo Federation 2: the API is also a subgraph. The entities (`@key(fields: "id")` on their classes)
@@ -133,7 +133,7 @@ export function describeFederation(schema: GraphQLSchema): void {
   const service = schema.getType('_Service');
   if (isObjectType(service)) service.getFields().sdl.description ??= 'The subgraph SDL, with the federation directives.';
   const query = schema.getQueryType()!.getFields();
-  query._service.description ??= 'Federation: this subgraph\'s SDL, for composition.';
+  query._service.description ??= "Federation: this subgraph's SDL, for composition.";
   if (query._entities) {
     query._entities.description ??=
       'Federation: entities by representation, with the same visibility as `node`: null when unknown, of another type, or hidden from the caller.';

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
-import { DateTimeResolver } from 'graphql-scalars';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, getMetadataStorage, type PubSub } from 'type-graphql';
-import { resolvers } from './features';
+import { forbidden, validateArgument } from '../graphql/errors';
 import { declareRule, enforceDeclaredRules } from '../modules/auth/allow';
 import { anyCredential } from '../modules/auth/rules';
-import type { Context } from '../graphql/context';
-import { forbidden, validateArgument } from '../graphql/errors';
+import { resolvers } from './features';
 import { buildFederatedSchema, describeFederation, subgraphSdl } from './federation';
+import type { Context } from '../graphql/context';
 
 /**
  * A failing mutation leaves nothing half-written. When an operation has several root mutation fields, each
@@ -55,9 +55,8 @@ function declareCoreRules(schema: GraphQLSchema): void {
 
 /** Root types' descriptions: type-graphql has no option for them. */
 function describeRoots(schema: GraphQLSchema): void {
-  schema.getQueryType()!.description = 'Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller\'s network.';
-  schema.getMutationType()!.description =
-    'Writes. A failing mutation field writes nothing; in an operation with several, the ones before it stay done.';
+  schema.getQueryType()!.description = "Reads. Every field needs a credential (`Authorization: Bearer …`) and sees only the caller's network.";
+  schema.getMutationType()!.description = 'Writes. A failing mutation field writes nothing; in an operation with several, the ones before it stay done.';
   schema.getSubscriptionType()!.description =
     'Live updates over graphql-ws on `/graphql` (`connectionParams: { authorization: "Bearer …" }`). Each event is read under the subscriber\'s own credential when it happens, with the same access rules as the queries; changes are announced only once committed.';
 }

@@ -68,7 +68,10 @@ export interface Config {
 
 /** A configuration problem; the message names the variable. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
   }
 }
@@ -123,7 +126,10 @@ function prefix(env: Env, name: string, fallback: string): string {
 function origins(env: Env, name: string): '*' | readonly string[] | undefined {
   const raw = str(env, name);
   if (raw === undefined) return undefined;
-  const items = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const items = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
   if (items.includes('*')) {
     if (items.length > 1) throw new ConfigError(name, 'must be "*" alone or a list of origins, not both');
     return '*';

@@ -45,9 +45,7 @@ function lockDataDir(dataDir: string): () => void {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const pid = Number(fs.readFileSync(lockFile, 'utf8'));
     if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new Error(
-        `DATA_DIR ${dataDir} is in use by process ${pid}; stop it first, or use another DATA_DIR or a DATABASE_URL`,
-      );
+      throw new Error(`DATA_DIR ${dataDir} is in use by process ${pid}; stop it first, or use another DATA_DIR or a DATABASE_URL`, { cause: err });
     }
     fs.writeFileSync(lockFile, String(process.pid));
   }

@@ -1,5 +1,5 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { rowMapper } from './rows';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 
 /**
  * Raw SQL with typed rows: the one way services run hand-written statements. `manager.query` answers

@@ -1,7 +1,7 @@
 import net from 'node:net';
+import { AppError, serverBusy, timedOut } from '../graphql/errors';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { AppError, serverBusy, timedOut } from '../graphql/errors';
 
 /**
  * The role every request transaction runs as. Created by the first migration with NOLOGIN NOBYPASSRLS:

@@ -1,9 +1,9 @@
-import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { queryOne, queryRows, type Row } from '../db/sql';
 import { invalidArgument } from './errors';
 import type { Loaders } from './loaders';
-import { queryOne, queryRows, type Row } from '../db/sql';
+import type { EntityManager } from 'typeorm';
 
 /** Relay pagination, built once: the arguments, the page info, the connection types and the keyset query. */
 
@@ -381,9 +381,7 @@ async function pageParents<T, R extends Row, A extends Row>(
   const order = orderBy(spec.sort, backward);
   params.push(size + 1);
   const afterParts = [spec.afterPaging, readAlong].filter((x): x is { select: string; join: string } => !!x);
-  const after = afterParts.length
-    ? { select: afterParts.map((a) => a.select).join(', '), join: afterParts.map((a) => a.join).join(' ') }
-    : undefined;
+  const after = afterParts.length ? { select: afterParts.map((a) => a.select).join(', '), join: afterParts.map((a) => a.join).join(' ') } : undefined;
   // Per parent, an index-ordered scan that stops after size + 1 rows (LATERAL … LIMIT), rather than
   // sorting every child of every parent; `afterPaging` joins run for the page's rows only.
   const rows = await queryRows<R & A & { _parent: string }>(

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../config/logger';
 import type { PoolShares } from '../db/shares';
 import type { TenantTransaction, TransactionLimits } from '../db/tenant';
 import type { Loaders } from './loaders';
 import type { Principal } from './principal';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * What every request needs and the server builds once: the database, the logger, the pool shares and limits here;

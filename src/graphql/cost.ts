@@ -207,11 +207,7 @@ class Compiler {
 }
 
 /** The plan of one operation (valid or not: unknown fields and fragments are left out, cycles cut). */
-export function compileCost(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-): CostPlan {
+export function compileCost(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): CostPlan {
   const defaults = new Map<string, ValueNode>();
   for (const v of operation.variableDefinitions ?? []) if (v.defaultValue) defaults.set(v.variable.name.value, v.defaultValue);
   const type = schema.getRootType(operation.operation);
@@ -342,7 +338,13 @@ class Evaluation {
         return f.price + this.each(value, (item) => (item === null ? 1 : 1 + this.actual(f.set, item)));
       case FieldKind.List:
         // Priced as one object when requested (its length is unknown then): never more than that.
-        return f.price + Math.min(this.fixed(f.set), this.each(value, (item) => (item === null ? 0 : this.actual(f.set, item))));
+        return (
+          f.price +
+          Math.min(
+            this.fixed(f.set),
+            this.each(value, (item) => (item === null ? 0 : this.actual(f.set, item))),
+          )
+        );
       default:
         return f.price + (Array.isArray(value) ? 0 : this.actual(f.set, value as Record<string, unknown>));
     }

@@ -3,8 +3,8 @@ import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/error
 import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
-import type { ValidatorFn } from 'type-graphql';
 import type { Logger } from '../config/logger';
+import type { ValidatorFn } from 'type-graphql';
 
 /** The error codes of the public API (`extensions.code`). */
 export type ErrorCode =
@@ -88,7 +88,10 @@ export const serverBusy = () =>
   new AppError('SERVER_BUSY', 'The server is busy: no database connection became free in time. Nothing was done; retry shortly', undefined, 1);
 /** The operation passed its deadline (REQUEST_TIMEOUT_MS, or a statement its statement timeout): rolled back. */
 export const timedOut = (ms?: number) =>
-  new AppError('TIMEOUT', `The operation took longer than ${ms === undefined ? 'allowed' : `${ms} ms`} and was stopped; nothing was written. Ask for less (smaller pages, fewer fields) or retry later`);
+  new AppError(
+    'TIMEOUT',
+    `The operation took longer than ${ms === undefined ? 'allowed' : `${ms} ms`} and was stopped; nothing was written. Ask for less (smaller pages, fewer fields) or retry later`,
+  );
 /** The client closed the connection before its operation ended: rolled back (nobody hears this answer). */
 export const cancelled = () => new AppError('TIMEOUT', 'The client went away before the operation ended; it was rolled back');
 export const badInput = (message: string, fieldErrors?: FieldError[]) => new AppError('BAD_USER_INPUT', message, fieldErrors);
@@ -96,8 +99,7 @@ export const badInput = (message: string, fieldErrors?: FieldError[]) => new App
 export const documentRefused = (message: string, reason: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'OPERATION_RESOLUTION_FAILURE') =>
   new AppError('BAD_USER_INPUT', message, undefined, undefined, reason);
 /** More operations open on one graphql-ws connection than WS_MAX_SUBSCRIPTIONS. */
-export const tooManyOperations = (max: number) =>
-  new AppError('RATE_LIMITED', `At most ${max} operations may be open on one connection; complete some first`);
+export const tooManyOperations = (max: number) => new AppError('RATE_LIMITED', `At most ${max} operations may be open on one connection; complete some first`);
 /** The server is stopping: it takes no new operation. */
 export const shuttingDown = () => new AppError('SERVER_BUSY', 'The server is shutting down');
 /** A single invalid argument, e.g. `invalidArgument('first', 'must be between 0 and 100')`. */

@@ -1,6 +1,6 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, visit, type DocumentNode, type GraphQLError, type ValueNode } from 'graphql';
 import { badInput, type FieldError } from './errors';
+import type { ApolloServerPlugin } from '@apollo/server';
 
 /**
  * Text no argument may carry, checked on every string of the operation's arguments (literals and variables,

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getOperationAST,
   GraphQLError,
@@ -10,6 +9,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { actualCost, compileCost, requestedCost, type CostPlan } from './cost';
+import type { ApolloServerPlugin } from '@apollo/server';
 
 export { MUTATION_PRICE, TOTAL_COUNT_PRICE } from './cost';
 

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { selectList } from '../db/rows';
 import { queryEntities } from '../db/sql';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 
 /** Builds one DataLoader for a request; the factory's identity is its key in the request's loader set. */
 export type LoaderFactory<K, V> = (manager: EntityManager, networkId: string) => DataLoader<K, V>;

@@ -1,8 +1,8 @@
 import { ArrayMaxSize } from 'class-validator';
 import { Arg, Args, ArgsType, Ctx, Field, ID, Query, Resolver } from 'type-graphql';
-import type { Context } from './context';
 import { parseGlobalId } from './global-id';
 import { Node, nodeFetcher } from './node';
+import type { Context } from './context';
 
 @ArgsType()
 class NodesArgs {
@@ -24,7 +24,7 @@ async function fetchNodes(ctx: Context, globalIds: readonly string[]): Promise<A
       unique.forEach((id, i) => found.set(`${type}:${id}`, nodes[i]));
     }),
   );
-  return parsed.map((p) => (p ? found.get(`${p.type}:${p.id}`) ?? null : null));
+  return parsed.map((p) => (p ? (found.get(`${p.type}:${p.id}`) ?? null) : null));
 }
 
 @Resolver()

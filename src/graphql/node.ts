@@ -1,7 +1,7 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
 import { Column, PrimaryGeneratedColumn } from 'typeorm';
-import type { Context } from './context';
 import { toGlobalId } from './global-id';
+import type { Context } from './context';
 
 /**
  * The Relay Node interface. Entities extend it (most through `TenantEntity`, below): the GraphQL `id` is the

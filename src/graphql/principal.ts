@@ -33,7 +33,8 @@ export enum ApiKeyScope {
 
 registerEnumType(ApiKeyScope, {
   name: 'ApiKeyScope',
-  description: 'A permission of an API key. Scopes are explicit: none implies another (ADMIN does not imply READ, WRITE, PERSONAL_DATA or ISSUE_MEMBER_TOKENS).',
+  description:
+    'A permission of an API key. Scopes are explicit: none implies another (ADMIN does not imply READ, WRITE, PERSONAL_DATA or ISSUE_MEMBER_TOKENS).',
   valuesConfig: {
     READ: { description: 'Read groups, sessions, counts and aggregates.' },
     WRITE: { description: 'Create and change data (members, groups, sessions, …).' },

@@ -1,11 +1,11 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
-import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import Negotiator from 'negotiator';
-import type { Logger } from '../config/logger';
 import { httpStatus, requestErrorCode, type ErrorCode } from '../graphql/errors';
+import type { Logger } from '../config/logger';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * GraphQL over HTTP at the edge of /graphql: which request bodies are read, how a refused body is answered
@@ -63,7 +63,10 @@ const BODY_ERRORS: Record<string, { code: ErrorCode; message: (err: BodyError) =
   'entity.parse.failed': { code: 'BAD_REQUEST', message: () => 'The request body is not valid JSON' },
   'entity.invalid.utf8': { code: 'BAD_REQUEST', message: (err) => err.message },
   'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: (err) => `The request body is larger than ${err.limit ?? 'allowed'} bytes` },
-  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: () => 'Only UTF-8 request bodies are accepted: send Content-Type: application/json (or charset=utf-8)' },
+  'charset.unsupported': {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: () => 'Only UTF-8 request bodies are accepted: send Content-Type: application/json (or charset=utf-8)',
+  },
   'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: () => 'Unsupported Content-Encoding: send identity, gzip, deflate or br' },
   'request.size.invalid': { code: 'BAD_REQUEST', message: () => 'The request body does not match its Content-Length' },
   'request.aborted': { code: 'BAD_REQUEST', message: () => 'The request body ended early' },
@@ -92,8 +95,7 @@ const DOCUMENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAIL
  * variable coercion (with graphql-js's error limit) or the text check. Refusals of the request by plugins
  * (limits, rate limits, an invalid Idempotency-Key header) have other codes or answer without this hook.
  */
-const isDocumentError = (error: GraphQLError) =>
-  !error.path && DOCUMENT_CODES.has(String(error.extensions?.code ?? requestErrorCode(error)));
+const isDocumentError = (error: GraphQLError) => !error.path && DOCUMENT_CODES.has(String(error.extensions?.code ?? requestErrorCode(error)));
 
 /**
  * Under the legacy `application/json` media type, the GraphQL over HTTP spec asks for 200 when the document

@@ -1,31 +1,31 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import type { Config } from '../config/config';
-import type { Logger } from '../config/logger';
-import type { Database } from '../app/database';
-import { newRequestId, type Context, type ContextDeps } from '../graphql/context';
-import { createContext } from '../modules/auth/context';
-import { cancelled, createFormatError, httpStatus, logUnexpected } from '../graphql/errors';
+import { getSchema } from '../app/schema';
 import { PoolShares } from '../db/shares';
-import type { TransactionLimits } from '../db/tenant';
+import { newRequestId, type Context, type ContextDeps } from '../graphql/context';
+import { cancelled, createFormatError, httpStatus, logUnexpected } from '../graphql/errors';
 import { inputTextPlugin } from '../graphql/input-text';
 import { limitsPlugin } from '../graphql/limits';
-import { getSchema } from '../app/schema';
+import { createContext } from '../modules/auth/context';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 import { trustedDocumentsPlugin } from '../modules/auth/trusted-documents';
-import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
-import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../modules/idempotency/idempotency-key';
 import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
+import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
+import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
-import { serveGraphqlWs } from './websocket';
 import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
+import { serveGraphqlWs } from './websocket';
+import type { Database } from '../app/database';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { TransactionLimits } from '../db/tenant';
+import type { AddressInfo } from 'node:net';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The largest request body accepted on POST /graphql. */
@@ -71,7 +71,12 @@ function transactionPlugin(logger: Logger): ApolloServerPlugin<Context> {
               logger.error('commit failed', { requestId: contextValue.requestId, operationName: operation?.name?.value });
               response.body.singleResult = {
                 data: null,
-                errors: [{ message: 'The changes could not be committed; nothing was written', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: contextValue.requestId } }],
+                errors: [
+                  {
+                    message: 'The changes could not be committed; nothing was written',
+                    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: contextValue.requestId },
+                  },
+                ],
               };
               response.http.status = 500;
             }

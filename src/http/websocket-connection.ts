@@ -1,7 +1,7 @@
 import { CloseCode } from 'graphql-ws';
-import type { WebSocket } from 'ws';
 import { CREDENTIAL_CLOSE_REASONS } from '../modules/auth/credential-problem';
 import type { Principal } from '../graphql/principal';
+import type { WebSocket } from 'ws';
 
 /** A consumer that does not keep up (RFC 6455 "try again later"). */
 export const SLOW_CONSUMER = 1013;

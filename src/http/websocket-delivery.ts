@@ -1,15 +1,15 @@
 import { execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { WebSocket } from 'ws';
-import type { Logger } from '../config/logger';
 import { beginTenantTransaction } from '../db/tenant';
 import { newRequestId, type ContextDeps } from '../graphql/context';
 import { logUnexpected } from '../graphql/errors';
 import { Loaders } from '../graphql/loaders';
 import { reauthenticate } from '../modules/auth/authenticate';
 import { contextOf } from '../modules/auth/context';
-import { closeExpired, closeRevoked, closeSlowConsumer, expired, type Connection } from './websocket-connection';
 import { EventStream } from '../realtime/stream';
 import { isSkipped } from '../realtime/subscriptions';
+import { closeExpired, closeRevoked, closeSlowConsumer, expired, type Connection } from './websocket-connection';
+import type { Logger } from '../config/logger';
+import type { WebSocket } from 'ws';
 
 /**
  * The delivery of live updates to graphql-ws subscriptions (./websocket.ts hands each subscription's stream here).
@@ -85,7 +85,13 @@ export class LiveDelivery {
   }
 
   /** The results of a subscription: its events, each delivered, skipped ones left out. */
-  results(connection: Connection, socket: WebSocket, operationId: string, args: ExecutionArgs, source: AsyncIterator<unknown>): AsyncIterableIterator<ExecutionResult> {
+  results(
+    connection: Connection,
+    socket: WebSocket,
+    operationId: string,
+    args: ExecutionArgs,
+    source: AsyncIterator<unknown>,
+  ): AsyncIterableIterator<ExecutionResult> {
     if (source instanceof EventStream) {
       source.onOverflow = () => closeSlowConsumer(socket);
       if (source.overflowed) closeSlowConsumer(socket);
@@ -141,8 +147,8 @@ export class LiveDelivery {
     const run = this.limiter.run(async () => {
       // A socket being closed (slow consumer, expiry, shutdown) gets no more work done for it.
       const live = entries.filter((e) => {
-        if (e.socket.readyState !== e.socket.OPEN) return e.resolve(END), false;
-        if (expired(e.connection)) return closeExpired(e.socket), e.resolve(END), false;
+        if (e.socket.readyState !== e.socket.OPEN) return (e.resolve(END), false);
+        if (expired(e.connection)) return (closeExpired(e.socket), e.resolve(END), false);
         return true;
       });
       if (live.length === 0) return;
@@ -151,7 +157,11 @@ export class LiveDelivery {
         // Deliveries take the network's share of the pool like its requests do (fair sharing), with the same limits.
         const shares = deps.shares;
         tx = await beginTenantTransaction(deps.dataSource, networkId, { limits: deps.limits, acquireShare: shares && (() => shares.acquire(networkId)) });
-        const current = await reauthenticate(tx, networkId, live.map((e) => e.connection.principal));
+        const current = await reauthenticate(
+          tx,
+          networkId,
+          live.map((e) => e.connection.principal),
+        );
         const shared = new Loaders(tx.manager, networkId);
         const openTx = tx;
         const one = async (e: BatchEntry) => {

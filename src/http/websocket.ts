@@ -1,4 +1,3 @@
-import type http from 'node:http';
 import {
   createSourceEventStream,
   execute,
@@ -15,9 +14,6 @@ import {
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Config } from '../config/config';
-import type { Logger } from '../config/logger';
-import type { Context, ContextDeps } from '../graphql/context';
 import { AppError, documentRefused, logUnexpected, shuttingDown, tooManyOperations, unauthenticated } from '../graphql/errors';
 import { inputTextError } from '../graphql/input-text';
 import { operationLimitError } from '../graphql/limits';
@@ -29,6 +25,10 @@ import { requestedCost, type RateLimiter } from '../modules/rate-limits/rate-lim
 import { closeExpired, closeSlowConsumer, expired, type Connection } from './websocket-connection';
 import { LiveDelivery } from './websocket-delivery';
 import { DocumentCache } from './websocket-documents';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { Context, ContextDeps } from '../graphql/context';
+import type http from 'node:http';
 
 /**
  * graphql-ws on the HTTP server's `/graphql`: the same context builder, validation and limits as HTTP, and

@@ -131,7 +131,7 @@ export async function connectRedis(
     );
   } catch (err) {
     for (const client of clients) client.disconnect();
-    throw new Error(`Redis at REDIS_URL is not reachable: ${(err as Error).message}`);
+    throw new Error(`Redis at REDIS_URL is not reachable: ${(err as Error).message}`, { cause: err });
   }
   return clients;
 }
@@ -178,9 +178,7 @@ export class RedisBroker extends ChannelBroker {
 
   async close(): Promise<void> {
     this.channels.clear();
-    await Promise.all(
-      [this.subscriber, this.publisher].map((client) => client.quit().catch(() => client.disconnect())),
-    );
+    await Promise.all([this.subscriber, this.publisher].map((client) => client.quit().catch(() => client.disconnect())));
   }
 
   private fail(what: string, err: Error): void {

@@ -1,9 +1,9 @@
-import type { Config } from '../config/config';
-import type { Logger } from '../config/logger';
-import type { Context } from '../graphql/context';
 import { InProcessBroker, RedisBroker, type Broker } from './broker';
 import { EventStream } from './stream';
 import { channelOf, channelOfPayload, type TopicName, type TopicPayload } from './topics';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { Context } from '../graphql/context';
 
 declare module '../graphql/context' {
   interface ContextDeps {
@@ -42,9 +42,7 @@ export class LiveEvents {
       unsubscribe?.();
       this.streams -= 1;
     });
-    unsubscribe = await this.broker.subscribe(channelOf(this.prefix, networkId, name, keyValue), (message) =>
-      stream.push(message as TopicPayload<T>),
-    );
+    unsubscribe = await this.broker.subscribe(channelOf(this.prefix, networkId, name, keyValue), (message) => stream.push(message as TopicPayload<T>));
     this.streams += 1;
     return stream;
   }

@@ -1,8 +1,8 @@
+import { AppError } from '../graphql/errors';
+import type { Context } from '../graphql/context';
+import type { TOPICS, TopicName } from './topics';
 import type { ExecutionResult } from 'graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import type { Context } from '../graphql/context';
-import { AppError } from '../graphql/errors';
-import type { TOPICS, TopicName } from './topics';
 
 /**
  * What the features' `@Subscription` fields share. Each subscription has ONE access check, run twice:

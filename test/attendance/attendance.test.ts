@@ -44,7 +44,13 @@ describe('checkIn', () => {
   test('a member checks in: PRESENT with mood, first session; again: the same row, first time kept, mood updated', async () => {
     const s = await insertSession(app, w.net.id, w.group.id, { status: 'LIVE', startsInMinutes: -5 });
     const first = ok(await checkIn({ s: s.globalId, mood: 2 }, w.member.token)).checkIn;
-    expect(first).toMatchObject({ status: 'PRESENT', firstSession: true, moodBefore: 2, session: { id: s.globalId }, member: { id: w.member.globalId, displayName: 'Mia Member' } });
+    expect(first).toMatchObject({
+      status: 'PRESENT',
+      firstSession: true,
+      moodBefore: 2,
+      session: { id: s.globalId },
+      member: { id: w.member.globalId, displayName: 'Mia Member' },
+    });
     expect(Math.abs(Date.parse(first.checkedInAt!) - Date.now())).toBeLessThan(10_000);
 
     const again = ok(await checkIn({ s: s.globalId, mood: 4 }, w.member.token)).checkIn;
@@ -73,7 +79,13 @@ describe('checkIn', () => {
     const p = await w.net.member();
     await addMember(app, w.net, w.group.globalId, p.globalId);
     const missed = await insertSession(app, w.net.id, w.group.id, { status: 'COMPLETED', startsInMinutes: -60 * 24 * 7 });
-    const marked = ok(await app.gql<{ markAttendance: Array<{ firstSession: boolean; checkedInAt: string | null }> }>(MARK, { s: missed.globalId, e: [{ memberId: p.globalId, status: 'ABSENT' }] }, w.facilitator.token));
+    const marked = ok(
+      await app.gql<{ markAttendance: Array<{ firstSession: boolean; checkedInAt: string | null }> }>(
+        MARK,
+        { s: missed.globalId, e: [{ memberId: p.globalId, status: 'ABSENT' }] },
+        w.facilitator.token,
+      ),
+    );
     expect(marked.markAttendance[0]).toEqual({ id: expect.any(String), status: 'ABSENT', checkedInAt: null, firstSession: false, member: { id: p.globalId } });
     const s = await insertSession(app, w.net.id, w.group.id, { status: 'LIVE' });
     expect(ok(await checkIn({ s: s.globalId }, p.token)).checkIn.firstSession).toBe(true);
@@ -160,7 +172,17 @@ describe('markAttendance', () => {
       [w.facilitator.globalId, 'PRESENT', true],
     ]);
     const again = ok(
-      await app.gql<Marked>(MARK, { s: s.globalId, e: [{ memberId: w.member2.globalId, status: 'PRESENT' }, { memberId: w.member.globalId, status: 'PRESENT' }] }, w.keys.writePersonal),
+      await app.gql<Marked>(
+        MARK,
+        {
+          s: s.globalId,
+          e: [
+            { memberId: w.member2.globalId, status: 'PRESENT' },
+            { memberId: w.member.globalId, status: 'PRESENT' },
+          ],
+        },
+        w.keys.writePersonal,
+      ),
     ).markAttendance;
     expect(again[0]).toMatchObject({ id: res[0].id, status: 'PRESENT', checkedInAt: res[0].checkedInAt });
     expect(again[1]).toMatchObject({ id: res[1].id, status: 'PRESENT' });
@@ -195,7 +217,18 @@ describe('markAttendance', () => {
     );
     expectFieldErrors(res, ['entries', 1, 'memberId'], ['entries', 2, 'memberId']);
     expectFieldErrors(
-      await app.gql(MARK, { s: s.globalId, e: [{ memberId: 'nope', status: 'PRESENT' }, { memberId: w.member.globalId, status: 'PRESENT' }, { memberId: w.member.globalId, status: 'ABSENT' }] }, w.facilitator.token),
+      await app.gql(
+        MARK,
+        {
+          s: s.globalId,
+          e: [
+            { memberId: 'nope', status: 'PRESENT' },
+            { memberId: w.member.globalId, status: 'PRESENT' },
+            { memberId: w.member.globalId, status: 'ABSENT' },
+          ],
+        },
+        w.facilitator.token,
+      ),
       ['entries', 0, 'memberId'],
       ['entries', 2, 'memberId'],
     );
@@ -232,7 +265,16 @@ describe('Session.attendance and attendanceCount', () => {
     );
   });
 
-  type Listed = { node: { attendanceCount: number; attendance: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Array<{ status: string; member: { displayName: string } }> } } };
+  type Listed = {
+    node: {
+      attendanceCount: number;
+      attendance: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+        nodes: Array<{ status: string; member: { displayName: string } }>;
+      };
+    };
+  };
 
   test('managers and PERSONAL_DATA keys see everyone, by display name, paged; the count is PRESENT + LATE', async () => {
     for (const credential of [w.facilitator.token, w.coordinator.token, w.admin.token, w.keys.readPersonal]) {

@@ -162,7 +162,8 @@ describe('credential failures answer 401 UNAUTHENTICATED', () => {
 });
 
 describe('API keys', () => {
-  const CREATE = 'mutation($name: String!, $scopes: [ApiKeyScope!]!) { createApiKey(name: $name, scopes: $scopes) { secret apiKey { id name prefix scopes lastUsedAt revokedAt } } }';
+  const CREATE =
+    'mutation($name: String!, $scopes: [ApiKeyScope!]!) { createApiKey(name: $name, scopes: $scopes) { secret apiKey { id name prefix scopes lastUsedAt revokedAt } } }';
   const LIST = '{ apiKeys { id name prefix scopes lastUsedAt revokedAt } }';
 
   test('createApiKey shows the secret once; apiKeys lists the key by prefix, without secret; lastUsedAt is set on use', async () => {

@@ -1,8 +1,8 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/app';
-import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 import { cli } from '../helpers/cli';
+import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 import { code, ok } from '../helpers/gql';
 
 /**

@@ -5,8 +5,8 @@ import { getSchema } from '../../src/app/schema';
 import { AppError } from '../../src/graphql/errors';
 import { declaredRuleName, enforceDeclaredRules, ruleByName } from '../../src/modules/auth/allow';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
-import { NetworkRole } from '../../src/modules/members/member.entity';
 import * as ruleBook from '../../src/modules/auth/rules';
+import { NetworkRole } from '../../src/modules/members/member.entity';
 
 /**
  * One rule book (src/modules/auth/rules.ts): every root field declares its rule with `@Allow`, and the README's
@@ -79,7 +79,10 @@ function permissionTables(): Array<{ header: string[]; rows: string[][] }> {
       inTable = false;
       continue;
     }
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     if (!inTable) tables.push({ header: cells, rows: [] });
     else if (!cells.every((cell) => /^-+$/.test(cell))) tables[tables.length - 1].rows.push(cells);
     inTable = true;
@@ -98,7 +101,12 @@ test("the README's permission tables name every root field with the rule it decl
   // Operation tables: the first cell names operations (`groups`, subscription `sessionChanged(groupId)`), the `rule` cell their rules.
   const rows = permissionTables()
     .filter((t) => t.header[0] === 'operation')
-    .flatMap((t) => t.rows.map((row) => ({ operations: backticked(row[0]).map((name) => name.replace(/\(.*$/, '')), rules: backticked(row[t.header.indexOf('rule')] ?? '') })));
+    .flatMap((t) =>
+      t.rows.map((row) => ({
+        operations: backticked(row[0]).map((name) => name.replace(/\(.*$/, '')),
+        rules: backticked(row[t.header.indexOf('rule')] ?? ''),
+      })),
+    );
   const rowsOf = (f: RootField) => rows.filter((row) => row.operations.includes(f.name));
   const missing = fields.filter((f) => !rowsOf(f).length).map((f) => f.path);
   const wrongRule = fields

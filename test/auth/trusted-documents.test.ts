@@ -42,8 +42,9 @@ const CREATE_KEY = `mutation($scopes: [ApiKeyScope!]!, $max: NetworkRole, $trust
 }`;
 
 async function newKey(scopes: ApiKeyScope[], extra: Record<string, unknown> = {}) {
-  return ok(await app.gql<{ createApiKey: { secret: string; apiKey: { id: string; trustedDocumentsOnly: boolean } } }>(CREATE_KEY, { scopes, ...extra }, net.adminKey))
-    .createApiKey;
+  return ok(
+    await app.gql<{ createApiKey: { secret: string; apiKey: { id: string; trustedDocumentsOnly: boolean } } }>(CREATE_KEY, { scopes, ...extra }, net.adminKey),
+  ).createApiKey;
 }
 
 /** POST /graphql with a document by text and/or hash (Apollo's persisted-query extension). */
@@ -67,27 +68,36 @@ describe('registering documents', () => {
     expect(ok(await app.gql(REGISTER, { key: key.apiKey.id, docs }, net.adminKey)).registerTrustedDocuments.trustedDocumentCount).toBe(2);
   });
 
-  test('a hash that is not the body\'s, or a body that is not GraphQL, refuses the whole call with the field', async () => {
+  test("a hash that is not the body's, or a body that is not GraphQL, refuses the whole call with the field", async () => {
     const key = await newKey([ApiKeyScope.READ]);
-    const wrongHash = await app.gql(REGISTER, { key: key.apiKey.id, docs: [{ body: VIEWER_DOC }, { body: GROUPS_DOC, hash: sha256(VIEWER_DOC) }] }, net.adminKey);
+    const wrongHash = await app.gql(
+      REGISTER,
+      { key: key.apiKey.id, docs: [{ body: VIEWER_DOC }, { body: GROUPS_DOC, hash: sha256(VIEWER_DOC) }] },
+      net.adminKey,
+    );
     expect(code(wrongHash)).toBe('BAD_USER_INPUT');
     expect(wrongHash.errors![0].extensions.fieldErrors).toEqual([{ path: ['documents', 1, 'hash'], message: 'is not the SHA-256 of the body' }]);
     const notGraphql = await app.gql(REGISTER, { key: key.apiKey.id, docs: [{ body: 'select * from members' }] }, net.adminKey);
     expect(code(notGraphql)).toBe('BAD_USER_INPUT');
     expect(notGraphql.errors![0].extensions.fieldErrors![0].path).toEqual(['documents', 0, 'body']);
-    expect(ok(await app.gql('{ apiKeys { id trustedDocumentCount } }', {}, net.adminKey)).apiKeys.find((k: { id: string }) => k.id === key.apiKey.id))
-      .toEqual({ id: key.apiKey.id, trustedDocumentCount: 0 });
+    expect(ok(await app.gql('{ apiKeys { id trustedDocumentCount } }', {}, net.adminKey)).apiKeys.find((k: { id: string }) => k.id === key.apiKey.id)).toEqual({
+      id: key.apiKey.id,
+      trustedDocumentCount: 0,
+    });
   });
 
-  test('member tokens (admins included) and keys without ADMIN cannot register; another network\'s key is NOT_FOUND', async () => {
+  test("member tokens (admins included) and keys without ADMIN cannot register; another network's key is NOT_FOUND", async () => {
     const key = await newKey([ApiKeyScope.READ]);
     const docs = [{ body: VIEWER_DOC }];
     const admin = await net.member(NetworkRole.ADMIN);
     expect(code(await app.gql(REGISTER, { key: key.apiKey.id, docs }, admin.token))).toBe('FORBIDDEN');
     expect(code(await app.gql(REGISTER, { key: key.apiKey.id, docs }, await net.key(ApiKeyScope.READ, ApiKeyScope.WRITE)))).toBe('FORBIDDEN');
     expect(code(await app.gql(REGISTER, { key: key.apiKey.id, docs, only: true }, other.adminKey))).toBe('NOT_FOUND');
-    expect(ok(await app.gql('{ apiKeys { id trustedDocumentsOnly trustedDocumentCount } }', {}, net.adminKey)).apiKeys.find((k: { id: string }) => k.id === key.apiKey.id))
-      .toEqual({ id: key.apiKey.id, trustedDocumentsOnly: false, trustedDocumentCount: 0 });
+    expect(
+      ok(await app.gql('{ apiKeys { id trustedDocumentsOnly trustedDocumentCount } }', {}, net.adminKey)).apiKeys.find(
+        (k: { id: string }) => k.id === key.apiKey.id,
+      ),
+    ).toEqual({ id: key.apiKey.id, trustedDocumentsOnly: false, trustedDocumentCount: 0 });
   });
 });
 
@@ -136,7 +146,12 @@ describe('trusted-documents-only mode', () => {
     expect(code(await app.gql('{ viewer { kind } }', {}, member.token))).toBeUndefined();
 
     // Over WebSocket, the same rule.
-    const client = createClient({ url: `ws://127.0.0.1:${app.server.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+    const client = createClient({
+      url: `ws://127.0.0.1:${app.server.port}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
     clients.push(client);
     const runWs = (query: string) =>
       new Promise<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>((resolve) => {

@@ -68,7 +68,12 @@ describe('CORS_ORIGINS allow-list', () => {
   });
 
   test('an actual request from another origin is still answered, without CORS headers (the browser hides it)', async () => {
-    const res = await listed.http().post('/graphql').set('origin', 'https://evil.example').set('content-type', 'application/json').send({ query: '{ __typename }' });
+    const res = await listed
+      .http()
+      .post('/graphql')
+      .set('origin', 'https://evil.example')
+      .set('content-type', 'application/json')
+      .send({ query: '{ __typename }' });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -84,7 +89,12 @@ describe('the default: any origin', () => {
   });
 
   test('actual requests expose the same headers', async () => {
-    const res = await open.http().post('/graphql').set('origin', 'https://anywhere.example').set('content-type', 'application/json').send({ query: '{ __typename }' });
+    const res = await open
+      .http()
+      .post('/graphql')
+      .set('origin', 'https://anywhere.example')
+      .set('content-type', 'application/json')
+      .send({ query: '{ __typename }' });
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(exposed(res.headers['access-control-expose-headers'])).toEqual(expect.arrayContaining(EXPOSED));
   });

@@ -13,11 +13,11 @@ import {
   type GraphQLInputType,
   type GraphQLOutputType,
 } from 'graphql';
-import { toGlobalId } from '../../src/graphql/global-id';
 import { getSchema } from '../../src/app/schema';
-import { createWorld, insertSession } from '../helpers/world';
+import { toGlobalId } from '../../src/graphql/global-id';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork } from '../helpers/factories';
+import { createWorld, insertSession } from '../helpers/world';
 import { captureUnexpected } from './logs';
 
 /**
@@ -92,7 +92,15 @@ interface Attempt {
 
 /** For a failure report: long strings cut, so the output stays readable. */
 const shorten = (value: unknown): unknown =>
-  JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'string' && v.length > 60 ? `${v.slice(0, 20)}…(${v.length} chars)` : Array.isArray(v) && v.length > 5 ? [...v.slice(0, 3), `…(${v.length} items)`] : v)));
+  JSON.parse(
+    JSON.stringify(value, (_k, v) =>
+      typeof v === 'string' && v.length > 60
+        ? `${v.slice(0, 20)}…(${v.length} chars)`
+        : Array.isArray(v) && v.length > 5
+          ? [...v.slice(0, 3), `…(${v.length} items)`]
+          : v,
+    ),
+  );
 
 let app: TestApp;
 let credentials: Credential[];
@@ -213,7 +221,16 @@ function* operationsFor(kind: 'query' | 'mutation', field: GraphQLField<unknown,
       if (!isNonNullType(arg.type) && random() < 0.3) continue;
       const v = value(arg.type, 0);
       // Every other operation writes its arguments inline, where they can be (graphql-js prints them).
-      const literal = i % 2 === 1 ? (() => { try { return astFromValue(v, arg.type); } catch { return null; } })() : null;
+      const literal =
+        i % 2 === 1
+          ? (() => {
+              try {
+                return astFromValue(v, arg.type);
+              } catch {
+                return null;
+              }
+            })()
+          : null;
       if (literal) args.push(`${arg.name}: ${print(literal)}`);
       else {
         definitions.push(`$${arg.name}: ${String(arg.type)}`);
@@ -223,7 +240,11 @@ function* operationsFor(kind: 'query' | 'mutation', field: GraphQLField<unknown,
     }
     const head = definitions.length ? `(${definitions.join(', ')})` : '';
     const call = args.length ? `(${args.join(', ')})` : '';
-    yield { field: `${kind === 'query' ? 'Query' : 'Mutation'}.${field.name}`, query: `${kind} Fuzz${head} { f: ${field.name}${call} ${selection} }`, variables };
+    yield {
+      field: `${kind === 'query' ? 'Query' : 'Mutation'}.${field.name}`,
+      query: `${kind} Fuzz${head} { f: ${field.name}${call} ${selection} }`,
+      variables,
+    };
   }
 }
 
@@ -231,7 +252,10 @@ test('hostile arguments on every root field never produce an internal error', as
   const schema = await getSchema();
   const random = prng(SEED);
   const attempts: Attempt[] = [];
-  for (const [kind, type] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()]] as const) {
+  for (const [kind, type] of [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+  ] as const) {
     for (const field of Object.values(type!.getFields())) {
       for (const op of operationsFor(kind, field, random)) {
         for (const credential of credentials) attempts.push({ ...op, credential: credential.name });
@@ -256,7 +280,7 @@ test('hostile arguments on every root field never produce an internal error', as
         const errors: Array<{ message: string; extensions?: { code?: string } }> = res.body?.errors ?? [];
         const internal = errors.filter((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR');
         if (res.status >= 500 || internal.length || !/json/.test(String(res.headers['content-type']))) {
-          failures.push({ ...shorten(attempt) as object, status: res.status, errors: internal.map((e) => e.message) });
+          failures.push({ ...(shorten(attempt) as object), status: res.status, errors: internal.map((e) => e.message) });
         }
       }
     };

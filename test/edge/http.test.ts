@@ -32,7 +32,7 @@ const raw = (body: Buffer, contentType: string) =>
     body,
   });
 
-describe('automatic persisted queries (Apollo\'s protocol)', () => {
+describe("automatic persisted queries (Apollo's protocol)", () => {
   // A text of its own per run, so the server's cache has never seen it.
   const query = `query Apq${Date.now()} { viewer { kind } }`;
   const persisted = (hash = sha256(query)) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
@@ -62,14 +62,18 @@ describe('automatic persisted queries (Apollo\'s protocol)', () => {
   });
 
   test('a hash that does not match the query is HTTP 400 BAD_REQUEST, and the query does not run', async () => {
-    const res = await post().set('content-type', 'application/json').send({ query, extensions: persisted(sha256('something else')) });
+    const res = await post()
+      .set('content-type', 'application/json')
+      .send({ query, extensions: persisted(sha256('something else')) });
     expect(res.status).toBe(400);
     expect(codes(res.body)).toEqual(['BAD_REQUEST']);
     expect(res.body.data).toBeUndefined();
   });
 
   test('an unsupported protocol version is HTTP 400 BAD_REQUEST', async () => {
-    const res = await post().set('content-type', 'application/json').send({ query, extensions: { persistedQuery: { version: 2, sha256Hash: sha256(query) } } });
+    const res = await post()
+      .set('content-type', 'application/json')
+      .send({ query, extensions: { persistedQuery: { version: 2, sha256Hash: sha256(query) } } });
     expect(res.status).toBe(400);
     expect(codes(res.body)).toEqual(['BAD_REQUEST']);
   });
@@ -87,12 +91,21 @@ describe('refused bodies are JSON GraphQL errors with a code and status, never a
   });
 
   test('a body over 1 MB → 413 PAYLOAD_TOO_LARGE', async () => {
-    expectRefusal(await post().set('content-type', 'application/json').send({ query: `{ viewer { kind } } # ${'x'.repeat(1_100_000)}` }), 413, 'PAYLOAD_TOO_LARGE');
+    expectRefusal(
+      await post()
+        .set('content-type', 'application/json')
+        .send({ query: `{ viewer { kind } } # ${'x'.repeat(1_100_000)}` }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
-  test.each(['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])('Content-Type %s → 415 UNSUPPORTED_MEDIA_TYPE', async (type) => {
-    expectRefusal(await post().set('content-type', type).send('query={viewer{kind}}'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-  });
+  test.each(['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])(
+    'Content-Type %s → 415 UNSUPPORTED_MEDIA_TYPE',
+    async (type) => {
+      expectRefusal(await post().set('content-type', type).send('query={viewer{kind}}'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    },
+  );
 
   test.each(['utf-7', 'utf-16', 'UTF-16LE', 'iso-8859-1', 'klingon'])('charset=%s → 415 UNSUPPORTED_MEDIA_TYPE (only UTF-8)', async (charset) => {
     const res = await raw(Buffer.from('{"query":"{ viewer { kind } }"}'), `application/json; charset=${charset}`);
@@ -119,12 +132,16 @@ describe('refused bodies are JSON GraphQL errors with a code and status, never a
   });
 });
 
-describe('a failed document: Apollo\'s codes, and the status of its media type', () => {
+describe("a failed document: Apollo's codes, and the status of its media type", () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['a parse failure', { query: '{ viewer { kind }' }, 'GRAPHQL_PARSE_FAILED'],
     ['a validation failure', { query: '{ viewer { nope } }' }, 'GRAPHQL_VALIDATION_FAILED'],
     ['a variable coercion failure', { query: 'query($n: Int!) { groups(first: $n) { totalCount } }', variables: { n: 'many' } }, 'BAD_USER_INPUT'],
-    ['text no argument may carry', { query: 'mutation($n: String) { updateNetwork(input: { name: $n }) { id } }', variables: { n: 'a\u0000' } }, 'BAD_USER_INPUT'],
+    [
+      'text no argument may carry',
+      { query: 'mutation($n: String) { updateNetwork(input: { name: $n }) { id } }', variables: { n: 'a\u0000' } },
+      'BAD_USER_INPUT',
+    ],
   ];
   test.each(cases)('%s: 200 under application/json, 400 under application/graphql-response+json', async (_, body, code) => {
     const json = await post().set('content-type', 'application/json').set('accept', 'application/json').send(body);
@@ -155,7 +172,7 @@ describe('a failed document: Apollo\'s codes, and the status of its media type',
     expect([res.status, codes(res.body)]).toEqual([400, ['BAD_REQUEST']]);
   });
 
-  test('201 invalid list items hit graphql-js\'s variable error limit: BAD_USER_INPUT, never INTERNAL', async () => {
+  test("201 invalid list items hit graphql-js's variable error limit: BAD_USER_INPUT, never INTERNAL", async () => {
     const res = await post()
       .set('content-type', 'application/json')
       .set('accept', 'application/graphql-response+json')

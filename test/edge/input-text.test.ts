@@ -50,7 +50,11 @@ test('a lone surrogate in an agenda item prompt: BAD_USER_INPUT at input.agendaT
 });
 
 test('a lone surrogate in an email (was "URI malformed", an internal error): BAD_USER_INPUT at input.email', async () => {
-  const res = await app.gql('mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }', { input: { displayName: 'Sam', email: 'sam\udc00@example.com' } }, net.adminKey);
+  const res = await app.gql(
+    'mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }',
+    { input: { displayName: 'Sam', email: 'sam\udc00@example.com' } },
+    net.adminKey,
+  );
   expect([res.errors?.[0].extensions.code, fieldPaths(res)]).toEqual(['BAD_USER_INPUT', [['input', 'email']]]);
 });
 
@@ -90,11 +94,19 @@ test('201 agenda items each invalid (graphql-js stops after 50 errors): BAD_USER
 });
 
 test('over WebSocket the same text check: a lone surrogate in an email is BAD_USER_INPUT with its path', async () => {
-  const client = createClient({ url: `ws://127.0.0.1:${app.server.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${net.adminKey}` } });
+  const client = createClient({
+    url: `ws://127.0.0.1:${app.server.port}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${net.adminKey}` },
+  });
   try {
     const errors = await new Promise<Array<{ extensions?: { code?: string; fieldErrors?: Array<{ path: unknown[] }> } }>>((resolve, reject) => {
       client.subscribe(
-        { query: 'mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }', variables: { input: { displayName: 'Sam', email: 'sam\udc00@example.com' } } },
+        {
+          query: 'mutation($input: CreateMemberInput!) { createMember(input: $input) { id } }',
+          variables: { input: { displayName: 'Sam', email: 'sam\udc00@example.com' } },
+        },
         { next: () => reject(new Error('expected a refusal')), error: (e) => resolve(e as never), complete: () => reject(new Error('expected a refusal')) },
       );
     });

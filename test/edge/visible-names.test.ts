@@ -1,6 +1,6 @@
-import { createGroup, expectFieldErrors, inDays, ok } from '../helpers/gql';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import { createGroup, expectFieldErrors, inDays, ok } from '../helpers/gql';
 
 /**
  * Names and titles must contain a visible character (@HasVisibleCharacter): only white space, zero-width or
@@ -70,7 +70,11 @@ describe('every name and title input', () => {
       what: 'updateMember displayName',
       send: async (v) => {
         const m = await net.member();
-        return app.gql('mutation($id: ID!, $input: UpdateMemberInput!) { updateMember(id: $id, input: $input) { id } }', { id: m.globalId, input: { displayName: v } }, net.adminKey);
+        return app.gql(
+          'mutation($id: ID!, $input: UpdateMemberInput!) { updateMember(id: $id, input: $input) { id } }',
+          { id: m.globalId, input: { displayName: v } },
+          net.adminKey,
+        );
       },
       path: ['input', 'displayName'],
     },
@@ -86,18 +90,28 @@ describe('every name and title input', () => {
     },
     {
       what: 'createGroup agenda item title',
-      send: (v) => app.gql('mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }', { input: groupInput('Agenda circle', v) }, net.adminKey),
+      send: (v) =>
+        app.gql('mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }', { input: groupInput('Agenda circle', v) }, net.adminKey),
       path: ['input', 'agendaTemplate', 0, 'title'],
     },
     {
       what: 'updateGroup name',
-      send: (v) => app.gql('mutation($id: ID!, $input: UpdateGroupInput!) { updateGroup(id: $id, input: $input) { id } }', { id: group, input: { name: v } }, net.adminKey),
+      send: (v) =>
+        app.gql(
+          'mutation($id: ID!, $input: UpdateGroupInput!) { updateGroup(id: $id, input: $input) { id } }',
+          { id: group, input: { name: v } },
+          net.adminKey,
+        ),
       path: ['input', 'name'],
     },
     {
       what: 'scheduleSessions title',
       send: (v) =>
-        app.gql('mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }', { g: group, input: sessionInput(v) }, net.adminKey),
+        app.gql(
+          'mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }',
+          { g: group, input: sessionInput(v) },
+          net.adminKey,
+        ),
       path: ['input', 'title'],
     },
     {
@@ -110,7 +124,11 @@ describe('every name and title input', () => {
             net.adminKey,
           ),
         ).scheduleSessions;
-        return app.gql('mutation($id: ID!, $input: UpdateSessionInput!) { updateSession(id: $id, input: $input) { id } }', { id: s.id, input: { title: v } }, net.adminKey);
+        return app.gql(
+          'mutation($id: ID!, $input: UpdateSessionInput!) { updateSession(id: $id, input: $input) { id } }',
+          { id: s.id, input: { title: v } },
+          net.adminKey,
+        );
       },
       path: ['input', 'title'],
     },

@@ -27,7 +27,8 @@ afterAll(() => app.stop());
 
 const trend = (vars: Record<string, unknown>, credential: string) => app.gql<{ participationTrend: ParticipationPoint[] }>(PARTICIPATION, vars, credential);
 const healthOf = async (groupId: string, credential: string) =>
-  (await app.gql<{ node: { health: unknown } | null }>(HEALTH, { id: groupId, from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z' }, credential)).data?.node;
+  (await app.gql<{ node: { health: unknown } | null }>(HEALTH, { id: groupId, from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z' }, credential)).data
+    ?.node;
 
 describe('aggregates: roles and scopes', () => {
   test("Group.health: the group's facilitator, coordinators, admins and READ keys; null for members and outsiders", async () => {
@@ -107,7 +108,9 @@ describe('updateNetwork', () => {
     for (const credential of [w.coordinator.token, w.member.token, w.keys.writePersonal, await w.net.key(ApiKeyScope.ADMIN)]) {
       expectCode(await app.gql(UPDATE, { i: { minimumAggregateSize: 9 } }, credential), 'FORBIDDEN');
     }
-    expect(ok(await app.gql<{ network: { minimumAggregateSize: number } }>('{ network { minimumAggregateSize } }', {}, w.keys.read)).network.minimumAggregateSize).toBe(5);
+    expect(
+      ok(await app.gql<{ network: { minimumAggregateSize: number } }>('{ network { minimumAggregateSize } }', {}, w.keys.read)).network.minimumAggregateSize,
+    ).toBe(5);
   });
 
   test('validation: k below 5 or above 1,000, an unknown time zone, a blank name → fieldErrors under input', async () => {
@@ -128,7 +131,13 @@ describe('Member.doNotContact', () => {
     }
     // A co-member sees the member in the group's list, but not the wish.
     const LIST = `query($g: ID!) { node(id: $g) { ... on Group { memberships(first: 10) { nodes { member { displayName doNotContact } } } } } }`;
-    const seen = ok(await app.gql<{ node: { memberships: { nodes: Array<{ member: { displayName: string; doNotContact: boolean | null } }> } } }>(LIST, { g: w.group.globalId }, w.member2.token));
+    const seen = ok(
+      await app.gql<{ node: { memberships: { nodes: Array<{ member: { displayName: string; doNotContact: boolean | null } }> } } }>(
+        LIST,
+        { g: w.group.globalId },
+        w.member2.token,
+      ),
+    );
     expect(seen.node.memberships.nodes.find((n) => n.member.displayName === 'Mia Member')!.member.doNotContact).toBeNull();
     const byCoordinator = ok(await app.gql<typeof seen>(LIST, { g: w.group.globalId }, w.coordinator.token));
     expect(byCoordinator.node.memberships.nodes.find((n) => n.member.displayName === 'Mia Member')!.member.doNotContact).toBe(true);

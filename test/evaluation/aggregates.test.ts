@@ -1,7 +1,6 @@
 import { DateTime } from 'luxon';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
-import type { TestNetwork } from '../helpers/factories';
 import { type Cred, expectCode, expectFieldErrors, ok } from '../helpers/gql';
 import {
   attend,
@@ -22,6 +21,7 @@ import {
   type OutcomePoint,
   type ParticipationPoint,
 } from './fixtures';
+import type { TestNetwork } from '../helpers/factories';
 
 /**
  * One network (Europe/Berlin) with a known history, every figure computed by hand below.
@@ -252,12 +252,40 @@ describe('outcomeTrend', () => {
   test("G1 by MONTH: each respondent counts once; check-ins from outside the membership don't count; below 5 respondents suppressed", async () => {
     expect(await outcomes({ g: g1.globalId, ...FEB_TO_MAY })).toEqual([
       // P1 (6+8)/2=7 and (5+7)/2=6, P2 5/5, P3 4/6, P4 7/8, P5 6/3 (O is not in G1, P6 had not joined)
-      { periodStart: '2025-01-31T23:00:00.000Z', periodEnd: '2025-02-28T23:00:00.000Z', respondents: 5, averageWellbeing: 5.8, averageConfidence: 5.6, suppressed: false },
+      {
+        periodStart: '2025-01-31T23:00:00.000Z',
+        periodEnd: '2025-02-28T23:00:00.000Z',
+        respondents: 5,
+        averageWellbeing: 5.8,
+        averageConfidence: 5.6,
+        suppressed: false,
+      },
       // P4's check-in at 23:30 UTC on 28 February is 1 March in Berlin
-      { periodStart: '2025-02-28T23:00:00.000Z', periodEnd: '2025-03-31T22:00:00.000Z', respondents: 1, averageWellbeing: null, averageConfidence: null, suppressed: true },
+      {
+        periodStart: '2025-02-28T23:00:00.000Z',
+        periodEnd: '2025-03-31T22:00:00.000Z',
+        respondents: 1,
+        averageWellbeing: null,
+        averageConfidence: null,
+        suppressed: true,
+      },
       // P1 P2 P3 P6; L1 recorded after leaving
-      { periodStart: '2025-03-31T22:00:00.000Z', periodEnd: '2025-04-30T22:00:00.000Z', respondents: 4, averageWellbeing: null, averageConfidence: null, suppressed: true },
-      { periodStart: '2025-04-30T22:00:00.000Z', periodEnd: '2025-05-31T22:00:00.000Z', respondents: 0, averageWellbeing: null, averageConfidence: null, suppressed: true },
+      {
+        periodStart: '2025-03-31T22:00:00.000Z',
+        periodEnd: '2025-04-30T22:00:00.000Z',
+        respondents: 4,
+        averageWellbeing: null,
+        averageConfidence: null,
+        suppressed: true,
+      },
+      {
+        periodStart: '2025-04-30T22:00:00.000Z',
+        periodEnd: '2025-05-31T22:00:00.000Z',
+        respondents: 0,
+        averageWellbeing: null,
+        averageConfidence: null,
+        suppressed: true,
+      },
     ]);
   });
 
@@ -330,12 +358,14 @@ describe('privacy threshold', () => {
 
   test('k below 5 is refused (BAD_USER_INPUT) and changes nothing; the database refuses it too', async () => {
     expectFieldErrors(await app.gql(SET_K, { k: 4 }, net.adminKey), ['input', 'minimumAggregateSize']);
-    expect(ok(await app.gql<{ network: { minimumAggregateSize: number } }>('{ network { minimumAggregateSize } }', {}, net.adminKey)).network.minimumAggregateSize).toBe(6);
+    expect(
+      ok(await app.gql<{ network: { minimumAggregateSize: number } }>('{ network { minimumAggregateSize } }', {}, net.adminKey)).network.minimumAggregateSize,
+    ).toBe(6);
     ok(await app.gql(SET_K, { k: 5 }, net.adminKey));
     expect(await health('2025-05-01T00:00:00Z', '2025-05-31T00:00:00Z')).toMatchObject({ averageAttendance: 5, suppressed: false });
-    await expect(
-      app.db.dataSource.query(`UPDATE networks SET minimum_aggregate_size = 4 WHERE id = $1`, [net.id]),
-    ).rejects.toThrow(/networks_minimum_aggregate_size_check/);
+    await expect(app.db.dataSource.query(`UPDATE networks SET minimum_aggregate_size = 4 WHERE id = $1`, [net.id])).rejects.toThrow(
+      /networks_minimum_aggregate_size_check/,
+    );
   });
 
   test('feedbackSummary follows the same k', async () => {

@@ -1,9 +1,9 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
-import type { TestNetwork } from '../helpers/factories';
 import { type Cred, dbId, expectCode, expectFieldErrors, ok } from '../helpers/gql';
 import { attend, DRIFTING, evaluationNetwork, group, joined, session, type Drifting, type Group, type Joined } from './fixtures';
+import type { TestNetwork } from '../helpers/factories';
 
 /**
  * Group H, sessions at 17:00 UTC: T1 5 Jan, T2 12 Jan, T3 19 Jan (CANCELLED), T4 26 Jan, T5 2 Feb, T6 9 Feb
@@ -94,9 +94,24 @@ describe('driftingMembers', () => {
   test('default minMissed 3: most missed first, with the last attendance; cancelled sessions, pauses and joins respected', async () => {
     const list = await drifting({ g: h.globalId }, m.Fac.token);
     expect(list.nodes).toEqual([
-      { missedInARow: 5, lastAttendedAt: null, lastOutreachAt: null, membership: { id: m.B.membershipGlobalId, member: { displayName: 'B' }, group: { name: 'Helpers' } } },
-      { missedInARow: 4, lastAttendedAt: T.T1, lastOutreachAt: null, membership: { id: m.E.membershipGlobalId, member: { displayName: 'E' }, group: { name: 'Helpers' } } },
-      { missedInARow: 3, lastAttendedAt: T.T2, lastOutreachAt: null, membership: { id: m.A.membershipGlobalId, member: { displayName: 'A' }, group: { name: 'Helpers' } } },
+      {
+        missedInARow: 5,
+        lastAttendedAt: null,
+        lastOutreachAt: null,
+        membership: { id: m.B.membershipGlobalId, member: { displayName: 'B' }, group: { name: 'Helpers' } },
+      },
+      {
+        missedInARow: 4,
+        lastAttendedAt: T.T1,
+        lastOutreachAt: null,
+        membership: { id: m.E.membershipGlobalId, member: { displayName: 'E' }, group: { name: 'Helpers' } },
+      },
+      {
+        missedInARow: 3,
+        lastAttendedAt: T.T2,
+        lastOutreachAt: null,
+        membership: { id: m.A.membershipGlobalId, member: { displayName: 'A' }, group: { name: 'Helpers' } },
+      },
     ]);
     expect(list.totalCount).toBe(3);
   });
@@ -150,7 +165,11 @@ describe('driftingMembers', () => {
     const network = await drifting({}, coordinator.token);
     expect(network.nodes[0].membership.member.displayName).toBe('B');
     expect(names(network).slice(1).sort()).toEqual(['A', 'X']);
-    expect(network.nodes.find((n) => n.membership.member.displayName === 'X')).toMatchObject({ missedInARow: 3, lastAttendedAt: null, membership: { group: { name: 'Hikers' } } });
+    expect(network.nodes.find((n) => n.membership.member.displayName === 'X')).toMatchObject({
+      missedInARow: 3,
+      lastAttendedAt: null,
+      membership: { group: { name: 'Hikers' } },
+    });
     expect(names(await drifting({}, m.Fac.token))).toEqual(['B', 'A']);
     expect(names(await drifting({}, f2.token))).toEqual(['X']);
     expect(names(await drifting({}, await net.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA))).sort()).toEqual(['A', 'B', 'X']);

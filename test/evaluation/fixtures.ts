@@ -1,10 +1,10 @@
 import { toGlobalId } from '../../src/graphql/global-id';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import type { TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import type { GroupVisibility } from '../generated/graphql';
 import { addMember, createGroup, type Cred, dbId, ok } from '../helpers/gql';
 import { sql } from '../helpers/world';
+import type { GroupVisibility } from '../generated/graphql';
+import type { TestApp } from '../helpers/app';
 
 /**
  * Fixtures for the evaluation tests: a history in the past, with exact dates, written straight into the
@@ -171,7 +171,14 @@ export type Health = {
   averageMoodChange: number | null;
   suppressed: boolean;
 };
-export type ParticipationPoint = { periodStart: string; periodEnd: string; sessions: number; attendees: number; attendanceRate: number | null; suppressed: boolean };
+export type ParticipationPoint = {
+  periodStart: string;
+  periodEnd: string;
+  sessions: number;
+  attendees: number;
+  attendanceRate: number | null;
+  suppressed: boolean;
+};
 export type OutcomePoint = {
   periodStart: string;
   periodEnd: string;

@@ -131,7 +131,11 @@ describe('_entities, with the visibility of node', () => {
     expect(await k(a)).toEqual({ node: { name: 'Network A', minimumAggregateSize: 5 }, _entities: [{ name: 'Network A', minimumAggregateSize: 5 }] });
     expect(await k(b)).toEqual({ node: { name: 'Network B', minimumAggregateSize: null }, _entities: [{ name: 'Network B', minimumAggregateSize: null }] });
     const viaEvent = ok(
-      await app.gql<any>(`query($id: ID!) { node(id: $id) { ... on JointEvent { participants { network { minimumAggregateSize } } } } }`, { id: eventId }, bAdmin),
+      await app.gql<any>(
+        `query($id: ID!) { node(id: $id) { ... on JointEvent { participants { network { minimumAggregateSize } } } } }`,
+        { id: eventId },
+        bAdmin,
+      ),
     ).node;
     expect(viaEvent.participants).toEqual([{ network: { minimumAggregateSize: null } }, { network: { minimumAggregateSize: 5 } }]);
   });

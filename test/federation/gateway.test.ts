@@ -111,7 +111,11 @@ beforeAll(async () => {
 
   crm = await startCrm();
   const composed = composeServices([
-    { name: 'peer-networks', typeDefs: parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'subgraph.graphql'), 'utf8')), url: `http://127.0.0.1:${app.server.port}/graphql` },
+    {
+      name: 'peer-networks',
+      typeDefs: parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'subgraph.graphql'), 'utf8')),
+      url: `http://127.0.0.1:${app.server.port}/graphql`,
+    },
     { name: 'partner-crm', typeDefs: parse(PARTNER_CRM_SDL), url: crm.url },
   ]);
   expect(composed.errors).toBeUndefined();
@@ -127,7 +131,11 @@ const EVENT = `query($id: ID!) { node(id: $id) { id ... on JointEvent { title st
 
 test('composition: our subgraph SDL and the partner CRM compose into one supergraph with JointEvent from both', () => {
   const composed = composeServices([
-    { name: 'peer-networks', typeDefs: parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'subgraph.graphql'), 'utf8')), url: 'http://peer.example/graphql' },
+    {
+      name: 'peer-networks',
+      typeDefs: parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'subgraph.graphql'), 'utf8')),
+      url: 'http://peer.example/graphql',
+    },
     { name: 'partner-crm', typeDefs: parse(PARTNER_CRM_SDL), url: 'http://crm.example/graphql' },
   ]);
   expect(composed.errors).toBeUndefined();

@@ -36,7 +36,17 @@ interface Submitted {
 }
 interface SessionFeedback {
   node: {
-    feedback: { totalCount: number; nodes: Array<{ id: string; rating: number; moodAfter: number | null; comment: string | null; anonymous: boolean; author: { displayName: string } | null }> };
+    feedback: {
+      totalCount: number;
+      nodes: Array<{
+        id: string;
+        rating: number;
+        moodAfter: number | null;
+        comment: string | null;
+        anonymous: boolean;
+        author: { displayName: string } | null;
+      }>;
+    };
     feedbackSummary: { responses: number; averageRating: number | null; averageMoodChange: number | null; suppressed: boolean } | null;
   };
 }
@@ -56,10 +66,22 @@ describe('submitFeedback', () => {
   test('named feedback by an attendee: stored with the author, who sees their own comment', async () => {
     const s = await liveSessionWith(w.member);
     const res = ok(await submit(s.globalId, { rating: 4, moodAfter: 5, comment: 'Felt heard today.' }, w.member.token)).submitFeedback;
-    expect(res).toMatchObject({ rating: 4, moodAfter: 5, comment: 'Felt heard today.', anonymous: false, author: { id: w.member.globalId }, session: { id: s.globalId } });
+    expect(res).toMatchObject({
+      rating: 4,
+      moodAfter: 5,
+      comment: 'Felt heard today.',
+      anonymous: false,
+      author: { id: w.member.globalId },
+      session: { id: s.globalId },
+    });
     const rows = await sql(app, w.net.id, 'SELECT member_id, rating, mood_after, comment FROM feedback WHERE session_id = $1', [s.id]);
     expect(rows).toEqual([{ member_id: w.member.id, rating: 4, mood_after: 5, comment: 'Felt heard today.' }]);
-    expect(ok(await app.gql(NODE, { id: res.id }, w.member.token)).node).toEqual({ rating: 4, comment: 'Felt heard today.', anonymous: false, author: { displayName: 'Mia Member' } });
+    expect(ok(await app.gql(NODE, { id: res.id }, w.member.token)).node).toEqual({
+      rating: 4,
+      comment: 'Felt heard today.',
+      anonymous: false,
+      author: { displayName: 'Mia Member' },
+    });
   });
 
   test('anonymous feedback: stored without an author, the time only to the hour; author null, even for ADMIN', async () => {
@@ -102,7 +124,12 @@ describe('submitFeedback', () => {
     ]);
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     expect(results.filter((r) => r.errors?.[0].extensions.code === 'CONFLICT')).toHaveLength(3);
-    const [{ n }] = await sql(app, w.net.id, 'SELECT (SELECT count(*) FROM feedback WHERE session_id = $1) + (SELECT count(*) FROM anonymous_feedback WHERE session_id = $1) AS n', [s.id]);
+    const [{ n }] = await sql(
+      app,
+      w.net.id,
+      'SELECT (SELECT count(*) FROM feedback WHERE session_id = $1) + (SELECT count(*) FROM anonymous_feedback WHERE session_id = $1) AS n',
+      [s.id],
+    );
     expect(Number(n)).toBe(1);
   });
 
@@ -122,7 +149,13 @@ describe('submitFeedback', () => {
     expectCode(await submit(s.globalId, { rating: 4 }, w.member2.token), 'FORBIDDEN');
     expectCode(await submit(s.globalId, { rating: 4, anonymous: true }, w.member2.token), 'FORBIDDEN');
     expectCode(await submit(s.globalId, { rating: 4 }, w.outsider.token), 'FORBIDDEN');
-    ok(await app.gql(`mutation($s: ID!, $e: [AttendanceEntryInput!]!) { markAttendance(sessionId: $s, entries: $e) { id } }`, { s: s.globalId, e: [{ memberId: w.member2.globalId, status: 'ABSENT' }] }, w.facilitator.token));
+    ok(
+      await app.gql(
+        `mutation($s: ID!, $e: [AttendanceEntryInput!]!) { markAttendance(sessionId: $s, entries: $e) { id } }`,
+        { s: s.globalId, e: [{ memberId: w.member2.globalId, status: 'ABSENT' }] },
+        w.facilitator.token,
+      ),
+    );
     expectCode(await submit(s.globalId, { rating: 4 }, w.member2.token), 'FORBIDDEN');
   });
 
@@ -183,10 +216,19 @@ describe('reading feedback', () => {
   test('feedbackSummary: managers and READ keys; null for plain members and keys without READ', async () => {
     const writeOnly = await w.net.key(ApiKeyScope.WRITE);
     for (const credential of [w.facilitator.token, w.coordinator.token, w.admin.token, w.keys.read]) {
-      expect((await readFeedback(s.globalId, credential)).feedbackSummary).toEqual({ responses: 2, averageRating: null, averageMoodChange: null, suppressed: true });
+      expect((await readFeedback(s.globalId, credential)).feedbackSummary).toEqual({
+        responses: 2,
+        averageRating: null,
+        averageMoodChange: null,
+        suppressed: true,
+      });
     }
     for (const credential of [w.member.token, w.outsider.token]) expect((await readFeedback(s.globalId, credential)).feedbackSummary).toBeNull();
-    const res = await app.gql<SessionFeedback>(`query($s: ID!) { node(id: $s) { ... on Session { feedbackSummary { responses } } } }`, { s: s.globalId }, writeOnly);
+    const res = await app.gql<SessionFeedback>(
+      `query($s: ID!) { node(id: $s) { ... on Session { feedbackSummary { responses } } } }`,
+      { s: s.globalId },
+      writeOnly,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data?.node?.feedbackSummary ?? null).toBeNull();
   });
@@ -256,7 +298,11 @@ describe('anonymous_feedback has no link to a member', () => {
     expect(fks.map((f) => f.target)).not.toContain('members');
     expect(fks.map((f) => f.target).sort()).toEqual(['networks', 'sessions']);
     // The named table does reference members: the check above is not vacuous.
-    const namedFks = await sql<{ target: string }>(app, w.net.id, `SELECT confrelid::regclass::text AS target FROM pg_constraint WHERE conrelid = 'feedback'::regclass AND contype = 'f'`);
+    const namedFks = await sql<{ target: string }>(
+      app,
+      w.net.id,
+      `SELECT confrelid::regclass::text AS target FROM pg_constraint WHERE conrelid = 'feedback'::regclass AND contype = 'f'`,
+    );
     expect(namedFks.map((f) => f.target)).toContain('members');
   });
 

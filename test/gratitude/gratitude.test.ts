@@ -21,17 +21,40 @@ const LIST = `query($s: ID!, $first: Int, $after: String) { node(id: $s) { ... o
 } } }`;
 const NODE = `query($id: ID!) { node(id: $id) { ... on GratitudeNote { text anonymous author { displayName } } } }`;
 
-type Added = { addGratitudeNote: { id: string; text: string; anonymous: boolean; createdAt: string; author: { id: string; displayName: string } | null; session: { id: string } } };
-type Listed = { node: { gratitudeNotes: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Array<{ text: string; anonymous: boolean; author: { displayName: string } | null }> } } };
+type Added = {
+  addGratitudeNote: {
+    id: string;
+    text: string;
+    anonymous: boolean;
+    createdAt: string;
+    author: { id: string; displayName: string } | null;
+    session: { id: string };
+  };
+};
+type Listed = {
+  node: {
+    gratitudeNotes: {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string };
+      nodes: Array<{ text: string; anonymous: boolean; author: { displayName: string } | null }>;
+    };
+  };
+};
 
 const add = (s: string, text: string, credential: string, anonymous?: boolean) => app.gql<Added>(ADD, { s, text, anonymous }, credential);
-const list = async (s: string, credential: string, vars: Record<string, unknown> = {}) => ok(await app.gql<Listed>(LIST, { s, ...vars }, credential)).node.gratitudeNotes;
+const list = async (s: string, credential: string, vars: Record<string, unknown> = {}) =>
+  ok(await app.gql<Listed>(LIST, { s, ...vars }, credential)).node.gratitudeNotes;
 
 describe('addGratitudeNote', () => {
   test('named and anonymous notes; anonymous stores no author', async () => {
     const s = await insertSession(app, w.net.id, w.group.id, { status: 'LIVE' });
     const named = ok(await add(s.globalId, 'I learned to breathe first.', w.member.token)).addGratitudeNote;
-    expect(named).toMatchObject({ text: 'I learned to breathe first.', anonymous: false, author: { id: w.member.globalId, displayName: 'Mia Member' }, session: { id: s.globalId } });
+    expect(named).toMatchObject({
+      text: 'I learned to breathe first.',
+      anonymous: false,
+      author: { id: w.member.globalId, displayName: 'Mia Member' },
+      session: { id: s.globalId },
+    });
     const anon = ok(await add(s.globalId, 'Thanks for listening.', w.member2.token, true)).addGratitudeNote;
     expect(anon).toMatchObject({ text: 'Thanks for listening.', anonymous: true, author: null });
     const rows = await sql(app, w.net.id, 'SELECT text, author_member_id FROM gratitude_notes WHERE session_id = $1 ORDER BY created_at', [s.id]);
@@ -73,7 +96,11 @@ describe('addGratitudeNote', () => {
     expectCode(await add(foreign.globalId, 'Hi', w.member.token), 'NOT_FOUND');
     const theirs = ok(await add(foreign.globalId, 'Ours', other.member.token)).addGratitudeNote;
     for (const credential of [w.admin.token, w.keys.all]) expect(ok(await app.gql(NODE, { id: theirs.id }, credential)).node).toBeNull();
-    expect(ok(await app.gql(NODE, { id: theirs.id }, other.member2.token)).node).toEqual({ text: 'Ours', anonymous: false, author: { displayName: 'Mia Member' } });
+    expect(ok(await app.gql(NODE, { id: theirs.id }, other.member2.token)).node).toEqual({
+      text: 'Ours',
+      anonymous: false,
+      author: { displayName: 'Mia Member' },
+    });
   });
 });
 

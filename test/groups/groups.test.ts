@@ -232,7 +232,13 @@ describe('updateGroup and archiveGroup', () => {
       UPDATE,
       {
         id: group.id,
-        input: { name: 'Grief & Loss Group', description: 'For anyone who lost someone.', topics: ['grief', 'loss'], format: 'IN_PERSON', timeZone: 'Europe/Berlin' },
+        input: {
+          name: 'Grief & Loss Group',
+          description: 'For anyone who lost someone.',
+          topics: ['grief', 'loss'],
+          format: 'IN_PERSON',
+          timeZone: 'Europe/Berlin',
+        },
       },
       facilitator.token,
     );
@@ -271,7 +277,12 @@ describe('updateGroup and archiveGroup', () => {
 
   test('a plain member, a facilitator of another group, and keys without WRITE are FORBIDDEN; nothing changes', async () => {
     const before = await groupAsAdmin(net, group.id);
-    for (const cred of [plain.token, otherFacilitator.token, await net.member().then((m) => m.token), await net.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA)]) {
+    for (const cred of [
+      plain.token,
+      otherFacilitator.token,
+      await net.member().then((m) => m.token),
+      await net.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA),
+    ]) {
       expectCode(await app.gql(UPDATE, { id: group.id, input: { name: 'Hijacked' } }, cred), 'FORBIDDEN');
     }
     expect(await groupAsAdmin(net, group.id)).toEqual(before);
@@ -425,7 +436,8 @@ describe('the groups connection', () => {
     const memberships: string[] = [];
     for (const j of joiners) memberships.push(ok(await app.gql<{ joinGroup: { id: string } }>(JOIN, { g: g.id }, j.token)).joinGroup.id);
     const Q = `query($topic: String) { groups(topic: $topic) { nodes { name memberCount viewerMembership { role status } } } }`;
-    const count = async (cred: string) => ok(await app.gql<{ groups: { nodes: Array<{ memberCount: number; viewerMembership: unknown }> } }>(Q, { topic: 'counted' }, cred)).groups.nodes[0];
+    const count = async (cred: string) =>
+      ok(await app.gql<{ groups: { nodes: Array<{ memberCount: number; viewerMembership: unknown }> } }>(Q, { topic: 'counted' }, cred)).groups.nodes[0];
     expect(await count(n.adminKey)).toEqual({ name: 'Counted', memberCount: 3, viewerMembership: null });
     // One pauses, one leaves.
     ok(await app.gql(`mutation($id: ID!) { updateMembership(id: $id, status: PAUSED) { status } }`, { id: memberships[0] }, joiners[0].token));
@@ -438,7 +450,13 @@ describe('the groups connection', () => {
   });
 
   test('network field is the owning network', async () => {
-    const res = ok(await app.gql<{ groups: { nodes: Array<{ network: { id: string; slug: string } }> } }>(`{ groups(first: 3) { nodes { network { id slug } } } }`, {}, n.adminKey));
+    const res = ok(
+      await app.gql<{ groups: { nodes: Array<{ network: { id: string; slug: string } }> } }>(
+        `{ groups(first: 3) { nodes { network { id slug } } } }`,
+        {},
+        n.adminKey,
+      ),
+    );
     expect(res.groups.nodes).toHaveLength(3);
     for (const g of res.groups.nodes) expect(g.network).toEqual({ id: n.globalId, slug: n.slug });
   });
@@ -466,7 +484,14 @@ describe('PRIVATE groups', () => {
   });
 
   test('visible in groups to its members, facilitators, coordinators, admins and API keys', async () => {
-    const creds = [insider.token, fac.token, (await n.member(NetworkRole.COORDINATOR)).token, (await n.member(NetworkRole.ADMIN)).token, n.adminKey, await n.key(ApiKeyScope.READ)];
+    const creds = [
+      insider.token,
+      fac.token,
+      (await n.member(NetworkRole.COORDINATOR)).token,
+      (await n.member(NetworkRole.ADMIN)).token,
+      n.adminKey,
+      await n.key(ApiKeyScope.READ),
+    ];
     for (const cred of creds) {
       const p = await groupsPage(cred, { topic: 'shared' });
       expect(p.nodes.map((g) => g.name)).toEqual(['Open Group', 'Private Group']);
@@ -499,7 +524,9 @@ describe('PRIVATE groups', () => {
   });
 
   test('its facilitator may update it; a plain member of it may not', async () => {
-    expect(ok(await app.gql<{ updateGroup: GroupResult }>(UPDATE, { id: priv.id, input: { objectives: ['Heal'] } }, fac.token)).updateGroup.objectives).toEqual(['Heal']);
+    expect(ok(await app.gql<{ updateGroup: GroupResult }>(UPDATE, { id: priv.id, input: { objectives: ['Heal'] } }, fac.token)).updateGroup.objectives).toEqual(
+      ['Heal'],
+    );
     expectCode(await app.gql(UPDATE, { id: priv.id, input: { name: 'x' } }, insider.token), 'FORBIDDEN');
   });
 

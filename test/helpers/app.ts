@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
 import request from 'supertest';
+import { openDatabase, type Database } from '../../src/app/database';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { openDatabase, type Database } from '../../src/app/database';
 import { startServer, type RunningServer } from '../../src/http/server';
 import { MemberTokens } from '../../src/modules/auth/member-token';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 
 /** The token secret of in-process test servers (so tests can also mint tokens, e.g. expired ones). */
 export const TEST_TOKEN_SECRET = 'test-token-secret-that-is-at-least-32-characters';
@@ -14,7 +14,13 @@ export const TEST_TOKEN_SECRET = 'test-token-secret-that-is-at-least-32-characte
 export interface GqlResult<T> {
   status: number;
   data: T | null | undefined;
-  errors: Array<{ message: string; path?: unknown[]; extensions: { code: string; fieldErrors?: Array<{ path: unknown[]; message: string }>; [k: string]: unknown } }> | undefined;
+  errors:
+    | Array<{
+        message: string;
+        path?: unknown[];
+        extensions: { code: string; fieldErrors?: Array<{ path: unknown[]; message: string }>; [k: string]: unknown };
+      }>
+    | undefined;
 }
 
 export interface TestApp {

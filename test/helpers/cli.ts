@@ -20,7 +20,12 @@ export function cli(...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), DATABASE_URL: process.env.DATABASE_URL, DB_PREPARED_STATEMENTS: process.env.DB_PREPARED_STATEMENTS },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME ?? os.tmpdir(),
+        DATABASE_URL: process.env.DATABASE_URL,
+        DB_PREPARED_STATEMENTS: process.env.DB_PREPARED_STATEMENTS,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -77,13 +77,7 @@ export async function activePartnership(
 }
 
 /** A joint event in `inDays` days (two hours), hosted with `hostGroupId`, with `invitee` invited. Returns its global ID. */
-export async function invitedJointEvent(
-  app: TestApp,
-  hostAdmin: string,
-  hostGroupId: string,
-  invitee: { globalId: string },
-  inDays = 10,
-): Promise<string> {
+export async function invitedJointEvent(app: TestApp, hostAdmin: string, hostGroupId: string, invitee: { globalId: string }, inDays = 10): Promise<string> {
   const startsAt = new Date(Date.now() + inDays * 86_400_000);
   const { createJointEvent } = await must<{ createJointEvent: { id: string } }>(
     app,

@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded';
+import { openDatabase } from '../../src/app/database';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { openDatabase } from '../../src/app/database';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __EMBEDDED_DB__: EmbeddedDatabase | undefined;
-  // eslint-disable-next-line no-var
+
   var __EMBEDDED_DIR__: string | undefined;
 }
 

@@ -84,7 +84,15 @@ export const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISO
 
 /** A new ONLINE group of `net` (created with its admin key), with `over` replacing input fields; its global ID. */
 export async function createGroup(app: TestApp, net: TestNetwork, over: Partial<CreateGroupInput> = {}): Promise<string> {
-  const input: CreateGroupInput = { name: 'Circle', objectives: ['Support'], topics: ['grief'], norms: ['Confidentiality'], format: 'ONLINE', visibility: 'NETWORK', ...over };
+  const input: CreateGroupInput = {
+    name: 'Circle',
+    objectives: ['Support'],
+    topics: ['grief'],
+    norms: ['Confidentiality'],
+    format: 'ONLINE',
+    visibility: 'NETWORK',
+    ...over,
+  };
   return ok(await app.gql(CreateGroupDocument, { input }, net.adminKey)).createGroup.id;
 }
 

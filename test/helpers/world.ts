@@ -2,9 +2,9 @@ import { withTenant } from '../../src/db/tenant';
 import { toGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import type { TestApp } from './app';
 import { createTestNetwork, type TestNetwork } from './factories';
 import { addMember, createGroup, dbId, type Cred } from './gql';
+import type { TestApp } from './app';
 
 /**
  * A network with a cast for permission matrices (attendance, feedback, gratitude, wellbeing, outreach, evaluation,

@@ -9,9 +9,12 @@ describe('parseIdempotencyKey', () => {
     expect(parseIdempotencyKey(key)).toBe(key);
   });
 
-  test.each(['', 'k'.repeat(256), 'tab\there', 'new\nline', 'nul\u0000', 'del\u007f', 'clé', 'emoji 🙂'])('refuses %j with BAD_USER_INPUT naming the header', (key) => {
-    expect(() => parseIdempotencyKey(key)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', message: expect.stringContaining('Idempotency-Key') }));
-  });
+  test.each(['', 'k'.repeat(256), 'tab\there', 'new\nline', 'nul\u0000', 'del\u007f', 'clé', 'emoji 🙂'])(
+    'refuses %j with BAD_USER_INPUT naming the header',
+    (key) => {
+      expect(() => parseIdempotencyKey(key)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', message: expect.stringContaining('Idempotency-Key') }));
+    },
+  );
 });
 
 describe('requestHash', () => {

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { withTenant } from '../../src/db/tenant';
-import type { Context } from '../../src/graphql/context';
-import { createContext } from '../../src/modules/auth/context';
 import { createLogger } from '../../src/config/logger';
+import { withTenant } from '../../src/db/tenant';
 import { ALL_SCOPES } from '../../src/modules/auth/api-key.service';
-import { Pseudonyms } from '../../src/modules/auth/member-token';
 import { principalKey } from '../../src/modules/auth/authenticate';
+import { createContext } from '../../src/modules/auth/context';
+import { Pseudonyms } from '../../src/modules/auth/member-token';
 import { requestHash } from '../../src/modules/idempotency/idempotency-key';
 import { claimKey, purgeExpiredKeys, saveResponse } from '../../src/modules/idempotency/idempotency.service';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, TEST_TOKEN_SECRET, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 import { createGroup, inDays } from '../helpers/gql';
+import type { Context } from '../../src/graphql/context';
 
 /**
  * Idempotent retries: `Idempotency-Key` on POST /graphql mutations, through the public API on the real
@@ -306,7 +306,12 @@ describe('keys are per credential and per network', () => {
     expect((await post(admin.token, key, CREATE_MEMBER, variables)).text).toBe(byMember.text);
     expect((await post(b.adminKey, key, CREATE_MEMBER, variables)).text).toBe(byB.text);
     const rows = await keyRows(key);
-    expect(rows.filter((r) => r.network_id === a.id).map((r) => r.credential[0]).sort()).toEqual(['K', 'K', 'M']);
+    expect(
+      rows
+        .filter((r) => r.network_id === a.id)
+        .map((r) => r.credential[0])
+        .sort(),
+    ).toEqual(['K', 'K', 'M']);
     expect(rows.filter((r) => r.network_id === b.id)).toHaveLength(1);
   });
 
@@ -375,7 +380,12 @@ describe('the header elsewhere', () => {
       .set('access-control-request-headers', 'authorization,content-type,idempotency-key');
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-headers']).toMatch(/idempotency-key/i);
-    const res = await app.http().post('/graphql').set('origin', 'https://front.example').set('content-type', 'application/json').send({ query: '{ __typename }' });
+    const res = await app
+      .http()
+      .post('/graphql')
+      .set('origin', 'https://front.example')
+      .set('content-type', 'application/json')
+      .send({ query: '{ __typename }' });
     expect(res.headers['access-control-expose-headers']).toMatch(/Idempotent-Replayed/);
   });
 });
@@ -403,7 +413,11 @@ describe('expiry', () => {
 
   test('the purge deletes the network’s expired keys only', async () => {
     const [fresh, old, otherNetwork] = [randomUUID(), randomUUID(), randomUUID()];
-    for (const [net, key] of [[a, fresh], [a, old], [b, otherNetwork]] as const) {
+    for (const [net, key] of [
+      [a, fresh],
+      [a, old],
+      [b, otherNetwork],
+    ] as const) {
       await post(net.adminKey, key, CREATE_MEMBER, { input: { displayName: uniqueName('Purge') } });
     }
     await app.db.dataSource.query(`UPDATE idempotency_keys SET created_at = now() - interval '2 days' WHERE key = ANY($1)`, [[old, otherNetwork]]);
@@ -442,7 +456,10 @@ describe('row-level security', () => {
       expect(rows.every((r) => r.network_id === b.id)).toBe(true);
       expect(await ctx.manager.query(`SELECT 1 FROM idempotency_keys WHERE key = $1`, [key])).toEqual([]);
       await expect(
-        ctx.manager.query(`INSERT INTO idempotency_keys (network_id, credential, key, request_hash) VALUES ($1, $2, 'x', repeat('0', 64))`, [a.id, `K:${randomUUID()}`]),
+        ctx.manager.query(`INSERT INTO idempotency_keys (network_id, credential, key, request_hash) VALUES ($1, $2, 'x', repeat('0', 64))`, [
+          a.id,
+          `K:${randomUUID()}`,
+        ]),
       ).rejects.toThrow(/row-level security/);
     });
     await inRequest(a.adminKey, async (ctx) => {

@@ -66,13 +66,18 @@ beforeAll(async () => {
     ...extra,
   });
   aGroup = ok(await app.gql<{ createGroup: { id: string } }>(CREATE, { input: input('Alpha Recovery', { capacity: 20 }) }, a.adminKey)).createGroup.id;
-  aPrivate = ok(await app.gql<{ createGroup: { id: string } }>(CREATE, { input: input('Alpha Private', { visibility: 'PRIVATE' }) }, a.adminKey)).createGroup.id;
+  aPrivate = ok(await app.gql<{ createGroup: { id: string } }>(CREATE, { input: input('Alpha Private', { visibility: 'PRIVATE' }) }, a.adminKey)).createGroup
+    .id;
   aMember = await a.member(NetworkRole.MEMBER, { displayName: 'Alice of A' });
   aFacilitator = await a.member(NetworkRole.MEMBER, { displayName: 'Fay of A' });
   const m1 = ok(await app.gql<{ joinGroup: { id: string } }>(JOIN, { g: aGroup }, aMember.token)).joinGroup.id;
   const m2 = ok(await app.gql<{ addMember: { id: string } }>(ADD, { g: aGroup, m: aFacilitator.globalId }, a.adminKey)).addMember.id;
   const m3 = ok(
-    await app.gql<{ addMember: { id: string } }>(`mutation($g: ID!, $m: ID!) { addMember(groupId: $g, memberId: $m) { id } }`, { g: aPrivate, m: aMember.globalId }, a.adminKey),
+    await app.gql<{ addMember: { id: string } }>(
+      `mutation($g: ID!, $m: ID!) { addMember(groupId: $g, memberId: $m) { id } }`,
+      { g: aPrivate, m: aMember.globalId },
+      a.adminKey,
+    ),
   ).addMember.id;
   aMembershipIds = [m1, m2, m3];
 
@@ -124,7 +129,9 @@ describe("reading A's groups and memberships with B's credentials", () => {
       ),
     );
     expect(res.node).toEqual({ memberCount: 0, memberships: { totalCount: 0 } });
-    const mine = ok(await app.gql<{ viewer: { member: { memberships: { totalCount: number } } } }>(`{ viewer { member { memberships { totalCount } } } }`, {}, bAdmin.token));
+    const mine = ok(
+      await app.gql<{ viewer: { member: { memberships: { totalCount: number } } } }>(`{ viewer { member { memberships { totalCount } } } }`, {}, bAdmin.token),
+    );
     expect(mine.viewer.member.memberships.totalCount).toBe(0);
   });
 });

@@ -105,9 +105,8 @@ test('B before any partnership: NOT_FOUND too; after invitation B sees the event
   // Ann consented, but B only ever sees her display name — and only through the identities function.
   expect(seen).toEqual({ registrationCounts: [{ network: { id: a.globalId }, count: 1 }], registrations: { totalCount: 1, nodes: [{ displayName: 'Ann' }] } });
   // A's registration is not a node for B.
-  const regId = ok(
-    await app.gql<any>(`query($id: ID!) { node(id: $id) { ... on JointEvent { viewerRegistration { id } } } }`, { id: eventId }, aMember.token),
-  ).node.viewerRegistration.id;
+  const regId = ok(await app.gql<any>(`query($id: ID!) { node(id: $id) { ... on JointEvent { viewerRegistration { id } } } }`, { id: eventId }, aMember.token))
+    .node.viewerRegistration.id;
   expect(ok(await app.gql(NODE, { id: regId }, bAdmin.token)).node).toBeNull();
   expect(ok(await app.gql(NODE, { id: regId }, aAdmin.token)).node).toEqual({ id: regId, __typename: 'JointEventRegistration' });
   // B cannot cancel A's event; C still sees nothing.
@@ -141,7 +140,15 @@ test('row-level security: a network that declined or was withdrawn is no party a
   const second = ok(
     await app.gql<{ createJointEvent: { id: string } }>(
       `mutation($input: CreateJointEventInput!) { createJointEvent(input: $input) { id } }`,
-      { input: { title: 'Second circle', startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 3_600_000).toISOString(), format: 'ONLINE', hostGroupIds: [aGroup] } },
+      {
+        input: {
+          title: 'Second circle',
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+          format: 'ONLINE',
+          hostGroupIds: [aGroup],
+        },
+      },
       aAdmin.token,
     ),
   ).createJointEvent.id;
@@ -156,11 +163,10 @@ test('row-level security: a network that declined or was withdrawn is no party a
        VALUES ($1, $2, 'Past circle', now() - interval '3 days', now() - interval '3 days' + interval '1 hour', 'ONLINE', 'COMPLETED')`,
       [past, a.id],
     );
-    await m.query(`INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at) VALUES ($1, $2, 'ACCEPTED', now()), ($1, $3, 'ACCEPTED', now())`, [
-      past,
-      a.id,
-      b.id,
-    ]);
+    await m.query(
+      `INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at) VALUES ($1, $2, 'ACCEPTED', now()), ($1, $3, 'ACCEPTED', now())`,
+      [past, a.id, b.id],
+    );
   });
 
   // B declines the first event; B revokes the partnership, which withdraws it from the second.
@@ -183,9 +189,9 @@ test('row-level security: a network that declined or was withdrawn is no party a
     expect(await m.query(`SELECT id FROM groups WHERE id = $1`, [dbId(aGroup)])).toEqual([]);
     // The past event: still a party, with its counts.
     expect(await m.query(`SELECT id FROM joint_events WHERE id = $1`, [past])).toHaveLength(1);
-    expect((await m.query(`SELECT network_id FROM app_joint_event_counts($1) ORDER BY 1`, [past])).map((r: { network_id: string }) => r.network_id).sort()).toEqual(
-      [a.id, b.id].sort(),
-    );
+    expect(
+      (await m.query(`SELECT network_id FROM app_joint_event_counts($1) ORDER BY 1`, [past])).map((r: { network_id: string }) => r.network_id).sort(),
+    ).toEqual([a.id, b.id].sort());
   });
 
   await withTenant(ds, a.id, async (m) => {

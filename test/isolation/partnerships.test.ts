@@ -116,7 +116,11 @@ describe('a partner (B) and the rest of A', () => {
         null,
       ]);
       const aNetwork = ok(
-        await app.gql<{ node: Record<string, unknown> }>(`query($id: ID!) { node(id: $id) { ... on Network { slug minimumAggregateSize } } }`, { id: a.globalId }, cred),
+        await app.gql<{ node: Record<string, unknown> }>(
+          `query($id: ID!) { node(id: $id) { ... on Network { slug minimumAggregateSize } } }`,
+          { id: a.globalId },
+          cred,
+        ),
       ).node;
       expect(aNetwork).toEqual({ slug: a.slug, minimumAggregateSize: null });
       // A SharedGroup ID is not a way in either.
@@ -126,9 +130,21 @@ describe('a partner (B) and the rest of A', () => {
 
   test("B cannot change or join A's shared group", async () => {
     const unknown = unknownId('Group');
-    await expectLikeUnknown(app, `mutation($id: ID!) { updateGroup(id: $id, input: { name: "Hijacked" }) { id } }`, { id: aShared }, { id: unknown }, bAdmin.token);
+    await expectLikeUnknown(
+      app,
+      `mutation($id: ID!) { updateGroup(id: $id, input: { name: "Hijacked" }) { id } }`,
+      { id: aShared },
+      { id: unknown },
+      bAdmin.token,
+    );
     await expectLikeUnknown(app, `mutation($id: ID!) { archiveGroup(id: $id) { id } }`, { id: aShared }, { id: unknown }, b.adminKey);
-    await expectLikeUnknown(app, `mutation($id: ID!) { joinGroup(groupId: $id, acceptNorms: true) { id } }`, { id: aShared }, { id: unknown }, (await b.member(NetworkRole.MEMBER)).token);
+    await expectLikeUnknown(
+      app,
+      `mutation($id: ID!) { joinGroup(groupId: $id, acceptNorms: true) { id } }`,
+      { id: aShared },
+      { id: unknown },
+      (await b.member(NetworkRole.MEMBER)).token,
+    );
     const aGroups = ok(await app.gql<{ groups: { nodes: Array<{ name: string }> } }>(GROUPS, {}, a.adminKey)).groups.nodes.map((g) => g.name);
     expect(aGroups).toContain('Alpha Shared');
     expect(aGroups).not.toContain('Hijacked');
@@ -146,11 +162,11 @@ describe('row-level security backs it', () => {
       expect(await m.query(`SELECT id FROM audit_log WHERE network_id = ANY($1)`, [[a.id, b.id]])).toEqual([]);
     });
     await expect(
-      withTenant(ds, c.id, (m) => m.query(`INSERT INTO partnerships (requester_network_id, partner_network_id, scopes) VALUES ($1, $2, '{GROUP_DIRECTORY}')`, [a.id, c.id])),
+      withTenant(ds, c.id, (m) =>
+        m.query(`INSERT INTO partnerships (requester_network_id, partner_network_id, scopes) VALUES ($1, $2, '{GROUP_DIRECTORY}')`, [a.id, c.id]),
+      ),
     ).rejects.toThrow(/row-level security/);
-    await expect(
-      withTenant(ds, c.id, (m) => m.query(`SELECT app_audit_partner($1, 'x', 'x', null)`, [dbId(partnershipId)])),
-    ).rejects.toThrow(/not a party/);
+    await expect(withTenant(ds, c.id, (m) => m.query(`SELECT app_audit_partner($1, 'x', 'x', null)`, [dbId(partnershipId)]))).rejects.toThrow(/not a party/);
     const [{ status }] = await withTenant(ds, a.id, (m) => m.query(`SELECT status FROM partnerships WHERE id = $1`, [dbId(partnershipId)]));
     expect(status).toBe('ACTIVE');
   });
@@ -161,7 +177,9 @@ describe('row-level security backs it', () => {
     await expect(withTenant(ds, a.id, (m) => m.query(`UPDATE partnerships SET partner_network_id = $2 WHERE id = $1`, [id, c.id]))).rejects.toThrow(
       /cannot change/,
     );
-    await expect(withTenant(ds, b.id, (m) => m.query(`UPDATE partnerships SET scopes = '{JOINT_EVENTS}' WHERE id = $1`, [id]))).rejects.toThrow(/cannot change/);
+    await expect(withTenant(ds, b.id, (m) => m.query(`UPDATE partnerships SET scopes = '{JOINT_EVENTS}' WHERE id = $1`, [id]))).rejects.toThrow(
+      /cannot change/,
+    );
     // A fresh request from A to C: A (the requester) cannot accept it itself.
     const pending = ok(
       await app.gql<{ requestPartnership: { id: string } }>(
@@ -170,13 +188,13 @@ describe('row-level security backs it', () => {
         aAdmin.token,
       ),
     ).requestPartnership.id;
-    await expect(
-      withTenant(ds, a.id, (m) => m.query(`UPDATE partnerships SET status = 'ACTIVE' WHERE id = $1`, [dbId(pending)])),
-    ).rejects.toThrow(/only the partner/);
+    await expect(withTenant(ds, a.id, (m) => m.query(`UPDATE partnerships SET status = 'ACTIVE' WHERE id = $1`, [dbId(pending)]))).rejects.toThrow(
+      /only the partner/,
+    );
     await withTenant(ds, a.id, (m) => m.query(`UPDATE partnerships SET status = 'REVOKED', revoked_at = now() WHERE id = $1`, [dbId(pending)]));
-    await expect(
-      withTenant(ds, c.id, (m) => m.query(`UPDATE partnerships SET status = 'ACTIVE' WHERE id = $1`, [dbId(pending)])),
-    ).rejects.toThrow(/cannot go from REVOKED to ACTIVE/);
+    await expect(withTenant(ds, c.id, (m) => m.query(`UPDATE partnerships SET status = 'ACTIVE' WHERE id = $1`, [dbId(pending)]))).rejects.toThrow(
+      /cannot go from REVOKED to ACTIVE/,
+    );
     const [{ status }] = await withTenant(ds, a.id, (m) => m.query(`SELECT status FROM partnerships WHERE id = $1`, [id]));
     expect(status).toBe('ACTIVE');
   });

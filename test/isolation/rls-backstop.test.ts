@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../../src/config/logger';
 import { APP_ROLE, beginTenantTransaction, withTenant } from '../../src/db/tenant';
-import type { Context, ContextDeps } from '../../src/graphql/context';
 import { createContext } from '../../src/modules/auth/context';
-import { NetworkRole } from '../../src/modules/members/member.entity';
 import { Pseudonyms } from '../../src/modules/auth/member-token';
+import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, TEST_TOKEN_SECRET, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+import type { Context, ContextDeps } from '../../src/graphql/context';
 
 /**
  * Row-level security is the backstop behind every query filter: SQL that forgets `network_id`
@@ -184,9 +184,7 @@ describe('writes across networks are rejected by the database', () => {
   test('WITH CHECK: inserting a member into B while app.network_id is A is rejected', async () => {
     const name = `smuggled ${randomBytes(4).toString('hex')}`;
     await expect(
-      withTenant(app.db.dataSource, a.id, (m) =>
-        m.query(`INSERT INTO members (network_id, display_name, role) VALUES ($1, $2, 'ADMIN')`, [b.id, name]),
-      ),
+      withTenant(app.db.dataSource, a.id, (m) => m.query(`INSERT INTO members (network_id, display_name, role) VALUES ($1, $2, 'ADMIN')`, [b.id, name])),
     ).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '42501' }) }); // insufficient_privilege (RLS)
 
     const inB = await withTenant(app.db.dataSource, b.id, (m) => m.query('SELECT id FROM members WHERE display_name = $1', [name]));

@@ -60,7 +60,10 @@ type View = {
   node: {
     participants: Array<{ network: { id: string }; status: string; groups: Array<{ id: string; name: string }> }>;
     registrationCounts: Array<{ network: { id: string }; count: number }>;
-    registrations: { totalCount: number; nodes: Array<{ displayName: string | null; member: { id: string; email: string | null } | null; network: { id: string } }> };
+    registrations: {
+      totalCount: number;
+      nodes: Array<{ displayName: string | null; member: { id: string; email: string | null } | null; network: { id: string } }>;
+    };
     viewerRegistration: { id: string } | null;
     status: string;
   } | null;
@@ -100,7 +103,12 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
     const bad = await app.gql(CREATE, { input: eventInput({ endsAt: inDays(9), title: '', capacity: 0 }) }, aAdmin.token);
     expect(code(bad)).toBe('BAD_USER_INPUT');
     const paths = bad.errors![0].extensions.fieldErrors!.map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining([['input', 'title'], ['input', 'capacity']]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        ['input', 'title'],
+        ['input', 'capacity'],
+      ]),
+    );
     const order = await app.gql(CREATE, { input: eventInput({ endsAt: inDays(9) }) }, aAdmin.token);
     expect(order.errors![0].extensions.fieldErrors).toEqual([{ path: ['input', 'endsAt'], message: 'must be after startsAt' }]);
     // A joint event is planned ahead: a start in the past (or now) is refused, with the end checked too.
@@ -188,7 +196,11 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
     // The host is not INVITED.
     expect(code(await app.gql(RESPOND, { e: eventId, accept: true, g: [aGroup] }, aAdmin.token))).toBe('CONFLICT');
     const accepted = ok(await app.gql<any>(RESPOND, { e: eventId, accept: true, g: [bGroup] }, bAdmin.token)).respondToJointEventInvitation;
-    expect(accepted).toMatchObject({ network: { id: b.globalId }, status: 'ACCEPTED', groups: [{ id: toGlobalId('SharedGroup', dbId(bGroup)), name: 'Beta grief' }] });
+    expect(accepted).toMatchObject({
+      network: { id: b.globalId },
+      status: 'ACCEPTED',
+      groups: [{ id: toGlobalId('SharedGroup', dbId(bGroup)), name: 'Beta grief' }],
+    });
     expect(code(await app.gql(RESPOND, { e: eventId, accept: false }, bAdmin.token))).toBe('CONFLICT');
     const aLog = ok(await app.gql<{ auditLog: { nodes: any[] } }>(AUDIT, {}, aAdmin.token)).auditLog.nodes;
     expect(aLog[0]).toMatchObject({ action: 'joint_event.accepted', details: { partnerSlug: b.slug } });
@@ -228,7 +240,9 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
 
     // A plain member sees only their own registration; an API key with READ only counts.
     const own = await view(eventId, bMembers[1].token);
-    expect(own!.registrations.nodes).toEqual([{ displayName: 'Bo 1', member: { id: bMembers[1].globalId, email: expect.any(String) }, network: { id: b.globalId } }]);
+    expect(own!.registrations.nodes).toEqual([
+      { displayName: 'Bo 1', member: { id: bMembers[1].globalId, email: expect.any(String) }, network: { id: b.globalId } },
+    ]);
     expect(own!.viewerRegistration).not.toBeNull();
     const readKey = await view(eventId, await a.key(ApiKeyScope.READ));
     expect(readKey!.registrations.nodes).toEqual([]);
@@ -263,7 +277,9 @@ describe('a joint event across A (host), B (partner) and C (unrelated)', () => {
     const declined = ok(
       await app.gql<{ createJointEvent: { id: string } }>(
         CREATE,
-        { input: eventInput({ title: 'Beta evening', startsAt: start, endsAt: new Date(Date.parse(start) + 3_600_000).toISOString(), hostGroupIds: [bGroup] }) },
+        {
+          input: eventInput({ title: 'Beta evening', startsAt: start, endsAt: new Date(Date.parse(start) + 3_600_000).toISOString(), hostGroupIds: [bGroup] }),
+        },
         bAdmin.token,
       ),
     ).createJointEvent.id;

@@ -1,8 +1,8 @@
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import type { TestApp } from '../helpers/app';
 import { activePartnership, createTestNetwork, invitedJointEvent } from '../helpers/factories';
-import { connect, disconnectAll, refusal, startLiveApp, subscribed } from '../subscriptions/live';
 import { createGroup, dbId } from '../helpers/gql';
+import { connect, disconnectAll, refusal, startLiveApp, subscribed } from '../subscriptions/live';
+import type { TestApp } from '../helpers/app';
 
 /**
  * `jointEventChanged` when a partner's part ends: the partner declines, or revokes the partnership. Once it
@@ -25,11 +25,17 @@ async function setUp() {
   const hostAdmin = await host.member(NetworkRole.ADMIN);
   const partnership = await activePartnership(app, host.adminKey, { slug: guest.slug, admin: guest.adminKey }, ['JOINT_EVENTS']);
   const event = await invitedJointEvent(app, host.adminKey, await createGroup(app, host, { name: 'Host circle' }), guest);
-  const hostStream = await subscribed(app, connect(app.server.port, hostAdmin.token), CHANGED, { e: event }, {
-    networkId: host.id,
-    name: 'jointEventChanged',
-    key: dbId(event),
-  });
+  const hostStream = await subscribed(
+    app,
+    connect(app.server.port, hostAdmin.token),
+    CHANGED,
+    { e: event },
+    {
+      networkId: host.id,
+      name: 'jointEventChanged',
+      key: dbId(event),
+    },
+  );
   return { host, guest, partnership, event, hostStream };
 }
 

@@ -101,11 +101,7 @@ describe('validation', () => {
     ['a non-UUID id inside', 'TWVtYmVyOjEyMw'],
     ['too long', 'a'.repeat(300)],
   ])('a malformed ID (%s) is BAD_USER_INPUT on that argument', async (_label, id) => {
-    const update = await app.gql(
-      'mutation($id: ID!) { updateMember(id: $id, input: { displayName: "x" }) { id } }',
-      { id },
-      net.adminKey,
-    );
+    const update = await app.gql('mutation($id: ID!) { updateMember(id: $id, input: { displayName: "x" }) { id } }', { id }, net.adminKey);
     expectBadInput(update, ['id']);
     const role = await app.gql('mutation($id: ID!) { setMemberRole(memberId: $id, role: MEMBER) { id } }', { id }, net.adminKey);
     expectBadInput(role, ['memberId']);
@@ -302,11 +298,7 @@ describe('atomicity of mutation operations', () => {
   test('a single mutation that fails writes nothing (the whole transaction rolls back) and the next request works', async () => {
     const a = await createTestNetwork(app);
     await a.member(NetworkRole.MEMBER, { displayName: 'Owner', email: 'owner@example.org' });
-    const res = await app.gql(
-      'mutation { createMember(input: { displayName: "Single Fail", email: "OWNER@example.org" }) { id } }',
-      {},
-      a.adminKey,
-    );
+    const res = await app.gql('mutation { createMember(input: { displayName: "Single Fail", email: "OWNER@example.org" }) { id } }', {}, a.adminKey);
     expect(res.errors![0]).toMatchObject({ path: ['createMember'], extensions: { code: 'CONFLICT' } });
     expect(names(await page(a, { search: 'Single' }))).toEqual([]);
     const next = await app.gql('mutation { createMember(input: { displayName: "Single Fine" }) { displayName } }', {}, a.adminKey);

@@ -87,7 +87,14 @@ describe('joinGroup', () => {
   test('a member joins, accepting the norms: ACTIVE MEMBER, norms acceptance recorded, NEW', async () => {
     const m = await net.member(NetworkRole.MEMBER, { displayName: 'Jo Joiner' });
     const joined = ok(await join(group, m.token)).joinGroup;
-    expect(joined).toMatchObject({ role: 'MEMBER', status: 'ACTIVE', leftAt: null, engagement: 'NEW', group: { id: group }, member: { id: m.globalId, displayName: 'Jo Joiner' } });
+    expect(joined).toMatchObject({
+      role: 'MEMBER',
+      status: 'ACTIVE',
+      leftAt: null,
+      engagement: 'NEW',
+      group: { id: group },
+      member: { id: m.globalId, displayName: 'Jo Joiner' },
+    });
     recent(joined.joinedAt);
     recent(joined.normsAcceptedAt);
     expect(Buffer.from(joined.id, 'base64url').toString()).toMatch(/^Membership:/);
@@ -247,7 +254,13 @@ describe('addMember', () => {
   test('a coordinator adds a FACILITATOR: no norms accepted yet', async () => {
     const m = await net.member(NetworkRole.MEMBER, { displayName: 'New Fac' });
     const added = ok(await add(group, m.globalId, coord.token, 'FACILITATOR')).addMember;
-    expect(added).toMatchObject({ role: 'FACILITATOR', status: 'ACTIVE', normsAcceptedAt: null, member: { id: m.globalId, displayName: 'New Fac' }, group: { id: group } });
+    expect(added).toMatchObject({
+      role: 'FACILITATOR',
+      status: 'ACTIVE',
+      normsAcceptedAt: null,
+      member: { id: m.globalId, displayName: 'New Fac' },
+      group: { id: group },
+    });
     recent(added.joinedAt);
   });
 
@@ -326,14 +339,23 @@ describe('updateMembership and leaveGroup', () => {
     expectCode(await app.gql(`mutation($id: ID!) { updateGroup(id: $id, input: { name: "x" }) { name } }`, { id: group }, alice.token), 'FORBIDDEN');
     const m = ok(await app.gql<{ updateMembership: M }>(UPDATE, { id: aliceM.id, role: 'FACILITATOR' }, coord.token)).updateMembership;
     expect(m).toMatchObject({ id: aliceM.id, role: 'FACILITATOR', status: 'ACTIVE' });
-    const upd = ok(await app.gql<{ updateGroup: { name: string } }>(`mutation($id: ID!) { updateGroup(id: $id, input: { name: "Renamed" }) { name } }`, { id: group }, alice.token));
+    const upd = ok(
+      await app.gql<{ updateGroup: { name: string } }>(
+        `mutation($id: ID!) { updateGroup(id: $id, input: { name: "Renamed" }) { name } }`,
+        { id: group },
+        alice.token,
+      ),
+    );
     expect(upd.updateGroup.name).toBe('Renamed');
   });
 
   test("the group's facilitator and a key with READ, WRITE and PERSONAL_DATA change roles and statuses", async () => {
     expect(ok(await app.gql<{ updateMembership: M }>(UPDATE, { id: bobM.id, role: 'FACILITATOR' }, fac.token)).updateMembership.role).toBe('FACILITATOR');
     const key = await net.key(ApiKeyScope.READ, ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA);
-    expect(ok(await app.gql<{ updateMembership: M }>(UPDATE, { id: bobM.id, role: 'MEMBER', status: 'PAUSED' }, key)).updateMembership).toMatchObject({ role: 'MEMBER', status: 'PAUSED' });
+    expect(ok(await app.gql<{ updateMembership: M }>(UPDATE, { id: bobM.id, role: 'MEMBER', status: 'PAUSED' }, key)).updateMembership).toMatchObject({
+      role: 'MEMBER',
+      status: 'PAUSED',
+    });
     expect(await membershipAsKey(net, bobM.id)).toMatchObject({ role: 'MEMBER', status: 'PAUSED' });
   });
 
@@ -387,7 +409,10 @@ describe('updateMembership and leaveGroup', () => {
   });
 
   test('unknown and malformed membership IDs', async () => {
-    expectCode(await app.gql(UPDATE, { id: Buffer.from('Membership:00000000-0000-4000-8000-000000000000').toString('base64url'), status: 'PAUSED' }, net.adminKey), 'NOT_FOUND');
+    expectCode(
+      await app.gql(UPDATE, { id: Buffer.from('Membership:00000000-0000-4000-8000-000000000000').toString('base64url'), status: 'PAUSED' }, net.adminKey),
+      'NOT_FOUND',
+    );
     expectCode(await app.gql(UPDATE, { id: group, status: 'PAUSED' }, net.adminKey), 'NOT_FOUND');
     expectFieldErrors(await app.gql(UPDATE, { id: 'garbage', status: 'PAUSED' }, net.adminKey), ['id']);
   });
@@ -525,7 +550,8 @@ describe('member lists', () => {
 
   test('node(Membership) follows the same rules', async () => {
     const annaM = (await groupAs(anna.token, group))!.viewerMembership!;
-    const node = async (cred: string) => ok(await app.gql<{ node: { id: string } | null }>(`query($id: ID!) { node(id: $id) { id } }`, { id: annaM.id }, cred)).node;
+    const node = async (cred: string) =>
+      ok(await app.gql<{ node: { id: string } | null }>(`query($id: ID!) { node(id: $id) { id } }`, { id: annaM.id }, cred)).node;
     for (const cred of [anna.token, ben.token, zoe.token, n.adminKey, await n.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA)]) {
       expect(await node(cred)).toEqual({ id: annaM.id });
     }
@@ -534,7 +560,11 @@ describe('member lists', () => {
 
   test('Member.memberships: the member sees their own groups, oldest first (PRIVATE included)', async () => {
     const Q = `{ viewer { member { memberships { totalCount nodes { role status group { id name } } } } } }`;
-    const res = ok(await app.gql<{ viewer: { member: { memberships: { totalCount: number; nodes: Array<{ role: string; status: string; group: { id: string; name: string } }> } } } }>(Q, {}, anna.token));
+    const res = ok(
+      await app.gql<{
+        viewer: { member: { memberships: { totalCount: number; nodes: Array<{ role: string; status: string; group: { id: string; name: string } }> } } };
+      }>(Q, {}, anna.token),
+    );
     expect(res.viewer.member.memberships.nodes).toEqual([
       { role: 'MEMBER', status: 'ACTIVE', group: { id: group, name: 'Listed' } },
       { role: 'MEMBER', status: 'ACTIVE', group: { id: privateGroup, name: 'Listed Private' } },
@@ -555,7 +585,13 @@ describe('member lists', () => {
     // Their own membership list must not be a way round that (it currently returns the group, with its
     // current description: see the report).
     const Q = `{ viewer { member { memberships { totalCount nodes { group { name description } } } } } }`;
-    const res = ok(await app.gql<{ viewer: { member: { memberships: { totalCount: number; nodes: Array<{ group: { name: string; description: string } }> } } } }>(Q, {}, m.token));
+    const res = ok(
+      await app.gql<{ viewer: { member: { memberships: { totalCount: number; nodes: Array<{ group: { name: string; description: string } }> } } } }>(
+        Q,
+        {},
+        m.token,
+      ),
+    );
     expect(res.viewer.member.memberships.nodes.map((x) => x.group.name)).not.toContain('Secret Circle');
     expect(res.viewer.member.memberships.totalCount).toBe(0);
   });
@@ -670,7 +706,14 @@ describe('engagement', () => {
   });
 
   test('the same engagement through viewerMembership and node(Membership)', async () => {
-    for (const [name, expected] of Object.entries({ Newbie: 'NEW', Recent: 'NEW', Regular: 'ACTIVE', Drifter: 'DRIFTING', Paused: 'INACTIVE', CancelSaved: 'ACTIVE' })) {
+    for (const [name, expected] of Object.entries({
+      Newbie: 'NEW',
+      Recent: 'NEW',
+      Regular: 'ACTIVE',
+      Drifter: 'DRIFTING',
+      Paused: 'INACTIVE',
+      CancelSaved: 'ACTIVE',
+    })) {
       const vm = (await groupAs(people[name].token, group))!.viewerMembership!;
       expect([name, vm.engagement]).toEqual([name, expected]);
       expect([name, (await membershipAsKey(n, vm.id)).engagement]).toEqual([name, expected]);

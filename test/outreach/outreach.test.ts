@@ -21,14 +21,34 @@ const LIST = `query($m: ID!, $first: Int, $after: String) { node(id: $m) { ... o
 } } }`;
 const NODE = `query($id: ID!) { node(id: $id) { ... on Outreach { channel note outcome } } }`;
 
-type Recorded = { recordOutreach: { id: string; channel: string; note: string | null; outcome: string | null; at: string; by: { id: string; displayName: string } | null; membership: { id: string; member: { displayName: string } } } };
-type Listed = { node: { outreach: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Array<{ channel: string; note: string | null; by: { displayName: string } | null }> } } | null };
+type Recorded = {
+  recordOutreach: {
+    id: string;
+    channel: string;
+    note: string | null;
+    outcome: string | null;
+    at: string;
+    by: { id: string; displayName: string } | null;
+    membership: { id: string; member: { displayName: string } };
+  };
+};
+type Listed = {
+  node: {
+    outreach: {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string };
+      nodes: Array<{ channel: string; note: string | null; by: { displayName: string } | null }>;
+    };
+  } | null;
+};
 
 const record = (m: string, input: Record<string, unknown>, credential: string) => app.gql<Recorded>(RECORD, { m, input }, credential);
 
 describe('recordOutreach', () => {
   test('a facilitator records outreach; by is the viewer', async () => {
-    const res = ok(await record(w.memberMembership, { channel: 'CALL', note: 'Checked in after 3 missed sessions', outcome: 'Coming back next week' }, w.facilitator.token)).recordOutreach;
+    const res = ok(
+      await record(w.memberMembership, { channel: 'CALL', note: 'Checked in after 3 missed sessions', outcome: 'Coming back next week' }, w.facilitator.token),
+    ).recordOutreach;
     expect(res).toMatchObject({
       channel: 'CALL',
       note: 'Checked in after 3 missed sessions',
@@ -58,8 +78,14 @@ describe('recordOutreach', () => {
   });
 
   test('validation: note of 2001 and outcome of 501 characters → fieldErrors under input', async () => {
-    expectFieldErrors(await record(w.memberMembership, { channel: 'CALL', note: 'x'.repeat(2001), outcome: 'y'.repeat(501) }, w.facilitator.token), ['input', 'note'], ['input', 'outcome']);
-    expect(ok(await record(w.memberMembership, { channel: 'CALL', note: 'x'.repeat(2000), outcome: 'y'.repeat(500) }, w.facilitator.token)).recordOutreach.note).toHaveLength(2000);
+    expectFieldErrors(
+      await record(w.memberMembership, { channel: 'CALL', note: 'x'.repeat(2001), outcome: 'y'.repeat(501) }, w.facilitator.token),
+      ['input', 'note'],
+      ['input', 'outcome'],
+    );
+    expect(
+      ok(await record(w.memberMembership, { channel: 'CALL', note: 'x'.repeat(2000), outcome: 'y'.repeat(500) }, w.facilitator.token)).recordOutreach.note,
+    ).toHaveLength(2000);
   });
 
   test("another network's membership: NOT_FOUND; its outreach through node: null", async () => {

@@ -109,7 +109,11 @@ describe('requestPartnership, respondToPartnership, revokePartnership, partnersh
     expect(bLog[0]).toMatchObject({ actor: `member:${bAdmin.globalId}`, targetId: requested.id, details: { partnerSlug: a.slug } });
     expect(new Date(aLog[0].at).getTime()).toBeGreaterThanOrEqual(new Date(aLog[1].at).getTime());
     // An audit entry is a node for the network's ADMINs.
-    expect(ok(await app.gql(NODE, { id: aLog[0].id }, aAdmin.token)).node).toEqual({ __typename: 'AuditEntry', id: aLog[0].id, action: 'partnership.accepted' });
+    expect(ok(await app.gql(NODE, { id: aLog[0].id }, aAdmin.token)).node).toEqual({
+      __typename: 'AuditEntry',
+      id: aLog[0].id,
+      action: 'partnership.accepted',
+    });
     expect(ok(await app.gql(NODE, { id: aLog[0].id }, bAdmin.token)).node).toBeNull();
     expect(ok(await app.gql(NODE, { id: aLog[0].id }, (await a.member(NetworkRole.COORDINATOR)).token)).node).toBeNull();
 
@@ -214,12 +218,20 @@ describe('requestPartnership, respondToPartnership, revokePartnership, partnersh
     const p1 = await request(aAdmin, b);
     await request(aAdmin, c);
     ok(await app.gql(REVOKE, { id: p1.id }, aAdmin.token));
-    const first = ok(await app.gql<{ auditLog: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Audit[] } }>(AUDIT, { first: 2 }, a.adminKey)).auditLog;
+    const first = ok(
+      await app.gql<{ auditLog: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Audit[] } }>(
+        AUDIT,
+        { first: 2 },
+        a.adminKey,
+      ),
+    ).auditLog;
     expect(first.totalCount).toBe(3);
     expect(first.pageInfo.hasNextPage).toBe(true);
     expect(first.nodes.map((e) => e.action)).toEqual(['partnership.revoked', 'partnership.requested']);
     expect(first.nodes[1].details.partnerSlug).toBe(c.slug);
-    const second = ok(await app.gql<{ auditLog: { pageInfo: { hasNextPage: boolean }; nodes: Audit[] } }>(AUDIT, { first: 2, after: first.pageInfo.endCursor }, a.adminKey)).auditLog;
+    const second = ok(
+      await app.gql<{ auditLog: { pageInfo: { hasNextPage: boolean }; nodes: Audit[] } }>(AUDIT, { first: 2, after: first.pageInfo.endCursor }, a.adminKey),
+    ).auditLog;
     expect(second.pageInfo.hasNextPage).toBe(false);
     expect(second.nodes.map((e) => [e.action, e.details.partnerSlug])).toEqual([['partnership.requested', b.slug]]);
     const tooMany = await app.gql(AUDIT, { first: 101 }, a.adminKey);

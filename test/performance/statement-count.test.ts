@@ -1,9 +1,9 @@
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const PgConnection: new () => unknown = require('pg/lib/connection');
 import { withTenant } from '../../src/db/tenant';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- pg's wire-protocol Connection is not in its type declarations
+const PgConnection: new () => unknown = require('pg/lib/connection');
 
 /**
  * The partner home-screen query must not run a query per group: the number of SQL statements sent to
@@ -25,10 +25,7 @@ beforeAll(async () => {
   viewer = await net.member(NetworkRole.MEMBER);
   // 60 groups, 15 members each (the viewer in every third), 2 upcoming sessions each with RSVPs, 3 completed sessions with attendance.
   await withTenant(app.db.dataSource, net.id, async (m) => {
-    await m.query(
-      `INSERT INTO members (network_id, display_name) SELECT $1, 'Member ' || i FROM generate_series(1, 40) i`,
-      [net.id],
-    );
+    await m.query(`INSERT INTO members (network_id, display_name) SELECT $1, 'Member ' || i FROM generate_series(1, 40) i`, [net.id]);
     await m.query(
       `INSERT INTO groups (network_id, name, slug, topics, format, capacity, agenda_template)
        SELECT $1, 'Group ' || lpad(i::text, 3, '0'), 'group-' || i, ARRAY['topic-' || (i % 4)], 'ONLINE', 8, '[]'
@@ -96,7 +93,9 @@ async function countStatements(first: number, credential: string): Promise<{ sta
   const { query, execute } = proto;
   let statements = 0;
   proto.query = function (this: unknown, text: unknown, ...rest: unknown[]) {
-    statements += String(text).split(';').filter((part) => part.trim() !== '').length;
+    statements += String(text)
+      .split(';')
+      .filter((part) => part.trim() !== '').length;
     return query.call(this, text, ...rest);
   };
   proto.execute = function (this: unknown, ...args: unknown[]) {

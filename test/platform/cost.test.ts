@@ -1,4 +1,5 @@
 import { parse, type GraphQLSchema } from 'graphql';
+import { getSchema } from '../../src/app/schema';
 import {
   actualOperationCost,
   MAX_ALIASES,
@@ -8,7 +9,6 @@ import {
   operationCost,
   operationLimitError,
 } from '../../src/graphql/limits';
-import { getSchema } from '../../src/app/schema';
 
 /** The formula pinned on the served schema (pure logic; the limits through the server are in limits.test.ts). */
 
@@ -17,10 +17,8 @@ beforeAll(async () => {
   schema = await getSchema();
 });
 
-const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) =>
-  operationCost(schema, parse(query), operationName, variables);
-const actual = (query: string, data: unknown, variables: Record<string, unknown> = {}) =>
-  actualOperationCost(schema, parse(query), undefined, variables, data);
+const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) => operationCost(schema, parse(query), operationName, variables);
+const actual = (query: string, data: unknown, variables: Record<string, unknown> = {}) => actualOperationCost(schema, parse(query), undefined, variables, data);
 const refusal = (query: string, variables: Record<string, unknown> = {}) => operationLimitError(schema, parse(query), undefined, variables)?.message;
 const aliased = (n: number, field: string, keyword = '') => `${keyword}{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 
@@ -86,7 +84,9 @@ describe('requested cost', () => {
   test('mutations: MUTATION_PRICE (15) + declared price + selection each', () => {
     expect(cost('mutation { createMember(input: { displayName: "A" }) { id displayName } }')).toBe(15);
     expect(cost('mutation { a: createMember(input: { displayName: "A" }) { id } b: createMember(input: { displayName: "B" }) { id } }')).toBe(30);
-    expect(cost('mutation { scheduleSessions(groupId: "g", input: { title: "t", startsAt: "2027-01-01T10:00:00Z" }) { id group { name } } }')).toBe(15 + 50 + 1);
+    expect(cost('mutation { scheduleSessions(groupId: "g", input: { title: "t", startsAt: "2027-01-01T10:00:00Z" }) { id group { name } } }')).toBe(
+      15 + 50 + 1,
+    );
   });
 
   test('a subscription field: 1 + its selection', () => {
@@ -182,7 +182,9 @@ describe('limits', () => {
 
   test('a fragment counts each time it is spread, and a fragment bomb is refused quickly', () => {
     const levels = 30;
-    const fragments = Array.from({ length: levels }, (_, i) => (i === 0 ? 'fragment F0 on Viewer { kind network { name } }' : `fragment F${i} on Viewer { ...F${i - 1} ...F${i - 1} }`));
+    const fragments = Array.from({ length: levels }, (_, i) =>
+      i === 0 ? 'fragment F0 on Viewer { kind network { name } }' : `fragment F${i} on Viewer { ...F${i - 1} ...F${i - 1} }`,
+    );
     const started = Date.now();
     const message = refusal(`{ viewer { ...F${levels - 1} } } ${fragments.join(' ')}`);
     expect(message).toContain('selects 1,610,612,737 fields');

@@ -52,7 +52,10 @@ describe('caps', () => {
   test('51 mutation fields are refused (nothing written); 50 run', async () => {
     const before = await memberCount();
     const create = 'createMember(input: { displayName: "Batch" }) { id }';
-    expectRefused(await app.gql(aliased(51, create, 'mutation '), {}, net.adminKey), /^The operation is over its limits: it has 51 mutation fields \(at most 50: 1 over\)\. /);
+    expectRefused(
+      await app.gql(aliased(51, create, 'mutation '), {}, net.adminKey),
+      /^The operation is over its limits: it has 51 mutation fields \(at most 50: 1 over\)\. /,
+    );
     expect(await memberCount()).toBe(before);
     const done = ok(await app.gql<Record<string, { id: string }>>(aliased(50, create, 'mutation '), {}, net.adminKey));
     expect(Object.keys(done)).toHaveLength(50);
@@ -60,7 +63,10 @@ describe('caps', () => {
   });
 
   test('101 aliased fields are refused, through fragments too; 100 pass', async () => {
-    expectRefused(await app.gql(aliased(101, 'viewer { kind }'), {}, net.adminKey), /^The operation is over its limits: it has 101 aliased fields \(at most 100: 1 over\)\. /);
+    expectRefused(
+      await app.gql(aliased(101, 'viewer { kind }'), {}, net.adminKey),
+      /^The operation is over its limits: it has 101 aliased fields \(at most 100: 1 over\)\. /,
+    );
     const viaFragment = `{ viewer { ...F } network { ...N } } fragment F on Viewer { ${Array.from({ length: 60 }, (_, i) => `k${i}: kind`).join(' ')} }
       fragment N on Network { ${Array.from({ length: 41 }, (_, i) => `n${i}: name`).join(' ')} }`;
     expectRefused(await app.gql(viaFragment, {}, net.adminKey), /has 101 aliased fields/);
@@ -71,7 +77,9 @@ describe('caps', () => {
     // F0 has 3 fields, each next fragment spreads the previous one twice: F(n) expands to 3 × 2^n.
     const spreading = (levels: number) =>
       `{ viewer { ...F${levels - 1} } } ` +
-      Array.from({ length: levels }, (_, i) => (i === 0 ? 'fragment F0 on Viewer { kind network { name } }' : `fragment F${i} on Viewer { ...F${i - 1} ...F${i - 1} }`)).join(' ');
+      Array.from({ length: levels }, (_, i) =>
+        i === 0 ? 'fragment F0 on Viewer { kind network { name } }' : `fragment F${i} on Viewer { ...F${i - 1} ...F${i - 1} }`,
+      ).join(' ');
     expectRefused(await app.gql(spreading(13), {}, net.adminKey), /selects 12,289 fields \(at most 10,000: 2,289 over/);
     ok(await app.gql(spreading(12), {}, net.adminKey));
   });

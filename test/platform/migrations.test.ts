@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/app/data-source';
 import { startEmbeddedDatabase } from '../../src/db/embedded';
@@ -25,7 +25,13 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-mig-'));
   const db = await startEmbeddedDatabase(dir, 4);
-  return { url: db.url, drop: async () => { await db.stop(); fs.rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    url: db.url,
+    drop: async () => {
+      await db.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 const tables = async (ds: ReturnType<typeof createDataSource>) =>

@@ -109,74 +109,69 @@ afterAll(() => {
 
 const DEMO_NAMES = ['Alex (admin)', 'Sam (coordinator)', 'Jordan', 'Riley', 'Casey', 'Morgan'];
 
-test(
-  'embedded first start prints a working demo key and curl line; a restart keeps the data and prints no key',
-  async () => {
-    const dataDir = tempDataDir();
-    const spawnedAt = Date.now();
-    const first = startProcess({ DATA_DIR: dataDir, PORT: '0' });
-    const [, url, port] = await first.waitFor(READY);
-    const coldStartMs = Date.now() - spawnedAt;
-    const listening = JSON.parse((await first.waitFor(/^\{.*"msg":"listening".*\}$/m, 5_000))[0]);
-    console.log(
-      `Cold start (spawn -> banner), embedded PGlite with a new DATA_DIR and demo seed: ${coldStartMs} ms ` +
-        `(in-process startupMs: ${listening.startupMs})`,
-    );
-    expect(listening).toMatchObject({ level: 'info', embedded: true, port: Number(port) });
+test('embedded first start prints a working demo key and curl line; a restart keeps the data and prints no key', async () => {
+  const dataDir = tempDataDir();
+  const spawnedAt = Date.now();
+  const first = startProcess({ DATA_DIR: dataDir, PORT: '0' });
+  const [, url, port] = await first.waitFor(READY);
+  const coldStartMs = Date.now() - spawnedAt;
+  const listening = JSON.parse((await first.waitFor(/^\{.*"msg":"listening".*\}$/m, 5_000))[0]);
+  console.log(
+    `Cold start (spawn -> banner), embedded PGlite with a new DATA_DIR and demo seed: ${coldStartMs} ms ` + `(in-process startupMs: ${listening.startupMs})`,
+  );
+  expect(listening).toMatchObject({ level: 'info', embedded: true, port: Number(port) });
 
-    const keyLine = await first.waitFor(/^Demo ADMIN API key: (pnk_\S+)$/m, 5_000);
-    const key = keyLine[1];
-    const curlLine = (await first.waitFor(/^curl .*$/m, 5_000))[0];
-    expect(curlLine).toContain(url);
-    expect(curlLine).toContain(key);
-    expect(first.stdout()).toContain(`Embedded database (PGlite) in ${dataDir}`);
+  const keyLine = await first.waitFor(/^Demo ADMIN API key: (pnk_\S+)$/m, 5_000);
+  const key = keyLine[1];
+  const curlLine = (await first.waitFor(/^curl .*$/m, 5_000))[0];
+  expect(curlLine).toContain(url);
+  expect(curlLine).toContain(key);
+  expect(first.stdout()).toContain(`Embedded database (PGlite) in ${dataDir}`);
 
-    // The printed line, run literally by a shell.
-    const curlOut = execSync(curlLine, { encoding: 'utf8', timeout: 15_000 });
-    const json = JSON.parse(curlOut);
-    expect(json.errors).toBeUndefined();
-    expect(json.data.viewer).toEqual({
-      kind: 'API_KEY',
-      scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN', 'ISSUE_MEMBER_TOKENS'],
-      network: { name: 'Demo Peer Network' },
-    });
-    // The banner's query asks for the first 5 members; the demo network has 6.
-    expect(json.data.members.nodes).toHaveLength(5);
-    for (const node of json.data.members.nodes) expect(DEMO_NAMES).toContain(node.displayName);
-    const all = await gql(Number(port), key, '{ members(first: 20) { totalCount nodes { displayName role } } }');
-    expect(all.body.errors).toBeUndefined();
-    expect(all.body.data.members.totalCount).toBe(6);
-    expect(all.body.data.members.nodes.map((n: { displayName: string }) => n.displayName).sort()).toEqual([...DEMO_NAMES].sort());
-    // The demo network also has two groups, each with upcoming sessions to try RSVPs and check-ins on.
-    const groups = await gql(Number(port), key, '{ groups { nodes { name visibility memberCount nextSession { title startsAt status } } } }');
-    expect(groups.body.errors).toBeUndefined();
-    expect(groups.body.data.groups.nodes.map((g: { name: string }) => g.name)).toEqual(['Anxiety Circle', 'Recovery Together']);
-    for (const g of groups.body.data.groups.nodes) {
-      expect(g.memberCount).toBe(5);
-      expect(g.nextSession.status).toBe('SCHEDULED');
-      expect(new Date(g.nextSession.startsAt).getTime()).toBeGreaterThan(Date.now());
-    }
+  // The printed line, run literally by a shell.
+  const curlOut = execSync(curlLine, { encoding: 'utf8', timeout: 15_000 });
+  const json = JSON.parse(curlOut);
+  expect(json.errors).toBeUndefined();
+  expect(json.data.viewer).toEqual({
+    kind: 'API_KEY',
+    scopes: ['READ', 'WRITE', 'PERSONAL_DATA', 'ADMIN', 'ISSUE_MEMBER_TOKENS'],
+    network: { name: 'Demo Peer Network' },
+  });
+  // The banner's query asks for the first 5 members; the demo network has 6.
+  expect(json.data.members.nodes).toHaveLength(5);
+  for (const node of json.data.members.nodes) expect(DEMO_NAMES).toContain(node.displayName);
+  const all = await gql(Number(port), key, '{ members(first: 20) { totalCount nodes { displayName role } } }');
+  expect(all.body.errors).toBeUndefined();
+  expect(all.body.data.members.totalCount).toBe(6);
+  expect(all.body.data.members.nodes.map((n: { displayName: string }) => n.displayName).sort()).toEqual([...DEMO_NAMES].sort());
+  // The demo network also has two groups, each with upcoming sessions to try RSVPs and check-ins on.
+  const groups = await gql(Number(port), key, '{ groups { nodes { name visibility memberCount nextSession { title startsAt status } } } }');
+  expect(groups.body.errors).toBeUndefined();
+  expect(groups.body.data.groups.nodes.map((g: { name: string }) => g.name)).toEqual(['Anxiety Circle', 'Recovery Together']);
+  for (const g of groups.body.data.groups.nodes) {
+    expect(g.memberCount).toBe(5);
+    expect(g.nextSession.status).toBe('SCHEDULED');
+    expect(new Date(g.nextSession.startsAt).getTime()).toBeGreaterThan(Date.now());
+  }
 
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toEqual({ code: 0, signal: null });
-    expect(fs.existsSync(path.join(dataDir, 'server.lock'))).toBe(false);
+  first.child.kill('SIGTERM');
+  expect(await first.exited).toEqual({ code: 0, signal: null });
+  expect(fs.existsSync(path.join(dataDir, 'server.lock'))).toBe(false);
 
-    const restartedAt = Date.now();
-    const second = startProcess({ DATA_DIR: dataDir, PORT: '0' });
-    const [, , port2] = await second.waitFor(READY);
-    console.log(`Warm start (spawn -> banner), same DATA_DIR: ${Date.now() - restartedAt} ms`);
-    // The banner is written in one piece, so the absence of the key line is final once "ready" is seen.
-    expect(second.stdout()).not.toContain('Demo ADMIN API key');
-    const again = await gql(Number(port2), key, '{ viewer { kind network { slug } } members(first: 20) { totalCount } }');
-    expect(again.status).toBe(200);
-    expect(again.body.errors).toBeUndefined();
-    expect(again.body.data).toEqual({ viewer: { kind: 'API_KEY', network: { slug: 'demo' } }, members: { totalCount: 6 } });
+  const restartedAt = Date.now();
+  const second = startProcess({ DATA_DIR: dataDir, PORT: '0' });
+  const [, , port2] = await second.waitFor(READY);
+  console.log(`Warm start (spawn -> banner), same DATA_DIR: ${Date.now() - restartedAt} ms`);
+  // The banner is written in one piece, so the absence of the key line is final once "ready" is seen.
+  expect(second.stdout()).not.toContain('Demo ADMIN API key');
+  const again = await gql(Number(port2), key, '{ viewer { kind network { slug } } members(first: 20) { totalCount } }');
+  expect(again.status).toBe(200);
+  expect(again.body.errors).toBeUndefined();
+  expect(again.body.data).toEqual({ viewer: { kind: 'API_KEY', network: { slug: 'demo' } }, members: { totalCount: 6 } });
 
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toEqual({ code: 0, signal: null });
-  },
-  400_000,
-);
+  second.child.kill('SIGTERM');
+  expect(await second.exited).toEqual({ code: 0, signal: null });
+}, 400_000);
 
 /** GET on a fresh connection (no keep-alive): status and body, or the connection error. */
 function freshGet(port: number, pathname: string): Promise<{ status: number; body: string } | { error: string }> {
@@ -192,73 +187,69 @@ function freshGet(port: number, pathname: string): Promise<{ status: number; bod
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test(
-  'SIGTERM: /readyz turns 503 during the delay, an in-flight request still completes, exit 0, lock released',
-  async () => {
-    const dataDir = tempDataDir();
-    const server = startProcess({ DATA_DIR: dataDir, PORT: '0', SHUTDOWN_DELAY_MS: '1000' });
-    const [, , portText] = await server.waitFor(READY);
-    const port = Number(portText);
-    const key = (await server.waitFor(/^Demo ADMIN API key: (pnk_\S+)$/m, 5_000))[1];
-    expect(fs.existsSync(path.join(dataDir, 'server.lock'))).toBe(true);
-    expect(await freshGet(port, '/readyz')).toMatchObject({ status: 200 });
+test('SIGTERM: /readyz turns 503 during the delay, an in-flight request still completes, exit 0, lock released', async () => {
+  const dataDir = tempDataDir();
+  const server = startProcess({ DATA_DIR: dataDir, PORT: '0', SHUTDOWN_DELAY_MS: '1000' });
+  const [, , portText] = await server.waitFor(READY);
+  const port = Number(portText);
+  const key = (await server.waitFor(/^Demo ADMIN API key: (pnk_\S+)$/m, 5_000))[1];
+  expect(fs.existsSync(path.join(dataDir, 'server.lock'))).toBe(true);
+  expect(await freshGet(port, '/readyz')).toMatchObject({ status: 200 });
 
-    // An in-flight request: headers and half of the body sent.
-    const body = Buffer.from(JSON.stringify({ query: '{ viewer { kind network { slug } } members(first: 20) { totalCount } }' }));
-    const half = Math.floor(body.length / 2);
-    const inFlight = http.request({
-      host: '127.0.0.1',
-      port,
-      method: 'POST',
-      path: '/graphql',
-      agent: false,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': body.length },
+  // An in-flight request: headers and half of the body sent.
+  const body = Buffer.from(JSON.stringify({ query: '{ viewer { kind network { slug } } members(first: 20) { totalCount } }' }));
+  const half = Math.floor(body.length / 2);
+  const inFlight = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/graphql',
+    agent: false,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': body.length },
+  });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    inFlight.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
     });
-    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      inFlight.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-      });
-      inFlight.on('error', reject);
-    });
-    inFlight.write(body.subarray(0, half));
-    await sleep(200); // let the server receive the headers and the first half
+    inFlight.on('error', reject);
+  });
+  inFlight.write(body.subarray(0, half));
+  await sleep(200); // let the server receive the headers and the first half
 
-    const signalledAt = Date.now();
-    server.child.kill('SIGTERM');
-    await server.waitFor(/"msg":"shutting down"/, 5_000);
+  const signalledAt = Date.now();
+  server.child.kill('SIGTERM');
+  await server.waitFor(/"msg":"shutting down"/, 5_000);
 
-    // During the delay: not ready, on a new connection.
-    const during = await freshGet(port, '/readyz');
-    expect(Date.now() - signalledAt).toBeLessThan(1000);
-    expect(during).toMatchObject({ status: 503 });
-    expect(JSON.parse((during as { body: string }).body)).toMatchObject({ status: 'unavailable', shuttingDown: true });
+  // During the delay: not ready, on a new connection.
+  const during = await freshGet(port, '/readyz');
+  expect(Date.now() - signalledAt).toBeLessThan(1000);
+  expect(during).toMatchObject({ status: 503 });
+  expect(JSON.parse((during as { body: string }).body)).toMatchObject({ status: 'unavailable', shuttingDown: true });
 
-    // After the delay the listener closes: new connections are refused, yet the in-flight request is kept.
-    let refused = false;
-    for (let i = 0; i < 50 && !refused; i++) {
-      await sleep(100);
-      const probe = await freshGet(port, '/healthz');
-      refused = 'error' in probe;
-    }
-    expect(refused).toBe(true);
-    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1000);
-    expect(server.child.exitCode).toBeNull();
+  // After the delay the listener closes: new connections are refused, yet the in-flight request is kept.
+  let refused = false;
+  for (let i = 0; i < 50 && !refused; i++) {
+    await sleep(100);
+    const probe = await freshGet(port, '/healthz');
+    refused = 'error' in probe;
+  }
+  expect(refused).toBe(true);
+  expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1000);
+  expect(server.child.exitCode).toBeNull();
 
-    inFlight.end(body.subarray(half));
-    const res = await response;
-    expect(res.status).toBe(200);
-    const json = JSON.parse(res.body);
-    expect(json.errors).toBeUndefined();
-    expect(json.data).toEqual({ viewer: { kind: 'API_KEY', network: { slug: 'demo' } }, members: { totalCount: 6 } });
+  inFlight.end(body.subarray(half));
+  const res = await response;
+  expect(res.status).toBe(200);
+  const json = JSON.parse(res.body);
+  expect(json.errors).toBeUndefined();
+  expect(json.data).toEqual({ viewer: { kind: 'API_KEY', network: { slug: 'demo' } }, members: { totalCount: 6 } });
 
-    expect(await server.exited).toEqual({ code: 0, signal: null });
-    expect(server.stdout()).toContain('"msg":"stopped"');
-    expect(fs.existsSync(path.join(dataDir, 'server.lock'))).toBe(false);
-  },
-  240_000,
-);
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+  expect(server.stdout()).toContain('"msg":"stopped"');
+  expect(fs.existsSync(path.join(dataDir, 'server.lock'))).toBe(false);
+}, 240_000);
 
 describe('invalid configuration stops the process at start with exit code 1', () => {
   const cases: Array<[string, Record<string, string>, string]> = [

@@ -18,7 +18,7 @@ afterAll(() => app?.stop());
 describe('set-rate-limit', () => {
   const RATE_LIMIT = '{ rateLimit { limit restoreRate } }';
 
-  test('raises a network\'s budget per credential; --reset brings back the defaults; other networks keep theirs', async () => {
+  test("raises a network's budget per credential; --reset brings back the defaults; other networks keep theirs", async () => {
     const slug = uniqueSlug('cli');
     const created = JSON.parse((await cli('create-network', '--slug', slug, '--name', 'Busy Network', '--json')).stdout);
     const other = JSON.parse((await cli('create-network', '--slug', uniqueSlug('cli'), '--name', 'Quiet Network', '--json')).stdout);
@@ -63,7 +63,11 @@ describe('set-rate-limit', () => {
     ['no budget given', ['set-rate-limit', '--network', 'whatever'], /^give --max and\/or --restore-rate, or --reset$/],
     ['a zero --max', ['set-rate-limit', '--network', 'whatever', '--max', '0'], /^--max must be a whole number of points between 1 and 1000000000, got "0"$/],
     ['a fractional --max', ['set-rate-limit', '--network', 'whatever', '--max', '1.5'], /^--max must be a whole number/],
-    ['a zero --restore-rate', ['set-rate-limit', '--network', 'whatever', '--restore-rate', '0'], /^--restore-rate must be a number of points per second above 0/],
+    [
+      'a zero --restore-rate',
+      ['set-rate-limit', '--network', 'whatever', '--restore-rate', '0'],
+      /^--restore-rate must be a number of points per second above 0/,
+    ],
     ['--reset with a budget', ['set-rate-limit', '--network', 'whatever', '--reset', '--max', '5'], /^--reset takes no --max or --restore-rate$/],
     ['an unknown network', ['set-rate-limit', '--network', 'no-such-network-x', '--max', '5'], /^No network with slug "no-such-network-x"$/],
   ])('%s exits non-zero with a clear message', async (_name, args, message) => {
@@ -73,4 +77,3 @@ describe('set-rate-limit', () => {
     expect(res.stderr.trim()).toMatch(message);
   });
 });
-

@@ -7,8 +7,8 @@ import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { ALL_SCOPES } from '../../src/modules/auth/api-key.service';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { uniquePrefix } from '../subscriptions/live';
 import { ok } from '../helpers/gql';
+import { uniquePrefix } from '../subscriptions/live';
 
 const MAX = 100;
 const RATE = 1;
@@ -39,12 +39,7 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 async function post(credential: string, query: string, variables: Record<string, unknown> = {}): Promise<Reply> {
-  const res = await app
-    .http()
-    .post('/graphql')
-    .set('content-type', 'application/json')
-    .set('authorization', `Bearer ${credential}`)
-    .send({ query, variables });
+  const res = await app.http().post('/graphql').set('content-type', 'application/json').set('authorization', `Bearer ${credential}`).send({ query, variables });
   const header = String(res.headers['ratelimit'] ?? '');
   const m = /^"cost";r=(\d+);t=(\d+)$/.exec(header);
   return { status: res.status, body: res.body, headers: res.headers as Record<string, string>, remaining: m ? Number(m[1]) : NaN, at: Date.now() };
@@ -89,7 +84,7 @@ describe('reporting', () => {
     }
   });
 
-  test('rateLimit shows the caller\'s own bucket: limit, remaining after this operation, restore rate, reset time and cost', async () => {
+  test("rateLimit shows the caller's own bucket: limit, remaining after this operation, restore rate, reset time and cost", async () => {
     const key = await a.key(ApiKeyScope.READ);
     const before = await post(key, '{ viewer { kind } }');
     const res = await post(key, RATE_LIMIT);
@@ -106,7 +101,7 @@ describe('reporting', () => {
     expect(resetIn).toBeLessThanOrEqual(MAX - rl.remaining + 1);
   });
 
-  test('member tokens have buckets of their own, apart from the network\'s keys', async () => {
+  test("member tokens have buckets of their own, apart from the network's keys", async () => {
     const member = await a.member();
     const res = await post(member.token, RATE_LIMIT);
     expect(res.body.data.rateLimit.remaining).toBe(MAX - res.body.extensions!.cost!.requestedQueryCost);
@@ -168,7 +163,7 @@ describe('refunds', () => {
 });
 
 describe('throttling', () => {
-  test('a burst from one key meets RATE_LIMITED, 429 and Retry-After; another key of the network and another network\'s key are unaffected', async () => {
+  test("a burst from one key meets RATE_LIMITED, 429 and Retry-After; another key of the network and another network's key are unaffected", async () => {
     const [burst, sibling, other] = [await a.key(...ALL_SCOPES), await a.key(...ALL_SCOPES), await b.key(...ALL_SCOPES)];
     let last: Reply | undefined;
     let ok = 0;
@@ -203,7 +198,7 @@ describe('throttling', () => {
     }
   });
 
-  test('network B exhausting its budget leaves A\'s untouched, and rateLimit shows only the caller\'s own bucket', async () => {
+  test("network B exhausting its budget leaves A's untouched, and rateLimit shows only the caller's own bucket", async () => {
     const [keyA, keyB] = [await a.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA), await b.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA)];
     while ((await post(keyB, COUNT)).status === 200);
     const mineB = await post(keyB, RATE_LIMIT);

@@ -3,8 +3,8 @@
  * refused ones get RATE_LIMITED while the socket stays open; and a cap on open sockets per credential.
  */
 import { parse } from 'graphql';
-import { operationCost } from '../../src/graphql/limits';
 import { getSchema } from '../../src/app/schema';
+import { operationCost } from '../../src/graphql/limits';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
@@ -38,7 +38,9 @@ afterEach(() => disconnectAll());
 afterAll(() => app.stop());
 
 /** The one result of a query or mutation over the socket, or the errors it was refused with. */
-async function once(stream: Stream): Promise<{ data?: any; errors?: Array<{ message: string; extensions: Record<string, any> }>; extensions?: { cost?: Cost } }> {
+async function once(
+  stream: Stream,
+): Promise<{ data?: any; errors?: Array<{ message: string; extensions: Record<string, any> }>; extensions?: { cost?: Cost } }> {
   await stream.ended();
   if (stream.error) return { errors: stream.error as never };
   expect(stream.results).toHaveLength(1);

@@ -1,6 +1,6 @@
+import { parseGlobalId } from '../../src/graphql/global-id';
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
-import { parseGlobalId } from '../../src/graphql/global-id';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 import { addMember, createGroup, type Cred, expectCode, ok } from '../helpers/gql';
@@ -54,7 +54,10 @@ async function members(n: TestNetwork, groupId: string, count: number): Promise<
 async function schedule(n: TestNetwork, groupId: string, input: Record<string, unknown> = {}): Promise<string> {
   const res = await app.gql<{ scheduleSessions: Array<{ id: string }> }>(
     'mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }',
-    { g: groupId, input: { title: 'Circle', startsAt: new Date(Date.now() + 2 * 86400_000).toISOString(), durationMinutes: 90, timeZone: 'Europe/Berlin', ...input } },
+    {
+      g: groupId,
+      input: { title: 'Circle', startsAt: new Date(Date.now() + 2 * 86400_000).toISOString(), durationMinutes: 90, timeZone: 'Europe/Berlin', ...input },
+    },
     n.adminKey,
   );
   return ok(res).scheduleSessions[0].id;
@@ -140,7 +143,10 @@ describe('rsvp', () => {
     const stranger = await other.member(NetworkRole.ADMIN);
     expectCode(await app.gql(RSVP, { s: sessionId, status: 'GOING' }, stranger.token), 'NOT_FOUND');
     for (const cred of [stranger.token, other.adminKey]) {
-      expect(ok(await app.gql<{ nodes: unknown[] }>('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [sessionId, mine.id] }, cred)).nodes).toEqual([null, null]);
+      expect(ok(await app.gql<{ nodes: unknown[] }>('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [sessionId, mine.id] }, cred)).nodes).toEqual([
+        null,
+        null,
+      ]);
     }
 
     const privateGroup = await createGroup(app, net, { visibility: 'PRIVATE' });
@@ -192,7 +198,9 @@ describe('capacity and the waitlist', () => {
     await rsvp(sessionId, 'NOT_GOING', list[0]);
     type Counts2 = { going: number; maybe: number; notGoing: number; waitlisted: number };
     const page = ok(
-      await app.gql<{ node: { nextSession: { rsvpCounts: Counts2; viewerRsvp: { status: string } | null }; sessions: { nodes: Array<{ rsvpCounts: Counts2 }> } } }>(
+      await app.gql<{
+        node: { nextSession: { rsvpCounts: Counts2; viewerRsvp: { status: string } | null }; sessions: { nodes: Array<{ rsvpCounts: Counts2 }> } };
+      }>(
         `query($g: ID!) { node(id: $g) { ... on Group {
           nextSession { rsvpCounts { going maybe notGoing waitlisted } viewerRsvp { status } }
           sessions(first: 10) { nodes { rsvpCounts { going maybe notGoing waitlisted } } } } } }`,
@@ -209,7 +217,13 @@ describe('capacity and the waitlist', () => {
     const groupId = await createGroup(app, net, { capacity: 3 });
     const sessionId = await schedule(net, groupId);
     const list = await members(net, groupId, 3);
-    ok(await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 2 } }, net.adminKey));
+    ok(
+      await app.gql(
+        'mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }',
+        { g: groupId, input: { capacity: 2 } },
+        net.adminKey,
+      ),
+    );
     expect((await view(sessionId, net.adminKey)).capacity).toBe(2);
     expect((await Promise.all(list.map(async (m) => (await rsvp(sessionId, 'GOING', m)).status))).sort()).toEqual(['GOING', 'GOING', 'WAITLISTED']);
   });
@@ -218,12 +232,28 @@ describe('capacity and the waitlist', () => {
     const groupId = await createGroup(app, net, { capacity: 5 });
     const sessionId = await schedule(net, groupId);
     const list = await members(net, groupId, 3);
-    await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 1 } }, net.adminKey);
+    await app.gql(
+      'mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }',
+      { g: groupId, input: { capacity: 1 } },
+      net.adminKey,
+    );
     for (const m of list) await rsvp(sessionId, 'GOING', m);
     expect((await view(sessionId, net.adminKey)).rsvpCounts).toMatchObject({ going: 1, waitlisted: 2 });
-    ok(await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 2 } }, net.adminKey));
+    ok(
+      await app.gql(
+        'mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }',
+        { g: groupId, input: { capacity: 2 } },
+        net.adminKey,
+      ),
+    );
     expect((await view(sessionId, net.adminKey)).rsvpCounts).toMatchObject({ going: 2, waitlisted: 1 });
-    ok(await app.gql('mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }', { g: groupId, input: { capacity: 0 } }, net.adminKey));
+    ok(
+      await app.gql(
+        'mutation($g: ID!, $input: UpdateGroupInput!) { updateGroup(id: $g, input: $input) { capacity } }',
+        { g: groupId, input: { capacity: 0 } },
+        net.adminKey,
+      ),
+    );
     expect((await view(sessionId, net.adminKey)).rsvpCounts).toMatchObject({ going: 3, waitlisted: 0 });
   });
 
@@ -239,7 +269,9 @@ describe('capacity and the waitlist', () => {
     let s = await statuses(sessionId);
     expect(list.map((m) => s.get(id(m)))).toEqual(['GOING', 'GOING', 'GOING', 'WAITLISTED', 'WAITLISTED']);
 
-    const down = ok(await app.gql<{ updateSession: { capacity: number; rsvpCounts: Counts } }>(UPDATE, { id: sessionId, input: { capacity: 1 } }, net.adminKey));
+    const down = ok(
+      await app.gql<{ updateSession: { capacity: number; rsvpCounts: Counts } }>(UPDATE, { id: sessionId, input: { capacity: 1 } }, net.adminKey),
+    );
     expect(down.updateSession).toEqual({ capacity: 1, rsvpCounts: { going: 3, waitlisted: 2 } });
     // Places free up only below the new capacity.
     await rsvp(sessionId, 'NOT_GOING', list[0]);
@@ -247,7 +279,9 @@ describe('capacity and the waitlist', () => {
     expect(list.map((m) => s.get(id(m)))).toEqual(['NOT_GOING', 'GOING', 'GOING', 'WAITLISTED', 'WAITLISTED']);
 
     // Back to the group's capacity (50): everyone waiting gets in.
-    const groupCap = ok(await app.gql<{ updateSession: { capacity: number; rsvpCounts: Counts } }>(UPDATE, { id: sessionId, input: { capacity: 0 } }, net.adminKey));
+    const groupCap = ok(
+      await app.gql<{ updateSession: { capacity: number; rsvpCounts: Counts } }>(UPDATE, { id: sessionId, input: { capacity: 0 } }, net.adminKey),
+    );
     expect(groupCap.updateSession).toEqual({ capacity: 50, rsvpCounts: { going: 4, waitlisted: 0 } });
   });
 
@@ -342,7 +376,11 @@ describe('who sees which RSVPs', () => {
     const aRsvp = (await view(sessionId, a.token)).viewerRsvp!;
     const Q = 'query($id: ID!) { node(id: $id) { ... on Rsvp { status member { id } session { id } } } }';
     for (const cred of [a.token, fac.token, await net.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA)]) {
-      expect(ok(await app.gql<{ node: unknown }>(Q, { id: aRsvp.id }, cred)).node).toEqual({ status: 'GOING', member: { id: a.globalId }, session: { id: sessionId } });
+      expect(ok(await app.gql<{ node: unknown }>(Q, { id: aRsvp.id }, cred)).node).toEqual({
+        status: 'GOING',
+        member: { id: a.globalId },
+        session: { id: sessionId },
+      });
     }
     for (const cred of [b.token, await net.key(ApiKeyScope.READ), other.adminKey]) {
       expect(ok(await app.gql<{ node: unknown }>(Q, { id: aRsvp.id }, cred)).node).toBeNull();

@@ -32,7 +32,7 @@ const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
     await locker.query('BEGIN');
     await locker.query('SELECT 1 FROM members WHERE id = $1 FOR UPDATE', [victim.id]);
     const update = `mutation { updateMember(id: "${victim.globalId}", input: { displayName: "Busy" }) { id } }`;
-    let heavy: Array<Promise<Awaited<ReturnType<typeof timedPost>>>> = [];
+    let heavy: Array<Promise<Awaited<ReturnType<typeof timedPost>>>>;
     try {
       heavy = Array.from({ length: 6 }, () => timedPost(app, update, a.adminKey));
       // A's two connections are taken (waiting on the lock); the other four wait for A's share.
@@ -65,7 +65,7 @@ const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
     await poolSettled(app);
   });
 
-  test("a key whose last-used time is being written by a concurrent request does not queue behind that request", async () => {
+  test('a key whose last-used time is being written by a concurrent request does not queue behind that request', async () => {
     const key = await b.key(ApiKeyScope.READ);
     expect((await app.gql('{ viewer { kind } }', {}, key)).errors).toBeUndefined();
     // Make the once-a-minute write due, and hold the key's row as a concurrent request writing it would.

@@ -68,7 +68,10 @@ const UPDATE = (id: string, name: string) => `updateMember(id: "${id}", input: {
     expect(res.body.errors[0].message).toMatch(/800 ms/);
     // Cut near the deadline, not after the 60 s statement timeout.
     expect(res.ms).toBeLessThan(5_000);
-    const left: Array<{ n: number }> = await app.db.dataSource.query(`/* test */ SELECT count(*)::int AS n FROM members WHERE network_id = $1 AND email = 'deadline@cut.example'`, [net.id]);
+    const left: Array<{ n: number }> = await app.db.dataSource.query(
+      `/* test */ SELECT count(*)::int AS n FROM members WHERE network_id = $1 AND email = 'deadline@cut.example'`,
+      [net.id],
+    );
     expect(left[0].n).toBe(0);
     await poolSettled(app);
     expect(watch.violations).toEqual([]);
@@ -134,7 +137,10 @@ describe('a transaction refuses statements after its end (any database)', () => 
     );
     expect(await outcome).toBe('committed');
     expect(await tx.finish('rollback')).toBe('committed');
-    const rows: Array<{ n: number }> = await app.db.dataSource.query(`/* test */ SELECT count(*)::int AS n FROM members WHERE network_id = $1 AND display_name = 'Late'`, [net.id]);
+    const rows: Array<{ n: number }> = await app.db.dataSource.query(
+      `/* test */ SELECT count(*)::int AS n FROM members WHERE network_id = $1 AND display_name = 'Late'`,
+      [net.id],
+    );
     expect(rows[0].n).toBe(0);
   });
 
@@ -146,7 +152,10 @@ describe('a transaction refuses statements after its end (any database)', () => 
     await Promise.allSettled([first, second]);
     await expect(second).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(await tx.finish('commit')).toBe('rolled back');
-    const rows: Array<{ n: number }> = await app.db.dataSource.query(`/* test */ SELECT count(*)::int AS n FROM members WHERE network_id = $1 AND display_name LIKE 'Queued %'`, [net.id]);
+    const rows: Array<{ n: number }> = await app.db.dataSource.query(
+      `/* test */ SELECT count(*)::int AS n FROM members WHERE network_id = $1 AND display_name LIKE 'Queued %'`,
+      [net.id],
+    );
     expect(rows[0].n).toBe(0);
   });
 });

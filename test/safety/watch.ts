@@ -1,6 +1,6 @@
 import http from 'node:http';
-import type { Pool, PoolClient } from 'pg';
 import type { TestApp } from '../helpers/app';
+import type { Pool, PoolClient } from 'pg';
 
 /**
  * Watches every pooled connection of a running test app and records each statement sent while the

@@ -55,7 +55,13 @@ async function one(groupId: string, input: Record<string, unknown> = {}, cred = 
 
 describe('scheduleSessions', () => {
   test('a facilitator schedules one session: capacity and agenda default to the group', async () => {
-    const groupId = await createGroup(app, net, { capacity: 12, agendaTemplate: [{ kind: 'CHECK_IN', title: 'Arrive', minutes: 10 }, { kind: 'CHECK_OUT', title: 'Leave' }] });
+    const groupId = await createGroup(app, net, {
+      capacity: 12,
+      agendaTemplate: [
+        { kind: 'CHECK_IN', title: 'Arrive', minutes: 10 },
+        { kind: 'CHECK_OUT', title: 'Leave' },
+      ],
+    });
     const fac = await net.member();
     await addMember(app, net, groupId, fac.globalId, 'FACILITATOR');
     const startsAt = '2031-05-06T16:00:00.000Z';
@@ -228,7 +234,12 @@ describe('scheduleSessions', () => {
       await addMember(app, net, groupId, member.globalId);
       const otherFac = await net.member();
       await addMember(app, net, await createGroup(app, net), otherFac.globalId, 'FACILITATOR');
-      for (const cred of [member.token, otherFac.token, await net.key(ApiKeyScope.READ), await net.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA, ApiKeyScope.ADMIN)]) {
+      for (const cred of [
+        member.token,
+        otherFac.token,
+        await net.key(ApiKeyScope.READ),
+        await net.key(ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA, ApiKeyScope.ADMIN),
+      ]) {
         expectCode(await app.gql(SCHEDULE, { g: groupId, input }, cred), 'FORBIDDEN');
       }
     });
@@ -345,7 +356,9 @@ describe('the session state machine', () => {
     }
     const writeKey = await net.key(ApiKeyScope.WRITE);
     expect(ok(await app.gql<{ startSession: SessionData }>(START, { id: scheduled.id }, writeKey)).startSession.status).toBe('LIVE');
-    expect(ok(await app.gql<{ endSession: SessionData }>(END, { id: live }, (await net.member(NetworkRole.COORDINATOR)).token)).endSession.status).toBe('COMPLETED');
+    expect(ok(await app.gql<{ endSession: SessionData }>(END, { id: live }, (await net.member(NetworkRole.COORDINATOR)).token)).endSession.status).toBe(
+      'COMPLETED',
+    );
   });
 
   describe('updateSession', () => {
@@ -384,10 +397,19 @@ describe('the session state machine', () => {
 
     test('endsAt before or equal to startsAt, also against the stored value: fieldError [input, endsAt]', async () => {
       const s = await one(groupId, { startsAt: '2031-07-01T10:00:00Z', durationMinutes: 60 });
-      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T11:00:00Z' } }, fac.token), ['input', 'endsAt']);
+      expectBadInput(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T11:00:00Z' } }, fac.token), [
+        'input',
+        'endsAt',
+      ]);
       expectBadInput(await app.gql(UPDATE, { id: s.id, input: { endsAt: '2031-07-01T10:00:00Z' } }, fac.token), ['input', 'endsAt']);
       expectBadInput(await app.gql(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T11:30:00Z' } }, fac.token), ['input', 'endsAt']);
-      const moved = ok(await app.gql<{ updateSession: SessionData }>(UPDATE, { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T13:00:00Z' } }, fac.token));
+      const moved = ok(
+        await app.gql<{ updateSession: SessionData }>(
+          UPDATE,
+          { id: s.id, input: { startsAt: '2031-07-01T12:00:00Z', endsAt: '2031-07-01T13:00:00Z' } },
+          fac.token,
+        ),
+      );
       expect(moved.updateSession).toMatchObject({ startsAt: '2031-07-01T12:00:00.000Z', endsAt: '2031-07-01T13:00:00.000Z' });
     });
 
@@ -400,7 +422,9 @@ describe('the session state machine', () => {
 
     test('a LIVE session can be edited; COMPLETED and CANCELLED ones cannot (CONFLICT)', async () => {
       const live = await inState('LIVE');
-      expect(ok(await app.gql<{ updateSession: SessionData }>(UPDATE, { id: live, input: { title: 'Still going' } }, fac.token)).updateSession.title).toBe('Still going');
+      expect(ok(await app.gql<{ updateSession: SessionData }>(UPDATE, { id: live, input: { title: 'Still going' } }, fac.token)).updateSession.title).toBe(
+        'Still going',
+      );
       for (const state of ['COMPLETED', 'CANCELLED'] as const) {
         expectCode(await app.gql(UPDATE, { id: await inState(state), input: { title: 'Too late' } }, fac.token), 'CONFLICT', new RegExp(state));
       }
@@ -420,17 +444,28 @@ describe('another network', () => {
       expectCode(await app.gql(START, { id: s.id }, cred), 'NOT_FOUND');
       expectCode(await app.gql(END, { id: s.id }, cred), 'NOT_FOUND');
       expectCode(await app.gql(CANCEL, { id: s.id }, cred), 'NOT_FOUND');
-      const node = ok(await app.gql<{ node: unknown; nodes: unknown[] }>('query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }', { id: s.id }, cred));
+      const node = ok(
+        await app.gql<{ node: unknown; nodes: unknown[] }>('query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }', { id: s.id }, cred),
+      );
       expect(node).toEqual({ node: null, nodes: [null] });
     }
     // Unchanged, and visible at home.
-    const home = ok(await app.gql<{ node: { title: string; status: string } }>('query($id: ID!) { node(id: $id) { ... on Session { title status } } }', { id: s.id }, net.adminKey));
+    const home = ok(
+      await app.gql<{ node: { title: string; status: string } }>(
+        'query($id: ID!) { node(id: $id) { ... on Session { title status } } }',
+        { id: s.id },
+        net.adminKey,
+      ),
+    );
     expect(home.node).toEqual({ title: 'Weekly circle', status: 'SCHEDULED' });
   });
 
   test('a session ID passed as a group ID is NOT_FOUND; a malformed ID is BAD_USER_INPUT', async () => {
     const s = await one(await createGroup(app, net));
-    expectCode(await app.gql(SCHEDULE, { g: s.id, input: { title: 'X', startsAt: future(DAY), durationMinutes: 60, timeZone: 'UTC' } }, net.adminKey), 'NOT_FOUND');
+    expectCode(
+      await app.gql(SCHEDULE, { g: s.id, input: { title: 'X', startsAt: future(DAY), durationMinutes: 60, timeZone: 'UTC' } }, net.adminKey),
+      'NOT_FOUND',
+    );
     expectBadInput(await app.gql(START, { id: 'nope' }, net.adminKey), ['id']);
   });
 
@@ -453,13 +488,23 @@ describe('reading sessions', () => {
         totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor } nodes { title startsAt status }
       }
     } } }`;
-  type Page = { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string; startCursor: string }; nodes: Array<{ title: string; startsAt: string; status: string }> };
+  type Page = {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string; startCursor: string };
+    nodes: Array<{ title: string; startsAt: string; status: string }>;
+  };
   const sessionsOf = async (vars: Record<string, unknown>, cred = net.adminKey) =>
     ok(await app.gql<{ node: { sessions: Page } }>(GROUP_SESSIONS, vars, cred)).node.sessions;
 
   test('Group.sessions: by start time, paged both ways, filtered by from / to / status', async () => {
     const groupId = await createGroup(app, net);
-    const series = await schedule(groupId, { title: 'S', startsAt: '2031-03-03T18:00:00Z', durationMinutes: 60, timeZone: 'UTC', repeat: { frequency: 'WEEKLY', count: 5 } });
+    const series = await schedule(groupId, {
+      title: 'S',
+      startsAt: '2031-03-03T18:00:00Z',
+      durationMinutes: 60,
+      timeZone: 'UTC',
+      repeat: { frequency: 'WEEKLY', count: 5 },
+    });
     ok(await app.gql(CANCEL, { id: series[2].id }, net.adminKey));
     await one(groupId, { title: 'Early', startsAt: '2031-03-01T08:00:00Z' });
 

@@ -117,7 +117,10 @@ type ViewNode = {
   status: string;
   participants: Array<{ network: { id: string }; status: string; groups: Array<{ id: string }> }>;
   registrationCounts: Array<{ network: { id: string }; count: number }>;
-  registrations: { totalCount: number; nodes: Array<{ id: string; displayName: string | null; member: { id: string; email: string | null } | null; network: { id: string } }> };
+  registrations: {
+    totalCount: number;
+    nodes: Array<{ id: string; displayName: string | null; member: { id: string; email: string | null } | null; network: { id: string } }>;
+  };
   viewerRegistration: { id: string } | null;
 };
 const view = async (event: string, cred: string) => ok(await app.gql<{ node: ViewNode | null }>(VIEW, { id: event }, cred)).node;
@@ -172,15 +175,33 @@ function operations(o: Outsider, f: Foreign): Operation[] {
   for (const id of f.partnerships) {
     const unknown = unknownId('Partnership');
     ops.push(
-      { name: 'respondToPartnership(accept)', query: RESPOND_PARTNERSHIP, vars: { id, accept: true }, unknownVars: { id: unknown, accept: true }, code: 'NOT_FOUND' },
-      { name: 'respondToPartnership(decline)', query: RESPOND_PARTNERSHIP, vars: { id, accept: false }, unknownVars: { id: unknown, accept: false }, code: 'NOT_FOUND' },
+      {
+        name: 'respondToPartnership(accept)',
+        query: RESPOND_PARTNERSHIP,
+        vars: { id, accept: true },
+        unknownVars: { id: unknown, accept: true },
+        code: 'NOT_FOUND',
+      },
+      {
+        name: 'respondToPartnership(decline)',
+        query: RESPOND_PARTNERSHIP,
+        vars: { id, accept: false },
+        unknownVars: { id: unknown, accept: false },
+        code: 'NOT_FOUND',
+      },
       { name: 'revokePartnership', query: REVOKE, vars: { id }, unknownVars: { id: unknown }, code: 'NOT_FOUND' },
     );
   }
   for (const e of f.events) {
     const unknown = unknownId('JointEvent');
     ops.push(
-      { name: 'inviteToJointEvent(their event, own network)', query: INVITE, vars: { e, n: o.net.globalId }, unknownVars: { e: unknown, n: o.net.globalId }, code: 'NOT_FOUND' },
+      {
+        name: 'inviteToJointEvent(their event, own network)',
+        query: INVITE,
+        vars: { e, n: o.net.globalId },
+        unknownVars: { e: unknown, n: o.net.globalId },
+        code: 'NOT_FOUND',
+      },
       {
         name: 'respondToJointEventInvitation(accept, own group)',
         query: RESPOND_EVENT,
@@ -188,8 +209,21 @@ function operations(o: Outsider, f: Foreign): Operation[] {
         unknownVars: { e: unknown, accept: true, g: [o.group] },
         code: 'NOT_FOUND',
       },
-      { name: 'respondToJointEventInvitation(decline)', query: RESPOND_EVENT, vars: { e, accept: false }, unknownVars: { e: unknown, accept: false }, code: 'NOT_FOUND' },
-      { name: 'registerForJointEvent', query: REGISTER, vars: { e, share: true }, unknownVars: { e: unknown, share: true }, code: 'NOT_FOUND', memberOnly: true },
+      {
+        name: 'respondToJointEventInvitation(decline)',
+        query: RESPOND_EVENT,
+        vars: { e, accept: false },
+        unknownVars: { e: unknown, accept: false },
+        code: 'NOT_FOUND',
+      },
+      {
+        name: 'registerForJointEvent',
+        query: REGISTER,
+        vars: { e, share: true },
+        unknownVars: { e: unknown, share: true },
+        code: 'NOT_FOUND',
+        memberOnly: true,
+      },
       { name: 'cancelJointEvent', query: CANCEL, vars: { id: e }, unknownVars: { id: unknown }, code: 'NOT_FOUND' },
     );
   }
@@ -365,7 +399,9 @@ describe('issue 4 story: A hosts, B partners, C is unrelated', () => {
       members: [aAdmin.globalId, ann[0].globalId],
       auditEntries: (await auditLog(aAdmin.token)).nodes.map((e) => e.id),
     };
-    await expectNothingFor({ net: b, admin: bAdmin, member: bo[0], group: bGroup, event: e4 }, ofA, { audit: [{ action: 'joint_event.created', targetId: e4 }] });
+    await expectNothingFor({ net: b, admin: bAdmin, member: bo[0], group: bGroup, event: e4 }, ofA, {
+      audit: [{ action: 'joint_event.created', targetId: e4 }],
+    });
     await expectNothingFor(cOutsider, await everythingOfAAndB(), cOwn());
   });
 
@@ -393,7 +429,15 @@ describe('issue 4 story: A hosts, B partners, C is unrelated', () => {
     expect(code(await app.gql(INVITE, { e: e1, n: b.globalId }, aAdmin.token))).toBe('FORBIDDEN');
     await expectNothingFor(
       { net: b, admin: bAdmin, member: bo[0], group: bGroup, event: e4 },
-      { partnerships: [], events: [e1], networks: [], groups: [aHost, aShared], registrations: [registrationIds['ann0-e1']], members: [ann[0].globalId], auditEntries: [] },
+      {
+        partnerships: [],
+        events: [e1],
+        networks: [],
+        groups: [aHost, aShared],
+        registrations: [registrationIds['ann0-e1']],
+        members: [ann[0].globalId],
+        auditEntries: [],
+      },
       {
         audit: [
           { action: 'partnership.requested', targetId: partnershipId },
@@ -417,8 +461,15 @@ describe('issue 4 story: A hosts, B partners, C is unrelated', () => {
     const NETWORK = `query($id: ID!, $r: [_Any!]!) {
       node(id: $id) { __typename ... on Network { id slug name minimumAggregateSize } }
       _entities(representations: $r) { __typename ... on Network { id slug name minimumAggregateSize } } }`;
-    const asNetwork = (net: TestNetwork, name: string, k: number | null) => ({ __typename: 'Network', id: net.globalId, slug: net.slug, name, minimumAggregateSize: k });
-    const lookUp = async (net: TestNetwork, cred: string) => ok(await app.gql(NETWORK, { id: net.globalId, r: [{ __typename: 'Network', id: net.globalId }] }, cred));
+    const asNetwork = (net: TestNetwork, name: string, k: number | null) => ({
+      __typename: 'Network',
+      id: net.globalId,
+      slug: net.slug,
+      name,
+      minimumAggregateSize: k,
+    });
+    const lookUp = async (net: TestNetwork, cred: string) =>
+      ok(await app.gql(NETWORK, { id: net.globalId, r: [{ __typename: 'Network', id: net.globalId }] }, cred));
     for (const cred of [bAdmin.token, b.adminKey, bo[0].token]) {
       expect(await lookUp(a, cred)).toEqual({ node: asNetwork(a, 'Network A', null), _entities: [asNetwork(a, 'Network A', null)] });
       expect(await lookUp(b, cred)).toEqual({ node: asNetwork(b, 'Network B', 5), _entities: [asNetwork(b, 'Network B', 5)] });
@@ -502,7 +553,10 @@ describe('issue 4 story: A hosts, B partners, C is unrelated', () => {
     // ... and A cannot invite B to it again (the participant row stays, DECLINED).
     expect(code(await app.gql(INVITE, { e: e6, n: b.globalId }, aAdmin.token))).toBe('CONFLICT');
 
-    const listed = async (cred: string) => ok(await app.gql(JOINT_EVENTS, {}, cred)).jointEvents.nodes.map((n: { id: string }) => n.id).sort();
+    const listed = async (cred: string) =>
+      ok(await app.gql(JOINT_EVENTS, {}, cred))
+        .jointEvents.nodes.map((n: { id: string }) => n.id)
+        .sort();
     expect(await listed(aAdmin.token)).toEqual([e1, e2, e3, e4, e6].sort());
     expect(await listed(bo[2].token)).toEqual([e1, e2, e3, e4].sort());
     await expectNothingFor(cOutsider, await everythingOfAAndB(), cOwn());
@@ -614,7 +668,8 @@ describe('issue 4 story: A hosts, B partners, C is unrelated', () => {
     expect(code(await app.gql(REVOKE, { id: partnershipId }, aAdmin.token))).toBe('CONFLICT');
 
     // The directory is gone, both ways, also through federation.
-    for (const cred of [bAdmin.token, bo[0].token, aAdmin.token]) expect(ok(await app.gql(DIRECTORY, {}, cred)).partnerDirectory).toEqual({ totalCount: 0, nodes: [] });
+    for (const cred of [bAdmin.token, bo[0].token, aAdmin.token])
+      expect(ok(await app.gql(DIRECTORY, {}, cred)).partnerDirectory).toEqual({ totalCount: 0, nodes: [] });
     expect(ok(await app.gql(ENTITIES, { r: [{ __typename: 'SharedGroup', id: shared(aShared) }] }, bAdmin.token))._entities).toEqual([null]);
 
     // The host's view: E1 (future, accepted) and E3 (future, pending invitation) show B WITHDRAWN, B's
@@ -638,7 +693,10 @@ describe('issue 4 story: A hosts, B partners, C is unrelated', () => {
       expect(participation(v2)).toEqual({ [a.globalId]: 'ACCEPTED', [b.globalId]: 'ACCEPTED' });
       expect(counts(v2)).toEqual(pastCounts);
     }
-    const listed = async (cred: string) => ok(await app.gql(JOINT_EVENTS, {}, cred)).jointEvents.nodes.map((n: { id: string }) => n.id).sort();
+    const listed = async (cred: string) =>
+      ok(await app.gql(JOINT_EVENTS, {}, cred))
+        .jointEvents.nodes.map((n: { id: string }) => n.id)
+        .sort();
     expect(await listed(aAdmin.token)).toEqual([e1, e2, e3, e6].sort());
     expect(await listed(bAdmin.token)).toEqual([e2, e4].sort());
     // Identities follow: B's consenting member leaves A's view of E1, stays in the past event's.
@@ -663,7 +721,11 @@ describe('issue 4 story: A hosts, B partners, C is unrelated', () => {
 
     // Registration closes at the start: not even the past event's own participants register late.
     const late = await app.gql(REGISTER, { e: e2 }, bo[2].token);
-    expect({ data: late.data, code: code(late), message: late.errors?.[0]?.message }).toEqual({ data: null, code: 'CONFLICT', message: 'This joint event has already started' });
+    expect({ data: late.data, code: code(late), message: late.errors?.[0]?.message }).toEqual({
+      data: null,
+      code: 'CONFLICT',
+      message: 'This joint event has already started',
+    });
     // A cannot invite B again.
     const e5 = await createEvent(aAdmin.token, 'After the partnership', [aHost]);
     expect(code(await app.gql(INVITE, { e: e5, n: b.globalId }, aAdmin.token))).toBe('FORBIDDEN');
@@ -721,7 +783,10 @@ describe('issue 4 story: A hosts, B partners, C is unrelated', () => {
     expect(entry(aLog, 'partnership.revoked')).toMatchObject({ actor: bActor, details: { ...revokedDetails, partnerSlug: b.slug } });
     expect(entry(bLog, 'partnership.revoked')).toMatchObject({ actor: bActor, details: { ...revokedDetails, partnerSlug: a.slug } });
     // Joint-event entries on the partner's side point at the event.
-    const invitedInB = bLog.filter((e) => e.action === 'joint_event.invited').map((e) => e.details.jointEventId).sort();
+    const invitedInB = bLog
+      .filter((e) => e.action === 'joint_event.invited')
+      .map((e) => e.details.jointEventId)
+      .sort();
     expect(invitedInB).toEqual([e1, e2, e3, e4, e6].sort());
     expect(bLog.filter((e) => e.action === 'joint_event.registered').every((e) => e.actor.startsWith('member:'))).toBe(true);
     // Member IDs in actors are each network's own: no B member in A's log but the admin who acted on the partnership.

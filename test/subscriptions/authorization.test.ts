@@ -1,12 +1,12 @@
-import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
-import { NetworkRole } from '../../src/modules/members/member.entity';
 import { randomUUID } from 'node:crypto';
 import { toGlobalId } from '../../src/graphql/global-id';
+import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
+import { NetworkRole } from '../../src/modules/members/member.entity';
+import { activePartnership, createTestNetwork, invitedJointEvent } from '../helpers/factories';
 import { addMember, createGroup, dbId, ok } from '../helpers/gql';
 import { createWorld, insertSession, sql, type World } from '../helpers/world';
-import type { TestApp } from '../helpers/app';
-import { activePartnership, createTestNetwork, invitedJointEvent } from '../helpers/factories';
 import { connect, disconnectAll, refusal, startLiveApp, subscribed } from './live';
+import type { TestApp } from '../helpers/app';
 
 /**
  * Authorization twice: at subscribe time with the rules of the matching query (another network's object:
@@ -108,7 +108,13 @@ describe('at delivery', () => {
     const sessions = (credential: string) =>
       subscribed(app, connect(app.server.port, credential), SESSION_CHANGED, { g: group }, { networkId: a.net.id, name: 'sessionChanged', key: dbId(group) });
     const memberships = (credential: string) =>
-      subscribed(app, connect(app.server.port, credential), MEMBERSHIP_CHANGED, { g: group }, { networkId: a.net.id, name: 'membershipChanged', key: dbId(group) });
+      subscribed(
+        app,
+        connect(app.server.port, credential),
+        MEMBERSHIP_CHANGED,
+        { g: group },
+        { networkId: a.net.id, name: 'membershipChanged', key: dbId(group) },
+      );
     const leaverSessions = await sessions(a.member.token);
     const leaverMemberships = await memberships(a.member.token);
     const controlSessions = await sessions(a.facilitator.token);
@@ -143,7 +149,13 @@ describe('at delivery', () => {
     const hostStream = await follow(host.id, hostAdmin.token);
     const guestStream = await follow(guest.id, guestAdmin.token);
 
-    ok(await app.gql('mutation($e: ID!, $g: [ID!]) { respondToJointEventInvitation(jointEventId: $e, accept: true, groupIds: $g) { status } }', { e: event, g: [guestGroup] }, guest.adminKey));
+    ok(
+      await app.gql(
+        'mutation($e: ID!, $g: [ID!]) { respondToJointEventInvitation(jointEventId: $e, accept: true, groupIds: $g) { status } }',
+        { e: event, g: [guestGroup] },
+        guest.adminKey,
+      ),
+    );
     expect((await hostStream.data()).jointEventChanged.participants[1].status).toBe('ACCEPTED');
     expect((await guestStream.data()).jointEventChanged.participants[1].status).toBe('ACCEPTED');
 
@@ -169,10 +181,20 @@ describe('at delivery', () => {
     const partnership = await activePartnership(app, host.adminKey, { slug: guest.slug, admin: guest.adminKey }, ['JOINT_EVENTS']);
     // Started yesterday and never closed: revocation withdraws future events only, so the guest keeps this one.
     const id = randomUUID();
-    await sql(app, host.id, `INSERT INTO joint_events (id, host_network_id, title, starts_at, ends_at, format)
-      VALUES ($1, $2, 'Yesterday', now() - interval '1 day', now() - interval '23 hours', 'ONLINE')`, [id, host.id]);
-    await sql(app, host.id, `INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at)
-      VALUES ($1, $2, 'ACCEPTED', now()), ($1, $3, 'ACCEPTED', now())`, [id, host.id, guest.id]);
+    await sql(
+      app,
+      host.id,
+      `INSERT INTO joint_events (id, host_network_id, title, starts_at, ends_at, format)
+      VALUES ($1, $2, 'Yesterday', now() - interval '1 day', now() - interval '23 hours', 'ONLINE')`,
+      [id, host.id],
+    );
+    await sql(
+      app,
+      host.id,
+      `INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at)
+      VALUES ($1, $2, 'ACCEPTED', now()), ($1, $3, 'ACCEPTED', now())`,
+      [id, host.id, guest.id],
+    );
     const event = toGlobalId('JointEvent', id);
     const follow = (networkId: string, credential: string) =>
       subscribed(app, connect(app.server.port, credential), JOINT_EVENT_CHANGED, { e: event }, { networkId, name: 'jointEventChanged', key: id });
@@ -184,7 +206,9 @@ describe('at delivery', () => {
     expect((await hostStream.data()).jointEventChanged.status).toBe('CANCELLED');
     await guestStream.nothing();
     // Still visible to the guest (a past event), but no longer followed.
-    const seen = ok(await app.gql<{ node: { status: string } | null }>('query($id: ID!) { node(id: $id) { ... on JointEvent { status } } }', { id: event }, guestAdmin.token));
+    const seen = ok(
+      await app.gql<{ node: { status: string } | null }>('query($id: ID!) { node(id: $id) { ... on JointEvent { status } } }', { id: event }, guestAdmin.token),
+    );
     expect(seen.node).toEqual({ status: 'CANCELLED' });
     expect(await refused(guestAdmin.token, JOINT_EVENT_CHANGED, { e: event })).toEqual(['FORBIDDEN']);
   });
@@ -210,11 +234,17 @@ describe('nothing is published for work that did not commit', () => {
     await addMember(app, a.net, group, a.facilitator.globalId, 'FACILITATOR');
     const s1 = await insertSession(app, a.net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 60 });
     const s2 = await insertSession(app, a.net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 120 });
-    const stream = await subscribed(app, connect(app.server.port, a.facilitator.token), SESSION_CHANGED, { g: group }, {
-      networkId: a.net.id,
-      name: 'sessionChanged',
-      key: dbId(group),
-    });
+    const stream = await subscribed(
+      app,
+      connect(app.server.port, a.facilitator.token),
+      SESSION_CHANGED,
+      { g: group },
+      {
+        networkId: a.net.id,
+        name: 'sessionChanged',
+        key: dbId(group),
+      },
+    );
 
     // Invalid input and a forbidden transition: nothing written, nothing published.
     const invalid = await app.gql(
@@ -244,11 +274,17 @@ describe('nothing is published for work that did not commit', () => {
 
   test('a failing mutation over the socket publishes nothing either', async () => {
     const session = await insertSession(app, b.net.id, b.group.id, { status: 'LIVE' });
-    const stream = await subscribed(app, connect(app.server.port, b.facilitator.token), SESSION_CHANGED, { g: b.group.globalId }, {
-      networkId: b.net.id,
-      name: 'sessionChanged',
-      key: b.group.id,
-    });
+    const stream = await subscribed(
+      app,
+      connect(app.server.port, b.facilitator.token),
+      SESSION_CHANGED,
+      { g: b.group.globalId },
+      {
+        networkId: b.net.id,
+        name: 'sessionChanged',
+        key: b.group.id,
+      },
+    );
     const failed = await connect(app.server.port, b.facilitator.token).subscribe(START, { id: session.globalId }).next();
     expect(failed.errors?.[0].extensions?.code).toBe('CONFLICT');
     ok(await app.gql('mutation($id: ID!) { endSession(id: $id) { id } }', { id: session.globalId }, b.facilitator.token));

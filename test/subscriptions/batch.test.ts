@@ -1,7 +1,7 @@
 import { addMember, ok } from '../helpers/gql';
 import { createWorld, insertSession, type World } from '../helpers/world';
-import type { TestApp } from '../helpers/app';
 import { connect, disconnectAll, startLiveApp, subscribed, type Stream } from './live';
+import type { TestApp } from '../helpers/app';
 
 /**
  * Batched delivery: the subscribers of one event in one network are resolved together on one transaction,
@@ -18,15 +18,18 @@ beforeAll(async () => {
 afterEach(() => disconnectAll());
 afterAll(() => app.stop());
 
-const ATTENDANCE_CHANGED =
-  'subscription($s: ID!) { attendanceChanged(sessionId: $s) { id status session { id } member { id displayName email } } }';
+const ATTENDANCE_CHANGED = 'subscription($s: ID!) { attendanceChanged(sessionId: $s) { id status session { id } member { id displayName email } } }';
 const SESSION_CHANGED =
   'subscription($g: ID!) { sessionChanged(groupId: $g) { id status attendance(first: 10) { edges { node { member { displayName email } } } } } }';
 const CHECK_IN = 'mutation($s: ID!) { checkIn(sessionId: $s) { id } }';
 const START = 'mutation($id: ID!) { startSession(id: $id) { id } }';
 
-type AttendanceEvent = { attendanceChanged: { id: string; status: string; session: { id: string }; member: { id: string; displayName: string; email: string | null } } };
-type SessionEvent = { sessionChanged: { id: string; status: string; attendance: { edges: Array<{ node: { member: { displayName: string; email: string | null } } }> } } };
+type AttendanceEvent = {
+  attendanceChanged: { id: string; status: string; session: { id: string }; member: { id: string; displayName: string; email: string | null } };
+};
+type SessionEvent = {
+  sessionChanged: { id: string; status: string; attendance: { edges: Array<{ node: { member: { displayName: string; email: string | null } } }> } };
+};
 
 const emailOf = async (globalId: string): Promise<string> =>
   ok(await app.gql<{ node: { email: string } }>('query($id: ID!) { node(id: $id) { ... on Member { email } } }', { id: globalId }, a.keys.all)).node.email;
@@ -34,7 +37,8 @@ const emailOf = async (globalId: string): Promise<string> =>
 test('one check-in, one batch: every subscriber gets exactly its own view', async () => {
   const session = await insertSession(app, a.net.id, a.group.id, { status: 'LIVE' });
   const topic = { networkId: a.net.id, name: 'attendanceChanged' as const, key: session.id };
-  const follow = (credential: string) => subscribed<AttendanceEvent>(app, connect(app.server.port, credential), ATTENDANCE_CHANGED, { s: session.globalId }, topic);
+  const follow = (credential: string) =>
+    subscribed<AttendanceEvent>(app, connect(app.server.port, credential), ATTENDANCE_CHANGED, { s: session.globalId }, topic);
   // Interleaved, so that shared loaders would be primed by one view before another reads.
   const own = await follow(a.member2.token); // Max: the one who checks in
   const facilitator = await follow(a.facilitator.token);

@@ -1,9 +1,9 @@
 import { NetworkRole } from '../../src/modules/members/member.entity';
+import { activePartnership, createTestNetwork, invitedJointEvent } from '../helpers/factories';
 import { addMember, createGroup, dbId, ok } from '../helpers/gql';
 import { createWorld, insertSession, type World } from '../helpers/world';
-import type { TestApp } from '../helpers/app';
-import { activePartnership, createTestNetwork, invitedJointEvent } from '../helpers/factories';
 import { connect, disconnectAll, startLiveApp, subscribed } from './live';
+import type { TestApp } from '../helpers/app';
 
 /**
  * Delivery of each subscription through a real graphql-ws client: the event arrives once committed, read
@@ -48,7 +48,16 @@ test('sessionChanged: scheduling, starting and cancelling reach the group; anoth
   const scheduled = ok(
     await app.gql<{ scheduleSessions: Array<{ id: string }> }>(
       'mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }',
-      { g: a.group.globalId, input: { title: 'Live circle', startsAt: new Date(Date.now() + 3_600_000).toISOString(), durationMinutes: 60, timeZone: 'Europe/Berlin', repeat: { frequency: 'WEEKLY', count: 2 } } },
+      {
+        g: a.group.globalId,
+        input: {
+          title: 'Live circle',
+          startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+          durationMinutes: 60,
+          timeZone: 'Europe/Berlin',
+          repeat: { frequency: 'WEEKLY', count: 2 },
+        },
+      },
       a.facilitator.token,
     ),
   ).scheduleSessions;
@@ -86,7 +95,13 @@ test('attendanceChanged: the check-in board for managers, their own records for 
   ok(
     await app.gql(
       'mutation($s: ID!, $e: [AttendanceEntryInput!]!) { markAttendance(sessionId: $s, entries: $e) { id } }',
-      { s: session.globalId, e: [{ memberId: a.member2.globalId, status: 'LATE' }, { memberId: a.facilitator.globalId, status: 'PRESENT' }] },
+      {
+        s: session.globalId,
+        e: [
+          { memberId: a.member2.globalId, status: 'LATE' },
+          { memberId: a.facilitator.globalId, status: 'PRESENT' },
+        ],
+      },
       a.facilitator.token,
     ),
   );
@@ -122,11 +137,17 @@ test('membershipChanged: joins, role changes and leaving reach the group', async
   await addMember(app, a.net, group, a.member.globalId);
   const topic = { networkId: a.net.id, name: 'membershipChanged' as const, key: dbId(group) };
   const stream = await subscribed(app, connect(app.server.port, a.member.token), MEMBERSHIP_CHANGED, { g: group }, topic);
-  const otherNetwork = await subscribed(app, connect(app.server.port, b.member.token), MEMBERSHIP_CHANGED, { g: b.group.globalId }, {
-    ...topic,
-    networkId: b.net.id,
-    key: b.group.id,
-  });
+  const otherNetwork = await subscribed(
+    app,
+    connect(app.server.port, b.member.token),
+    MEMBERSHIP_CHANGED,
+    { g: b.group.globalId },
+    {
+      ...topic,
+      networkId: b.net.id,
+      key: b.group.id,
+    },
+  );
 
   const joined = ok(
     await app.gql<{ joinGroup: { id: string } }>('mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }', { g: group }, a.outsider.token),
@@ -153,21 +174,39 @@ test('jointEventChanged: every participating network, each with its own view; an
   await activePartnership(app, host.adminKey, { slug: guest.slug, admin: guest.adminKey }, ['JOINT_EVENTS']);
   const event = await invitedJointEvent(app, host.adminKey, hostGroup, guest);
 
-  const hostStream = await subscribed(app, connect(app.server.port, hostAdmin.token), JOINT_EVENT_CHANGED, { e: event }, {
-    networkId: host.id,
-    name: 'jointEventChanged',
-    key: dbId(event),
-  });
-  const guestStream = await subscribed(app, connect(app.server.port, guestAdmin.token), JOINT_EVENT_CHANGED, { e: event }, {
-    networkId: guest.id,
-    name: 'jointEventChanged',
-    key: dbId(event),
-  });
-  const bystander = await subscribed(app, connect(app.server.port, b.admin.token), PARTNERSHIP_CHANGED, {}, {
-    networkId: b.net.id,
-    name: 'partnershipChanged',
-    key: null,
-  });
+  const hostStream = await subscribed(
+    app,
+    connect(app.server.port, hostAdmin.token),
+    JOINT_EVENT_CHANGED,
+    { e: event },
+    {
+      networkId: host.id,
+      name: 'jointEventChanged',
+      key: dbId(event),
+    },
+  );
+  const guestStream = await subscribed(
+    app,
+    connect(app.server.port, guestAdmin.token),
+    JOINT_EVENT_CHANGED,
+    { e: event },
+    {
+      networkId: guest.id,
+      name: 'jointEventChanged',
+      key: dbId(event),
+    },
+  );
+  const bystander = await subscribed(
+    app,
+    connect(app.server.port, b.admin.token),
+    PARTNERSHIP_CHANGED,
+    {},
+    {
+      networkId: b.net.id,
+      name: 'partnershipChanged',
+      key: null,
+    },
+  );
 
   ok(
     await app.gql(
@@ -225,16 +264,28 @@ test('partnershipChanged: both networks’ admins follow a request and its answe
 
 test('a mutation sent over the socket publishes too, and its result arrives after the commit', async () => {
   const session = await insertSession(app, a.net.id, a.group.id, { status: 'SCHEDULED', startsInMinutes: 30 });
-  const watcher = await subscribed(app, connect(app.server.port, a.coordinator.token), SESSION_CHANGED, { g: a.group.globalId }, {
-    networkId: a.net.id,
-    name: 'sessionChanged',
-    key: a.group.id,
-  });
+  const watcher = await subscribed(
+    app,
+    connect(app.server.port, a.coordinator.token),
+    SESSION_CHANGED,
+    { g: a.group.globalId },
+    {
+      networkId: a.net.id,
+      name: 'sessionChanged',
+      key: a.group.id,
+    },
+  );
   const ws = connect(app.server.port, a.facilitator.token);
   const result = await ws.subscribe<{ startSession: { id: string } }>(START, { id: session.globalId }).data();
   expect(result.startSession.id).toBe(session.globalId);
   // Committed before the answer: a query right after sees it.
-  const seen = ok(await app.gql<{ node: { status: string } }>('query($id: ID!) { node(id: $id) { ... on Session { status } } }', { id: session.globalId }, a.facilitator.token));
+  const seen = ok(
+    await app.gql<{ node: { status: string } }>(
+      'query($id: ID!) { node(id: $id) { ... on Session { status } } }',
+      { id: session.globalId },
+      a.facilitator.token,
+    ),
+  );
   expect(seen.node.status).toBe('LIVE');
   expect((await watcher.data()).sessionChanged).toMatchObject({ id: session.globalId, status: 'LIVE' });
 });

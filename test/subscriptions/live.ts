@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { TopicName } from '../../src/realtime/topics';
 import { startTestApp, type TestApp } from '../helpers/app';
+import type { TopicName } from '../../src/realtime/topics';
 
 /**
  * Helpers for the live-update tests: a real graphql-ws client, raw sockets for protocol faults, and waits.
@@ -173,9 +173,7 @@ export function rawSocket(port: number, protocol: string | null = 'graphql-trans
   ws.on('message', (data) => messages.push(JSON.parse(String(data))));
   ws.on('error', () => undefined);
   const opened = new Promise<void>((resolve) => ws.once('open', () => resolve()));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
-  );
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
   const send = (message: unknown) => ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   return { ws, messages, opened, closed, send };
 }

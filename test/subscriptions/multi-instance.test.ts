@@ -7,9 +7,9 @@
  */
 import { Redis } from 'ioredis';
 import { channelOf } from '../../src/realtime/topics';
-import { createWorld, insertSession, type World } from '../helpers/world';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { REDIS_URL, startInstance, stopInstance, type Instance } from '../helpers/instances';
+import { createWorld, insertSession, type World } from '../helpers/world';
 import { connect, disconnectAll, eventually, uniquePrefix } from './live';
 
 const PREFIX = uniquePrefix();
@@ -60,7 +60,10 @@ async function gql(port: number, credential: string, query: string, variables: R
     const bOnOne = connect(one.port, b.facilitator.token).subscribe(SESSION_CHANGED, { g: b.group.globalId });
     const bOnTwo = connect(two.port, b.keys.read).subscribe(SESSION_CHANGED, { g: b.group.globalId });
     // Both instances have subscribed each channel in Redis.
-    for (const [net, group] of [[a.net.id, a.group.id], [b.net.id, b.group.id]]) {
+    for (const [net, group] of [
+      [a.net.id, a.group.id],
+      [b.net.id, b.group.id],
+    ]) {
       const channel = channelOf(PREFIX, net, 'sessionChanged', group);
       await eventually(async () => (await redis.pubsub('NUMSUB', channel))[1] === 2, `both instances on ${channel}`);
     }

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { addMember, ok } from '../helpers/gql';
 import { createWorld, insertSession, moreMembers, type World } from '../helpers/world';
-import type { TestApp } from '../helpers/app';
 import { connect, disconnectAll, eventually, rawSocket, refusal, sleep, startLiveApp, subscribed, type Live } from './live';
+import type { TestApp } from '../helpers/app';
 
 /**
  * The socket itself: graphql-ws's close codes for protocol faults, a member token expiring mid-stream, a
@@ -156,7 +156,13 @@ describe('limits', () => {
     const live = connect(limited.server.port, lw.facilitator.token);
     await subscribed(limited, live, ATTENDANCE_CHANGED, { s: session.globalId }, { networkId: lw.net.id, name: 'attendanceChanged', key: session.id });
     const entries = [lw.member, lw.member2, ...others].map((p) => ({ memberId: p.globalId, status: 'PRESENT' }));
-    ok(await limited.gql('mutation($s: ID!, $e: [AttendanceEntryInput!]!) { markAttendance(sessionId: $s, entries: $e) { id } }', { s: session.globalId, e: entries }, lw.facilitator.token));
+    ok(
+      await limited.gql(
+        'mutation($s: ID!, $e: [AttendanceEntryInput!]!) { markAttendance(sessionId: $s, entries: $e) { id } }',
+        { s: session.globalId, e: entries },
+        lw.facilitator.token,
+      ),
+    );
     expect(await live.closed).toEqual({ code: 1013, reason: 'Slow consumer' });
     await eventually(() => limited.server.live.subscribers(lw.net.id, 'attendanceChanged', session.id) === 0, 'the stream to be gone');
   });
@@ -190,7 +196,11 @@ describe('limits', () => {
     await stream.ended();
     expect((stream.error as Array<{ extensions: { code: string } }>)[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
     // Within the limits: fine (page sizes from variables count).
-    const fine = await app.gql('query($n: Int) { groups(first: $n) { nodes { memberships(first: 10) { nodes { member { displayName } } } } } }', { n: 50 }, w.keys.readPersonal);
+    const fine = await app.gql(
+      'query($n: Int) { groups(first: $n) { nodes { memberships(first: 10) { nodes { member { displayName } } } } } }',
+      { n: 50 },
+      w.keys.readPersonal,
+    );
     expect(fine.errors).toBeUndefined();
     const tooMany = await app.gql(
       'query($n: Int) { groups(first: $n) { nodes { memberships(first: 100) { nodes { member { memberships(first: 5) { nodes { id } } } } } } } }',
@@ -218,7 +228,13 @@ test('graceful shutdown closes sockets with open subscriptions (1001) and ends t
   const topic = { networkId: ow.net.id, name: 'sessionChanged' as const, key: ow.group.id };
   const live = connect(other.server.port, ow.outsider.token);
   const stream = await subscribed(other, live, SESSION_CHANGED, { g: ow.group.globalId }, topic);
-  await subscribed(other, live, 'subscription($g: ID!) { membershipChanged(groupId: $g) { id } }', { g: ow.group.globalId }, { ...topic, name: 'membershipChanged' });
+  await subscribed(
+    other,
+    live,
+    'subscription($g: ID!) { membershipChanged(groupId: $g) { id } }',
+    { g: ow.group.globalId },
+    { ...topic, name: 'membershipChanged' },
+  );
   const channel = other.server.live.channel(ow.net.id, 'sessionChanged', ow.group.id);
   const redis = other.config.redisUrl ? new Redis(other.config.redisUrl) : undefined;
   try {

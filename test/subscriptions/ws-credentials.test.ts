@@ -3,8 +3,8 @@ import WebSocket from 'ws';
 import { MemberTokens } from '../../src/modules/auth/member-token';
 import { ok } from '../helpers/gql';
 import { createWorld, insertSession, sql, type World } from '../helpers/world';
-import type { TestApp } from '../helpers/app';
 import { connect, disconnectAll, eventually, rawSocket, startLiveApp, subscribed } from './live';
+import type { TestApp } from '../helpers/app';
 
 /**
  * A refused WebSocket credential closes the socket with 4403 and a reason naming the problem — missing,
@@ -99,7 +99,7 @@ describe('each refusal names its problem (4403)', () => {
     expect(stream.results).toEqual([]);
   });
 
-  test("a member token whose issuing key is revoked while subscribed closes with \"Credential revoked\"; a read-only token still subscribes", async () => {
+  test('a member token whose issuing key is revoked while subscribed closes with "Credential revoked"; a read-only token still subscribes', async () => {
     const issuer = ok(
       await app.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
         'mutation { createApiKey(name: "token backend", scopes: [ISSUE_MEMBER_TOKENS]) { secret apiKey { id } } }',

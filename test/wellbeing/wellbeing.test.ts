@@ -20,7 +20,13 @@ const MINE = `query($first: Int, $after: String) { myWellbeing(first: $first, af
 const NODE = `query($id: ID!) { node(id: $id) { ... on WellbeingCheckIn { wellbeing confidence } } }`;
 
 type Recorded = { recordWellbeing: { id: string; wellbeing: number; confidence: number; recordedAt: string; session: { id: string } | null } };
-type Mine = { myWellbeing: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Array<{ id: string; wellbeing: number; confidence: number; session: { id: string } | null }> } };
+type Mine = {
+  myWellbeing: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string };
+    nodes: Array<{ id: string; wellbeing: number; confidence: number; session: { id: string } | null }>;
+  };
+};
 
 const record = (input: Record<string, unknown>, credential: string) => app.gql<Recorded>(RECORD, { input }, credential);
 
@@ -46,7 +52,12 @@ describe('recordWellbeing and myWellbeing', () => {
     // Only the own check-ins: another member's list is theirs alone.
     const other = ok(await app.gql<Mine>(MINE, {}, w.member.token)).myWellbeing;
     expect(other.nodes.map((n) => n.id)).not.toContain(first.id);
-    const rows = await sql(app, w.net.id, 'SELECT member_id, wellbeing, confidence, session_id FROM wellbeing_checkins WHERE member_id = $1 AND session_id IS NOT NULL', [p.id]);
+    const rows = await sql(
+      app,
+      w.net.id,
+      'SELECT member_id, wellbeing, confidence, session_id FROM wellbeing_checkins WHERE member_id = $1 AND session_id IS NOT NULL',
+      [p.id],
+    );
     expect(rows).toEqual([{ member_id: p.id, wellbeing: 7, confidence: 6, session_id: s.id }]);
   });
 
@@ -75,11 +86,16 @@ describe('recordWellbeing and myWellbeing', () => {
   test("a session of another network, an unknown one, or a PRIVATE group's the member cannot see: NOT_FOUND", async () => {
     const foreign = await insertSession(app, other.net.id, other.group.id);
     expectCode(await record({ wellbeing: 5, confidence: 5, sessionId: foreign.globalId }, w.member.token), 'NOT_FOUND');
-    expectCode(await record({ wellbeing: 5, confidence: 5, sessionId: toGlobalId('Session', '00000000-0000-4000-8000-000000000000') }, w.member.token), 'NOT_FOUND');
+    expectCode(
+      await record({ wellbeing: 5, confidence: 5, sessionId: toGlobalId('Session', '00000000-0000-4000-8000-000000000000') }, w.member.token),
+      'NOT_FOUND',
+    );
     const hidden = await createGroup(app, w.net, { name: 'Private circle', visibility: 'PRIVATE' });
     const hiddenSession = await insertSession(app, w.net.id, dbId(hidden));
     expectCode(await record({ wellbeing: 5, confidence: 5, sessionId: hiddenSession.globalId }, w.member.token), 'NOT_FOUND');
-    const [{ n }] = await sql<{ n: number }>(app, w.net.id, 'SELECT count(*)::int AS n FROM wellbeing_checkins WHERE session_id = ANY($1)', [[hiddenSession.id]]);
+    const [{ n }] = await sql<{ n: number }>(app, w.net.id, 'SELECT count(*)::int AS n FROM wellbeing_checkins WHERE session_id = ANY($1)', [
+      [hiddenSession.id],
+    ]);
     expect(n).toBe(0);
   });
 });

@@ -1,9 +1,9 @@
 import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { liveSubscription } from '../../realtime/subscriptions';
 import { authorize, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves, readPersonalData, writePersonalData } from '../auth/rules';
@@ -15,7 +15,7 @@ import { Attendance } from './attendance.entity';
 import { CheckInArgs, MarkAttendanceArgs } from './attendance.inputs';
 import * as attendance from './attendance.service';
 import { seesParticipation } from './participation';
-import { liveSubscription } from '../../realtime/subscriptions';
+import type { Context } from '../../graphql/context';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const AttendanceConnection = connectionType(Attendance, 'Attendance');

@@ -1,17 +1,17 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
-import type { NestedConnectionSpec } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
+import { rowMapper } from '../../db/rows';
+import { type Row, queryOne, queryRows } from '../../db/sql';
 import { badInput, conflict, type FieldError } from '../../graphql/errors';
 import { parseGlobalId } from '../../graphql/global-id';
-import { rowMapper } from '../../db/rows';
 import { publishOnCommit } from '../../realtime/live';
 import { Member } from '../members/member.entity';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { Attendance, AttendanceStatus } from './attendance.entity';
-import type { AttendanceEntryInput } from './attendance.inputs';
-import { type Row, queryOne, queryRows } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { NestedConnectionSpec } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import type { AttendanceEntryInput } from './attendance.inputs';
+import type { EntityManager } from 'typeorm';
 
 /** PRESENT and LATE count as attended (counts, first session, who may give feedback). */
 export const ATTENDED_SQL = `('PRESENT', 'LATE')`;
@@ -35,11 +35,11 @@ export function ensureCheckInOpen(session: Session, now: Date): void {
 /** True when the member has an ACTIVE membership of the group. */
 export async function isActiveMemberOf(scope: Scope, groupId: string, memberId: string): Promise<boolean> {
   const { manager, networkId } = scope;
-  const rows = await queryRows<unknown>(
-    manager,
-    `SELECT 1 FROM memberships WHERE network_id = $1 AND group_id = $2 AND member_id = $3 AND status = 'ACTIVE'`,
-    [networkId, groupId, memberId],
-  );
+  const rows = await queryRows<unknown>(manager, `SELECT 1 FROM memberships WHERE network_id = $1 AND group_id = $2 AND member_id = $3 AND status = 'ACTIVE'`, [
+    networkId,
+    groupId,
+    memberId,
+  ]);
   return rows.length > 0;
 }
 
@@ -56,13 +56,7 @@ const FIRST_SESSION = (memberExpr: string) => `NOT EXISTS (
  * Checks a member in, in one statement. Idempotent: a row that is already PRESENT or LATE keeps its status,
  * check-in time and first-session flag (only a given mood is updated); an EXCUSED or ABSENT row becomes attended.
  */
-export async function checkIn(
-  ctx: Context,
-  session: Session,
-  memberId: string,
-  moodBefore: number | null | undefined,
-  now: Date,
-): Promise<Attendance> {
+export async function checkIn(ctx: Context, session: Session, memberId: string, moodBefore: number | null | undefined, now: Date): Promise<Attendance> {
   const { manager } = ctx;
   const status = now.getTime() - session.startsAt.getTime() > LATE_AFTER_MS ? AttendanceStatus.LATE : AttendanceStatus.PRESENT;
   const row = await queryOne(
@@ -154,17 +148,19 @@ export async function markAttendance(ctx: Context, session: Session, entries: At
 
 /** Attended (PRESENT or LATE) per session, one `GROUP BY` per batch. */
 const attendanceCounts = (ctx: Context) =>
-  ctx.loaders.keyed('session-attendance-count', (manager, networkId) =>
-    new DataLoader<string, number>(async (ids) => {
-      const rows = await queryRows<{ session_id: string; count: number }>(
-        manager,
-        `SELECT session_id, count(*)::int AS count FROM attendance
+  ctx.loaders.keyed(
+    'session-attendance-count',
+    (manager, networkId) =>
+      new DataLoader<string, number>(async (ids) => {
+        const rows = await queryRows<{ session_id: string; count: number }>(
+          manager,
+          `SELECT session_id, count(*)::int AS count FROM attendance
          WHERE network_id = $1 AND session_id = ANY($2) AND status IN ${ATTENDED_SQL} GROUP BY session_id`,
-        [networkId, ids],
-      );
-      const byId = new Map(rows.map((r) => [r.session_id, r.count]));
-      return ids.map((id) => byId.get(id) ?? 0);
-    }),
+          [networkId, ids],
+        );
+        const byId = new Map(rows.map((r) => [r.session_id, r.count]));
+        return ids.map((id) => byId.get(id) ?? 0);
+      }),
   );
 
 export const loadAttendanceCount = (ctx: Context, sessionId: string): Promise<number> => attendanceCounts(ctx).load(sessionId);

@@ -1,7 +1,7 @@
-import type { Context } from '../../graphql/context';
 import { isAllowed } from '../auth/access';
 import { readPersonalData } from '../auth/rules';
 import { isGroupManager } from '../groups/group.access';
+import type { Context } from '../../graphql/context';
 
 /** What the participation features (attendance, feedback, gratitude, wellbeing, outreach) share; their rules are in the rule book (auth/rules.ts). */
 

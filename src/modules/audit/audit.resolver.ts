@@ -1,12 +1,12 @@
 import { Args, Ctx, Query, Resolver } from 'type-graphql';
 import { connectionType, ConnectionArgs } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { registerNodeType } from '../../graphql/node';
 import { isAllowed } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { administerNetwork } from '../auth/rules';
 import { AuditEntry } from './audit.entity';
 import { listAuditLog } from './audit.service';
+import type { Context } from '../../graphql/context';
 
 export const AuditEntryConnection = connectionType(AuditEntry, 'AuditEntry');
 

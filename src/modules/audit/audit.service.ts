@@ -1,10 +1,10 @@
-import type { Context } from '../../graphql/context';
-import { toGlobalId } from '../../graphql/global-id';
 import { rowMapper, selectList } from '../../db/rows';
+import { execute } from '../../db/sql';
 import { type Connection, type ConnectionArgs, exactTimeKey, paginate } from '../../graphql/connection';
+import { toGlobalId } from '../../graphql/global-id';
 import { loadNetwork } from '../networks/network.loader';
 import { AuditEntry } from './audit.entity';
-import { execute } from '../../db/sql';
+import type { Context } from '../../graphql/context';
 
 /** What a change writes to the audit log. `details` must never hold secrets or member data beyond IDs. */
 export interface AuditRecord {
@@ -23,18 +23,14 @@ export function auditActor(ctx: Pick<Context, 'principal'>): string {
 
 /** Writes an entry into the caller's own network's audit log. */
 export async function audit(ctx: Context, record: AuditRecord): Promise<void> {
-  await execute(
-    ctx.manager,
-    `INSERT INTO audit_log (network_id, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
-    [
-      ctx.networkId,
-      auditActor(ctx),
-      record.action,
-      record.targetType ?? null,
-      record.targetId ?? null,
-      record.details == null ? null : JSON.stringify(record.details),
-    ],
-  );
+  await execute(ctx.manager, `INSERT INTO audit_log (network_id, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`, [
+    ctx.networkId,
+    auditActor(ctx),
+    record.action,
+    record.targetType ?? null,
+    record.targetId ?? null,
+    record.details == null ? null : JSON.stringify(record.details),
+  ]);
 }
 
 /**
@@ -80,10 +76,7 @@ export async function listAuditLog(ctx: Context, args: ConnectionArgs): Promise<
       map: (row) => key.keep(map(row), row),
     },
     args,
-    [
-      key.sort,
-      { sql: 'a.id', value: (e) => e.id },
-    ],
+    [key.sort, { sql: 'a.id', value: (e) => e.id }],
     'audit-log',
   );
 }

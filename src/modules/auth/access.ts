@@ -1,5 +1,5 @@
-import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
+import type { Context } from '../../graphql/context';
 import type { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 
 /**
@@ -31,9 +31,7 @@ export function authorize(ctx: Pick<Context, 'principal'>, rule: AccessRule): vo
     if (missing.length === 0 && rule.apiKeyOneOf) throw forbidden(`This API key needs one of the scopes ${rule.apiKeyOneOf.join(', ')}`);
     throw forbidden(`This API key lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   }
-  throw forbidden(
-    rule.roles ? `This needs the role ${rule.roles.join(' or ')}; you are ${p.role}` : 'Member tokens may not do this; use an API key',
-  );
+  throw forbidden(rule.roles ? `This needs the role ${rule.roles.join(' or ')}; you are ${p.role}` : 'Member tokens may not do this; use an API key');
 }
 
 /** True when the caller is this member (through a member token). */

@@ -1,9 +1,9 @@
 import { defaultFieldResolver, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { Extensions } from 'type-graphql';
-import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
 import { authorize, type AccessRule } from './access';
 import * as ruleBook from './rules';
+import type { Context } from '../../graphql/context';
 
 /**
  * Every root field (Query, Mutation, Subscription) declares who may call it, by the name of a rule of the rule

@@ -8,7 +8,10 @@ export { ApiKeyScope };
 
 /** An integrator's credential. The secret is shown once and stored only as a SHA-256 hash. */
 @Entity('api_keys')
-@ObjectType('ApiKey', { implements: Node, description: 'A credential for servers of the network (integrators, partner backends). The secret is shown only once, at creation.' })
+@ObjectType('ApiKey', {
+  implements: Node,
+  description: 'A credential for servers of the network (integrators, partner backends). The secret is shown only once, at creation.',
+})
 export class ApiKey extends TenantEntity {
   @Field({ description: 'A name that says who uses the key and for what.' })
   @Column()
@@ -27,7 +30,7 @@ export class ApiKey extends TenantEntity {
 
   @Field(() => NetworkRole, {
     description:
-      'The highest network role the key may issue member tokens for (with ISSUE_MEMBER_TOKENS): a member with a higher role gets a token only when narrowed to this role. Tokens act with the lower of the member\'s role and this.',
+      "The highest network role the key may issue member tokens for (with ISSUE_MEMBER_TOKENS): a member with a higher role gets a token only when narrowed to this role. Tokens act with the lower of the member's role and this.",
   })
   @Column({ name: 'member_token_max_role', type: 'text', default: NetworkRole.MEMBER })
   memberTokenMaxRole: NetworkRole;

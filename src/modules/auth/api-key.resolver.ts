@@ -1,23 +1,22 @@
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsOptional, Length, Matches, MaxLength } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Extensions, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
-import type { Context } from '../../graphql/context';
+import { Arg, Args, ArgsType, Ctx, Extensions, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
-import { HasVisibleCharacter } from '../../graphql/validators';
 import { registerNodeType } from '../../graphql/node';
-import { Member } from '../members/member.entity';
 import { ApiKeyScope, lowerRole, NetworkRole, roleWithin } from '../../graphql/principal';
+import { HasVisibleCharacter } from '../../graphql/validators';
+import { Member } from '../members/member.entity';
 import { findMember, findMemberByExternalId } from '../members/member.service';
 import { isAllowed } from './access';
 import { Allow } from './allow';
 import { ApiKey } from './api-key.entity';
 import * as apiKeys from './api-key.service';
-import { issueMemberTokens, manageApiKeys } from './rules';
 import { MEMBER_TOKEN_DEFAULT_TTL, MEMBER_TOKEN_MAX_TTL, MEMBER_TOKEN_MIN_TTL } from './member-token';
+import { issueMemberTokens, manageApiKeys } from './rules';
 import { countTrustedDocuments, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS_PER_CALL, registerTrustedDocuments } from './trusted-documents';
-
+import type { Context } from '../../graphql/context';
+import type { EntityManager } from 'typeorm';
 
 const trustedDocumentCounts = (manager: EntityManager, networkId: string) =>
   new DataLoader<string, number>(async (ids) => {
@@ -27,7 +26,10 @@ const trustedDocumentCounts = (manager: EntityManager, networkId: string) =>
 
 registerNodeType('ApiKey', async (ctx, ids) => {
   if (!isAllowed(ctx, manageApiKeys)) return ids.map(() => null);
-  return ctx.loaders.byId(ApiKey).loadMany(ids).then((keys) => keys.map((k) => (k instanceof ApiKey ? k : null)));
+  return ctx.loaders
+    .byId(ApiKey)
+    .loadMany(ids)
+    .then((keys) => keys.map((k) => (k instanceof ApiKey ? k : null)));
 });
 
 @ObjectType({ description: 'A new API key and its secret. The secret is shown only here, once: store it safely.' })
@@ -50,7 +52,9 @@ class MemberToken {
   @Field(() => Member, { description: 'The member the token acts as.' })
   member: Member;
 
-  @Field(() => NetworkRole, { description: "The role the token acts with now: the lower of the member's role and the token's narrowing (and its key's highest role)." })
+  @Field(() => NetworkRole, {
+    description: "The role the token acts with now: the lower of the member's role and the token's narrowing (and its key's highest role).",
+  })
   role: NetworkRole;
 
   @Field({ description: 'True: the token runs no mutation (FORBIDDEN).' })
@@ -59,10 +63,15 @@ class MemberToken {
 
 @InputType({ description: 'A document (operation text) to register for an API key, e.g. one entry of an Apollo persisted-query manifest.' })
 class TrustedDocumentInput {
-  @Field({ description: `The exact document text (at most ${MAX_DOCUMENT_BYTES} bytes). Its SHA-256 is what clients send as \`extensions.persistedQuery.sha256Hash\`.` })
+  @Field({
+    description: `The exact document text (at most ${MAX_DOCUMENT_BYTES} bytes). Its SHA-256 is what clients send as \`extensions.persistedQuery.sha256Hash\`.`,
+  })
   body: string;
 
-  @Field(() => String, { nullable: true, description: 'The SHA-256 (hex) the client will send; checked against the body when given (e.g. the manifest\'s `id`).' })
+  @Field(() => String, {
+    nullable: true,
+    description: "The SHA-256 (hex) the client will send; checked against the body when given (e.g. the manifest's `id`).",
+  })
   @IsOptional()
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'hash must be 64 hexadecimal characters (SHA-256)' })
   hash?: string | null;
@@ -97,13 +106,13 @@ class CreateApiKeyArgs {
 
   @Field(() => NetworkRole, {
     defaultValue: NetworkRole.MEMBER,
-    description: 'With ISSUE_MEMBER_TOKENS: the highest network role the key may issue member tokens for (no higher than the calling key\'s own).',
+    description: "With ISSUE_MEMBER_TOKENS: the highest network role the key may issue member tokens for (no higher than the calling key's own).",
   })
   memberTokenMaxRole: NetworkRole;
 
   @Field(() => Boolean, {
     nullable: true,
-    description: 'True: the key and its member tokens may run only documents registered for it. Default: the calling key\'s own mode.',
+    description: "True: the key and its member tokens may run only documents registered for it. Default: the calling key's own mode.",
   })
   trustedDocumentsOnly?: boolean | null;
 }
@@ -130,7 +139,11 @@ export class ApiKeyResolver {
       'Creates an API key; the secret is in the answer and nowhere else. API keys with ADMIN only, and never with more than the calling key holds (scopes, highest token role, trusted-documents mode): FORBIDDEN otherwise.',
   })
   async createApiKey(@Args() args: CreateApiKeyArgs, @Ctx() ctx: Context): Promise<CreatedApiKey> {
-    const powers = { scopes: args.scopes, memberTokenMaxRole: args.memberTokenMaxRole, trustedDocumentsOnly: args.trustedDocumentsOnly ?? !!ctx.principal.trustedDocumentsOf };
+    const powers = {
+      scopes: args.scopes,
+      memberTokenMaxRole: args.memberTokenMaxRole,
+      trustedDocumentsOnly: args.trustedDocumentsOnly ?? !!ctx.principal.trustedDocumentsOf,
+    };
     apiKeys.assertWithinPowers(ctx.principal, powers);
     return apiKeys.createApiKey(ctx.manager, ctx.networkId, { name: args.name, ...powers });
   }
@@ -141,8 +154,12 @@ export class ApiKeyResolver {
   })
   async registerTrustedDocuments(
     @Arg('apiKeyId', () => ID, { description: 'The key the documents are for.' }) apiKeyId: string,
-    @Arg('documents', () => [TrustedDocumentInput], { description: 'The documents; already registered ones are kept as they are.' }) documents: TrustedDocumentInput[],
-    @Arg('trustedDocumentsOnly', () => Boolean, { nullable: true, description: 'True: from now on the key runs registered documents only; false: any document. Omitted: unchanged.' })
+    @Arg('documents', () => [TrustedDocumentInput], { description: 'The documents; already registered ones are kept as they are.' })
+    documents: TrustedDocumentInput[],
+    @Arg('trustedDocumentsOnly', () => Boolean, {
+      nullable: true,
+      description: 'True: from now on the key runs registered documents only; false: any document. Omitted: unchanged.',
+    })
     trustedDocumentsOnly: boolean | null,
     @Ctx() ctx: Context,
   ): Promise<ApiKey> {
@@ -191,10 +208,7 @@ export class ApiKeyResolver {
       throw invalidArgument('ttlSeconds', `must be between ${MEMBER_TOKEN_MIN_TTL} and ${MEMBER_TOKEN_MAX_TTL}`);
     }
     if ((memberId == null) === (externalId == null)) throw invalidArgument('memberId', 'give exactly one of memberId and externalId');
-    const member =
-      memberId != null
-        ? await findMember(ctx, idArgument('memberId', memberId, 'Member'))
-        : await findMemberByExternalId(ctx, externalId!);
+    const member = memberId != null ? await findMember(ctx, idArgument('memberId', memberId, 'Member')) : await findMemberByExternalId(ctx, externalId!);
     const roleCap = maxRole ?? member.role;
     if (!roleWithin(roleCap, issuer.memberTokenMaxRole)) {
       throw forbidden(

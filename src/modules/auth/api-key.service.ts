@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { forbidden, notFound } from '../../graphql/errors';
-import type { Scope } from '../../db/tenant';
 import { ApiKeyScope, NetworkRole, roleWithin, type Principal } from '../../graphql/principal';
 import { ApiKey } from './api-key.entity';
+import type { Scope } from '../../db/tenant';
+import type { EntityManager } from 'typeorm';
 
 /** Every API key secret starts with this, so credentials are recognisable (and secret scanners can find them). */
 export const API_KEY_PREFIX = 'pnk_';

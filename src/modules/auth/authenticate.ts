@@ -1,10 +1,10 @@
+import { execute, queryMaybeOne, queryRows } from '../../db/sql';
 import { sqlLiteral, type BeginOptions, type TenantTransaction } from '../../db/tenant';
 import { unauthenticated } from '../../graphql/errors';
 import { ApiKeyScope, lowerRole, type NetworkRole, type Principal } from '../../graphql/principal';
 import { API_KEY_PREFIX, hashSecret } from './api-key.service';
 import { memberTokenRefusal, REVOKED_API_KEY_MESSAGE } from './credential-problem';
 import type { MemberTokenClaims, MemberTokens } from './member-token';
-import { execute, queryMaybeOne, queryRows } from '../../db/sql';
 
 export interface Authenticated {
   networkId: string;
@@ -123,7 +123,11 @@ interface IssuerRow {
  * The principal of a member token: the member's current role, capped by the token's narrowing and by what its
  * issuing key allows now. Null when the issuing key was revoked or may no longer issue tokens (the token dies with it).
  */
-function memberPrincipal(member: { id: string; role: NetworkRole }, claims: Pick<MemberTokenClaims, 'issuerKeyId' | 'roleCap' | 'readOnly'>, issuer: IssuerRow): Principal | null {
+function memberPrincipal(
+  member: { id: string; role: NetworkRole },
+  claims: Pick<MemberTokenClaims, 'issuerKeyId' | 'roleCap' | 'readOnly'>,
+  issuer: IssuerRow,
+): Principal | null {
   let roleCap = claims.roleCap;
   let trustedDocumentsOf: string | undefined;
   if (claims.issuerKeyId) {
@@ -175,7 +179,10 @@ export async function reauthenticate(
        FROM api_keys WHERE network_id = $1 AND id = ANY($3::uuid[]) AND revoked_at IS NULL`,
       [networkId, [...memberIds], [...keyIds]],
     );
-    for (const r of rows) (r.kind === 'MEMBER' ? members.set(r.id, r.role!) : keys.set(r.id, r));
+    for (const r of rows) {
+      if (r.kind === 'MEMBER') members.set(r.id, r.role!);
+      else keys.set(r.id, r);
+    }
   }
   return (p) => {
     if (p.kind === 'API_KEY') {

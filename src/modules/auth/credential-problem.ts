@@ -36,8 +36,7 @@ export function memberTokenExpired(token: string, now = Date.now()): boolean {
 }
 
 /** The UNAUTHENTICATED message of a member token that failed verification. */
-export const memberTokenRefusal = (token: string): string =>
-  memberTokenExpired(token) ? 'Member token expired: get a new one' : 'Invalid member token';
+export const memberTokenRefusal = (token: string): string => (memberTokenExpired(token) ? 'Member token expired: get a new one' : 'Invalid member token');
 
 /**
  * Classifies a refused `Authorization` value (as readCredential reads it: `Bearer <API key | member token>`),

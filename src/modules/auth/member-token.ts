@@ -11,8 +11,7 @@ export const MEMBER_TOKEN_DEFAULT_TTL = 900;
 export const MEMBER_TOKEN_MIN_TTL = 60;
 export const MEMBER_TOKEN_MAX_TTL = 86_400;
 
-const isUuid = (v: unknown): v is string =>
-  typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+const isUuid = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
 
 export interface MemberTokenClaims {
   networkId: string;
@@ -97,6 +96,8 @@ export class Pseudonyms {
 
   /** The pseudonym of a tuple of strings in one namespace, e.g. `of('anonymous-feedback', networkId, sessionId, memberId)`. */
   of(namespace: string, ...parts: string[]): Buffer {
-    return createHmac('sha256', this.key).update([namespace, ...parts].join('\u0000')).digest();
+    return createHmac('sha256', this.key)
+      .update([namespace, ...parts].join('\u0000'))
+      .digest();
   }
 }

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
 import { parse } from 'graphql';
-import type { Context } from '../../graphql/context';
-import type { EntityManager } from 'typeorm';
-import { AppError, invalidArgument, type FieldError } from '../../graphql/errors';
-import type { Principal } from '../../graphql/principal';
-import type { Scope } from '../../db/tenant';
 import { queryRows } from '../../db/sql';
+import { AppError, invalidArgument, type FieldError } from '../../graphql/errors';
+import type { Scope } from '../../db/tenant';
+import type { Context } from '../../graphql/context';
+import type { Principal } from '../../graphql/principal';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { EntityManager } from 'typeorm';
 
 /** The most documents one registration may carry, and the largest document (UTF-8 bytes). */
 export const MAX_DOCUMENTS_PER_CALL = 500;
@@ -33,7 +33,8 @@ export async function registerTrustedDocuments(scope: Scope, apiKeyId: string, d
   const fieldErrors: FieldError[] = [];
   const rows = documents.map((d, i) => {
     const hash = documentHash(d.body);
-    if (Buffer.byteLength(d.body, 'utf8') > MAX_DOCUMENT_BYTES) fieldErrors.push({ path: ['documents', i, 'body'], message: `must be at most ${MAX_DOCUMENT_BYTES} bytes` });
+    if (Buffer.byteLength(d.body, 'utf8') > MAX_DOCUMENT_BYTES)
+      fieldErrors.push({ path: ['documents', i, 'body'], message: `must be at most ${MAX_DOCUMENT_BYTES} bytes` });
     else {
       try {
         parse(d.body);
@@ -44,7 +45,8 @@ export async function registerTrustedDocuments(scope: Scope, apiKeyId: string, d
     if (d.hash != null && d.hash.toLowerCase() !== hash) fieldErrors.push({ path: ['documents', i, 'hash'], message: 'is not the SHA-256 of the body' });
     return { hash, body: d.body, name: d.name ?? null };
   });
-  if (fieldErrors.length) throw new AppError('BAD_USER_INPUT', `Invalid documents: ${fieldErrors.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')}`, fieldErrors);
+  if (fieldErrors.length)
+    throw new AppError('BAD_USER_INPUT', `Invalid documents: ${fieldErrors.map((f) => `${f.path.join('.')} ${f.message}`).join('; ')}`, fieldErrors);
   if (rows.length === 0) return 0;
   const inserted = await queryRows<unknown>(
     manager,
@@ -71,10 +73,7 @@ export async function countTrustedDocuments(scope: Scope, apiKeyIds: readonly st
 const documentsKeyOf = (p: Principal): string | undefined => (p.kind === 'API_KEY' ? p.apiKeyId : p.issuerKeyId);
 
 export const documentNotTrusted = () =>
-  new AppError(
-    'DOCUMENT_NOT_TRUSTED',
-    'This credential may run only the documents registered for its API key (trusted documents); this one is not registered',
-  );
+  new AppError('DOCUMENT_NOT_TRUSTED', 'This credential may run only the documents registered for its API key (trusted documents); this one is not registered');
 
 /**
  * Resolves the document of a request before it is parsed, for HTTP and WebSocket alike:
@@ -103,11 +102,11 @@ export async function resolveDocument(
     if (bound) throw documentNotTrusted();
     return undefined;
   }
-  const rows = await queryRows<{ body: string }>(
-    manager,
-    `SELECT body FROM trusted_documents WHERE network_id = $1 AND api_key_id = $2 AND hash = $3`,
-    [networkId, keyId, hash],
-  );
+  const rows = await queryRows<{ body: string }>(manager, `SELECT body FROM trusted_documents WHERE network_id = $1 AND api_key_id = $2 AND hash = $3`, [
+    networkId,
+    keyId,
+    hash,
+  ]);
   if (rows[0]) return rows[0].body;
   if (bound && query !== undefined) throw documentNotTrusted();
   return undefined;

@@ -1,15 +1,15 @@
 import { DateTime } from 'luxon';
-import type { DataSource } from 'typeorm';
+import { execute } from '../../db/sql';
 import { withTenant, type Scope } from '../../db/tenant';
 import { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 import { ALL_SCOPES, createApiKey } from '../auth/api-key.service';
-import { Member } from '../members/member.entity';
 import { DEFAULT_AGENDA } from '../groups/agenda';
 import { GroupVisibility, MeetingFormat } from '../groups/group.entity';
-import type { CreateGroupInput } from '../groups/group.inputs';
 import { createGroup } from '../groups/group.service';
+import { Member } from '../members/member.entity';
 import { claimFirstStart, createNetwork } from '../networks/network.service';
-import { execute } from '../../db/sql';
+import type { CreateGroupInput } from '../groups/group.inputs';
+import type { DataSource } from 'typeorm';
 
 export interface DemoSeed {
   networkSlug: string;
@@ -40,7 +40,11 @@ export async function seedDemoIfFirstStart(dataSource: DataSource): Promise<Demo
     const repo = manager.getRepository(Member);
     const members = await repo.save(DEMO_MEMBERS.map((m) => repo.create({ ...m, networkId: network.id })));
     await seedGroups({ manager, networkId: network.id }, members);
-    const { secret } = await createApiKey(manager, network.id, { name: 'Demo admin key', scopes: ALL_SCOPES as ApiKeyScope[], memberTokenMaxRole: NetworkRole.ADMIN });
+    const { secret } = await createApiKey(manager, network.id, {
+      name: 'Demo admin key',
+      scopes: ALL_SCOPES as ApiKeyScope[],
+      memberTokenMaxRole: NetworkRole.ADMIN,
+    });
     return { networkSlug: network.slug, apiKey: secret };
   });
 }
@@ -84,7 +88,11 @@ async function seedGroups(scope: Scope, members: Member[]): Promise<void> {
        SELECT $1, $2, m, CASE WHEN m = $3 THEN 'FACILITATOR' ELSE 'MEMBER' END, now() FROM unnest($4::uuid[]) AS m`,
       [networkId, group.id, coordinator.id, [coordinator.id, ...rest.map((m) => m.id)]],
     );
-    const first = DateTime.now().setZone('Europe/Berlin').startOf('week').plus({ weeks: 1, days: weekday - 1 }).set({ hour: 18 });
+    const first = DateTime.now()
+      .setZone('Europe/Berlin')
+      .startOf('week')
+      .plus({ weeks: 1, days: weekday - 1 })
+      .set({ hour: 18 });
     for (let week = 0; week < 4; week += 1) {
       const start = first.plus({ weeks: week });
       await execute(

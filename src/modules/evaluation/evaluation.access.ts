@@ -1,10 +1,10 @@
-import type { Context } from '../../graphql/context';
+import { queryRows } from '../../db/sql';
 import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { authorize, isAllowed, type AccessRule } from '../auth/access';
 import { readGroups, readNetworkAggregates, readPersonalData } from '../auth/rules';
 import { authorizeGroupManager, findVisibleGroup, isGroupManager, isNetworkManager } from '../groups/group.access';
-import { queryRows } from '../../db/sql';
+import type { Context } from '../../graphql/context';
 
 /**
  * Who sees evaluation (DOMAIN.md): a group's facilitators see their group; coordinators and admins the

@@ -7,7 +7,8 @@ import { TrendInterval } from './evaluation.types';
 export class HealthArgs {
   @Field(() => Date, {
     nullable: true,
-    description: "Start of the period; moved back to the first of its month (00:00, network time zone). Default: the first of the month 11 months before this one (12 months with this one).",
+    description:
+      'Start of the period; moved back to the first of its month (00:00, network time zone). Default: the first of the month 11 months before this one (12 months with this one).',
   })
   from?: Date | null;
 
@@ -37,7 +38,7 @@ export class TrendArgs {
 export class DriftingMembersArgs extends ConnectionArgs {
   @Field(() => ID, {
     nullable: true,
-    description: "One group; omit for every group the caller may see drifting members of (facilitators: the groups they facilitate).",
+    description: 'One group; omit for every group the caller may see drifting members of (facilitators: the groups they facilitate).',
   })
   groupId?: string | null;
 

@@ -1,5 +1,4 @@
 import { Args, Ctx, Extensions, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../graphql/context';
 import { Allow } from '../auth/allow';
 import { readGroups, readPersonalData } from '../auth/rules';
 import { Group } from '../groups/group.entity';
@@ -7,6 +6,7 @@ import { driftingScope, seesGroupAggregates, trendScope } from './evaluation.acc
 import { DriftingMembersArgs, HealthArgs, TrendArgs } from './evaluation.inputs';
 import * as evaluation from './evaluation.service';
 import { DriftingMemberConnection, GroupHealth, OutcomePoint, ParticipationPoint } from './evaluation.types';
+import type { Context } from '../../graphql/context';
 
 @Resolver(() => Group)
 export class GroupHealthResolver {

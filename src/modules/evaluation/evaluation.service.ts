@@ -1,16 +1,16 @@
 import DataLoader from 'dataloader';
 import { DateTime } from 'luxon';
-import type { EntityManager } from 'typeorm';
 import { rowMapper, selectList } from '../../db/rows';
+import { type Row, queryRows } from '../../db/sql';
 import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { invalidArgument } from '../../graphql/errors';
 import { ATTENDED_SQL } from '../attendance/attendance.service';
 import { Membership } from '../memberships/membership.entity';
 import { loadNetwork } from '../networks/network.loader';
 import { DriftingMember, GroupHealth, OutcomePoint, ParticipationPoint, TrendInterval } from './evaluation.types';
 import { isSuppressed, minimumAggregateSize, unlessSuppressed } from './privacy';
-import { type Row, queryRows } from '../../db/sql';
+import type { Context } from '../../graphql/context';
+import type { EntityManager } from 'typeorm';
 
 /**
  * Evaluation, computed in PostgreSQL: each aggregate is one statement (CTEs, window functions,
@@ -205,12 +205,14 @@ export async function loadGroupHealth(ctx: Context, groupId: string, args: { fro
   const from = args.from ?? DateTime.fromJSDate(to, { zone: network.timeZone }).minus({ months: 11 }).toJSDate();
   checkPeriod(from, to);
   return ctx.loaders
-    .keyed(`group-health:${from.toISOString()}:${to.toISOString()}`, (manager, networkId) =>
-      new DataLoader<string, GroupHealth>(async (ids) => {
-        const rows = await queryRows<HealthRow>(manager, HEALTH_SQL, [networkId, ids, from, to, network.timeZone]);
-        const byId = new Map(rows.map((r) => [r.group_id, toHealth(r, k)]));
-        return ids.map((id) => byId.get(id)!);
-      }),
+    .keyed(
+      `group-health:${from.toISOString()}:${to.toISOString()}`,
+      (manager, networkId) =>
+        new DataLoader<string, GroupHealth>(async (ids) => {
+          const rows = await queryRows<HealthRow>(manager, HEALTH_SQL, [networkId, ids, from, to, network.timeZone]);
+          const byId = new Map(rows.map((r) => [r.group_id, toHealth(r, k)]));
+          return ids.map((id) => byId.get(id)!);
+        }),
     )
     .load(groupId);
 }
@@ -344,11 +346,14 @@ async function trendParams(ctx: Context, req: TrendRequest): Promise<{ params: u
 
 export async function participationTrend(ctx: Context, req: TrendRequest): Promise<ParticipationPoint[]> {
   const { params, k } = await trendParams(ctx, req);
-  const rows = await queryRows<{ period_start: Date; period_end: Date; sessions: number; attendees: number; most_present: number; attendance_rate: number | null }>(
-    ctx.manager,
-    participationSql(req.interval, req.groupId != null),
-    params,
-  );
+  const rows = await queryRows<{
+    period_start: Date;
+    period_end: Date;
+    sessions: number;
+    attendees: number;
+    most_present: number;
+    attendance_rate: number | null;
+  }>(ctx.manager, participationSql(req.interval, req.groupId != null), params);
   // People behind the rate: at least as many as were present at the fullest session (a lower bound, so the
   // threshold errs on the side of withholding; counting distinct people over a network's year costs ~10x).
   return rows.map((r) =>
@@ -365,11 +370,13 @@ export async function participationTrend(ctx: Context, req: TrendRequest): Promi
 
 export async function outcomeTrend(ctx: Context, req: TrendRequest): Promise<OutcomePoint[]> {
   const { params, k } = await trendParams(ctx, req);
-  const rows = await queryRows<{ period_start: Date; period_end: Date; respondents: number; average_wellbeing: number | null; average_confidence: number | null }>(
-    ctx.manager,
-    outcomeSql(req.interval, req.groupId != null),
-    params,
-  );
+  const rows = await queryRows<{
+    period_start: Date;
+    period_end: Date;
+    respondents: number;
+    average_wellbeing: number | null;
+    average_confidence: number | null;
+  }>(ctx.manager, outcomeSql(req.interval, req.groupId != null), params);
   return rows.map((r) =>
     Object.assign(new OutcomePoint(), {
       periodStart: r.period_start,
@@ -439,12 +446,7 @@ function driftingFrom(manager: EntityManager, restricted: boolean): string {
 }
 
 /** Drifting members, most sessions missed first (then by membership, for a stable order). */
-export async function listDriftingMembers(
-  ctx: Context,
-  groups: string[] | null,
-  minMissed: number,
-  args: ConnectionArgs,
-): Promise<Connection<DriftingMember>> {
+export async function listDriftingMembers(ctx: Context, groups: string[] | null, minMissed: number, args: ConnectionArgs): Promise<Connection<DriftingMember>> {
   const manager = ctx.manager;
   const networkId = ctx.networkId;
   const map = rowMapper(manager.connection, Membership);

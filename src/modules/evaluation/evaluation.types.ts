@@ -53,7 +53,7 @@ export class GroupHealth {
   })
   retentionRate: number | null;
 
-  @Field(() => Int, { description: "Members whose first attended session of the group (`Attendance.firstSession`) was held in the period." })
+  @Field(() => Int, { description: 'Members whose first attended session of the group (`Attendance.firstSession`) was held in the period.' })
   newcomers: number;
 
   @Field(() => Float, {
@@ -117,7 +117,8 @@ export class OutcomePoint extends TrendPeriod {
 
   @Field(() => Float, {
     nullable: true,
-    description: "Average wellbeing (1–10), 2 decimals: each respondent's check-ins in the period are averaged first, so everyone counts once. Null when withheld or no one responded.",
+    description:
+      "Average wellbeing (1–10), 2 decimals: each respondent's check-ins in the period are averaged first, so everyone counts once. Null when withheld or no one responded.",
   })
   averageWellbeing: number | null;
 
@@ -135,7 +136,7 @@ export class DriftingMember {
 
   @Field(() => Int, {
     description:
-      "COMPLETED sessions of the group missed in a row, counting back from the most recent: sessions since the last one attended (PRESENT or LATE), only those since joining. Cancelled sessions do not count.",
+      'COMPLETED sessions of the group missed in a row, counting back from the most recent: sessions since the last one attended (PRESENT or LATE), only those since joining. Cancelled sessions do not count.',
   })
   missedInARow: number;
 

@@ -1,6 +1,6 @@
-import type { Context } from '../../graphql/context';
-import { loadNetwork } from '../networks/network.loader';
 import { MIN_AGGREGATE_SIZE_FLOOR } from '../networks/network.inputs';
+import { loadNetwork } from '../networks/network.loader';
+import type { Context } from '../../graphql/context';
 
 /**
  * THE privacy threshold (DOMAIN.md, privacy rule 3), used by every aggregate over people: evaluation
@@ -22,5 +22,4 @@ export async function minimumAggregateSize(ctx: Context): Promise<number> {
 export const isSuppressed = (contributors: number, k: number): boolean => contributors < k;
 
 /** The value when at least k people contribute to it; null otherwise. */
-export const unlessSuppressed = <T>(value: T | null, contributors: number, k: number): T | null =>
-  isSuppressed(contributors, k) ? null : value;
+export const unlessSuppressed = <T>(value: T | null, contributors: number, k: number): T | null => (isSuppressed(contributors, k) ? null : value);

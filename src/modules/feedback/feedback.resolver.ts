@@ -1,23 +1,23 @@
 import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
+import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { liveSubscription } from '../../realtime/subscriptions';
+import { seesParticipation } from '../attendance/participation';
 import { authorize, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves, readPersonalData } from '../auth/rules';
-import { seesParticipation } from '../attendance/participation';
-import { forbidden } from '../../graphql/errors';
-import { liveSubscription } from '../../realtime/subscriptions';
-import type { TopicPayload } from '../../realtime/topics';
 import { seesGroupAggregates } from '../evaluation/evaluation.access';
 import { Member } from '../members/member.entity';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
 import { Session } from '../sessions/session.entity';
+import { FeedbackSummary } from './feedback-summary';
 import { Feedback } from './feedback.entity';
 import { FeedbackInput } from './feedback.inputs';
 import * as feedback from './feedback.service';
-import { FeedbackSummary } from './feedback-summary';
+import type { Context } from '../../graphql/context';
+import type { TopicPayload } from '../../realtime/topics';
 
 export const FeedbackConnection = connectionType(Feedback, 'Feedback');
 

@@ -1,17 +1,17 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
-import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
-import { conflict, forbidden } from '../../graphql/errors';
 import { rowMapper } from '../../db/rows';
+import { queryEntities, queryOne, queryRows } from '../../db/sql';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
+import { conflict, forbidden } from '../../graphql/errors';
 import { publishOnCommit } from '../../realtime/live';
 import { ATTENDED_SQL } from '../attendance/attendance.service';
-import { Session, SessionStatus } from '../sessions/session.entity';
-import { Feedback } from './feedback.entity';
 import { isSuppressed, minimumAggregateSize } from '../evaluation/privacy';
+import { Session, SessionStatus } from '../sessions/session.entity';
 import { FeedbackSummary } from './feedback-summary';
+import { Feedback } from './feedback.entity';
+import type { Context } from '../../graphql/context';
 import type { FeedbackInput } from './feedback.inputs';
-import { queryEntities, queryOne, queryRows } from '../../db/sql';
+import type { EntityManager } from 'typeorm';
 
 /** Named and anonymous feedback as one relation `t` (anonymous rows have a null `member_id`). */
 const ALL_FEEDBACK = `(
@@ -56,21 +56,22 @@ export async function submitFeedback(ctx: Context, session: Session, memberId: s
 
   const comment = input.comment?.trim() ? input.comment : null;
   const values = [session.networkId, session.id, input.rating, input.moodAfter ?? null, comment];
-  const row = input.anonymous === true
-    ? await queryOne(
-        manager,
-        `INSERT INTO anonymous_feedback (network_id, session_id, rating, mood_after, comment, dedup_key, submitted_at)
+  const row =
+    input.anonymous === true
+      ? await queryOne(
+          manager,
+          `INSERT INTO anonymous_feedback (network_id, session_id, rating, mood_after, comment, dedup_key, submitted_at)
          VALUES ($1, $2, $3, $4, $5, $6, date_trunc('hour', $7::timestamptz))
          RETURNING ${FEEDBACK_COLUMNS}, NULL::uuid AS member_id`,
-        [...values, dedupKey, now],
-      )
-    : await queryOne(
-        manager,
-        `INSERT INTO feedback (network_id, session_id, rating, mood_after, comment, member_id, submitted_at)
+          [...values, dedupKey, now],
+        )
+      : await queryOne(
+          manager,
+          `INSERT INTO feedback (network_id, session_id, rating, mood_after, comment, member_id, submitted_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          RETURNING ${FEEDBACK_COLUMNS}, member_id`,
-        [...values, memberId, now],
-      );
+          [...values, memberId, now],
+        );
   const submitted = rowMapper(manager.connection, Feedback)(row);
   // IDs only: for anonymous feedback that is the anonymous row's id, which leads to no member.
   publishOnCommit(ctx, 'feedbackSubmitted', [{ networkId: submitted.networkId, sessionId: submitted.sessionId, feedbackId: submitted.id }]);
@@ -82,10 +83,7 @@ export function loadFeedback(ctx: Context, ids: readonly string[]): Promise<Arra
   return ctx.loaders
     .keyed('feedback-by-id', (manager, networkId) => {
       return new DataLoader<string, Feedback | null>(async (keys) => {
-        const found = await queryEntities(manager, Feedback, `SELECT t.* FROM ${ALL_FEEDBACK} WHERE t.network_id = $1 AND t.id = ANY($2)`, [
-          networkId,
-          keys,
-        ]);
+        const found = await queryEntities(manager, Feedback, `SELECT t.* FROM ${ALL_FEEDBACK} WHERE t.network_id = $1 AND t.id = ANY($2)`, [networkId, keys]);
         const byId = new Map(found.map((f) => [f.id, f]));
         return keys.map((id) => byId.get(id) ?? null);
       });
@@ -101,11 +99,13 @@ const round2 = (expr: string) => `round(${expr}, 2)::float8`;
 export async function loadFeedbackSummary(ctx: Context, sessionId: string): Promise<FeedbackSummary> {
   const k = await minimumAggregateSize(ctx);
   return ctx.loaders
-    .keyed('session-feedback-summary', (manager, networkId) =>
-      new DataLoader<string, FeedbackSummary>(async (ids) => {
-        const rows = await queryRows<{ session_id: string; responses: number; average_rating: number | null; average_mood_change: number | null }>(
-          manager,
-          `WITH f AS (
+    .keyed(
+      'session-feedback-summary',
+      (manager, networkId) =>
+        new DataLoader<string, FeedbackSummary>(async (ids) => {
+          const rows = await queryRows<{ session_id: string; responses: number; average_rating: number | null; average_mood_change: number | null }>(
+            manager,
+            `WITH f AS (
              SELECT session_id, rating, mood_after FROM feedback WHERE network_id = $1 AND session_id = ANY($2)
              UNION ALL
              SELECT session_id, rating, mood_after FROM anonymous_feedback WHERE network_id = $1 AND session_id = ANY($2)
@@ -120,21 +120,21 @@ export async function loadFeedbackSummary(ctx: Context, sessionId: string): Prom
            SELECT fs.session_id, fs.responses, ${round2('fs.avg_rating')} AS average_rating,
                   ${round2('fs.avg_after - mb.avg_before')} AS average_mood_change
            FROM fs LEFT JOIN mb ON mb.session_id = fs.session_id`,
-          [networkId, ids],
+            [networkId, ids],
           );
-        const byId = new Map(rows.map((r) => [r.session_id, r]));
-        return ids.map((id) => {
-          const r = byId.get(id);
-          const responses = r?.responses ?? 0;
-          const suppressed = isSuppressed(responses, k);
-          return Object.assign(new FeedbackSummary(), {
-            responses,
-            suppressed,
-            averageRating: suppressed ? null : r!.average_rating,
-            averageMoodChange: suppressed ? null : r!.average_mood_change,
+          const byId = new Map(rows.map((r) => [r.session_id, r]));
+          return ids.map((id) => {
+            const r = byId.get(id);
+            const responses = r?.responses ?? 0;
+            const suppressed = isSuppressed(responses, k);
+            return Object.assign(new FeedbackSummary(), {
+              responses,
+              suppressed,
+              averageRating: suppressed ? null : r!.average_rating,
+              averageMoodChange: suppressed ? null : r!.average_mood_change,
+            });
           });
-        });
-      }),
+        }),
     )
     .load(sessionId);
 }
@@ -153,10 +153,7 @@ export function feedbackSpec(manager: EntityManager): NestedConnectionSpec<Feedb
       alias: 't',
       select: `t.*, ${key.select}`,
       parent: 't.session_id',
-      sort: [
-        key.sort,
-        { sql: 't.id', value: (f) => f.id },
-      ],
+      sort: [key.sort, { sql: 't.id', value: (f) => f.id }],
       map: (row) => key.keep(map(row), row),
     };
     specCache.set(manager.connection, spec);

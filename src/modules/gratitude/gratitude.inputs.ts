@@ -12,6 +12,10 @@ export class AddGratitudeNoteArgs {
   @Matches(NOT_BLANK, { message: 'text must not be blank' })
   text: string;
 
-  @Field(() => Boolean, { nullable: true, defaultValue: false, description: 'Share without a name: no author is stored, so no one, admins included, can see who wrote it.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: 'Share without a name: no author is stored, so no one, admins included, can see who wrote it.',
+  })
   anonymous?: boolean | null;
 }

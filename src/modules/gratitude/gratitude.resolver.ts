@@ -1,6 +1,5 @@
 import { Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
@@ -13,6 +12,7 @@ import { Session } from '../sessions/session.entity';
 import { GratitudeNote } from './gratitude-note.entity';
 import { AddGratitudeNoteArgs } from './gratitude.inputs';
 import * as gratitude from './gratitude.service';
+import type { Context } from '../../graphql/context';
 
 export const GratitudeNoteConnection = connectionType(GratitudeNote, 'GratitudeNote');
 

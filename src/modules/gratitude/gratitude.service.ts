@@ -1,15 +1,15 @@
-import type { EntityManager } from 'typeorm';
-import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
-import { conflict } from '../../graphql/errors';
 import { rowMapper } from '../../db/rows';
+import { queryOne } from '../../db/sql';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
+import { conflict } from '../../graphql/errors';
 import { isAllowed } from '../auth/access';
 import { readPersonalData } from '../auth/rules';
 import { isGroupManager, isGroupMember } from '../groups/group.access';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { GratitudeNote } from './gratitude-note.entity';
-import { queryOne } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { Context } from '../../graphql/context';
+import type { EntityManager } from 'typeorm';
 
 /** Gratitude notes are read by the group's ACTIVE members and managers, and by API keys with READ and PERSONAL_DATA. */
 export async function seesGratitude(ctx: Context, groupId: string): Promise<boolean> {
@@ -23,11 +23,12 @@ const OPEN: readonly SessionStatus[] = [SessionStatus.LIVE, SessionStatus.COMPLE
 export async function addNote(scope: Scope, session: Session, authorId: string, text: string, anonymous: boolean): Promise<GratitudeNote> {
   const { manager } = scope;
   if (!OPEN.includes(session.status)) throw conflict(`Gratitude notes open when the session is LIVE; it is ${session.status}`);
-  const row = await queryOne(
-    manager,
-    `INSERT INTO gratitude_notes (network_id, session_id, author_member_id, text) VALUES ($1, $2, $3, $4) RETURNING *`,
-    [session.networkId, session.id, anonymous ? null : authorId, text],
-  );
+  const row = await queryOne(manager, `INSERT INTO gratitude_notes (network_id, session_id, author_member_id, text) VALUES ($1, $2, $3, $4) RETURNING *`, [
+    session.networkId,
+    session.id,
+    anonymous ? null : authorId,
+    text,
+  ]);
   return rowMapper(manager.connection, GratitudeNote)(row);
 }
 
@@ -45,10 +46,7 @@ export function gratitudeSpec(manager: EntityManager): NestedConnectionSpec<Grat
       alias: 't',
       select: `t.*, ${key.select}`,
       parent: 't.session_id',
-      sort: [
-        key.sort,
-        { sql: 't.id', value: (n) => n.id },
-      ],
+      sort: [key.sort, { sql: 't.id', value: (n) => n.id }],
       map: (row) => key.keep(map(row), row),
     };
     specCache.set(manager.connection, spec);

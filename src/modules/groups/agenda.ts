@@ -1,5 +1,5 @@
-import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { IsOptional, Length, Max, Min } from 'class-validator';
+import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { HasVisibleCharacter } from '../../graphql/validators';
 
 /** The parts of a peer support session, in the order the field notes describe them. */

@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
-import type { Context } from '../../graphql/context';
-import { forbidden, notFound } from '../../graphql/errors';
-import { authorize, type AccessRule } from '../auth/access';
-import { NetworkRole } from '../../graphql/principal';
-import { Membership, GroupRole, MembershipStatus } from '../memberships/membership.entity';
 import { selectList } from '../../db/rows';
-import { Group, GroupVisibility } from './group.entity';
 import { queryEntities } from '../../db/sql';
+import { forbidden, notFound } from '../../graphql/errors';
+import { NetworkRole } from '../../graphql/principal';
+import { authorize, type AccessRule } from '../auth/access';
+import { Membership, GroupRole, MembershipStatus } from '../memberships/membership.entity';
+import { Group, GroupVisibility } from './group.entity';
+import type { Context } from '../../graphql/context';
 
 /**
  * Who may do what with a group, from the permissions matrix in DOMAIN.md. Every check reads the
@@ -97,5 +97,5 @@ export async function findVisibleGroup(ctx: Context, id: string | undefined): Pr
 export async function requireGroupFollower(ctx: Context, groupId: string): Promise<void> {
   if (ctx.principal.kind === 'API_KEY') return;
   if ((await isGroupManager(ctx, groupId)) || (await isGroupMember(ctx, groupId))) return;
-  throw forbidden("Live updates of a group are for its ACTIVE members, its facilitators, coordinators and admins");
+  throw forbidden('Live updates of a group are for its ACTIVE members, its facilitators, coordinators and admins');
 }

@@ -52,7 +52,10 @@ export class CreateGroupInput {
   @IsTimeZone()
   timeZone?: string | null;
 
-  @Field(() => [AgendaItemInput], { nullable: true, description: 'The agenda new sessions start with; defaults to icebreaker, check-in, sharing, gratitude, check-out.' })
+  @Field(() => [AgendaItemInput], {
+    nullable: true,
+    description: 'The agenda new sessions start with; defaults to icebreaker, check-in, sharing, gratitude, check-out.',
+  })
   @IsOptional()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
@@ -124,7 +127,10 @@ export class GroupsArgs extends ConnectionArgs {
   @MaxLength(50)
   topic?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Case-insensitive word-prefix search over name, description and topics, e.g. "anx" finds "Anxiety circle".' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Case-insensitive word-prefix search over name, description and topics, e.g. "anx" finds "Anxiety circle".',
+  })
   @IsOptional()
   @MaxLength(200)
   search?: string | null;

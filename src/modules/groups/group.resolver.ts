@@ -1,20 +1,20 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectionType } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { selects } from '../../graphql/selection';
 import { authorize } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { organiseNetwork, readGroups, writeGroupsAndProfiles } from '../auth/rules';
+import { primeMemberCount } from '../memberships/membership.service';
 import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
-import { selects } from '../../graphql/selection';
-import { primeMemberCount } from '../memberships/membership.service';
 import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isNetworkManager, primeViewerMembership } from './group.access';
 import { Group } from './group.entity';
 import { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
 import * as groups from './group.service';
+import type { Context } from '../../graphql/context';
+import type { GraphQLResolveInfo } from 'graphql';
 
 export const GroupConnection = connectionType(Group, 'Group');
 
@@ -27,8 +27,7 @@ registerNodeType('Group', async (ctx, ids) => {
 export class GroupResolver {
   @Allow(readGroups)
   @Query(() => GroupConnection, {
-    description:
-      'Groups of the network, by name. PRIVATE groups appear only to their members, facilitators, coordinators and admins. API keys need READ.',
+    description: 'Groups of the network, by name. PRIVATE groups appear only to their members, facilitators, coordinators and admins. API keys need READ.',
   })
   async groups(@Args() args: GroupsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     const list = await groups.listGroups(
@@ -60,7 +59,7 @@ export class GroupResolver {
   }
 
   @Allow(writeGroupsAndProfiles)
-  @Mutation(() => Group, { description: "Changes a group. Its facilitators, coordinators, admins, API keys with WRITE." })
+  @Mutation(() => Group, { description: 'Changes a group. Its facilitators, coordinators, admins, API keys with WRITE.' })
   async updateGroup(
     @Arg('id', () => ID, { description: 'The group to change.' }) id: string,
     @Arg('input', () => UpdateGroupInput, { description: 'The changes.' }) input: UpdateGroupInput,
@@ -75,7 +74,8 @@ export class GroupResolver {
   // archiving needs organiseNetwork.
   @Allow(writeGroupsAndProfiles)
   @Mutation(() => Group, {
-    description: 'Archives a group: it keeps its history, leaves `groups` (unless includeArchived) and takes no new members or sessions. Coordinators, admins, API keys with WRITE. Archiving twice is harmless.',
+    description:
+      'Archives a group: it keeps its history, leaves `groups` (unless includeArchived) and takes no new members or sessions. Coordinators, admins, API keys with WRITE. Archiving twice is harmless.',
   })
   async archiveGroup(@Arg('id', () => ID, { description: 'The group to archive.' }) id: string, @Ctx() ctx: Context) {
     const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));

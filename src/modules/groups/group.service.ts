@@ -1,13 +1,13 @@
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
+import { type Row, queryRows } from '../../db/sql';
 import { paginate, type Connection } from '../../graphql/connection';
 import { Membership } from '../memberships/membership.entity';
 import { Network } from '../networks/network.entity';
 import { fillFreePlaces } from '../rsvps/rsvp.service';
 import { DEFAULT_AGENDA, toAgenda } from './agenda';
 import { Group, GroupVisibility } from './group.entity';
-import type { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
-import { type Row, queryRows } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
 
 /** What `groups` lists for the viewer, and what it reads along with the groups. */
 export interface GroupListOptions {
@@ -28,7 +28,12 @@ export interface ListedGroup extends Group {
 /** Turns free text into a prefix tsquery ("anx sup" → `anx:* & sup:*`); null when it has no words. */
 export function prefixQuery(text: string): string | null {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu);
-  return words ? words.slice(0, 10).map((w) => `${w}:*`).join(' & ') : null;
+  return words
+    ? words
+        .slice(0, 10)
+        .map((w) => `${w}:*`)
+        .join(' & ')
+    : null;
 }
 
 /**
@@ -92,11 +97,10 @@ export const slugify = (name: string): string =>
 async function freeSlug(scope: Scope, name: string): Promise<string> {
   const { manager, networkId } = scope;
   const base = slugify(name);
-  const rows = await queryRows<{ slug: string }>(
-    manager,
-    `SELECT slug FROM groups WHERE network_id = $1 AND (slug = $2 OR slug ~ ('^' || $2 || '-[0-9]+$'))`,
-    [networkId, base],
-  );
+  const rows = await queryRows<{ slug: string }>(manager, `SELECT slug FROM groups WHERE network_id = $1 AND (slug = $2 OR slug ~ ('^' || $2 || '-[0-9]+$'))`, [
+    networkId,
+    base,
+  ]);
   const taken = new Set(rows.map((r) => r.slug));
   if (!taken.has(base)) return base;
   let n = 2;

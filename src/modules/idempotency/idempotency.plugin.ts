@@ -1,11 +1,11 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContextResponseForOperation, type GraphQLResponse } from '@apollo/server';
 import { BREAK, TypeInfo, visit, visitWithTypeInfo, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
-import type { Context } from '../../graphql/context';
 import { AppError, badInput, conflict, httpStatus } from '../../graphql/errors';
 import { SECRET_FIELDS } from '../auth/api-key.resolver';
 import { principalKey } from '../auth/authenticate';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency-key';
 import { claimKey, purgeExpiredKeys, saveResponse, type KeyScope } from './idempotency.service';
+import type { Context } from '../../graphql/context';
 
 /**
  * Idempotent retries over HTTP (Stripe's semantics): a mutation request with an `Idempotency-Key` header runs

@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import { execute, queryMaybeOne, queryRows } from '../../db/sql';
+import type { EntityManager } from 'typeorm';
 
 /** Whose key it is: keys are per network and per credential (`principalKey`). */
 export interface KeyScope {
@@ -56,11 +56,13 @@ export async function claimKey(manager: EntityManager, scope: KeyScope, hash: st
 
 /** Stores the answer on the claimed row: call just before COMMIT, in the same transaction. */
 export async function saveResponse(manager: EntityManager, scope: KeyScope, response: string, httpStatus: number): Promise<void> {
-  await execute(
-    manager,
-    `UPDATE idempotency_keys SET response = $4::json, http_status = $5 WHERE network_id = $1 AND credential = $2 AND key = $3`,
-    [scope.networkId, scope.credential, scope.key, response, httpStatus],
-  );
+  await execute(manager, `UPDATE idempotency_keys SET response = $4::json, http_status = $5 WHERE network_id = $1 AND credential = $2 AND key = $3`, [
+    scope.networkId,
+    scope.credential,
+    scope.key,
+    response,
+    httpStatus,
+  ]);
 }
 
 /** Most expired rows one purge deletes: it runs inside a request, so it stays small. */

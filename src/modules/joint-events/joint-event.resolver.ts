@@ -1,8 +1,9 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { connectionType, ConnectionArgs } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
+import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { liveSubscription } from '../../realtime/subscriptions';
 import { authorize, isAllowed } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { changeNetworkAsAdmin, membersActingForThemselves, readGroups } from '../auth/rules';
@@ -10,17 +11,9 @@ import { Member } from '../members/member.entity';
 import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
 import { SharedGroup } from '../partnerships/partnership.entity';
-import {
-  CreateJointEventInput,
-  JointEvent,
-  JointEventParticipant,
-  JointEventRegistration,
-  JointEventsArgs,
-  NetworkCount,
-} from './joint-event.entity';
+import { CreateJointEventInput, JointEvent, JointEventParticipant, JointEventRegistration, JointEventsArgs, NetworkCount } from './joint-event.entity';
 import * as service from './joint-event.service';
-import { forbidden } from '../../graphql/errors';
-import { liveSubscription } from '../../realtime/subscriptions';
+import type { Context } from '../../graphql/context';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const JointEventConnection = connectionType(JointEvent, 'JointEvent');
@@ -73,7 +66,7 @@ export class JointEventResolver {
   @Allow(changeNetworkAsAdmin)
   @Mutation(() => JointEvent, {
     description:
-      "Creates a joint event hosted by your network with some of its own groups; invite partner networks next. `startsAt` must be in the future and `endsAt` after it (else BAD_USER_INPUT). ADMIN member tokens, API keys with ADMIN and WRITE.",
+      'Creates a joint event hosted by your network with some of its own groups; invite partner networks next. `startsAt` must be in the future and `endsAt` after it (else BAD_USER_INPUT). ADMIN member tokens, API keys with ADMIN and WRITE.',
   })
   createJointEvent(@Arg('input', () => CreateJointEventInput, { description: 'The event.' }) input: CreateJointEventInput, @Ctx() ctx: Context) {
     return service.createJointEvent(ctx, input);
@@ -134,7 +127,10 @@ export class JointEventResolver {
     return loadNetwork(ctx, e.hostNetworkId);
   }
 
-  @FieldResolver(() => [JointEventParticipant], { description: 'Every network invited, with where it stands (the host first). The host sees them all; an invited network sees the event only while INVITED or ACCEPTED.' })
+  @FieldResolver(() => [JointEventParticipant], {
+    description:
+      'Every network invited, with where it stands (the host first). The host sees them all; an invited network sees the event only while INVITED or ACCEPTED.',
+  })
   participants(@Root() e: JointEvent, @Ctx() ctx: Context) {
     return service.participantsLoader(ctx).load(e.id);
   }

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
 import { rowMapper, selectList } from '../../db/rows';
 import { execute, queryEntities, queryMaybeOne, queryOne, queryRows, type Row } from '../../db/sql';
-import { emptyConnection, exactTimeKey, loadNestedConnection, paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
+import {
+  emptyConnection,
+  exactTimeKey,
+  loadNestedConnection,
+  paginate,
+  type Connection,
+  type ConnectionArgs,
+  type NestedConnectionSpec,
+} from '../../graphql/connection';
 import { badInput, conflict, forbidden, invalidArgument, notFound, type FieldError } from '../../graphql/errors';
 import { idArgument, toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
@@ -12,7 +18,14 @@ import { audit, auditBothParties } from '../audit/audit.service';
 import { isAllowed } from '../auth/access';
 import { readMemberDirectory } from '../auth/rules';
 import { activePartnershipSql, partnershipWith } from '../partnerships/partnership.access';
-import { PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, toSharedGroup, type SharedGroup, type SharedGroupRow } from '../partnerships/partnership.entity';
+import {
+  PartnershipScope,
+  PartnershipStatus,
+  SHARED_GROUP_COLUMNS,
+  toSharedGroup,
+  type SharedGroup,
+  type SharedGroupRow,
+} from '../partnerships/partnership.entity';
 import { SessionStatus } from '../sessions/session.entity';
 import {
   JointEvent,
@@ -23,6 +36,8 @@ import {
   type CreateJointEventInput,
   type JointEventsArgs,
 } from './joint-event.entity';
+import type { Context } from '../../graphql/context';
+import type { EntityManager } from 'typeorm';
 
 /**
  * Joint events. Every query says explicitly that the caller's network is a party (the host, or a participant
@@ -61,21 +76,24 @@ function mapRegistration(manager: EntityManager): (r: RegistrationRow) => JointE
 const VIEWER_INDEPENDENT = { viewerIndependent: true };
 
 /** May the caller see its own network's registrations by name (not only the viewer's own)? */
-export const seesNetworkRegistrations = (ctx: Context): boolean =>
-  isAllowed(ctx, readMemberDirectory);
+export const seesNetworkRegistrations = (ctx: Context): boolean => isAllowed(ctx, readMemberDirectory);
 
 /** Joint events the caller's network is a party to, by id; null otherwise. */
 export function jointEventLoader(ctx: Context): DataLoader<string, JointEvent | null> {
-  return ctx.loaders.keyed('joint-events-by-id', (manager, networkId) => {
-    return new DataLoader<string, JointEvent | null>(async (ids) => {
-      const events = await queryEntities(manager, JointEvent, `SELECT ${eventColumns(manager)} FROM joint_events e WHERE e.id = ANY($2) AND ${PARTY}`, [
-        networkId,
-        ids,
-      ]);
-      const byId = new Map(events.map((e) => [e.id, e]));
-      return ids.map((id) => byId.get(id) ?? null);
-    });
-  }, VIEWER_INDEPENDENT);
+  return ctx.loaders.keyed(
+    'joint-events-by-id',
+    (manager, networkId) => {
+      return new DataLoader<string, JointEvent | null>(async (ids) => {
+        const events = await queryEntities(manager, JointEvent, `SELECT ${eventColumns(manager)} FROM joint_events e WHERE e.id = ANY($2) AND ${PARTY}`, [
+          networkId,
+          ids,
+        ]);
+        const byId = new Map(events.map((e) => [e.id, e]));
+        return ids.map((id) => byId.get(id) ?? null);
+      });
+    },
+    VIEWER_INDEPENDENT,
+  );
 }
 
 export async function findVisibleJointEvent(ctx: Context, id: string | undefined): Promise<JointEvent> {
@@ -86,69 +104,81 @@ export async function findVisibleJointEvent(ctx: Context, id: string | undefined
 
 /** Participants of each event (host included), the host first. */
 export function participantsLoader(ctx: Context): DataLoader<string, JointEventParticipant[]> {
-  return ctx.loaders.keyed('joint-event-participants', (manager, networkId) => {
-    return new DataLoader<string, JointEventParticipant[]>(async (ids) => {
-      const participants = await queryEntities(
-        manager,
-        JointEventParticipant,
-        `SELECT p.joint_event_id, p.network_id, p.status, p.responded_at FROM joint_event_participants p
+  return ctx.loaders.keyed(
+    'joint-event-participants',
+    (manager, networkId) => {
+      return new DataLoader<string, JointEventParticipant[]>(async (ids) => {
+        const participants = await queryEntities(
+          manager,
+          JointEventParticipant,
+          `SELECT p.joint_event_id, p.network_id, p.status, p.responded_at FROM joint_event_participants p
          JOIN joint_events e ON e.id = p.joint_event_id
          WHERE p.joint_event_id = ANY($2) AND ${PARTY}
          ORDER BY (p.network_id = e.host_network_id) DESC, p.invited_at, p.network_id`,
-        [networkId, ids],
-      );
-      const out = new Map<string, JointEventParticipant[]>(ids.map((id) => [id, []]));
-      for (const p of participants) out.get(p.jointEventId)!.push(p);
-      return ids.map((id) => out.get(id)!);
-    });
-  }, VIEWER_INDEPENDENT);
+          [networkId, ids],
+        );
+        const out = new Map<string, JointEventParticipant[]>(ids.map((id) => [id, []]));
+        for (const p of participants) out.get(p.jointEventId)!.push(p);
+        return ids.map((id) => out.get(id)!);
+      });
+    },
+    VIEWER_INDEPENDENT,
+  );
 }
 
 /** The groups each participant brings, keyed `event:network`. */
 export function participantGroupsLoader(ctx: Context): DataLoader<string, SharedGroup[]> {
-  return ctx.loaders.keyed('joint-event-groups', (manager, networkId) => {
-    return new DataLoader<string, SharedGroup[]>(async (keys) => {
-      const eventIds = [...new Set(keys.map((k) => k.split(':')[0]))];
-      const rows = await queryRows<SharedGroupRow & { joint_event_id: string }>(
-        manager,
-        `SELECT jg.joint_event_id, ${SHARED_GROUP_COLUMNS}
+  return ctx.loaders.keyed(
+    'joint-event-groups',
+    (manager, networkId) => {
+      return new DataLoader<string, SharedGroup[]>(async (keys) => {
+        const eventIds = [...new Set(keys.map((k) => k.split(':')[0]))];
+        const rows = await queryRows<SharedGroupRow & { joint_event_id: string }>(
+          manager,
+          `SELECT jg.joint_event_id, ${SHARED_GROUP_COLUMNS}
          FROM joint_event_groups jg
          JOIN joint_events e ON e.id = jg.joint_event_id
          JOIN groups g ON g.network_id = jg.network_id AND g.id = jg.group_id
          WHERE jg.joint_event_id = ANY($2) AND ${PARTY}
          ORDER BY g.name, g.id`,
-        [networkId, eventIds],
-      );
-      const out = new Map<string, SharedGroup[]>();
-      for (const r of rows) {
-        const key = `${r.joint_event_id}:${r.network_id}`;
-        const list = out.get(key) ?? [];
-        list.push(toSharedGroup(r));
-        out.set(key, list);
-      }
-      return keys.map((k) => out.get(k) ?? []);
-    });
-  }, VIEWER_INDEPENDENT);
+          [networkId, eventIds],
+        );
+        const out = new Map<string, SharedGroup[]>();
+        for (const r of rows) {
+          const key = `${r.joint_event_id}:${r.network_id}`;
+          const list = out.get(key) ?? [];
+          list.push(toSharedGroup(r));
+          out.set(key, list);
+        }
+        return keys.map((k) => out.get(k) ?? []);
+      });
+    },
+    VIEWER_INDEPENDENT,
+  );
 }
 
 /** Registrations per participating network (counts only), for any party. */
 export function countsLoader(ctx: Context): DataLoader<string, NetworkCount[]> {
-  return ctx.loaders.keyed('joint-event-counts', (manager) => {
-    return new DataLoader<string, NetworkCount[]>(async (ids) => {
-      const rows = await queryRows<{ joint_event_id: string; network_id: string; count: number }>(
-        manager,
-        `SELECT e.id AS joint_event_id, c.network_id, c.count
+  return ctx.loaders.keyed(
+    'joint-event-counts',
+    (manager) => {
+      return new DataLoader<string, NetworkCount[]>(async (ids) => {
+        const rows = await queryRows<{ joint_event_id: string; network_id: string; count: number }>(
+          manager,
+          `SELECT e.id AS joint_event_id, c.network_id, c.count
          FROM unnest($1::uuid[]) AS e(id) CROSS JOIN LATERAL app_joint_event_counts(e.id) c
          ORDER BY c.network_id`,
-        [ids],
-      );
-      const out = new Map<string, NetworkCount[]>(ids.map((id) => [id, []]));
-      for (const r of rows) {
-        out.get(r.joint_event_id)!.push(Object.assign(new NetworkCount(), { networkId: r.network_id, count: r.count }));
-      }
-      return ids.map((id) => out.get(id)!);
-    });
-  }, VIEWER_INDEPENDENT);
+          [ids],
+        );
+        const out = new Map<string, NetworkCount[]>(ids.map((id) => [id, []]));
+        for (const r of rows) {
+          out.get(r.joint_event_id)!.push(Object.assign(new NetworkCount(), { networkId: r.network_id, count: r.count }));
+        }
+        return ids.map((id) => out.get(id)!);
+      });
+    },
+    VIEWER_INDEPENDENT,
+  );
 }
 
 /** The viewer's own active registration for each event (member tokens only). */
@@ -156,13 +186,15 @@ export function viewerRegistrationLoader(ctx: Context): DataLoader<string, Joint
   return ctx.loaders.keyed('joint-event-viewer-registration', (manager, networkId) => {
     return new DataLoader<string, JointEventRegistration | null>(async (ids) => {
       if (ctx.principal.kind !== 'MEMBER') return ids.map(() => null);
-      const registrations = (await queryRows<RegistrationRow>(
-        manager,
-        `SELECT ${REGISTRATION_COLUMNS}
+      const registrations = (
+        await queryRows<RegistrationRow>(
+          manager,
+          `SELECT ${REGISTRATION_COLUMNS}
          FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
          WHERE r.network_id = $1 AND r.member_id = $2 AND r.joint_event_id = ANY($3) AND r.cancelled_at IS NULL`,
-        [networkId, ctx.principal.memberId, ids],
-      )).map(mapRegistration(manager));
+          [networkId, ctx.principal.memberId, ids],
+        )
+      ).map(mapRegistration(manager));
       const byEvent = new Map(registrations.map((r) => [r.jointEventId, r]));
       return ids.map((id) => byEvent.get(id) ?? null);
     });
@@ -171,13 +203,15 @@ export function viewerRegistrationLoader(ctx: Context): DataLoader<string, Joint
 
 /** Own-network registrations by id, for `node`: visible to the member themself, managers, READ+PERSONAL_DATA keys. */
 export async function loadOwnRegistrations(ctx: Context, ids: readonly string[]): Promise<Array<JointEventRegistration | null>> {
-  const registrations = (await queryRows<RegistrationRow>(
-    ctx.manager,
-    `SELECT ${REGISTRATION_COLUMNS}
+  const registrations = (
+    await queryRows<RegistrationRow>(
+      ctx.manager,
+      `SELECT ${REGISTRATION_COLUMNS}
      FROM joint_event_registrations r JOIN members m ON m.network_id = r.network_id AND m.id = r.member_id
      WHERE r.network_id = $1 AND r.id = ANY($2)`,
-    [ctx.networkId, ids],
-  )).map(mapRegistration(ctx.manager));
+      [ctx.networkId, ids],
+    )
+  ).map(mapRegistration(ctx.manager));
   const byId = new Map(registrations.map((r) => [r.id, r]));
   const all = seesNetworkRegistrations(ctx);
   return ids.map((id) => {
@@ -213,10 +247,7 @@ function registrationSpec(manager: EntityManager, withIdentities: boolean): Nest
       select: `x.*, ${registered.select}`,
       parent: 'x.joint_event_id',
       ownerColumn: 'x.member_id',
-      sort: [
-        registered.sort,
-        { sql: 'x.id', value: (r) => r.id },
-      ],
+      sort: [registered.sort, { sql: 'x.id', value: (r) => r.id }],
       map: (row) => registered.keep(map(row), row),
     };
     registrationSpecs.set(withIdentities, spec);
@@ -314,7 +345,10 @@ export async function withdrawPartnerFromJointEvents(ctx: Context, partner: stri
                      AND l.network_id = CASE WHEN e.host_network_id = $1 THEN $2::uuid ELSE $1::uuid END)`,
     [ctx.networkId, partner],
   );
-  await announceJointEventChanges(ctx, left.map((e) => e.id));
+  await announceJointEventChanges(
+    ctx,
+    left.map((e) => e.id),
+  );
   const { withdrawn } = await queryOne<{ withdrawn: number }>(ctx.manager, `SELECT app_withdraw_partner($1) AS withdrawn`, [partner]);
   return withdrawn;
 }
@@ -363,21 +397,17 @@ export async function createJointEvent(ctx: Context, input: CreateJointEventInpu
     ],
   );
   const event = mapEvent(ctx.manager)(
-    await queryOne(ctx.manager, `SELECT ${eventColumns(ctx.manager)} FROM joint_events e WHERE e.id = $1 AND e.host_network_id = $2`, [
-      id,
-      ctx.networkId,
-    ]),
+    await queryOne(ctx.manager, `SELECT ${eventColumns(ctx.manager)} FROM joint_events e WHERE e.id = $1 AND e.host_network_id = $2`, [id, ctx.networkId]),
   );
-  await execute(
-    ctx.manager,
-    `INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at) VALUES ($1, $2, 'ACCEPTED', now())`,
-    [event.id, ctx.networkId],
-  );
-  await execute(
-    ctx.manager,
-    `INSERT INTO joint_event_groups (joint_event_id, network_id, group_id) SELECT $1, $2, unnest($3::uuid[])`,
-    [event.id, ctx.networkId, groupIds],
-  );
+  await execute(ctx.manager, `INSERT INTO joint_event_participants (joint_event_id, network_id, status, responded_at) VALUES ($1, $2, 'ACCEPTED', now())`, [
+    event.id,
+    ctx.networkId,
+  ]);
+  await execute(ctx.manager, `INSERT INTO joint_event_groups (joint_event_id, network_id, group_id) SELECT $1, $2, unnest($3::uuid[])`, [
+    event.id,
+    ctx.networkId,
+    groupIds,
+  ]);
   await audit(ctx, {
     action: 'joint_event.created',
     targetType: 'JointEvent',
@@ -446,11 +476,11 @@ export async function respondToInvitation(
     [event.id, ctx.networkId, accept ? ParticipationStatus.ACCEPTED : ParticipationStatus.DECLINED],
   );
   if (groupIds.length) {
-    await execute(
-      ctx.manager,
-      `INSERT INTO joint_event_groups (joint_event_id, network_id, group_id) SELECT $1, $2, unnest($3::uuid[])`,
-      [event.id, ctx.networkId, groupIds],
-    );
+    await execute(ctx.manager, `INSERT INTO joint_event_groups (joint_event_id, network_id, group_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      event.id,
+      ctx.networkId,
+      groupIds,
+    ]);
   }
   await auditBoth(ctx, event.hostNetworkId, accept ? 'joint_event.accepted' : 'joint_event.declined', event, {
     groups: groupIds.map((g) => toGlobalId('Group', g)),

@@ -1,8 +1,8 @@
 import { IsBoolean, IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { ArgsType, Field, InputType } from 'type-graphql';
 import { ConnectionArgs } from '../../graphql/connection';
-import { HasVisibleCharacter } from '../../graphql/validators';
 import { NetworkRole } from '../../graphql/principal';
+import { HasVisibleCharacter } from '../../graphql/validators';
 
 @InputType({ description: 'A new member of the network.' })
 export class CreateMemberInput {
@@ -22,7 +22,8 @@ export class CreateMemberInput {
 
   @Field(() => String, {
     nullable: true,
-    description: "A partner's own id for the member (1–255 printable ASCII characters, no spaces; unique in the network: CONFLICT otherwise). API keys with WRITE only.",
+    description:
+      "A partner's own id for the member (1–255 printable ASCII characters, no spaces; unique in the network: CONFLICT otherwise). API keys with WRITE only.",
   })
   @IsOptional()
   @Matches(/^[\x21-\x7e]{1,255}$/, { message: 'externalId must be 1–255 printable ASCII characters without spaces' })
@@ -53,7 +54,8 @@ export class UpdateMemberInput {
 
   @Field(() => String, {
     nullable: true,
-    description: "A partner's own id for the member; an empty string removes it (otherwise 1–255 printable ASCII characters, no spaces; unique in the network: CONFLICT otherwise). API keys with WRITE only.",
+    description:
+      "A partner's own id for the member; an empty string removes it (otherwise 1–255 printable ASCII characters, no spaces; unique in the network: CONFLICT otherwise). API keys with WRITE only.",
   })
   @IsOptional()
   @Matches(/^$|^[\x21-\x7e]{1,255}$/, { message: 'externalId must be 1–255 printable ASCII characters without spaces' })

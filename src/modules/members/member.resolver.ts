@@ -1,8 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectionType } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { NetworkRole } from '../../graphql/principal';
 import { authorize, isAllowed, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import {
@@ -17,10 +17,10 @@ import {
   setExternalIds,
   writeGroupsAndProfiles,
 } from '../auth/rules';
-import { NetworkRole } from '../../graphql/principal';
 import { Member } from './member.entity';
 import { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
 import * as members from './member.service';
+import type { Context } from '../../graphql/context';
 
 export const MemberConnection = connectionType(Member, 'Member');
 
@@ -90,7 +90,9 @@ export class MemberResolver {
 
   // Members may change their own profile; someone else's needs editAnyProfile, an external id setExternalIds.
   @Allow(writeGroupsAndProfiles)
-  @Mutation(() => Member, { description: "Changes a member's profile (display name, email, the do-not-contact wish). The member themself, admins, API keys with WRITE." })
+  @Mutation(() => Member, {
+    description: "Changes a member's profile (display name, email, the do-not-contact wish). The member themself, admins, API keys with WRITE.",
+  })
   async updateMember(
     @Arg('id', () => ID, { description: 'The member to change.' }) id: string,
     @Arg('input', () => UpdateMemberInput, { description: 'The changes.' }) input: UpdateMemberInput,
@@ -103,7 +105,9 @@ export class MemberResolver {
   }
 
   @Allow(changeNetworkAsAdmin)
-  @Mutation(() => Member, { description: "Sets a member's network role. Admins and API keys with WRITE and ADMIN. The last ADMIN cannot be demoted (CONFLICT)." })
+  @Mutation(() => Member, {
+    description: "Sets a member's network role. Admins and API keys with WRITE and ADMIN. The last ADMIN cannot be demoted (CONFLICT).",
+  })
   async setMemberRole(
     @Arg('memberId', () => ID, { description: 'The member whose role changes.' }) memberId: string,
     @Arg('role', () => NetworkRole, { description: 'The new role.' }) role: NetworkRole,

@@ -1,11 +1,11 @@
 import { rowMapper, selectList } from '../../db/rows';
+import { queryOne } from '../../db/sql';
 import { paginate, type Connection } from '../../graphql/connection';
 import { conflict, notFound } from '../../graphql/errors';
 import { NetworkRole } from '../../graphql/principal';
 import { Member } from './member.entity';
-import type { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
-import { queryOne } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
 
 export async function findMember(scope: Scope, id: string | undefined): Promise<Member> {
   const { manager, networkId } = scope;

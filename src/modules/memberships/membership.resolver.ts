@@ -1,20 +1,29 @@
 import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { liveSubscription } from '../../realtime/subscriptions';
 import { authorize, isAllowed, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { anyCredential, membersActingForThemselves, readMemberDirectory, readPersonalData, writePersonalData } from '../auth/rules';
-import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isGroupManager, isGroupMember, isNetworkManager, requireGroupFollower, viewerMembership } from '../groups/group.access';
+import {
+  authorizeGroupManager,
+  canSeeGroup,
+  findVisibleGroup,
+  isGroupManager,
+  isGroupMember,
+  isNetworkManager,
+  requireGroupFollower,
+  viewerMembership,
+} from '../groups/group.access';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { findMember } from '../members/member.service';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
 import { GroupMembershipsArgs, MemberMembershipsArgs } from './membership.inputs';
 import * as memberships from './membership.service';
-import { liveSubscription } from '../../realtime/subscriptions';
+import type { Context } from '../../graphql/context';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const MembershipConnection = connectionType(Membership, 'Membership');
@@ -102,7 +111,7 @@ export class MembershipResolver {
   @Allow(membersActingForThemselves)
   @Mutation(() => Membership, {
     description:
-      "The viewer joins a group, accepting its norms (`acceptNorms` must be true; the time is recorded). Member tokens only. Already a member: CONFLICT; full: CONFLICT; archived: BAD_USER_INPUT. PRIVATE groups cannot be joined, only added to.",
+      'The viewer joins a group, accepting its norms (`acceptNorms` must be true; the time is recorded). Member tokens only. Already a member: CONFLICT; full: CONFLICT; archived: BAD_USER_INPUT. PRIVATE groups cannot be joined, only added to.',
   })
   async joinGroup(
     @Arg('groupId', () => ID, { description: 'The group to join.' }) groupId: string,
@@ -206,8 +215,7 @@ export class GroupMembershipsResolver {
 @Resolver(() => Member)
 export class MemberMembershipsResolver {
   @FieldResolver(() => MembershipConnection, {
-    description:
-      "The member's groups, oldest first. Shown to the member, coordinators, admins and API keys with READ and PERSONAL_DATA; empty for others.",
+    description: "The member's groups, oldest first. Shown to the member, coordinators, admins and API keys with READ and PERSONAL_DATA; empty for others.",
   })
   async memberships(@Root() member: Member, @Args() args: MemberMembershipsArgs, @Ctx() ctx: Context) {
     const privileged = isAllowed(ctx, readMemberDirectory);

@@ -1,15 +1,15 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
-import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
-import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { rowMapper, selectList } from '../../db/rows';
+import { type Row, execute, queryOne, queryRows } from '../../db/sql';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
+import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { publishOnCommit } from '../../realtime/live';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
-import { type Row, execute, queryOne, queryRows } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { Context } from '../../graphql/context';
+import type { EntityManager } from 'typeorm';
 
 /**
  * Engagement, in SQL: the member's attendance at the group's last 3 COMPLETED sessions since joining.
@@ -104,11 +104,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
       parent: 't.group_id',
       ownerColumn: 't.member_id',
       // Facilitators first, then the longest-standing members.
-      sort: [
-        { sql: 't.role', value: (m) => m.role },
-        JOINED.sort,
-        { sql: 't.id', value: (m) => m.id },
-      ],
+      sort: [{ sql: 't.role', value: (m) => m.role }, JOINED.sort, { sql: 't.id', value: (m) => m.id }],
       map,
     },
     byMember: {
@@ -118,10 +114,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
       select,
       afterPaging,
       parent: 't.member_id',
-      sort: [
-        JOINED.sort,
-        { sql: 't.id', value: (m) => m.id },
-      ],
+      sort: [JOINED.sort, { sql: 't.id', value: (m) => m.id }],
       map,
     },
   };
@@ -130,34 +123,38 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
 /** Engagement of memberships that were not listed with it (e.g. fetched by id), one statement per batch. */
 export function loadEngagement(ctx: Context, membershipId: string): Promise<Engagement> {
   return ctx.loaders
-    .keyed('membership-engagement', (manager, networkId) =>
-      new DataLoader<string, Engagement>(async (ids) => {
-        const rows = await queryRows<{ id: string; status: MembershipStatus; eligible: number; missed: number }>(
-          manager,
-          `SELECT t.id, t.status, eng.eligible, eng.missed FROM memberships t ${ENGAGEMENT_JOIN}
+    .keyed(
+      'membership-engagement',
+      (manager, networkId) =>
+        new DataLoader<string, Engagement>(async (ids) => {
+          const rows = await queryRows<{ id: string; status: MembershipStatus; eligible: number; missed: number }>(
+            manager,
+            `SELECT t.id, t.status, eng.eligible, eng.missed FROM memberships t ${ENGAGEMENT_JOIN}
            WHERE t.network_id = $1 AND t.id = ANY($2)`,
-          [networkId, ids],
-        );
-        const byId = new Map(rows.map((r) => [r.id, engagementOf(r.status, r.eligible, r.missed)]));
-        return ids.map((id) => byId.get(id) ?? Engagement.INACTIVE);
-      }),
+            [networkId, ids],
+          );
+          const byId = new Map(rows.map((r) => [r.id, engagementOf(r.status, r.eligible, r.missed)]));
+          return ids.map((id) => byId.get(id) ?? Engagement.INACTIVE);
+        }),
     )
     .load(membershipId);
 }
 
 /** ACTIVE members per group, one `GROUP BY` per batch. */
 const memberCounts = (ctx: Context) =>
-  ctx.loaders.keyed('group-member-count', (manager, networkId) =>
-    new DataLoader<string, number>(async (ids) => {
-      const rows = await queryRows<{ group_id: string; count: number }>(
-        manager,
-        `SELECT group_id, count(*)::int AS count FROM memberships
+  ctx.loaders.keyed(
+    'group-member-count',
+    (manager, networkId) =>
+      new DataLoader<string, number>(async (ids) => {
+        const rows = await queryRows<{ group_id: string; count: number }>(
+          manager,
+          `SELECT group_id, count(*)::int AS count FROM memberships
          WHERE network_id = $1 AND group_id = ANY($2) AND status = 'ACTIVE' GROUP BY group_id`,
-        [networkId, ids],
-      );
-      const byId = new Map(rows.map((r) => [r.group_id, r.count]));
-      return ids.map((id) => byId.get(id) ?? 0);
-    }),
+          [networkId, ids],
+        );
+        const byId = new Map(rows.map((r) => [r.group_id, r.count]));
+        return ids.map((id) => byId.get(id) ?? 0);
+      }),
   );
 
 export const loadMemberCount = (ctx: Context, groupId: string): Promise<number> => memberCounts(ctx).load(groupId);
@@ -191,14 +188,7 @@ export async function findMembershipOf(scope: Scope, groupId: string, memberId: 
  * Puts a member into a group (new or returning): ACTIVE with the given role. An ACTIVE membership is a
  * CONFLICT; an archived group is BAD_USER_INPUT; a full group is CONFLICT.
  */
-export async function enterGroup(
-  ctx: Context,
-  group: Group,
-  memberId: string,
-  role: GroupRole,
-  normsAccepted: boolean,
-  groupArg: string,
-): Promise<Membership> {
+export async function enterGroup(ctx: Context, group: Group, memberId: string, role: GroupRole, normsAccepted: boolean, groupArg: string): Promise<Membership> {
   const { manager } = ctx;
   ensureOpen(group, groupArg);
   const repo = manager.getRepository(Membership);
@@ -206,15 +196,13 @@ export async function enterGroup(
   if (existing?.status === MembershipStatus.ACTIVE) throw conflict('Already a member of this group');
   await ensurePlace(ctx, group);
   const now = new Date();
-  const membership =
-    existing ??
-    repo.create({ networkId: group.networkId, groupId: group.id, memberId, normsAcceptedAt: null });
+  const membership = existing ?? repo.create({ networkId: group.networkId, groupId: group.id, memberId, normsAcceptedAt: null });
   Object.assign(membership, {
     role,
     status: MembershipStatus.ACTIVE,
     joinedAt: now,
     leftAt: null,
-    normsAcceptedAt: normsAccepted ? now : membership.normsAcceptedAt ?? null,
+    normsAcceptedAt: normsAccepted ? now : (membership.normsAcceptedAt ?? null),
   });
   return announce(ctx, await repo.save(membership));
 }

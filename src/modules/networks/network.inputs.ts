@@ -18,7 +18,10 @@ export class UpdateNetworkInput {
   @MaxLength(5000)
   description?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'IANA time zone the network reports in (evaluation periods start at its midnight), e.g. `Europe/Berlin`.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'IANA time zone the network reports in (evaluation periods start at its midnight), e.g. `Europe/Berlin`.',
+  })
   @IsOptional()
   @IsTimeZone()
   timeZone?: string | null;

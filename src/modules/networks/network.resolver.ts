@@ -1,18 +1,18 @@
 import { Arg, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
-import type { Context } from '../../graphql/context';
 import { AppError } from '../../graphql/errors';
 import { registerNodeType } from '../../graphql/node';
+import { ApiKeyScope, NetworkRole } from '../../graphql/principal';
+import { audit } from '../audit/audit.service';
 import { authorize, isAllowed } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { ApiKey } from '../auth/api-key.entity';
-import { ApiKeyScope, NetworkRole } from '../../graphql/principal';
 import { anyCredential, changeNetworkAsAdmin, readOwnNetwork } from '../auth/rules';
-import { audit } from '../audit/audit.service';
 import { Member } from '../members/member.entity';
 import { Network } from './network.entity';
 import { UpdateNetworkInput } from './network.inputs';
 import { loadNetwork } from './network.loader';
 import { updateNetwork } from './network.service';
+import type { Context } from '../../graphql/context';
 
 export enum PrincipalKind {
   API_KEY = 'API_KEY',
@@ -51,7 +51,11 @@ export class Viewer {
 // The caller's own network and the networks it is in a partnership with (any status): those the API shows it
 // anyway (Partnership.partner, SharedGroup.network, JointEvent.host…; row-level security agrees). Null otherwise.
 registerNodeType('Network', (ctx, ids) =>
-  !isAllowed(ctx, readOwnNetwork) ? Promise.resolve(ids.map(() => null)) : Promise.all(ids.map((id) => loadNetwork(ctx, id).catch((err: unknown) => (err instanceof AppError && err.code === 'NOT_FOUND' ? null : Promise.reject(err))))),
+  !isAllowed(ctx, readOwnNetwork)
+    ? Promise.resolve(ids.map(() => null))
+    : Promise.all(
+        ids.map((id) => loadNetwork(ctx, id).catch((err: unknown) => (err instanceof AppError && err.code === 'NOT_FOUND' ? null : Promise.reject(err)))),
+      ),
 );
 
 @Resolver(() => Viewer)
@@ -105,7 +109,10 @@ export class NetworkResolver {
     description:
       "Changes the caller's network: name, description, reporting time zone, privacy threshold (k ≥ 5, else BAD_USER_INPUT). Admins and API keys with WRITE and ADMIN. Written to the audit log.",
   })
-  async updateNetwork(@Arg('input', () => UpdateNetworkInput, { description: 'The changes.' }) input: UpdateNetworkInput, @Ctx() ctx: Context): Promise<Network> {
+  async updateNetwork(
+    @Arg('input', () => UpdateNetworkInput, { description: 'The changes.' }) input: UpdateNetworkInput,
+    @Ctx() ctx: Context,
+  ): Promise<Network> {
     const { network, changed } = await updateNetwork(ctx, await loadNetwork(ctx), input);
     if (changed.length) {
       await audit(ctx, {

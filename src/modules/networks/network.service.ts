@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { queryRows } from '../../db/sql';
 import { withTenant } from '../../db/tenant';
 import { badInput, conflict } from '../../graphql/errors';
 import { Network } from './network.entity';
-import type { UpdateNetworkInput } from './network.inputs';
-import { queryRows } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { UpdateNetworkInput } from './network.inputs';
+import type { DataSource } from 'typeorm';
 
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 

@@ -1,12 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { notFound } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { seesParticipation } from '../attendance/participation';
 import { Allow } from '../auth/allow';
 import { writePersonalData } from '../auth/rules';
-import { seesParticipation } from '../attendance/participation';
 import { authorizeGroupManager, canSeeGroup } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
@@ -15,6 +14,7 @@ import { findVisibleMembership } from '../memberships/membership.resolver';
 import { Outreach } from './outreach.entity';
 import { OutreachInput } from './outreach.inputs';
 import * as outreach from './outreach.service';
+import type { Context } from '../../graphql/context';
 
 export const OutreachConnection = connectionType(Outreach, 'Outreach');
 

@@ -1,11 +1,11 @@
-import type { EntityManager } from 'typeorm';
-import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import { rowMapper } from '../../db/rows';
-import type { Membership } from '../memberships/membership.entity';
-import { Outreach } from './outreach.entity';
-import type { OutreachInput } from './outreach.inputs';
 import { queryOne } from '../../db/sql';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
+import { Outreach } from './outreach.entity';
 import type { Scope } from '../../db/tenant';
+import type { Membership } from '../memberships/membership.entity';
+import type { OutreachInput } from './outreach.inputs';
+import type { EntityManager } from 'typeorm';
 
 export async function recordOutreach(scope: Scope, membership: Membership, byMemberId: string | null, input: OutreachInput): Promise<Outreach> {
   const { manager } = scope;
@@ -31,10 +31,7 @@ export function outreachSpec(manager: EntityManager): NestedConnectionSpec<Outre
       alias: 't',
       select: `t.*, ${key.select}`,
       parent: 't.membership_id',
-      sort: [
-        key.sort,
-        { sql: 't.id', value: (o) => o.id },
-      ],
+      sort: [key.sort, { sql: 't.id', value: (o) => o.id }],
       map: (row) => key.keep(map(row), row),
     };
     specCache.set(manager.connection, spec);

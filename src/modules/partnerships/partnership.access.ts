@@ -1,7 +1,7 @@
 import { selectList } from '../../db/rows';
 import { queryEntities } from '../../db/sql';
-import type { Scope } from '../../db/tenant';
 import { Partnership, PartnershipScope } from './partnership.entity';
+import type { Scope } from '../../db/tenant';
 
 /**
  * The partnership rules other features use (joint events, the partner directory, federation): written once

@@ -1,18 +1,18 @@
-import { Arg, Args, ArgsType, Ctx, Extensions, Field, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { IsOptional, MaxLength } from 'class-validator';
+import { Arg, Args, ArgsType, Ctx, Extensions, Field, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { connectionType, ConnectionArgs } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
-import { idArgument } from '../../graphql/global-id';
 import { registerEntityType } from '../../graphql/entities';
+import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { liveSubscription } from '../../realtime/subscriptions';
 import { authorize, isAllowed } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { administerNetwork, changeNetworkAsAdmin, readGroups } from '../auth/rules';
 import { Network } from '../networks/network.entity';
+import { loadNetwork } from '../networks/network.loader';
 import { Partnership, PartnershipScope, PartnershipStatus, SharedGroup } from './partnership.entity';
 import * as partnerships from './partnership.service';
-import { loadNetwork } from '../networks/network.loader';
-import { liveSubscription } from '../../realtime/subscriptions';
+import type { Context } from '../../graphql/context';
 import type { TopicPayload } from '../../realtime/topics';
 
 export const SharedGroupConnection = connectionType(SharedGroup, 'SharedGroup');
@@ -68,7 +68,8 @@ export class PartnershipResolver {
   @Extensions({ cost: 20 })
   @Allow(administerNetwork)
   @Query(() => [Partnership], {
-    description: "The network's partnerships, whichever side asked, newest first. Both networks see the same partnership. ADMIN member tokens, API keys with ADMIN.",
+    description:
+      "The network's partnerships, whichever side asked, newest first. Both networks see the same partnership. ADMIN member tokens, API keys with ADMIN.",
   })
   async partnerships(
     @Arg('status', () => PartnershipStatus, { nullable: true, description: 'Only partnerships with this status.' }) status: PartnershipStatus | null,

@@ -1,17 +1,17 @@
 import DataLoader from 'dataloader';
 import { selectList } from '../../db/rows';
+import { queryEntities, queryOne, queryRows, type Row } from '../../db/sql';
 import { paginate, type Connection, type ConnectionArgs } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { badInput, conflict, forbidden, notFound } from '../../graphql/errors';
 import { publishOnCommit } from '../../realtime/live';
 import { auditBothParties } from '../audit/audit.service';
-import { JOINT_EVENT_PARTY_SQL, withdrawPartnerFromJointEvents } from '../joint-events/joint-event.service';
 import { prefixQuery } from '../groups/group.service';
+import { JOINT_EVENT_PARTY_SQL, withdrawPartnerFromJointEvents } from '../joint-events/joint-event.service';
 import { Network } from '../networks/network.entity';
 import { activePartnershipSql, partnershipBetweenSql } from './partnership.access';
 import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup, type SharedGroupRow } from './partnership.entity';
-import { queryEntities, queryOne, queryRows, type Row } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { Context } from '../../graphql/context';
 
 /**
  * Partnerships between networks. A partnership row belongs to two networks; row-level security shows it
@@ -22,19 +22,23 @@ const LIVE = [PartnershipStatus.PENDING, PartnershipStatus.ACTIVE];
 
 /** Partnerships of the caller's network by id, one statement per batch; null when not a party. Viewer-independent. */
 export function partnershipLoader(ctx: Context): DataLoader<string, Partnership | null> {
-  return ctx.loaders.keyed('partnerships-by-id', (manager, networkId) => {
-    return new DataLoader<string, Partnership | null>(async (ids) => {
-      const found = await queryEntities(
-        manager,
-        Partnership,
-        `SELECT ${selectList(manager.connection, Partnership)} FROM partnerships
+  return ctx.loaders.keyed(
+    'partnerships-by-id',
+    (manager, networkId) => {
+      return new DataLoader<string, Partnership | null>(async (ids) => {
+        const found = await queryEntities(
+          manager,
+          Partnership,
+          `SELECT ${selectList(manager.connection, Partnership)} FROM partnerships
          WHERE id = ANY($2) AND $1 IN (requester_network_id, partner_network_id)`,
-        [networkId, ids],
-      );
-      const byId = new Map(found.map((p) => [p.id, p]));
-      return ids.map((id) => byId.get(id) ?? null);
-    });
-  }, { viewerIndependent: true });
+          [networkId, ids],
+        );
+        const byId = new Map(found.map((p) => [p.id, p]));
+        return ids.map((id) => byId.get(id) ?? null);
+      });
+    },
+    { viewerIndependent: true },
+  );
 }
 
 /** A partnership the caller's network is party to, locked for a change; NOT_FOUND otherwise. */
@@ -55,9 +59,7 @@ async function findOwnPartnershipForUpdate(ctx: Context, id: string | undefined)
 async function findNetworkBySlug(ctx: Context, slug: string): Promise<Network | null> {
   await ctx.tx.set('app.network_slug', slug);
   try {
-    const [network] = await queryEntities(ctx.manager, Network, `SELECT ${selectList(ctx.manager.connection, Network)} FROM networks WHERE slug = $1`, [
-      slug,
-    ]);
+    const [network] = await queryEntities(ctx.manager, Network, `SELECT ${selectList(ctx.manager.connection, Network)} FROM networks WHERE slug = $1`, [slug]);
     return network ?? null;
   } finally {
     await ctx.tx.set('app.network_slug', null);

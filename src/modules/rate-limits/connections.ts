@@ -1,6 +1,6 @@
-import type { WebSocket } from 'ws';
-import type { Principal } from '../../graphql/principal';
 import { principalKey } from '../auth/authenticate';
+import type { Principal } from '../../graphql/principal';
+import type { WebSocket } from 'ws';
 
 /** graphql-ws's "forbidden" close code: its client may retry later, when the credential has closed some sockets. */
 export const TOO_MANY_CONNECTIONS_CODE = 4403;

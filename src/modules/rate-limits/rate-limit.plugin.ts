@@ -1,7 +1,7 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Context } from '../../graphql/context';
 import { requestedCost, type Budget, type RateLimiter } from './rate-limiter';
+import type { Context } from '../../graphql/context';
+import type { ApolloServerPlugin } from '@apollo/server';
 
 /**
  * Rate limits over HTTP. Before execution (`didResolveOperation`) the operation's requested cost is taken from the

@@ -1,9 +1,9 @@
 import { Kind, type DocumentNode, type GraphQLResolveInfo } from 'graphql';
 import { Ctx, Field, Float, Info, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import type { Context } from '../../graphql/context';
 import { Allow } from '../auth/allow';
 import { anyCredential } from '../auth/rules';
 import { budgetOf, requestedCost } from './rate-limiter';
+import type { Context } from '../../graphql/context';
 
 @ObjectType({
   description:

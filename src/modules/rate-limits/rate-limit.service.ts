@@ -1,9 +1,9 @@
-import type { DataSource } from 'typeorm';
+import { queryOne, queryRows } from '../../db/sql';
 import { withTenant } from '../../db/tenant';
 import { badInput } from '../../graphql/errors';
-import type { Policy } from './bucket';
-import { queryOne, queryRows } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { Policy } from './bucket';
+import type { DataSource } from 'typeorm';
 
 /** A network's own budget as stored: null fields fall back to the server's defaults. */
 export interface NetworkRateLimit {
@@ -57,10 +57,6 @@ export async function setNetworkRateLimit(dataSource: DataSource, networkId: str
 /** A network's budget: its own parts (set with the CLI) over the defaults. One statement, in the caller's transaction. */
 export async function networkPolicy(scope: Scope, defaults: Policy): Promise<Policy> {
   const { manager, networkId } = scope;
-  const rows = await queryRows<RateLimitRow>(
-    manager,
-    'SELECT rate_limit_max, rate_limit_restore_rate FROM networks WHERE id = $1',
-    [networkId],
-  );
+  const rows = await queryRows<RateLimitRow>(manager, 'SELECT rate_limit_max, rate_limit_restore_rate FROM networks WHERE id = $1', [networkId]);
   return { max: rows[0]?.rate_limit_max ?? defaults.max, restoreRate: rows[0]?.rate_limit_restore_rate ?? defaults.restoreRate };
 }

@@ -1,12 +1,12 @@
 import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import type { Config } from '../../config/config';
-import type { Logger } from '../../config/logger';
-import type { Context } from '../../graphql/context';
 import { actualOperationCost, operationCost } from '../../graphql/limits';
 import { principalKey } from '../auth/authenticate';
 import { secondsUntilAvailable, secondsUntilFull, type Policy } from './bucket';
 import { networkPolicy } from './rate-limit.service';
 import { MemoryBucketStore, RedisBucketStore, type BucketStore, type StoreResult } from './store';
+import type { Config } from '../../config/config';
+import type { Logger } from '../../config/logger';
+import type { Context } from '../../graphql/context';
 
 /**
  * Rate limits per credential: a leaky bucket of cost points per API key or member (see ./bucket.ts), in this
@@ -65,7 +65,12 @@ const costs = new WeakMap<DocumentNode, Map<string, number>>();
 const COSTS_PER_DOCUMENT = 100;
 
 /** The requested cost of an operation in points (one whose cost cannot be computed is refused elsewhere: 1). */
-export function requestedCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): number {
+export function requestedCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): number {
   let byVariables = costs.get(document);
   if (!byVariables) costs.set(document, (byVariables = new Map()));
   const key = `${operationName ?? ''}\u0000${variables ? JSON.stringify(variables) : ''}`;
@@ -113,7 +118,15 @@ export class RateLimiter {
    */
   async charge(ctx: Context, requested: number): Promise<Budget> {
     if (!this.enabled || !this.store) {
-      const budget: Budget = { policy: this.defaults, requested: null, allowed: true, availableAfterTake: this.defaults.max, takenAt: Date.now(), actual: undefined, available: this.defaults.max };
+      const budget: Budget = {
+        policy: this.defaults,
+        requested: null,
+        allowed: true,
+        availableAfterTake: this.defaults.max,
+        takenAt: Date.now(),
+        actual: undefined,
+        available: this.defaults.max,
+      };
       budgets.set(ctx, budget);
       return budget;
     }

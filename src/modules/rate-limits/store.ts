@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
-import type { Logger } from '../../config/logger';
 import { connectRedis } from '../../realtime/broker';
 import { spend, type BucketState, type Policy } from './bucket';
+import type { Logger } from '../../config/logger';
+import type { Redis } from 'ioredis';
 
 /** The outcome of one `spend` on a store. */
 export interface StoreResult {

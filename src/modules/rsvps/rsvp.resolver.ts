@@ -1,6 +1,5 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
@@ -13,6 +12,7 @@ import { canSeeSession, findVisibleSession } from '../sessions/session.access';
 import { Session } from '../sessions/session.entity';
 import { Rsvp, RsvpStatus } from './rsvp.entity';
 import * as rsvps from './rsvp.service';
+import type { Context } from '../../graphql/context';
 
 export const RsvpConnection = connectionType(Rsvp, 'Rsvp');
 

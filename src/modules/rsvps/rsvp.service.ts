@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from 'typeorm';
-import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
-import { conflict, notFound } from '../../graphql/errors';
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
-import { Rsvp, RsvpStatus } from './rsvp.entity';
 import { type Row, execute, queryEntities, queryOne, queryRows } from '../../db/sql';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
+import { conflict, notFound } from '../../graphql/errors';
+import { Rsvp, RsvpStatus } from './rsvp.entity';
 import type { Scope } from '../../db/tenant';
+import type { Context } from '../../graphql/context';
+import type { EntityManager } from 'typeorm';
 
 /** RSVP numbers of one session. */
 export interface RsvpCountValues {
@@ -70,11 +70,11 @@ export async function respond(scope: Scope, sessionId: string, memberId: string,
   // Places freed since the last answer (e.g. the group's capacity was raised) go to the waitlist first.
   await fillFreePlaces(scope, sessionId);
   const map = mapRsvp(manager);
-  const existingRows = await queryRows(
-    manager,
-    'SELECT * FROM rsvps WHERE network_id = $1 AND session_id = $2 AND member_id = $3',
-    [networkId, sessionId, memberId],
-  );
+  const existingRows = await queryRows(manager, 'SELECT * FROM rsvps WHERE network_id = $1 AND session_id = $2 AND member_id = $3', [
+    networkId,
+    sessionId,
+    memberId,
+  ]);
   const existing = existingRows[0] ? map(existingRows[0]) : null;
 
   let stored: RsvpStatus = status;
@@ -110,23 +110,25 @@ const NO_RSVPS: RsvpCountValues = { going: 0, maybe: 0, notGoing: 0, waitlisted:
 
 /** RSVP counts per session, one `GROUP BY` per batch. */
 const rsvpCounts = (ctx: Context) =>
-  ctx.loaders.keyed('session-rsvp-counts', (manager, networkId) =>
-    new DataLoader<string, RsvpCountValues>(async (ids) => {
-      const rows = await queryRows<{ session_id: string; status: RsvpStatus; count: number }>(
-        manager,
-        `SELECT session_id, status, count(*)::int AS count FROM rsvps
+  ctx.loaders.keyed(
+    'session-rsvp-counts',
+    (manager, networkId) =>
+      new DataLoader<string, RsvpCountValues>(async (ids) => {
+        const rows = await queryRows<{ session_id: string; status: RsvpStatus; count: number }>(
+          manager,
+          `SELECT session_id, status, count(*)::int AS count FROM rsvps
          WHERE network_id = $1 AND session_id = ANY($2) GROUP BY session_id, status`,
-        [networkId, ids],
-      );
-      const bySession = new Map<string, RsvpCountValues>();
-      const key: Record<RsvpStatus, keyof RsvpCountValues> = { GOING: 'going', MAYBE: 'maybe', NOT_GOING: 'notGoing', WAITLISTED: 'waitlisted' };
-      for (const r of rows) {
-        const counts = bySession.get(r.session_id) ?? { ...NO_RSVPS };
-        counts[key[r.status]] = r.count;
-        bySession.set(r.session_id, counts);
-      }
-      return ids.map((id) => bySession.get(id) ?? { ...NO_RSVPS });
-    }),
+          [networkId, ids],
+        );
+        const bySession = new Map<string, RsvpCountValues>();
+        const key: Record<RsvpStatus, keyof RsvpCountValues> = { GOING: 'going', MAYBE: 'maybe', NOT_GOING: 'notGoing', WAITLISTED: 'waitlisted' };
+        for (const r of rows) {
+          const counts = bySession.get(r.session_id) ?? { ...NO_RSVPS };
+          counts[key[r.status]] = r.count;
+          bySession.set(r.session_id, counts);
+        }
+        return ids.map((id) => bySession.get(id) ?? { ...NO_RSVPS });
+      }),
   );
 
 export const loadRsvpCounts = (ctx: Context, sessionId: string): Promise<RsvpCountValues> => rsvpCounts(ctx).load(sessionId);

@@ -1,11 +1,11 @@
-import type { Context } from '../../graphql/context';
-import { notFound } from '../../graphql/errors';
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
-import { canSeeGroup, primeViewerMembership } from '../groups/group.access';
-import { Membership } from '../memberships/membership.entity';
-import { Group } from '../groups/group.entity';
-import { Session } from './session.entity';
 import { queryRows } from '../../db/sql';
+import { notFound } from '../../graphql/errors';
+import { canSeeGroup, primeViewerMembership } from '../groups/group.access';
+import { Group } from '../groups/group.entity';
+import { Membership } from '../memberships/membership.entity';
+import { Session } from './session.entity';
+import type { Context } from '../../graphql/context';
 
 /** A session and its group, as the features that hang off sessions need them. */
 export interface VisibleSession {

@@ -1,24 +1,24 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, loadNestedConnection, type NestedFilter, type ReadAlong } from '../../graphql/connection';
-import { attendanceCountReadAlong, primeAttendanceCount, type AttendanceReadAlongRow } from '../attendance/attendance.service';
-import { primeRsvps, rsvpReadAlong, type RsvpReadAlongRow } from '../rsvps/rsvp.service';
-import type { Context } from '../../graphql/context';
 import { invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { selects } from '../../graphql/selection';
+import { liveSubscription } from '../../realtime/subscriptions';
+import { attendanceCountReadAlong, primeAttendanceCount, type AttendanceReadAlongRow } from '../attendance/attendance.service';
 import { authorize } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { readGroups, writeGroupsAndProfiles } from '../auth/rules';
 import { authorizeGroupManager, findVisibleGroup, requireGroupFollower } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
-import { liveSubscription } from '../../realtime/subscriptions';
-import type { TopicPayload } from '../../realtime/topics';
+import { primeRsvps, rsvpReadAlong, type RsvpReadAlongRow } from '../rsvps/rsvp.service';
 import { canSeeSession, findVisibleSession } from './session.access';
 import { Session } from './session.entity';
 import { GroupSessionsArgs, ScheduleSessionsInput, UpdateSessionInput } from './session.inputs';
 import * as sessions from './session.service';
+import type { Context } from '../../graphql/context';
+import type { TopicPayload } from '../../realtime/topics';
+import type { GraphQLResolveInfo } from 'graphql';
 
 export const SessionConnection = connectionType(Session, 'Session');
 
@@ -96,7 +96,7 @@ export class SessionResolver {
   @Allow(readGroups)
   @Query(() => SessionConnection, {
     description:
-      "Upcoming sessions (SCHEDULED or LIVE, not yet over), soonest first. Member tokens: the sessions of the groups where the viewer is an ACTIVE member. API keys (READ): every upcoming session of the network.",
+      'Upcoming sessions (SCHEDULED or LIVE, not yet over), soonest first. Member tokens: the sessions of the groups where the viewer is an ACTIVE member. API keys (READ): every upcoming session of the network.',
   })
   upcomingSessions(@Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     return sessions.listUpcomingSessions(ctx, ctx.viewerMemberId, args);

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { DateTime } from 'luxon';
-import type { EntityManager } from 'typeorm';
-import { paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
-import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { rowMapper, selectList } from '../../db/rows';
+import { queryRows } from '../../db/sql';
+import { paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
+import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { publishOnCommit } from '../../realtime/live';
 import { toAgenda } from '../groups/agenda';
-import type { Group } from '../groups/group.entity';
 import { fillFreePlaces, primeRsvps, rsvpReadAlong, type RsvpReadAlongRow } from '../rsvps/rsvp.service';
 import { Session, SessionStatus } from './session.entity';
 import { RepeatFrequency, type RepeatInput, type ScheduleSessionsInput, type UpdateSessionInput } from './session.inputs';
-import { queryRows } from '../../db/sql';
 import type { Scope } from '../../db/tenant';
+import type { Context } from '../../graphql/context';
+import type { Group } from '../groups/group.entity';
+import type { EntityManager } from 'typeorm';
 
 /** Statuses in which a session is still ahead (or happening): editable, open for RSVPs, "upcoming". */
 export const OPEN_STATUSES: readonly SessionStatus[] = [SessionStatus.SCHEDULED, SessionStatus.LIVE];
@@ -91,10 +91,7 @@ export async function scheduleSessions(ctx: Context, group: Group, input: Schedu
 /** Locks the session row (concurrent edits and RSVPs wait) and returns its current state. */
 export async function lockSession(scope: Scope, id: string): Promise<Session> {
   const { manager, networkId } = scope;
-  const rows = await queryRows(manager, 'SELECT * FROM sessions WHERE network_id = $1 AND id = $2 FOR UPDATE', [
-    networkId,
-    id,
-  ]);
+  const rows = await queryRows(manager, 'SELECT * FROM sessions WHERE network_id = $1 AND id = $2 FOR UPDATE', [networkId, id]);
   if (!rows[0]) throw notFound('Session');
   return mapSession(manager)(rows[0]);
 }
@@ -168,10 +165,7 @@ export async function transition(ctx: Context, sessionId: string, action: Sessio
     announce(ctx, [session]);
     return session;
   }
-  const current = await queryRows<{ status: SessionStatus }>(manager, 'SELECT status FROM sessions WHERE network_id = $1 AND id = $2', [
-    networkId,
-    sessionId,
-  ]);
+  const current = await queryRows<{ status: SessionStatus }>(manager, 'SELECT status FROM sessions WHERE network_id = $1 AND id = $2', [networkId, sessionId]);
   if (!current[0]) throw notFound('Session');
   throw conflict(`This session is ${current[0].status}; only a ${t.from} session can be ${t.verb}`);
 }
@@ -230,11 +224,7 @@ export function loadNextSession(ctx: Context, groupId: string, withRsvps = false
  * Upcoming sessions (SCHEDULED or LIVE, not yet over), soonest first: of the groups where `memberId`
  * is an ACTIVE member, or of the whole network when `memberId` is null (API keys).
  */
-export function listUpcomingSessions(
-  scope: Scope,
-  memberId: string | null,
-  args: ConnectionArgs,
-): Promise<Connection<Session>> {
+export function listUpcomingSessions(scope: Scope, memberId: string | null, args: ConnectionArgs): Promise<Connection<Session>> {
   const { manager, networkId } = scope;
   const params: unknown[] = [networkId];
   const where = ['s.network_id = $1', `s.status IN ('SCHEDULED', 'LIVE')`, 's.ends_at > now()'];

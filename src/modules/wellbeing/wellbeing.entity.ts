@@ -4,7 +4,10 @@ import { Node, TenantEntity } from '../../graphql/node';
 
 /** A member's private self-report. Only the member reads it; others only ever see aggregates. */
 @Entity('wellbeing_checkins')
-@ObjectType('WellbeingCheckIn', { implements: Node, description: "A member's private wellbeing self-report. Only that member can read it; others only see aggregates." })
+@ObjectType('WellbeingCheckIn', {
+  implements: Node,
+  description: "A member's private wellbeing self-report. Only that member can read it; others only see aggregates.",
+})
 export class WellbeingCheckIn extends TenantEntity {
   @Column({ name: 'member_id', type: 'uuid' })
   memberId: string;

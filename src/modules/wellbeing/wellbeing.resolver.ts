@@ -1,6 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs, connectionType, loadNestedConnection } from '../../graphql/connection';
-import type { Context } from '../../graphql/context';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { isSelf } from '../auth/access';
@@ -11,6 +10,7 @@ import { Session } from '../sessions/session.entity';
 import { WellbeingCheckIn } from './wellbeing.entity';
 import { WellbeingInput } from './wellbeing.inputs';
 import * as wellbeing from './wellbeing.service';
+import type { Context } from '../../graphql/context';
 
 export const WellbeingCheckInConnection = connectionType(WellbeingCheckIn, 'WellbeingCheckIn');
 
@@ -44,7 +44,8 @@ export class WellbeingResolver {
       'Records a private wellbeing self-report (wellbeing and confidence, 1–10), optionally about a session the member can see (else NOT_FOUND). Member tokens only; only the member can read it back.',
   })
   async recordWellbeing(@Arg('input', () => WellbeingInput, { description: 'The self-report.' }) input: WellbeingInput, @Ctx() ctx: Context) {
-    const sessionId = input.sessionId == null ? null : (await findVisibleSession(ctx, idArgument(['input', 'sessionId'], input.sessionId, 'Session'))).session.id;
+    const sessionId =
+      input.sessionId == null ? null : (await findVisibleSession(ctx, idArgument(['input', 'sessionId'], input.sessionId, 'Session'))).session.id;
     return wellbeing.recordWellbeing(ctx, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
   }
 }

@@ -1,9 +1,9 @@
-import type { EntityManager } from 'typeorm';
-import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import { rowMapper } from '../../db/rows';
-import { WellbeingCheckIn } from './wellbeing.entity';
 import { queryOne } from '../../db/sql';
+import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
+import { WellbeingCheckIn } from './wellbeing.entity';
 import type { Scope } from '../../db/tenant';
+import type { EntityManager } from 'typeorm';
 
 export async function recordWellbeing(
   scope: Scope,
@@ -33,10 +33,7 @@ export function wellbeingSpec(manager: EntityManager): NestedConnectionSpec<Well
       alias: 't',
       select: `t.*, ${key.select}`,
       parent: 't.member_id',
-      sort: [
-        key.sort,
-        { sql: 't.id', value: (c) => c.id },
-      ],
+      sort: [key.sort, { sql: 't.id', value: (c) => c.id }],
       map: (row) => key.keep(map(row), row),
     };
     specCache.set(manager.connection, spec);
