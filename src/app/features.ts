@@ -60,7 +60,7 @@ export const entities = [
   AuditEntry,
 ];
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql types its resolver classes as Function
 export const resolvers: NonEmptyArray<Function> = [
   NodeResolver,
   NetworkResolver,
