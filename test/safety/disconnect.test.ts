@@ -45,7 +45,9 @@ const PARALLEL = 4;
       const batch = delays.slice(i, i + PARALLEL).map((ms, j) => postAndAbandon(app.server.port, operation(i + j), net.adminKey, ms));
       outcomes.push(...(await Promise.all(batch)));
     }
-    await poolSettled(app);
+    // A generous bound: on a loaded machine (another jest worker hammering the same PostgreSQL) the last batch's
+    // rollbacks have taken over 15 s to come back; a leak would still fail it.
+    await poolSettled(app, 45_000);
 
     const rows: Array<{ trial: string; n: string }> = await app.db.dataSource.query(
       `/* test */ SELECT split_part(email, '-', 1) AS trial, count(*) AS n FROM members WHERE network_id = $1 AND email LIKE 't%@disconnect.example' GROUP BY 1`,
