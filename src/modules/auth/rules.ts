@@ -76,3 +76,9 @@ export const changeNetworkAsAdmin: AccessRule = { apiKey: [ApiKeyScope.WRITE, Ap
 
 /** Issue member tokens for a partner's front end: API keys with ISSUE_MEMBER_TOKENS only (up to the key's highest role; no member token). */
 export const issueMemberTokens: AccessRule = { apiKey: [ApiKeyScope.ISSUE_MEMBER_TOKENS] };
+
+/** Export one's own data (wellbeing check-ins included): member tokens only. */
+export const exportOwnData: AccessRule = { roles: EVERY_ROLE };
+
+/** Export any member's data (without wellbeing values): admins; API keys with ADMIN and PERSONAL_DATA. */
+export const exportMembersData: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.PERSONAL_DATA], roles: ADMIN };
