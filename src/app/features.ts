@@ -29,6 +29,7 @@ import { Outreach } from '../modules/outreach/outreach.entity';
 import { MembershipOutreachResolver, OutreachResolver } from '../modules/outreach/outreach.resolver';
 import { Partnership } from '../modules/partnerships/partnership.entity';
 import { PartnershipResolver, SharedGroupResolver } from '../modules/partnerships/partnership.resolver';
+import { PrivacyEraseResolver } from '../modules/privacy/privacy-erase.resolver';
 import { RateLimitResolver } from '../modules/rate-limits/rate-limit.resolver';
 import { Rsvp } from '../modules/rsvps/rsvp.entity';
 import { RsvpResolver, SessionRsvpsResolver } from '../modules/rsvps/rsvp.resolver';
@@ -94,4 +95,5 @@ export const resolvers: NonEmptyArray<Function> = [
   GroupHealthResolver,
   EvaluationResolver,
   RateLimitResolver,
+  PrivacyEraseResolver,
 ];

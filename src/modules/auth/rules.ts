@@ -76,3 +76,9 @@ export const changeNetworkAsAdmin: AccessRule = { apiKey: [ApiKeyScope.WRITE, Ap
 
 /** Issue member tokens for a partner's front end: API keys with ISSUE_MEMBER_TOKENS only (up to the key's highest role; no member token). */
 export const issueMemberTokens: AccessRule = { apiKey: [ApiKeyScope.ISSUE_MEMBER_TOKENS] };
+
+/** Ask for a member's erasure: every member (for themself; others need `eraseAnyMember`); API keys with ADMIN and PERSONAL_DATA. */
+export const eraseMembers: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.PERSONAL_DATA], roles: EVERY_ROLE };
+
+/** Erase another member: admins; API keys with ADMIN and PERSONAL_DATA. */
+export const eraseAnyMember: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.PERSONAL_DATA], roles: ADMIN };
