@@ -29,8 +29,11 @@ export async function eraseMember(ctx: Context, memberId: string, reason: string
   const why = reason.trim();
   if (why.length === 0 || why.length > MAX_REASON_LENGTH) throw invalidArgument('reason', `must be 1 to ${MAX_REASON_LENGTH} characters`);
 
-  // Serialises erasures (and their last-ADMIN checks) of one network's admins; locks the member's row.
-  const admins = await queryRows<{ id: string }>(manager, `SELECT id FROM members WHERE network_id = $1 AND role = 'ADMIN' FOR UPDATE`, [networkId]);
+  // Serialises erasures (and their last-ADMIN checks) of one network's admins, in id order (no deadlock between
+  // two erasures); then locks the member's row.
+  const admins = await queryRows<{ id: string }>(manager, `SELECT id FROM members WHERE network_id = $1 AND role = 'ADMIN' ORDER BY id FOR UPDATE`, [
+    networkId,
+  ]);
   const member = await queryMaybeOne<{ id: string; display_name: string; email: string | null; role: string; erased_at: Date | null }>(
     manager,
     `SELECT id, display_name, email, role, erased_at FROM members WHERE network_id = $1 AND id = $2 FOR UPDATE`,
