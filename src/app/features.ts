@@ -29,6 +29,7 @@ import { Outreach } from '../modules/outreach/outreach.entity';
 import { MembershipOutreachResolver, OutreachResolver } from '../modules/outreach/outreach.resolver';
 import { Partnership } from '../modules/partnerships/partnership.entity';
 import { PartnershipResolver, SharedGroupResolver } from '../modules/partnerships/partnership.resolver';
+import { PrivacyEraseResolver } from '../modules/privacy/privacy-erase.resolver';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver';
 import { RateLimitResolver } from '../modules/rate-limits/rate-limit.resolver';
 import { Rsvp } from '../modules/rsvps/rsvp.entity';
@@ -96,4 +97,5 @@ export const resolvers: NonEmptyArray<Function> = [
   EvaluationResolver,
   RateLimitResolver,
   PrivacyResolver,
+  PrivacyEraseResolver,
 ];

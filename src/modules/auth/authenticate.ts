@@ -50,12 +50,13 @@ export const credentialNetwork = (credential: Credential): string | null => (cre
 export function beginOptions(credential: Credential): BeginOptions {
   if (credential.kind === 'API_KEY') return { settings: { 'app.api_key_hash': credential.hash } };
   const { networkId, memberId, issuerKeyId } = credential.claims;
-  // The member with its current role, and the key that issued the token (still live, still allowed to issue?).
+  // The member with its current role (an erased member is no member: its tokens die at once), and the key that
+  // issued the token (still live, still allowed to issue?).
   return {
     firstQuery: `SELECT m.id, m.role, k.id AS key_id, k.revoked_at AS key_revoked_at, k.scopes AS key_scopes,
                         k.member_token_max_role AS key_max_role, k.trusted_documents_only AS key_trusted_only
                  FROM members m LEFT JOIN api_keys k ON k.network_id = m.network_id AND k.id = ${issuerKeyId ? sqlLiteral(issuerKeyId) : 'NULL'}::uuid
-                 WHERE m.network_id = ${sqlLiteral(networkId)} AND m.id = ${sqlLiteral(memberId)}`,
+                 WHERE m.network_id = ${sqlLiteral(networkId)} AND m.id = ${sqlLiteral(memberId)} AND m.erased_at IS NULL`,
   };
 }
 
@@ -148,7 +149,7 @@ function memberPrincipal(
 
 /**
  * Checks again, in one statement, callers authenticated earlier in `networkId` (the subscribers of a live
- * update, src/http/websocket.ts): the same rules as `authenticate` — a member token's member must still exist (its
+ * update, src/http/websocket.ts): the same rules as `authenticate` — a member token's member must still exist and not be erased (its
  * role is read again, with the token's caps) and its issuing key must still allow it; an API key must not be
  * revoked (its scopes are read again). The transaction must be a tenant transaction of `networkId`. Token
  * expiry is the caller's (it is known without the database). Returns each caller's current principal; a caller
@@ -173,7 +174,7 @@ export async function reauthenticate(
     const rows = await queryRows<{ kind: 'MEMBER' | 'API_KEY'; id: string; role: NetworkRole | null } & Omit<KeyRow, 'id'>>(
       tx.manager,
       `SELECT 'MEMBER' AS kind, id, role, NULL::text[] AS scopes, NULL AS member_token_max_role, NULL::boolean AS trusted_documents_only
-       FROM members WHERE network_id = $1 AND id = ANY($2::uuid[])
+       FROM members WHERE network_id = $1 AND id = ANY($2::uuid[]) AND erased_at IS NULL
        UNION ALL
        SELECT 'API_KEY', id, NULL, scopes, member_token_max_role, trusted_documents_only
        FROM api_keys WHERE network_id = $1 AND id = ANY($3::uuid[]) AND revoked_at IS NULL`,

@@ -82,3 +82,8 @@ export const exportOwnData: AccessRule = { roles: EVERY_ROLE };
 
 /** Export any member's data (without wellbeing values): admins; API keys with ADMIN and PERSONAL_DATA. */
 export const exportMembersData: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.PERSONAL_DATA], roles: ADMIN };
+/** Ask for a member's erasure: every member (for themself; others need `eraseAnyMember`); API keys with ADMIN and PERSONAL_DATA. */
+export const eraseMembers: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.PERSONAL_DATA], roles: EVERY_ROLE };
+
+/** Erase another member: admins; API keys with ADMIN and PERSONAL_DATA. */
+export const eraseAnyMember: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.PERSONAL_DATA], roles: ADMIN };
