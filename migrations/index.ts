@@ -8,6 +8,7 @@ import { Evaluation1764600000000 } from './1764600000000-Evaluation';
 import { RateLimits1764700000000 } from './1764700000000-RateLimits';
 import { IdempotencyKeys1764710000000 } from './1764710000000-IdempotencyKeys';
 import { LeastPrivilege1764800000000 } from './1764800000000-LeastPrivilege';
+import { RetentionConsent1764910000000 } from './1764910000000-RetentionConsent';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   RateLimits1764700000000,
   IdempotencyKeys1764710000000,
   LeastPrivilege1764800000000,
+  RetentionConsent1764910000000,
 ];

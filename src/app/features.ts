@@ -5,6 +5,7 @@ import { AuditEntry } from '../modules/audit/audit.entity';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { ApiKey } from '../modules/auth/api-key.entity';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver';
+import { ConsentResolver } from '../modules/consent/consent.resolver';
 import { EvaluationResolver, GroupHealthResolver } from '../modules/evaluation/evaluation.resolver';
 import { AnonymousFeedback, Feedback } from '../modules/feedback/feedback.entity';
 import { FeedbackResolver, SessionFeedbackResolver } from '../modules/feedback/feedback.resolver';
@@ -79,6 +80,7 @@ export const resolvers: NonEmptyArray<Function> = [
   FeedbackResolver,
   GratitudeResolver,
   WellbeingResolver,
+  ConsentResolver,
   OutreachResolver,
   SessionAttendanceResolver,
   SessionFeedbackResolver,
