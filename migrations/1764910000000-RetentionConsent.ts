@@ -6,6 +6,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `networks.text_retention_months`: how long free text (feedback comments, outreach notes and outcomes, gratitude
  *   notes) is kept; `networks.wellbeing_retention_months`: how long wellbeing check-ins are kept. 24 by default,
  *   at least 1; NULL keeps them. The purge job (src/modules/retention) removes what is older.
+ * - `networks_owner_lists`: the purge job lists the networks on the login role's own connection, outside any
+ *   tenant transaction (it then works in one tenant transaction per network, as peer_app). FORCE keeps the policies
+ *   on for the table owner too, so the owner gets a read-only policy of its own; requests run as peer_app and are
+ *   not affected. (A superuser, as in the tests, bypasses row-level security anyway.)
  * - Indexes on the timestamps the purge filters by, per network, so each batch finds its rows without a scan
  *   (wellbeing_checkins has none by time alone; feedback, outreach and gratitude_notes none by time).
  * - `consents`: a member's recorded consent to one purpose (GDPR Art. 9(2)(a)); one row per grant, so the history
@@ -22,6 +26,7 @@ export class RetentionConsent1764910000000 implements MigrationInterface {
           CONSTRAINT networks_text_retention_months_check CHECK (text_retention_months BETWEEN 1 AND 1200),
         ADD COLUMN wellbeing_retention_months integer DEFAULT 24
           CONSTRAINT networks_wellbeing_retention_months_check CHECK (wellbeing_retention_months BETWEEN 1 AND 1200)`);
+    await q.query(`CREATE POLICY networks_owner_lists ON networks FOR SELECT TO CURRENT_USER USING (true)`);
     await q.query(`CREATE INDEX feedback_network_submitted_idx ON feedback (network_id, submitted_at) WHERE comment IS NOT NULL`);
     await q.query(`CREATE INDEX outreach_network_at_idx ON outreach (network_id, at) WHERE note IS NOT NULL OR outcome IS NOT NULL`);
     await q.query(`CREATE INDEX gratitude_notes_network_created_idx ON gratitude_notes (network_id, created_at)`);
@@ -56,6 +61,7 @@ export class RetentionConsent1764910000000 implements MigrationInterface {
     await q.query(`DROP INDEX gratitude_notes_network_created_idx`);
     await q.query(`DROP INDEX outreach_network_at_idx`);
     await q.query(`DROP INDEX feedback_network_submitted_idx`);
+    await q.query(`DROP POLICY networks_owner_lists ON networks`);
     await q.query(`ALTER TABLE networks DROP COLUMN text_retention_months, DROP COLUMN wellbeing_retention_months`);
   }
 }

@@ -31,6 +31,7 @@ import { MembershipOutreachResolver, OutreachResolver } from '../modules/outreac
 import { Partnership } from '../modules/partnerships/partnership.entity';
 import { PartnershipResolver, SharedGroupResolver } from '../modules/partnerships/partnership.resolver';
 import { RateLimitResolver } from '../modules/rate-limits/rate-limit.resolver';
+import { NetworkRetentionResolver } from '../modules/retention/retention.resolver';
 import { Rsvp } from '../modules/rsvps/rsvp.entity';
 import { RsvpResolver, SessionRsvpsResolver } from '../modules/rsvps/rsvp.resolver';
 import { Session } from '../modules/sessions/session.entity';
@@ -96,4 +97,5 @@ export const resolvers: NonEmptyArray<Function> = [
   GroupHealthResolver,
   EvaluationResolver,
   RateLimitResolver,
+  NetworkRetentionResolver,
 ];
