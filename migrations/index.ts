@@ -9,6 +9,7 @@ import { RateLimits1764700000000 } from './1764700000000-RateLimits';
 import { IdempotencyKeys1764710000000 } from './1764710000000-IdempotencyKeys';
 import { LeastPrivilege1764800000000 } from './1764800000000-LeastPrivilege';
 import { Erasure1764900000000 } from './1764900000000-Erasure';
+import { RetentionConsent1764910000000 } from './1764910000000-RetentionConsent';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   IdempotencyKeys1764710000000,
   LeastPrivilege1764800000000,
   Erasure1764900000000,
+  RetentionConsent1764910000000,
 ];

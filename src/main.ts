@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger } from './config/logger';
 import { startServer } from './http/server';
 import { seedDemoIfFirstStart, type DemoSeed } from './modules/demo/demo.seed';
+import { startRetentionJob } from './modules/retention/retention.job';
 
 function banner(url: string, demo: DemoSeed | undefined, config: Config): string {
   const lines = [`Peer Networks API ready at ${url}`];
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, logger);
   const demo = config.seedDemo ? await seedDemoIfFirstStart(db.dataSource) : undefined;
   const server = await startServer(config, logger, db);
+  const retention = startRetentionJob(db.dataSource, logger, config.retentionPurgeIntervalMs);
   process.stdout.write(banner(`http://localhost:${server.port}/graphql`, demo, config) + '\n');
   logger.info('listening', { port: server.port, embedded: db.embedded, startupMs: Date.now() - startedAt });
 
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await server.stop();
+      await retention.stop();
       await db.close();
       logger.info('stopped');
       process.exit(0);

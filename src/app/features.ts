@@ -5,6 +5,7 @@ import { AuditEntry } from '../modules/audit/audit.entity';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { ApiKey } from '../modules/auth/api-key.entity';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver';
+import { ConsentResolver } from '../modules/consent/consent.resolver';
 import { EvaluationResolver, GroupHealthResolver } from '../modules/evaluation/evaluation.resolver';
 import { AnonymousFeedback, Feedback } from '../modules/feedback/feedback.entity';
 import { FeedbackResolver, SessionFeedbackResolver } from '../modules/feedback/feedback.resolver';
@@ -32,6 +33,7 @@ import { PartnershipResolver, SharedGroupResolver } from '../modules/partnership
 import { PrivacyEraseResolver } from '../modules/privacy/privacy-erase.resolver';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver';
 import { RateLimitResolver } from '../modules/rate-limits/rate-limit.resolver';
+import { NetworkRetentionResolver } from '../modules/retention/retention.resolver';
 import { Rsvp } from '../modules/rsvps/rsvp.entity';
 import { RsvpResolver, SessionRsvpsResolver } from '../modules/rsvps/rsvp.resolver';
 import { Session } from '../modules/sessions/session.entity';
@@ -81,6 +83,7 @@ export const resolvers: NonEmptyArray<Function> = [
   FeedbackResolver,
   GratitudeResolver,
   WellbeingResolver,
+  ConsentResolver,
   OutreachResolver,
   SessionAttendanceResolver,
   SessionFeedbackResolver,
@@ -98,4 +101,5 @@ export const resolvers: NonEmptyArray<Function> = [
   RateLimitResolver,
   PrivacyResolver,
   PrivacyEraseResolver,
+  NetworkRetentionResolver,
 ];

@@ -59,6 +59,8 @@ export interface Config {
   readonly seedDemo: boolean;
   /** How long an `Idempotency-Key` is remembered (hours); an older one counts as unused. */
   readonly idempotencyTtlHours: number;
+  /** How often the retention purge runs (src/modules/retention), in ms; 0: never (e.g. when a separate process runs it). */
+  readonly retentionPurgeIntervalMs: number;
   /** How long /readyz reports 503 before the server stops accepting connections on SIGTERM. */
   readonly shutdownDelayMs: number;
   /** How long in-flight requests get to finish after that. */
@@ -207,6 +209,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     seedDemo: bool(env, 'SEED_DEMO', !production),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
+    retentionPurgeIntervalMs: int(env, 'RETENTION_PURGE_INTERVAL_MS', 3_600_000, 0, 604_800_000),
     shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),

@@ -61,6 +61,8 @@ beforeAll(async () => {
   ok(await app.gql(GRATITUDE, { s: s1.globalId, text: 'Mia thanks everyone' }, w.member.token));
   ok(await app.gql(GRATITUDE, { s: s2.globalId, text: 'Mia unnamed thanks', anonymous: true }, w.member.token));
   ok(await app.gql(GRATITUDE, { s: s1.globalId, text: 'Max thanks everyone' }, w.member2.token));
+  // Wellbeing tracking needs the member's consent (src/modules/consent).
+  for (const m of [w.member, w.member2]) ok(await app.gql('mutation { giveConsent(purpose: WELLBEING_TRACKING) { purpose } }', {}, m.token));
   ok(await app.gql(WELLBEING, { input: { wellbeing: 6, confidence: 4, sessionId: s1.globalId } }, w.member.token));
   ok(await app.gql(WELLBEING, { input: { wellbeing: 8, confidence: 7 } }, w.member.token));
   ok(await app.gql(WELLBEING, { input: { wellbeing: 2, confidence: 2 } }, w.member2.token));

@@ -10,6 +10,7 @@ beforeAll(async () => {
   app = await startTestApp();
   w = await createWorld(app);
   other = await createWorld(app, 'Other network');
+  await consent(w.member.token);
 });
 afterAll(() => app.stop());
 
@@ -28,11 +29,14 @@ type Mine = {
   };
 };
 
+// Recording needs the member's consent (test/privacy/consent.test.ts); these tests give it first.
+const consent = async (credential: string) => ok(await app.gql(`mutation { giveConsent(purpose: WELLBEING_TRACKING) { active } }`, {}, credential));
 const record = (input: Record<string, unknown>, credential: string) => app.gql<Recorded>(RECORD, { input }, credential);
 
 describe('recordWellbeing and myWellbeing', () => {
   test('a member records check-ins and reads them back, newest first, paged', async () => {
     const p = await w.net.member();
+    await consent(p.token);
     const s = await insertSession(app, w.net.id, w.group.id, { status: 'COMPLETED', startsInMinutes: -120 });
     const first = ok(await record({ wellbeing: 4, confidence: 3 }, p.token)).recordWellbeing;
     expect(first).toMatchObject({ wellbeing: 4, confidence: 3, session: null });

@@ -13,7 +13,7 @@ import { Node, nodeFetcher, TenantEntity } from '../../graphql/node';
 export class AuditEntry extends TenantEntity {
   @Field({
     description:
-      "Who did it: `member:<Member ID>` or `api_key:<ApiKey ID>` (global IDs). For entries about a partner network's action, the ID belongs to that network.",
+      "Who did it: `member:<Member ID>` or `api_key:<ApiKey ID>` (global IDs), or `system:retention` for the server's retention purge. For entries about a partner network's action, the ID belongs to that network.",
   })
   @Column()
   actor: string;

@@ -59,7 +59,7 @@ export const readEmails: AccessRule = { apiKey: [ApiKeyScope.PERSONAL_DATA], rol
 /** Change another member's profile: admins; API keys with WRITE. */
 export const editAnyProfile: AccessRule = { apiKey: [ApiKeyScope.WRITE], roles: ADMIN };
 
-/** Read partnerships and the audit log: admins; API keys with ADMIN. */
+/** Read partnerships, the audit log and the retention settings: admins; API keys with ADMIN. */
 export const administerNetwork: AccessRule = { apiKey: [ApiKeyScope.ADMIN], roles: ADMIN };
 
 /** Manage API keys and their trusted documents: API keys with ADMIN only; never member tokens (keys are server credentials). */
@@ -71,7 +71,7 @@ export const readExternalIds: AccessRule = { apiKey: [ApiKeyScope.READ], roles: 
 /** Set members' external ids: API keys with WRITE (partners' backends) only. */
 export const setExternalIds: AccessRule = { apiKey: [ApiKeyScope.WRITE] };
 
-/** Change roles, the network's settings, partnerships and joint events: admins; API keys with WRITE and ADMIN. */
+/** Change roles, the network's settings (retention included), partnerships and joint events: admins; API keys with WRITE and ADMIN. */
 export const changeNetworkAsAdmin: AccessRule = { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.ADMIN], roles: ADMIN };
 
 /** Issue member tokens for a partner's front end: API keys with ISSUE_MEMBER_TOKENS only (up to the key's highest role; no member token). */

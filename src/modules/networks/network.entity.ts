@@ -35,6 +35,14 @@ export class Network extends Node {
   @Column({ name: 'minimum_aggregate_size', type: 'integer' })
   minimumAggregateSize: number;
 
+  /** Months free text is kept (feedback comments, outreach notes, gratitude notes); null: kept. GraphQL field: src/modules/retention. */
+  @Column({ name: 'text_retention_months', type: 'integer', nullable: true })
+  textRetentionMonths: number | null;
+
+  /** Months wellbeing check-ins are kept; null: kept. GraphQL field: src/modules/retention. */
+  @Column({ name: 'wellbeing_retention_months', type: 'integer', nullable: true })
+  wellbeingRetentionMonths: number | null;
+
   @Field({ description: 'When the network was created.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
