@@ -8,6 +8,7 @@ import { Evaluation1764600000000 } from './1764600000000-Evaluation';
 import { RateLimits1764700000000 } from './1764700000000-RateLimits';
 import { IdempotencyKeys1764710000000 } from './1764710000000-IdempotencyKeys';
 import { LeastPrivilege1764800000000 } from './1764800000000-LeastPrivilege';
+import { ReadAudit1764920000000 } from './1764920000000-ReadAudit';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   RateLimits1764700000000,
   IdempotencyKeys1764710000000,
   LeastPrivilege1764800000000,
+  ReadAudit1764920000000,
 ];
