@@ -1,3 +1,5 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { beginTenantTransaction } from '../../src/db/tenant';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { expectCode, ok, type Cred } from '../helpers/gql';
@@ -192,6 +194,36 @@ describe('sensitive reads', () => {
     ok(await app.gql(`{ members(first: 100) { nodes { displayName email } } }`, {}, w.coordinator.token));
     expect(await readsSince(since)).toEqual([]);
   });
+});
+
+test('over WebSocket a query reading personal data writes its one entry too', async () => {
+  const since = now();
+  const client = createClient({
+    url: `ws://127.0.0.1:${app.server.port}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${w.facilitator.token}` },
+  });
+  try {
+    const result = await new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
+      let got: { data?: unknown; errors?: unknown } | undefined;
+      client.subscribe(
+        { query: EVERYTHING, operationName: 'FacilitatorReview', variables: { s: live.globalId } },
+        { next: (r) => (got = r), error: reject, complete: () => resolve(got ?? {}) },
+      );
+    });
+    expect(result.errors).toBeUndefined();
+  } finally {
+    await client.dispose();
+  }
+  const entries = await readsSince(since);
+  expect(entries.map((e) => e.details)).toEqual([
+    expect.objectContaining({
+      operation: 'FacilitatorReview',
+      fields: ['Feedback.comment', 'Session.attendance', 'Session.gratitudeNotes', 'Session.rsvps'],
+      subjectCount: 2,
+    }),
+  ]);
 });
 
 describe('auditLog filters', () => {
