@@ -10,6 +10,7 @@ import { IdempotencyKeys1764710000000 } from './1764710000000-IdempotencyKeys';
 import { LeastPrivilege1764800000000 } from './1764800000000-LeastPrivilege';
 import { Erasure1764900000000 } from './1764900000000-Erasure';
 import { RetentionConsent1764910000000 } from './1764910000000-RetentionConsent';
+import { ReadAudit1764920000000 } from './1764920000000-ReadAudit';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   LeastPrivilege1764800000000,
   Erasure1764900000000,
   RetentionConsent1764910000000,
+  ReadAudit1764920000000,
 ];

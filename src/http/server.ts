@@ -11,6 +11,7 @@ import { newRequestId, type Context, type ContextDeps } from '../graphql/context
 import { cancelled, createFormatError, httpStatus, logUnexpected } from '../graphql/errors';
 import { inputTextPlugin } from '../graphql/input-text';
 import { limitsPlugin } from '../graphql/limits';
+import { readAuditPlugin } from '../modules/audit/read-audit';
 import { createContext } from '../modules/auth/context';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 import { trustedDocumentsPlugin } from '../modules/auth/trusted-documents';
@@ -143,6 +144,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       // The schema is also a federation subgraph: no per-field timings to whoever asks for them.
       ApolloServerPluginInlineTraceDisabled(),
       transactionPlugin(logger),
+      // Names each operation's read-audit entry (src/modules/audit/read-audit.ts).
+      readAuditPlugin(),
       // Registered documents by hash, and the trusted-documents-only mode of API keys: before Apollo reads the document.
       trustedDocumentsPlugin(),
       // Depth and cost limits, the same as over WebSocket.

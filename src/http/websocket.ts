@@ -17,6 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError, documentRefused, logUnexpected, shuttingDown, tooManyOperations, unauthenticated } from '../graphql/errors';
 import { inputTextError } from '../graphql/input-text';
 import { operationLimitError } from '../graphql/limits';
+import { nameReadOperation } from '../modules/audit/read-audit';
 import { createContext } from '../modules/auth/context';
 import { credentialProblem, CREDENTIAL_CLOSE_REASONS } from '../modules/auth/credential-problem';
 import { resolveDocument } from '../modules/auth/trusted-documents';
@@ -199,6 +200,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         track(async () => {
           const ctx = args.contextValue as Context;
           const tx = ctx.tx;
+          nameReadOperation(ctx, args.operationName);
           let result: Awaited<ReturnType<typeof execute>>;
           try {
             result = await execute(args);

@@ -4,6 +4,7 @@ import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { liveSubscription } from '../../realtime/subscriptions';
+import { recordListRead } from '../audit/read-audit';
 import { authorize, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves, readPersonalData, writePersonalData } from '../auth/rules';
@@ -129,6 +130,7 @@ export class SessionAttendanceResolver {
   async attendance(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     const ownOnly = !(await seesParticipation(ctx, session.groupId));
     if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Attendance>();
-    return loadNestedConnection(ctx, { spec: attendance.attendanceSpec(ctx.manager), parentId: session.id, args, ownRowsOnly: ownOnly });
+    const list = await loadNestedConnection(ctx, { spec: attendance.attendanceSpec(ctx.manager), parentId: session.id, args, ownRowsOnly: ownOnly });
+    return recordListRead(ctx, 'Session.attendance', list, (a) => a.memberId);
   }
 }

@@ -1,10 +1,16 @@
 import { rowMapper, selectList } from '../../db/rows';
 import { execute } from '../../db/sql';
 import { type Connection, type ConnectionArgs, exactTimeKey, paginate } from '../../graphql/connection';
-import { toGlobalId } from '../../graphql/global-id';
+import { idArgument, toGlobalId } from '../../graphql/global-id';
 import { loadNetwork } from '../networks/network.loader';
+import { AccessLogEntry, ReaderKind } from './access-log';
 import { AuditEntry } from './audit.entity';
+import type { Row } from '../../db/sql';
 import type { Context } from '../../graphql/context';
+import type { NetworkRole } from '../../graphql/principal';
+
+/** The action of a read-audit entry (./read-audit.ts): one per operation that read members' personal data. */
+export const SENSITIVE_READ = 'personal_data.read';
 
 /** What a change writes to the audit log. `details` must never hold secrets or member data beyond IDs. */
 export interface AuditRecord {
@@ -61,22 +67,81 @@ export async function auditBothParties(
   if (partnershipId) await auditPartner(ctx, partnershipId, record.action, { ...record.details, partnerSlug: own.slug });
 }
 
-/** The caller's network's audit log, newest first. */
-export async function listAuditLog(ctx: Context, args: ConnectionArgs): Promise<Connection<AuditEntry>> {
+/** Filters of the audit log (all optional, combined with AND). */
+export interface AuditLogFilter {
+  action?: string | null;
+  /** A Member or ApiKey global ID. */
+  actorId?: string | null;
+  /** A Member global ID. */
+  subjectMemberId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/** The caller's network's audit log, newest first, filtered. */
+export async function listAuditLog(ctx: Context, args: ConnectionArgs & AuditLogFilter): Promise<Connection<AuditEntry>> {
   const manager = ctx.manager;
   const map = rowMapper(manager.connection, AuditEntry);
   const key = exactTimeKey('a.at', { newestFirst: true });
+  const where = ['a.network_id = $1'];
+  const params: unknown[] = [ctx.networkId];
+  const param = (v: unknown) => `$${params.push(v)}`;
+  if (args.action != null) where.push(`a.action = ${param(args.action)}`);
+  // The log names actors by global ID with their kind (auditActor): the ID given matches either kind.
+  if (args.actorId != null) where.push(`a.actor IN (${param(`member:${args.actorId}`)}, ${param(`api_key:${args.actorId}`)})`);
+  if (args.subjectMemberId != null) {
+    const memberId = idArgument('subjectMemberId', args.subjectMemberId, 'Member');
+    // Another type's ID is about no member: an empty list, as an unknown member's.
+    where.push(memberId ? `a.subject_member_ids @> ARRAY[${param(memberId)}]::uuid[]` : 'false');
+  }
+  if (args.from != null) where.push(`a.at >= ${param(args.from)}`);
+  if (args.to != null) where.push(`a.at < ${param(args.to)}`);
   return paginate<AuditEntry>(
     manager,
     {
       select: `${selectList(manager.connection, AuditEntry, 'a')}, ${key.select}`,
       from: 'audit_log a',
-      where: ['a.network_id = $1'],
-      params: [ctx.networkId],
+      where,
+      params,
       map: (row) => key.keep(map(row), row),
     },
     args,
     [key.sort, { sql: 'a.id', value: (e) => e.id }],
     'audit-log',
+  );
+}
+
+interface AccessLogRow extends Row {
+  id: string;
+  at: Date;
+  details: { fields?: string[]; readerKind?: string; readerRole?: string; apiKeyName?: string | null } | null;
+}
+
+/** Reads of the calling member's personal data by others, newest first, without the readers' identities. */
+export async function listMyAccessLog(ctx: Context, memberId: string, args: ConnectionArgs): Promise<Connection<AccessLogEntry>> {
+  const key = exactTimeKey('a.at', { newestFirst: true });
+  return paginate<AccessLogEntry, AccessLogRow>(
+    ctx.manager,
+    {
+      select: `a.id, a.at, a.details, ${key.select}`,
+      from: 'audit_log a',
+      where: ['a.network_id = $1', 'a.action = $2', 'a.subject_member_ids @> ARRAY[$3]::uuid[]'],
+      params: [ctx.networkId, SENSITIVE_READ, memberId],
+      map: (row) =>
+        key.keep(
+          Object.assign(new AccessLogEntry(), {
+            id: row.id,
+            at: row.at,
+            fields: row.details?.fields ?? [],
+            readerKind: row.details?.readerKind === 'API_KEY' ? ReaderKind.API_KEY : ReaderKind.MEMBER,
+            readerRole: (row.details?.readerRole as NetworkRole | undefined) ?? null,
+            apiKeyName: row.details?.apiKeyName ?? null,
+          }),
+          row,
+        ),
+    },
+    args,
+    [key.sort, { sql: 'a.id', value: (e) => e.id }],
+    'access-log',
   );
 }

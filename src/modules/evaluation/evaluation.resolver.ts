@@ -1,4 +1,5 @@
 import { Args, Ctx, Extensions, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { recordListRead } from '../audit/read-audit';
 import { Allow } from '../auth/allow';
 import { readGroups, readPersonalData } from '../auth/rules';
 import { Group } from '../groups/group.entity';
@@ -63,6 +64,7 @@ export class EvaluationResolver {
   async driftingMembers(@Args() args: DriftingMembersArgs, @Ctx() ctx: Context) {
     const groups = await driftingScope(ctx, args.groupId);
     await ctx.tx.useLongBudget();
-    return evaluation.listDriftingMembers(ctx, groups, args.minMissed ?? 3, args);
+    const list = await evaluation.listDriftingMembers(ctx, groups, args.minMissed ?? 3, args);
+    return recordListRead(ctx, 'Query.driftingMembers', list, (d) => d.membership.memberId);
   }
 }

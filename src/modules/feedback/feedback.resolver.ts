@@ -5,6 +5,7 @@ import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { liveSubscription } from '../../realtime/subscriptions';
 import { seesParticipation } from '../attendance/participation';
+import { recordSensitiveRead } from '../audit/read-audit';
 import { authorize, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves, readPersonalData } from '../auth/rules';
@@ -84,7 +85,11 @@ export class FeedbackResolver {
   })
   async comment(@Root() f: Feedback, @Ctx() ctx: Context): Promise<string | null> {
     if (f.comment == null) return null;
-    return isAuthor(ctx, f) || (await seesSessionFeedback(ctx, f.sessionId)) ? f.comment : null;
+    if (isAuthor(ctx, f)) return f.comment;
+    if (!(await seesSessionFeedback(ctx, f.sessionId))) return null;
+    // Anonymous feedback has no subject to name (and must stay unlinkable): recordSensitiveRead skips a null author.
+    recordSensitiveRead(ctx, 'Feedback.comment', [f.memberId]);
+    return f.comment;
   }
 
   @FieldResolver(() => Member, {

@@ -3,6 +3,7 @@ import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection }
 import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { recordListRead } from '../audit/read-audit';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves } from '../auth/rules';
 import { isGroupMember } from '../groups/group.access';
@@ -58,6 +59,8 @@ export class SessionGratitudeResolver {
   })
   async gratitudeNotes(@Root() session: Session, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     if (!(await gratitude.seesGratitude(ctx, session.groupId))) return emptyConnection<GratitudeNote>();
-    return loadNestedConnection(ctx, { spec: gratitude.gratitudeSpec(ctx.manager), parentId: session.id, args });
+    const list = await loadNestedConnection(ctx, { spec: gratitude.gratitudeSpec(ctx.manager), parentId: session.id, args });
+    // Anonymous notes have no author to name (and must stay unlinkable): only named authors are subjects.
+    return recordListRead(ctx, 'Session.gratitudeNotes', list, (n) => n.authorMemberId);
   }
 }

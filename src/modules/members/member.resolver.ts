@@ -3,6 +3,7 @@ import { connectionType } from '../../graphql/connection';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { NetworkRole } from '../../graphql/principal';
+import { recordSensitiveRead } from '../audit/read-audit';
 import { authorize, isAllowed, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import {
@@ -65,7 +66,10 @@ export class MemberResolver {
     description: 'Email address: shown to the member, to ADMINs and to API keys with PERSONAL_DATA; null for everyone else.',
   })
   email(@Root() member: Member, @Ctx() ctx: Context): string | null {
-    return isSelf(ctx, member.id) || isAllowed(ctx, readEmails) ? member.email : null;
+    if (isSelf(ctx, member.id)) return member.email;
+    if (!isAllowed(ctx, readEmails)) return null;
+    if (member.email != null) recordSensitiveRead(ctx, 'Member.email', [member.id]);
+    return member.email;
   }
 
   @FieldResolver(() => Boolean, {

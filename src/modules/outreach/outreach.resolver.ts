@@ -4,6 +4,7 @@ import { notFound } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { seesParticipation } from '../attendance/participation';
+import { recordListRead } from '../audit/read-audit';
 import { Allow } from '../auth/allow';
 import { writePersonalData } from '../auth/rules';
 import { authorizeGroupManager, canSeeGroup } from '../groups/group.access';
@@ -76,6 +77,7 @@ export class MembershipOutreachResolver {
   })
   async outreach(@Root() m: Membership, @Args() args: ConnectionArgs, @Ctx() ctx: Context) {
     if (!(await seesParticipation(ctx, m.groupId))) return emptyConnection<Outreach>();
-    return loadNestedConnection(ctx, { spec: outreach.outreachSpec(ctx.manager), parentId: m.id, args });
+    const list = await loadNestedConnection(ctx, { spec: outreach.outreachSpec(ctx.manager), parentId: m.id, args });
+    return recordListRead(ctx, 'Membership.outreach', list, () => m.memberId);
   }
 }

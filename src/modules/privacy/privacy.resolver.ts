@@ -2,6 +2,7 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { notFound } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
+import { recordSensitiveRead } from '../audit/read-audit';
 import { Allow } from '../auth/allow';
 import { exportMembersData, exportOwnData } from '../auth/rules';
 import { exportMember } from './export.service';
@@ -26,6 +27,9 @@ export class PrivacyResolver {
   async exportMemberData(@Arg('memberId', () => ID, { description: 'The member to export.' }) memberId: string, @Ctx() ctx: Context) {
     const id = idArgument('memberId', memberId, 'Member');
     if (!id) throw notFound('Member');
-    return exportMember(ctx, id, 'ADMIN');
+    const document = await exportMember(ctx, id, 'ADMIN');
+    // An export of someone else's data is a read of personal data: one audit entry (myAccessLog shows it to them).
+    recordSensitiveRead(ctx, 'Query.exportMemberData', [id]);
+    return document;
   }
 }

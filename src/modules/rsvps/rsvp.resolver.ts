@@ -3,6 +3,7 @@ import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection, 
 import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { recordListRead } from '../audit/read-audit';
 import { isAllowed, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves, readPersonalData } from '../auth/rules';
@@ -111,6 +112,7 @@ export class SessionRsvpsResolver {
     const ownOnly = !(await seesRsvpList(ctx, session.groupId));
     if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Rsvp>();
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, { spec: rsvps.sessionRsvpsSpec(ctx.manager), parentId: session.id, args, filter, ownRowsOnly: ownOnly });
+    const list = await loadNestedConnection(ctx, { spec: rsvps.sessionRsvpsSpec(ctx.manager), parentId: session.id, args, filter, ownRowsOnly: ownOnly });
+    return recordListRead(ctx, 'Session.rsvps', list, (r) => r.memberId);
   }
 }

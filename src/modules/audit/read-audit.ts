@@ -1,0 +1,93 @@
+import { execute, queryMaybeOne } from '../../db/sql';
+import { auditActor, SENSITIVE_READ } from './audit.service';
+import type { Connection } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+import type { ApolloServerPlugin } from '@apollo/server';
+
+/** What one operation read so far: the field coordinates (e.g. `Session.attendance`) and the members read about. */
+interface ReadCollector {
+  readonly fields: Set<string>;
+  readonly subjects: Set<string>;
+}
+
+// Keyed by the request context (one per operation, HTTP and WebSocket alike), so that nothing lives past it.
+const collectors = new WeakMap<Context, ReadCollector>();
+const operationNames = new WeakMap<Context, string>();
+
+/**
+ * Notes that the operation read `field` (a schema coordinate such as `Session.attendance`, `Member.email`) about
+ * these members. Nothing is written now: the operation's one entry is written just before its COMMIT, in its own
+ * transaction (so a read that rolls back leaves no entry, and no read commits without one). The caller's own
+ * data is not an access to log; a read that leaves no other member (after that) writes nothing.
+ * Pass only identifiable subjects: never the author of anonymous feedback or an anonymous note.
+ */
+export function recordSensitiveRead(ctx: Context, field: string, subjectIds: Iterable<string | null | undefined>): void {
+  const subjects = [...subjectIds].filter((id): id is string => !!id && id !== ctx.viewerMemberId);
+  if (subjects.length === 0) return;
+  let collector = collectors.get(ctx);
+  if (!collector) {
+    collector = { fields: new Set(), subjects: new Set() };
+    collectors.set(ctx, collector);
+    const written = collector;
+    ctx.tx.beforeCommit(() => writeReadAudit(ctx, written));
+  }
+  collector.fields.add(field);
+  for (const id of subjects) collector.subjects.add(id);
+}
+
+/** Records a read of the nodes of a list (one page of a connection), each about the member `subjectOf` names. */
+export function recordListRead<T>(ctx: Context, field: string, list: Connection<T>, subjectOf: (node: T) => string | null | undefined): Connection<T> {
+  recordSensitiveRead(
+    ctx,
+    field,
+    list.edges.map((e) => subjectOf(e.node)),
+  );
+  return list;
+}
+
+/** Names the operation whose reads are collected (the client's operation name), for its entry. */
+export function nameReadOperation(ctx: Context, operationName: string | null | undefined): void {
+  if (operationName) operationNames.set(ctx, operationName);
+}
+
+/** Gives each HTTP operation's read-audit entry the operation's name. */
+export function readAuditPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operationName }) {
+          nameReadOperation(contextValue, operationName);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The one entry of an operation: who read (with their role or key name, which `myAccessLog` shows the members read
+ * about instead of the reader's identity), which fields, how many members, and the request id.
+ */
+async function writeReadAudit(ctx: Context, collector: ReadCollector): Promise<void> {
+  const p = ctx.principal;
+  const reader =
+    p.kind === 'API_KEY'
+      ? {
+          readerKind: 'API_KEY',
+          apiKeyName: (await queryMaybeOne<{ name: string }>(ctx.manager, `SELECT name FROM api_keys WHERE id = $1`, [p.apiKeyId]))?.name ?? null,
+        }
+      : { readerKind: 'MEMBER', readerRole: p.role };
+  const details = {
+    operation: operationNames.get(ctx) ?? null,
+    fields: [...collector.fields].sort(),
+    subjectCount: collector.subjects.size,
+    requestId: ctx.requestId,
+    ...reader,
+  };
+  await execute(ctx.manager, `INSERT INTO audit_log (network_id, actor, action, details, subject_member_ids) VALUES ($1, $2, $3, $4::jsonb, $5::uuid[])`, [
+    ctx.networkId,
+    auditActor(ctx),
+    SENSITIVE_READ,
+    JSON.stringify(details),
+    [...collector.subjects],
+  ]);
+}
