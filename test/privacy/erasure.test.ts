@@ -235,6 +235,19 @@ describe('eraseMember', () => {
     expectCode(await app.gql(ERASE, { id: second.globalId, reason: 'cleanup' }, lone.adminKey), 'CONFLICT', /last ADMIN/);
   });
 
+  test('a tombstone is edited, promoted, added to groups and issued tokens by nobody (NOT_FOUND)', async () => {
+    const gone = await net.member(NetworkRole.MEMBER, { displayName: 'Tomb Stone' });
+    ok(await app.gql(ERASE, { id: gone.globalId, reason: 'request' }, admin.token));
+    const calls: Array<[string, Record<string, unknown>]> = [
+      ['mutation($id: ID!) { updateMember(id: $id, input: { displayName: "Back" }) { id } }', { id: gone.globalId }],
+      ['mutation($id: ID!) { setMemberRole(memberId: $id, role: ADMIN) { id } }', { id: gone.globalId }],
+      ['mutation($id: ID) { issueMemberToken(memberId: $id) { token } }', { id: gone.globalId }],
+    ];
+    for (const [query, vars] of calls) expectCode(await app.gql(query, vars, net.adminKey), 'NOT_FOUND');
+    // Erasing it again still answers (idempotent).
+    expect(ok(await app.gql(ERASE, { id: gone.globalId, reason: 'again' }, admin.token)).eraseMember.alreadyErased).toBe(true);
+  });
+
   test('the reason is required', async () => {
     const someone = await net.member();
     expectCode(await app.gql(ERASE, { id: someone.globalId, reason: '  ' }, admin.token), 'BAD_USER_INPUT');

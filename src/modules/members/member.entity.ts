@@ -34,6 +34,10 @@ export class Member extends TenantEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
+  /** When the member was erased (src/modules/privacy/erase.service.ts): the row is a tombstone, found by no lookup but the erasure's. */
+  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true, select: false })
+  erasedAt: Date | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', select: false })
   updatedAt: Date;
 }

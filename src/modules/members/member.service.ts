@@ -1,3 +1,4 @@
+import { IsNull } from 'typeorm';
 import { rowMapper, selectList } from '../../db/rows';
 import { queryOne } from '../../db/sql';
 import { paginate, type Connection } from '../../graphql/connection';
@@ -7,9 +8,13 @@ import { Member } from './member.entity';
 import type { Scope } from '../../db/tenant';
 import type { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
 
-export async function findMember(scope: Scope, id: string | undefined): Promise<Member> {
+/**
+ * A member of the network by id; NOT_FOUND otherwise. An erased member (a tombstone) is NOT_FOUND too — nobody
+ * edits, promotes, adds or issues tokens for it — unless `includeErased` (the erasure itself, which is idempotent).
+ */
+export async function findMember(scope: Scope, id: string | undefined, { includeErased = false } = {}): Promise<Member> {
   const { manager, networkId } = scope;
-  const member = id ? await manager.getRepository(Member).findOneBy({ id, networkId }) : null;
+  const member = id ? await manager.getRepository(Member).findOneBy({ id, networkId, ...(!includeErased && { erasedAt: IsNull() }) }) : null;
   if (!member) throw notFound('Member');
   return member;
 }
@@ -72,7 +77,7 @@ export async function setMemberRole(scope: Scope, member: Member, role: NetworkR
   if (member.role === NetworkRole.ADMIN && role !== NetworkRole.ADMIN) {
     const { count } = await queryOne<{ count: number }>(
       manager,
-      `SELECT count(*)::int AS count FROM members WHERE network_id = $1 AND role = 'ADMIN' AND id <> $2`,
+      `SELECT count(*)::int AS count FROM members WHERE network_id = $1 AND role = 'ADMIN' AND erased_at IS NULL AND id <> $2`,
       [member.networkId, member.id],
     );
     if (count === 0) throw conflict('This is the last ADMIN of the network; make another member ADMIN first');

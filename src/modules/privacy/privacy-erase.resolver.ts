@@ -34,7 +34,7 @@ export class PrivacyEraseResolver {
     reason: string,
     @Ctx() ctx: Context,
   ): Promise<ErasureResult> {
-    const member = await findMember(ctx, idArgument('memberId', memberId, 'Member'));
+    const member = await findMember(ctx, idArgument('memberId', memberId, 'Member'), { includeErased: true });
     if (!isSelf(ctx, member.id)) authorize(ctx, eraseAnyMember);
     const erasure = await eraseMember(ctx, member.id, reason);
     return Object.assign(new ErasureResult(), { ...erasure, memberId: toGlobalId('Member', erasure.memberId) });
