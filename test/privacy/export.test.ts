@@ -86,7 +86,9 @@ afterAll(() => app.stop());
 describe('exportMyData', () => {
   test("exactly the caller's rows, wellbeing values included, nothing of any other member; valid against the schema", async () => {
     const doc = valid(ok(await app.gql(MINE, {}, w.member.token)).exportMyData);
-    expect(doc).toMatchObject({ format: 'peer-networks-member-export', version: 1 });
+    expect(doc).toMatchObject({ format: 'peer-networks-member-export', version: 2 });
+    // The consents the member gave, with their times (version 2).
+    expect(doc.consents).toEqual([{ purpose: 'WELLBEING_TRACKING', givenAt: expect.any(String), withdrawnAt: null }]);
     expect(doc.member).toMatchObject({ id: w.member.globalId, displayName: 'Mia Member', role: 'MEMBER', network: { id: w.net.globalId } });
     expect(doc.memberships).toEqual([expect.objectContaining({ id: w.memberMembership, group: { id: w.group.globalId, name: 'Circle' }, status: 'ACTIVE' })]);
     expect(doc.memberships[0]).toHaveProperty('normsAcceptedAt');

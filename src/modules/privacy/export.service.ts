@@ -1,6 +1,7 @@
 import { queryMaybeOne, queryOne, queryRows } from '../../db/sql';
 import { notFound } from '../../graphql/errors';
 import { toGlobalId } from '../../graphql/global-id';
+import { listConsents } from '../consent/consent.service';
 import type { Context } from '../../graphql/context';
 import type { EntityManager } from 'typeorm';
 
@@ -13,7 +14,8 @@ import type { EntityManager } from 'typeorm';
  */
 
 export const EXPORT_FORMAT = 'peer-networks-member-export';
-export const EXPORT_VERSION = 1;
+/** 2: `consents` added (issue 14, point 5). */
+export const EXPORT_VERSION = 2;
 
 /** Who asked for the export: the member themself gets their wellbeing check-ins; anyone else only their number. */
 export type ExportAudience = 'SELF' | 'ADMIN';
@@ -75,6 +77,11 @@ export async function exportMember(ctx: Context, memberId: string, audience: Exp
     outreach: await outreachAbout(m, params),
     jointEventRegistrations: await registrationsOf(m, params),
     auditEntries: await auditEntriesAbout(m, params, memberId),
+    consents: (await listConsents(ctx, memberId)).map((c) => ({
+      purpose: c.purpose,
+      givenAt: iso(c.givenAt),
+      withdrawnAt: c.withdrawnAt ? iso(c.withdrawnAt) : null,
+    })),
     wellbeing: await wellbeingOf(m, params, audience),
   };
 }
