@@ -1,25 +1,14 @@
 import { createHash } from 'node:crypto';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { captureUnexpected } from './logs';
+import { watchedEdgeApp } from './logs';
+import type { TestApp } from '../helpers/app';
+import type { TestNetwork } from '../helpers/factories';
 
 /** GraphQL over HTTP at the edge: persisted queries, refused bodies, status per media type. Nothing here is logged as unexpected. */
 
+const edge = watchedEdgeApp();
 let app: TestApp;
 let net: TestNetwork;
-let logs: ReturnType<typeof captureUnexpected>;
-beforeAll(async () => {
-  app = await startTestApp({ LOG_LEVEL: 'error' });
-  net = await createTestNetwork(app);
-  logs = captureUnexpected();
-});
-afterAll(async () => {
-  logs.restore();
-  await app.stop();
-});
-afterEach(() => {
-  expect(logs.lines).toEqual([]);
-});
+beforeAll(() => ({ app, net } = edge));
 
 const post = () => app.http().post('/graphql').set('authorization', `Bearer ${net.adminKey}`);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

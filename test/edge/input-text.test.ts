@@ -1,8 +1,8 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { captureUnexpected } from './logs';
+import { watchedEdgeApp } from './logs';
+import type { TestApp } from '../helpers/app';
+import type { TestNetwork } from '../helpers/factories';
 
 /**
  * Text no value may carry (NUL, lone UTF-16 surrogates) is refused before anything runs, as BAD_USER_INPUT
@@ -10,21 +10,10 @@ import { captureUnexpected } from './logs';
  * variable error limit are the client's input too. Nothing here is logged as unexpected.
  */
 
+const edge = watchedEdgeApp();
 let app: TestApp;
 let net: TestNetwork;
-let logs: ReturnType<typeof captureUnexpected>;
-beforeAll(async () => {
-  app = await startTestApp({ LOG_LEVEL: 'error' });
-  net = await createTestNetwork(app);
-  logs = captureUnexpected();
-});
-afterAll(async () => {
-  logs.restore();
-  await app.stop();
-});
-afterEach(() => {
-  expect(logs.lines).toEqual([]);
-});
+beforeAll(() => ({ app, net } = edge));
 
 const CREATE_GROUP = 'mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }';
 const group = (agendaTemplate: unknown[]) => ({
