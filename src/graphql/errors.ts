@@ -94,6 +94,9 @@ export const timedOut = (ms?: number) =>
   );
 /** The client closed the connection before its operation ended: rolled back (nobody hears this answer). */
 export const cancelled = () => new AppError('TIMEOUT', 'The client went away before the operation ended; it was rolled back');
+/** An answer that read personal data whose read-audit entry could not be committed: withheld (no read without its record). */
+export const readNotRecorded = () =>
+  new AppError('INTERNAL_SERVER_ERROR', 'The answer reads personal data and its access could not be recorded, so it was withheld; retry shortly');
 export const badInput = (message: string, fieldErrors?: FieldError[]) => new AppError('BAD_USER_INPUT', message, fieldErrors);
 /** A document refused before it ran (graphql-ws): `reason` names the check, as Apollo's codes do over HTTP. */
 export const documentRefused = (message: string, reason: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'OPERATION_RESOLUTION_FAILURE') =>

@@ -8,10 +8,10 @@ import express from 'express';
 import { getSchema } from '../app/schema';
 import { PoolShares } from '../db/shares';
 import { newRequestId, type Context, type ContextDeps } from '../graphql/context';
-import { cancelled, createFormatError, httpStatus, logUnexpected } from '../graphql/errors';
+import { cancelled, createFormatError, httpStatus, logUnexpected, readNotRecorded } from '../graphql/errors';
 import { inputTextPlugin } from '../graphql/input-text';
 import { limitsPlugin } from '../graphql/limits';
-import { readAuditPlugin } from '../modules/audit/read-audit';
+import { readAuditPlugin, readPersonalData } from '../modules/audit/read-audit';
 import { createContext } from '../modules/auth/context';
 import { MemberTokens, Pseudonyms } from '../modules/auth/member-token';
 import { trustedDocumentsPlugin } from '../modules/auth/trusted-documents';
@@ -78,6 +78,15 @@ function transactionPlugin(logger: Logger): ApolloServerPlugin<Context> {
                     extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: contextValue.requestId },
                   },
                 ],
+              };
+              response.http.status = 500;
+            } else if (outcome === 'rolled back' && readPersonalData(contextValue)) {
+              // Personal data read, but its read-audit entry did not commit: no read without its record.
+              logger.error('read audit not written: answer withheld', { requestId: contextValue.requestId, operationName: operation?.name?.value });
+              const withheld = readNotRecorded();
+              response.body.singleResult = {
+                data: null,
+                errors: [{ message: withheld.message, extensions: { code: withheld.code, requestId: contextValue.requestId } }],
               };
               response.http.status = 500;
             }

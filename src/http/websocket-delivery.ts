@@ -3,6 +3,7 @@ import { beginTenantTransaction } from '../db/tenant';
 import { newRequestId, type ContextDeps } from '../graphql/context';
 import { logUnexpected } from '../graphql/errors';
 import { Loaders } from '../graphql/loaders';
+import { nameReadOperation, readPersonalData } from '../modules/audit/read-audit';
 import { reauthenticate } from '../modules/auth/authenticate';
 import { contextOf } from '../modules/auth/context';
 import { EventStream } from '../realtime/stream';
@@ -164,6 +165,9 @@ export class LiveDelivery {
         );
         const shared = new Loaders(tx.manager, networkId);
         const openTx = tx;
+        // Results that read other members' personal data wait for the batch's COMMIT, which writes their read-audit
+        // entries (src/modules/audit/read-audit.ts): no such read is sent without its record.
+        const held: Array<{ e: BatchEntry; result: Delivery }> = [];
         const one = async (e: BatchEntry) => {
           try {
             const principal = current(e.connection.principal);
@@ -178,10 +182,12 @@ export class LiveDelivery {
             }
             const auth = { networkId, principal, expiresAt: e.connection.expiresAt === undefined ? undefined : new Date(e.connection.expiresAt) };
             const ctx = contextOf(deps, openTx, auth, newRequestId(), shared);
+            nameReadOperation(ctx, e.args.operationName, e.args.document);
             const result = await execute({ ...e.args, rootValue: event, contextValue: ctx });
             if (isSkipped(result)) return e.resolve(SKIP);
             logUnexpected(logger, result.errors, { requestId: ctx.requestId, operationName: e.args.operationName, operationId: e.operationId });
-            e.resolve(result);
+            if (readPersonalData(ctx)) held.push({ e, result });
+            else e.resolve(result);
           } catch (err) {
             logger.error('live update not delivered', { error: (err as Error).message });
             e.resolve(SKIP);
@@ -191,10 +197,16 @@ export class LiveDelivery {
         // WAVE: the first wave's reads fill the shared loaders, the later ones mostly find them there, and only one
         // wave's executions are alive at a time (1,000 concurrent executions outgrow the young generation: costly GC).
         for (let i = 0; i < live.length; i += WAVE) await Promise.allSettled(live.slice(i, i + WAVE).map(one));
+        if (held.length > 0) {
+          const committed = (await openTx.finish('commit')) === 'committed';
+          if (!committed) logger.error('read audit not written: live updates withheld', { subscriptions: held.length });
+          for (const { e, result } of held) e.resolve(committed ? result : SKIP);
+        }
       } catch (err) {
         logger.error('live update not delivered', { error: (err as Error).message });
       } finally {
-        // Read-only work: nothing to keep. Entries not answered yet (the transaction did not open) skip the event.
+        // Otherwise read-only work: nothing to keep (a finished transaction stays as it ended). Entries not answered
+        // yet (the transaction did not open) skip the event.
         await tx?.finish('rollback');
         for (const e of live) e.resolve(SKIP);
       }

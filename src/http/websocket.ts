@@ -14,10 +14,10 @@ import {
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AppError, documentRefused, logUnexpected, shuttingDown, tooManyOperations, unauthenticated } from '../graphql/errors';
+import { AppError, documentRefused, logUnexpected, readNotRecorded, shuttingDown, tooManyOperations, unauthenticated } from '../graphql/errors';
 import { inputTextError } from '../graphql/input-text';
 import { operationLimitError } from '../graphql/limits';
-import { nameReadOperation } from '../modules/audit/read-audit';
+import { nameReadOperation, readPersonalData } from '../modules/audit/read-audit';
 import { createContext } from '../modules/auth/context';
 import { credentialProblem, CREDENTIAL_CLOSE_REASONS } from '../modules/auth/credential-problem';
 import { resolveDocument } from '../modules/auth/trusted-documents';
@@ -200,16 +200,23 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         track(async () => {
           const ctx = args.contextValue as Context;
           const tx = ctx.tx;
-          nameReadOperation(ctx, args.operationName);
+          nameReadOperation(ctx, args.operationName, args.document);
           let result: Awaited<ReturnType<typeof execute>>;
           try {
             result = await execute(args);
           } finally {
             await tx.finish('commit');
           }
+          // The same outcome again (finish answers every call alike).
+          const outcome = await tx.finish('commit');
           // Deadline passed: rolled back, so nothing of the result stands (as over HTTP).
           const reason = tx.abortReason;
           if (reason) return { errors: [reason.toGraphQLError()] };
+          // Personal data read without its read-audit entry committed: withheld (as over HTTP).
+          if (outcome === 'rolled back' && readPersonalData(ctx)) {
+            logger.error('read audit not written: answer withheld', { requestId: ctx.requestId, operationName: args.operationName });
+            return { errors: [readNotRecorded().toGraphQLError()] };
+          }
           return rateLimiter.reportRun(ctx, args.schema, args.document, args.operationName, args.variableValues, logged(ctx, args.operationName, result));
         }),
       // Subscriptions: authorize and open the stream under the operation's context, then let that context go.

@@ -248,6 +248,27 @@ describe('eraseMember', () => {
     expect(ok(await app.gql(ERASE, { id: gone.globalId, reason: 'again' }, admin.token)).eraseMember.alreadyErased).toBe(true);
   });
 
+  test('a tombstone leaves the member directory; where participation is counted it stays, marked `erased`', async () => {
+    const DIRECTORY = `query($search: String) { members(first: 100, search: $search) { totalCount nodes { id displayName erased } } }`;
+    const MEMBERSHIPS = `query($id: ID!) { node(id: $id) { ... on Group { memberCount memberships(first: 50) { totalCount nodes { member { id displayName erased } } } } } }`;
+    const gone = await joined(app, net, g, 'Gwen Gone', '2025-01-10T10:00:00Z');
+    const directoryBefore = ok(await app.gql(DIRECTORY, {}, admin.token)).members;
+    expect(directoryBefore.nodes).toContainEqual({ id: gone.globalId, displayName: 'Gwen Gone', erased: false });
+    const groupBefore = ok(await app.gql(MEMBERSHIPS, { id: g.globalId }, admin.token)).node;
+
+    ok(await app.gql(ERASE, { id: gone.globalId, reason: 'request' }, admin.token));
+    const directory = ok(await app.gql(DIRECTORY, {}, admin.token)).members;
+    expect(directory.totalCount).toBe(directoryBefore.totalCount - 1);
+    expect(directory.nodes.map((n: { id: string }) => n.id)).not.toContain(gone.globalId);
+    expect(directory.nodes.every((n: { erased: boolean }) => !n.erased)).toBe(true);
+    expect(ok(await app.gql(DIRECTORY, { search: 'Erased' }, admin.token)).members.totalCount).toBe(0);
+
+    const group = ok(await app.gql(MEMBERSHIPS, { id: g.globalId }, admin.token)).node;
+    expect(group.memberCount).toBe(groupBefore.memberCount);
+    expect(group.memberships.totalCount).toBe(groupBefore.memberships.totalCount);
+    expect(group.memberships.nodes).toContainEqual({ member: { id: gone.globalId, displayName: 'Erased member', erased: true } });
+  });
+
   test('the reason is required', async () => {
     const someone = await net.member();
     expectCode(await app.gql(ERASE, { id: someone.globalId, reason: '  ' }, admin.token), 'BAD_USER_INPUT');

@@ -4,7 +4,7 @@ import { forbidden, invalidArgument } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
 import { liveSubscription } from '../../realtime/subscriptions';
-import { recordListRead } from '../audit/read-audit';
+import { recordListRead, recordSensitiveRead } from '../audit/read-audit';
 import { authorize, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { membersActingForThemselves, readPersonalData, writePersonalData } from '../auth/rules';
@@ -60,7 +60,11 @@ export class AttendanceResolver {
     return attendanceLive.deliver(ctx, sessionId, async (session) => {
       const record = await ctx.loaders.byId(Attendance).load(event.attendanceId);
       if (!record || record.sessionId !== session) return null;
-      return isSelf(ctx, record.memberId) || (await seesParticipation(ctx, record.groupId)) ? record : null;
+      if (isSelf(ctx, record.memberId)) return record;
+      if (!(await seesParticipation(ctx, record.groupId))) return null;
+      // A facilitator's live board shows who came: a read of that member's attendance (one entry per delivery).
+      recordSensitiveRead(ctx, 'Subscription.attendanceChanged', [record.memberId]);
+      return record;
     });
   }
 

@@ -5,6 +5,7 @@ import { badInput, conflict, type FieldError } from '../../graphql/errors';
 import { parseGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { Member } from '../members/member.entity';
+import { PRELOADED_MEMBER_COLUMNS, preloadedMember } from '../members/member.preload';
 import { Session, SessionStatus } from '../sessions/session.entity';
 import { Attendance, AttendanceStatus } from './attendance.entity';
 import type { Scope } from '../../db/tenant';
@@ -195,8 +196,7 @@ export function attendanceSpec(manager: EntityManager): NestedConnectionSpec<Lis
       tag: 'session-attendance',
       from: 'attendance t JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id',
       alias: 't',
-      select: `t.*, mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
-               mb.created_at AS "_m_created_at"`,
+      select: `t.*, ${PRELOADED_MEMBER_COLUMNS}`,
       parent: 't.session_id',
       ownerColumn: 't.member_id',
       sort: [
@@ -205,14 +205,7 @@ export function attendanceSpec(manager: EntityManager): NestedConnectionSpec<Lis
       ],
       map: (row) => {
         const a = map(row) as ListedAttendance;
-        a.preloadedMember = Object.assign(new Member(), {
-          id: a.memberId,
-          networkId: a.networkId,
-          displayName: row._m_display_name,
-          email: row._m_email,
-          role: row._m_role,
-          createdAt: row._m_created_at,
-        });
+        a.preloadedMember = preloadedMember(row, a.memberId, a.networkId);
         return a;
       },
     };

@@ -1,3 +1,4 @@
+import { getOperationAST, type DocumentNode } from 'graphql';
 import { execute, queryMaybeOne } from '../../db/sql';
 import { auditActor, SENSITIVE_READ } from './audit.service';
 import type { Connection } from '../../graphql/connection';
@@ -45,9 +46,21 @@ export function recordListRead<T>(ctx: Context, field: string, list: Connection<
   return list;
 }
 
-/** Names the operation whose reads are collected (the client's operation name), for its entry. */
-export function nameReadOperation(ctx: Context, operationName: string | null | undefined): void {
-  if (operationName) operationNames.set(ctx, operationName);
+/**
+ * Whether the operation read other members' personal data: its answer may only be sent once its entry is committed
+ * (the HTTP and WebSocket layers withhold it when the COMMIT did not happen: no read without its record).
+ */
+export function readPersonalData(ctx: Context): boolean {
+  return collectors.has(ctx);
+}
+
+/**
+ * Names the operation whose reads are collected, for its entry: the client's operation name, else the name the
+ * document gives its (only) operation (graphql-ws clients often send the document alone).
+ */
+export function nameReadOperation(ctx: Context, operationName: string | null | undefined, document?: DocumentNode): void {
+  const name = operationName || (document && getOperationAST(document, operationName)?.name?.value);
+  if (name) operationNames.set(ctx, name);
 }
 
 /** Gives each HTTP operation's read-audit entry the operation's name. */

@@ -34,9 +34,20 @@ export class Member extends TenantEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  /** When the member was erased (src/modules/privacy/erase.service.ts): the row is a tombstone, found by no lookup but the erasure's. */
-  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true, select: false })
+  /**
+   * When the member was erased (src/modules/privacy/erase.service.ts): the row is a tombstone, found by no lookup but
+   * the erasure's and left out of the member directory; it still appears where participation is counted (memberships).
+   */
+  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
   erasedAt: Date | null;
+
+  @Field({
+    description:
+      'True for an erased member: a tombstone named "Erased member" with no personal data, kept where participation is counted (a group\'s memberships) so that counts stay right. Never in the member directory (`members`).',
+  })
+  get erased(): boolean {
+    return this.erasedAt != null;
+  }
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', select: false })
   updatedAt: Date;

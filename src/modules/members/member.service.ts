@@ -33,7 +33,8 @@ export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => 
 export async function listMembers(scope: Scope, args: MembersArgs): Promise<Connection<Member>> {
   const { manager, networkId } = scope;
   const params: unknown[] = [networkId];
-  const where = ['m.network_id = $1'];
+  // Tombstones of erased members are nobody to list (they stay only where participation is counted).
+  const where = ['m.network_id = $1', 'm.erased_at IS NULL'];
   const search = args.search?.trim();
   if (search) where.push(`m.display_name ILIKE $${params.push(likePattern(search))}`);
   return paginate(

@@ -6,6 +6,7 @@ import { badInput, conflict, invalidArgument, notFound } from '../../graphql/err
 import { publishOnCommit } from '../../realtime/live';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
+import { PRELOADED_MEMBER_COLUMNS, preloadedMember } from '../members/member.preload';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
 import type { Scope } from '../../db/tenant';
 import type { Context } from '../../graphql/context';
@@ -44,9 +45,6 @@ export interface ListedMembership extends Membership {
 /** Lists of memberships follow the join time exactly. */
 const JOINED = exactTimeKey('t.joined_at');
 
-const MEMBER_COLUMNS = `mb.display_name AS "_m_display_name", mb.email AS "_m_email", mb.role AS "_m_role",
-  mb.created_at AS "_m_created_at"`;
-
 /** A membership row as listed: the engagement counts and (after paging) the member's `_m_` columns. */
 type ListedMembershipRow = Row & { eligible: number; missed: number };
 
@@ -56,14 +54,7 @@ function listedMembership(manager: EntityManager) {
     const m = JOINED.keep(map(row) as ListedMembership, row);
     m.engagementValue = engagementOf(m.status, row.eligible, row.missed);
     if ('_m_display_name' in row) {
-      m.preloadedMember = Object.assign(new Member(), {
-        id: m.memberId,
-        networkId: m.networkId,
-        displayName: row._m_display_name,
-        email: row._m_email,
-        role: row._m_role,
-        createdAt: row._m_created_at,
-      });
+      m.preloadedMember = preloadedMember(row, m.memberId, m.networkId);
     }
     return m;
   };
@@ -91,7 +82,7 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
   // the engagement are joined for the page's rows only.
   const select = `${selectList(manager.connection, Membership, 't')}, ${JOINED.select}`;
   const afterPaging = {
-    select: `${MEMBER_COLUMNS}, eng.eligible, eng.missed`,
+    select: `${PRELOADED_MEMBER_COLUMNS}, eng.eligible, eng.missed`,
     join: `JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id ${ENGAGEMENT_JOIN}`,
   };
   return {
