@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, logger);
   const demo = config.seedDemo ? await seedDemoIfFirstStart(db.dataSource) : undefined;
   const server = await startServer(config, logger, db);
-  const retention = startRetentionJob(db.dataSource, logger, config.retentionPurgeIntervalMs);
+  const retention = startRetentionJob(db.dataSource, logger, config.retentionPurgeIntervalMs, config.retentionPurgeNetworks);
   process.stdout.write(banner(`http://localhost:${server.port}/graphql`, demo, config) + '\n');
   logger.info('listening', { port: server.port, embedded: db.embedded, startupMs: Date.now() - startedAt });
 

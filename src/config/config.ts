@@ -61,6 +61,8 @@ export interface Config {
   readonly idempotencyTtlHours: number;
   /** How often the retention purge runs (src/modules/retention), in ms; 0: never (e.g. when a separate process runs it). */
   readonly retentionPurgeIntervalMs: number;
+  /** The networks (ids) the purge covers; absent: every network. For staged roll-outs, and tests sharing a database. */
+  readonly retentionPurgeNetworks: readonly string[] | undefined;
   /** How long /readyz reports 503 before the server stops accepting connections on SIGTERM. */
   readonly shutdownDelayMs: number;
   /** How long in-flight requests get to finish after that. */
@@ -151,6 +153,19 @@ function origins(env: Env, name: string): '*' | readonly string[] | undefined {
   return items;
 }
 
+/** A comma-separated list of UUIDs (e.g. network ids). */
+function uuids(env: Env, name: string): readonly string[] | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  const items = raw
+    .split(',')
+    .map((id) => id.trim().toLowerCase())
+    .filter((id) => id !== '');
+  const bad = items.find((id) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id));
+  if (bad !== undefined || items.length === 0) throw new ConfigError(name, `must be a comma-separated list of network ids (UUIDs), got "${bad ?? raw}"`);
+  return items;
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
@@ -210,6 +225,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     seedDemo: bool(env, 'SEED_DEMO', !production),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
     retentionPurgeIntervalMs: int(env, 'RETENTION_PURGE_INTERVAL_MS', 3_600_000, 0, 604_800_000),
+    retentionPurgeNetworks: uuids(env, 'RETENTION_PURGE_NETWORKS'),
     shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),

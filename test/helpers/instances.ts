@@ -35,6 +35,8 @@ export function startInstance(redisPrefix: string, env: Record<string, string> =
       TOKEN_SECRET: TEST_TOKEN_SECRET,
       SEED_DEMO: 'false',
       LOG_LEVEL: 'warn',
+      // The purge would cover every network of the shared test database: off unless a test turns it on (for its own networks).
+      RETENTION_PURGE_INTERVAL_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

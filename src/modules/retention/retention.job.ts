@@ -11,10 +11,10 @@ export interface RetentionJob {
 }
 
 /**
- * Runs the retention purge every `intervalMs` (0: never). Instances may all run it: the purge's batches skip
+ * Runs the retention purge every `intervalMs` (0: never), over `networks` (ids; absent: all). Instances may all run it: the purge's batches skip
  * rows another instance holds (SKIP LOCKED), so they share the work instead of repeating it.
  */
-export function startRetentionJob(dataSource: DataSource, logger: Logger, intervalMs: number): RetentionJob {
+export function startRetentionJob(dataSource: DataSource, logger: Logger, intervalMs: number, networks?: readonly string[]): RetentionJob {
   if (intervalMs <= 0) return { stop: () => Promise.resolve() };
   let stopped = false;
   let running: Promise<void> | undefined;
@@ -26,7 +26,7 @@ export function startRetentionJob(dataSource: DataSource, logger: Logger, interv
   const run = () => {
     running = (async () => {
       try {
-        const purged = await purgeExpired(dataSource, { stopped: () => stopped });
+        const purged = await purgeExpired(dataSource, { networks, stopped: () => stopped });
         if (purged.size) logger.info('retention purge', { networks: purged.size });
       } catch (err) {
         logger.error('retention purge failed', { error: (err as Error).message });
