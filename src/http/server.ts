@@ -20,6 +20,7 @@ import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
 import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
 import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
+import { mountExportRoutes } from './export-route';
 import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
 import { serveGraphqlWs } from './websocket';
 import type { Database } from '../app/database';
@@ -188,17 +189,24 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     res.status(ready && database ? 200 : 503).json({ status: ready && database ? 'ready' : 'unavailable', shuttingDown: !ready, database });
   });
 
+  // CORS_ORIGINS: `*` or an allow-list (a listed Origin is echoed, with `Vary: Origin`; another gets no
+  // Access-Control-Allow-Origin). Never Allow-Credentials: credentials are bearer headers, not cookies.
+  // Request headers (Authorization, Idempotency-Key, …) are allowed by reflecting the preflight's list.
+  const apiCors = cors<cors.CorsRequest>({
+    origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
+    methods: ['GET', 'POST'],
+    maxAge: config.corsMaxAgeSeconds,
+    exposedHeaders: [IDEMPOTENT_REPLAYED_HEADER, 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id', 'Content-Disposition'],
+  });
+
+  // Members' data exports as streamed downloads (src/http/export-route.ts).
+  const exportsRouter = express.Router();
+  mountExportRoutes(exportsRouter, deps, rateLimiter, logger);
+  app.use('/exports', apiCors, exportsRouter);
+
   app.use(
     GRAPHQL_PATH,
-    // CORS_ORIGINS: `*` or an allow-list (a listed Origin is echoed, with `Vary: Origin`; another gets no
-    // Access-Control-Allow-Origin). Never Allow-Credentials: credentials are bearer headers, not cookies.
-    // Request headers (Authorization, Idempotency-Key, …) are allowed by reflecting the preflight's list.
-    cors<cors.CorsRequest>({
-      origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
-      methods: ['GET', 'POST'],
-      maxAge: config.corsMaxAgeSeconds,
-      exposedHeaders: [IDEMPOTENT_REPLAYED_HEADER, 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
-    }),
+    apiCors,
     ...graphqlBody(BODY_LIMIT),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {

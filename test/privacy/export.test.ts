@@ -86,7 +86,7 @@ afterAll(() => app.stop());
 describe('exportMyData', () => {
   test("exactly the caller's rows, wellbeing values included, nothing of any other member; valid against the schema", async () => {
     const doc = valid(ok(await app.gql(MINE, {}, w.member.token)).exportMyData);
-    expect(doc).toMatchObject({ format: 'peer-networks-member-export', version: 2 });
+    expect(doc).toMatchObject({ format: 'peer-networks-member-export', version: 3 });
     // The consents the member gave, with their times (version 2).
     expect(doc.consents).toEqual([{ purpose: 'WELLBEING_TRACKING', givenAt: expect.any(String), withdrawnAt: null }]);
     expect(doc.member).toMatchObject({ id: w.member.globalId, displayName: 'Mia Member', role: 'MEMBER', network: { id: w.net.globalId } });
@@ -140,9 +140,23 @@ describe('exportMemberData', () => {
       const doc = valid(ok(await app.gql(OF, { id: w.member.globalId }, credential)).exportMemberData);
       expect(doc.wellbeing).toEqual({ count: 2 });
       expect(JSON.stringify(doc)).not.toContain('checkIns');
-      // The same document as the member's own, but for the wellbeing values (and the time of export).
-      expect({ ...doc, exportedAt: null, wellbeing: null }).toEqual({ ...mine, exportedAt: null, wellbeing: null });
+      // The same document as the member's own, but for the wellbeing values (and the time of export), and the reads
+      // of the earlier admin exports in this loop, which are entries about the member (version 3).
+      const actions = (d: any) => ({
+        ...d,
+        exportedAt: null,
+        wellbeing: null,
+        auditEntries: d.auditEntries.filter((e: any) => e.action !== 'personal_data.read'),
+      });
+      expect(actions(doc)).toEqual(actions(mine));
     }
+    // Each admin export is in the member's own export now, the reader by role or key name only.
+    const reads = ok(await app.gql(MINE, {}, w.member.token)).exportMyData.auditEntries.filter((e: any) => e.action === 'personal_data.read');
+    expect(reads.map((e: any) => [e.actor, e.details.fields, e.details.readerKind])).toEqual([
+      ['member', ['Query.exportMemberData'], 'MEMBER'],
+      [expect.stringMatching(/^api_key:/), ['Query.exportMemberData'], 'API_KEY'],
+      [expect.stringMatching(/^api_key:/), ['Query.exportMemberData'], 'API_KEY'],
+    ]);
   });
 
   test('anyone else is FORBIDDEN: a plain member (even for a groupmate), a coordinator, keys without ADMIN or PERSONAL_DATA', async () => {
