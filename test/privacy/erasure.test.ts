@@ -126,6 +126,23 @@ async function columnsHolding(needle: string): Promise<string[]> {
   return found;
 }
 
+/** Every uuid or uuid[] column of every table that holds `id`: "table.column". */
+async function uuidColumnsHolding(id: string): Promise<string[]> {
+  const ds = app.db.dataSource;
+  const columns: Array<{ table_name: string; column_name: string; data_type: string }> = await ds.query(
+    `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+     JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+     WHERE c.table_schema = 'public' AND (c.udt_name = 'uuid' OR c.udt_name = '_uuid')`,
+  );
+  const found: string[] = [];
+  for (const { table_name: t, column_name: c, data_type: type } of columns) {
+    const test = type === 'ARRAY' ? `$1::uuid = ANY ("${c}")` : `"${c}" = $1::uuid`;
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM "${t}" WHERE ${test}`, [id]);
+    if (n > 0) found.push(`${t}.${c}`);
+  }
+  return found.sort();
+}
+
 /** The figures the erasure must not change. */
 async function figures() {
   const range = { from: '2025-01-01T00:00:00Z', to: '2025-04-01T00:00:00Z' };
@@ -181,7 +198,19 @@ describe('eraseMember', () => {
     expect(res.status).toBe(401);
     expectCode(res, 'UNAUTHENTICATED');
 
-    // What stays, detached: attendance, ratings and moods, memberships, wellbeing numbers, registrations (without consent), outreach dates.
+    // The person's ID leads nowhere: no row of any table but the audit log's history holds it, and it resolves to nothing.
+    const holding = await uuidColumnsHolding(erased.id);
+    expect(holding).toContain('audit_log.target_id');
+    expect(holding.filter((c) => !c.startsWith('audit_log.'))).toEqual([]);
+    expect(ok(await app.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: erased.globalId }, admin.token)).node).toBeNull();
+    // What stays, detached: moved to a tombstone with a fresh ID that nothing links to the person.
+    const [{ member_id: tombstone }] = await sql<{ member_id: string }>(app, net.id, `SELECT member_id FROM memberships WHERE id = $1`, [erased.membershipId]);
+    expect(tombstone).not.toBe(erased.id);
+    expect(await uuidColumnsHolding(tombstone)).not.toContain('audit_log.target_id');
+    expect(await sql(app, net.id, `SELECT display_name, email, external_id, erased_at IS NOT NULL AS erased FROM members WHERE id = $1`, [tombstone])).toEqual([
+      { display_name: 'Erased member', email: null, external_id: null, erased: true },
+    ]);
+    // Attendance, ratings and moods, memberships, wellbeing numbers, registrations (without consent), outreach dates.
     const [kept] = await sql<Record<string, number>>(
       app,
       net.id,
@@ -193,8 +222,9 @@ describe('eraseMember', () => {
               (SELECT count(*) FROM gratitude_notes)::int AS gratitude,
               (SELECT count(*) FROM outreach WHERE note IS NULL AND outcome IS NULL)::int AS outreach_blanked,
               (SELECT count(*) FROM outreach WHERE by_member_id = $1)::int AS outreach_by,
-              (SELECT count(*) FROM joint_event_registrations WHERE member_id = $1 AND NOT share_identity)::int AS registrations`,
-      [erased.id],
+              (SELECT count(*) FROM joint_event_registrations WHERE member_id = $1 AND NOT share_identity)::int AS registrations,
+              (SELECT count(*) FROM consents WHERE member_id = $1 OR member_id = $2)::int AS consents`,
+      [tombstone, erased.id],
     );
     expect(kept).toEqual({
       attendance: 2,
@@ -206,6 +236,7 @@ describe('eraseMember', () => {
       outreach_blanked: 1,
       outreach_by: 0,
       registrations: 1,
+      consents: 0,
     });
 
     // Audited once, with who and why, the person only by ID.
@@ -266,7 +297,9 @@ describe('eraseMember', () => {
     const group = ok(await app.gql(MEMBERSHIPS, { id: g.globalId }, admin.token)).node;
     expect(group.memberCount).toBe(groupBefore.memberCount);
     expect(group.memberships.totalCount).toBe(groupBefore.memberships.totalCount);
-    expect(group.memberships.nodes).toContainEqual({ member: { id: gone.globalId, displayName: 'Erased member', erased: true } });
+    const erasedNodes = group.memberships.nodes.filter((n: { member: { erased: boolean } }) => n.member.erased);
+    expect(erasedNodes.map((n: { member: { displayName: string } }) => n.member.displayName)).toEqual(['Erased member', 'Erased member']);
+    expect(erasedNodes.map((n: { member: { id: string } }) => n.member.id)).not.toContain(gone.globalId);
   });
 
   test('the reason is required', async () => {

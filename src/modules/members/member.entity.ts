@@ -35,8 +35,9 @@ export class Member extends TenantEntity {
   createdAt: Date;
 
   /**
-   * When the member was erased (src/modules/privacy/erase.service.ts): the row is a tombstone, found by no lookup but
-   * the erasure's and left out of the member directory; it still appears where participation is counted (memberships).
+   * When the person was erased (src/modules/privacy/erase.service.ts): the row is their tombstone (a fresh ID that
+   * holds what aggregates count), found by no lookup and left out of the member directory; it still appears where
+   * participation is listed (memberships, attendance).
    */
   @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
   erasedAt: Date | null;

@@ -9,12 +9,12 @@ import type { Scope } from '../../db/tenant';
 import type { CreateMemberInput, MembersArgs, UpdateMemberInput } from './member.inputs';
 
 /**
- * A member of the network by id; NOT_FOUND otherwise. An erased member (a tombstone) is NOT_FOUND too — nobody
- * edits, promotes, adds or issues tokens for it — unless `includeErased` (the erasure itself, which is idempotent).
+ * A member of the network by id; NOT_FOUND otherwise. A tombstone of an erased member is NOT_FOUND too: nobody edits,
+ * promotes, adds, erases or issues tokens for it.
  */
-export async function findMember(scope: Scope, id: string | undefined, { includeErased = false } = {}): Promise<Member> {
+export async function findMember(scope: Scope, id: string | undefined): Promise<Member> {
   const { manager, networkId } = scope;
-  const member = id ? await manager.getRepository(Member).findOneBy({ id, networkId, ...(!includeErased && { erasedAt: IsNull() }) }) : null;
+  const member = id ? await manager.getRepository(Member).findOneBy({ id, networkId, erasedAt: IsNull() }) : null;
   if (!member) throw notFound('Member');
   return member;
 }

@@ -18,11 +18,11 @@ export interface Erasure {
 /**
  * Erases a member's personal data and keeps what aggregates count (README "Your members' data" → Erasure).
  *
- * The member row stays as a tombstone: no name, email or external id, `erased_at` set, never able to
- * authenticate again. Participation rows (memberships, attendance with moods, feedback ratings and moods,
- * wellbeing numbers, joint-event registrations) keep pointing to it, so every count, rate, rating and trend
- * is computed from the same rows before and after. Free text the person wrote or that was written about
- * them, their RSVPs and their identity consents go. One transaction; a second call changes nothing.
+ * Participation rows (memberships, attendance with moods, feedback ratings and moods, wellbeing numbers, joint-event
+ * registrations) move to a new tombstone row with a fresh random ID (no name, email or external id, `erased_at`
+ * set), so every count, rate, rating and trend is computed from the same rows before and after, while the person's
+ * own ID leads nowhere. Their row goes, with their consents; free text they wrote or that was written about them,
+ * their RSVPs and their identity consents go. One transaction; a second call changes nothing.
  */
 export async function eraseMember(ctx: Context, memberId: string, reason: string): Promise<Erasure> {
   const { manager, networkId } = ctx;
@@ -71,17 +71,41 @@ export async function eraseMember(ctx: Context, memberId: string, reason: string
        AND (credential = 'M:' || $2 OR position($3 IN response::text) > 0 OR ($4::text IS NOT NULL AND position($4 IN response::text) > 0))`,
     [networkId, memberId, JSON.stringify(member.display_name), member.email == null ? null : JSON.stringify(member.email)],
   );
-  const { erased_at: erasedAt } = await queryOne<{ erased_at: Date }>(
+  // What aggregates count moves to a tombstone with a fresh random ID; the member's row goes (its consents with it),
+  // so the old ID leads nowhere. Only a keyed hash of it stays, for a repeated erasure to answer alreadyErased.
+  const { id: tombstone, erased_at: erasedAt } = await queryOne<{ id: string; erased_at: Date }>(
     manager,
-    `UPDATE members SET display_name = $3, email = NULL, external_id = NULL, do_not_contact = true, role = 'MEMBER',
-                        erased_at = now(), updated_at = now()
-     WHERE network_id = $1 AND id = $2 RETURNING erased_at`,
+    `INSERT INTO members (network_id, display_name, email, external_id, do_not_contact, role, erased_at, created_at)
+     SELECT network_id, $3, NULL, NULL, true, 'MEMBER', now(), created_at FROM members WHERE network_id = $1 AND id = $2
+     RETURNING id, erased_at`,
     [networkId, memberId, ERASED_DISPLAY_NAME],
   );
-  // Who, when (the entry's time), why; the person only by the id of the tombstone. The reason is the
-  // requester's text: a name or email of the member in it is blanked.
+  for (const table of DETACHED_TABLES) {
+    await execute(manager, `UPDATE ${table} SET member_id = $3 WHERE network_id = $1 AND member_id = $2`, [networkId, memberId, tombstone]);
+  }
+  await execute(manager, `DELETE FROM members WHERE network_id = $1 AND id = $2`, [networkId, memberId]);
+  await execute(manager, `INSERT INTO erasures (network_id, subject_hash, erased_at) VALUES ($1, $2, $3)`, [networkId, erasureKey(ctx, memberId), erasedAt]);
+  // Who, when (the entry's time), why; the person only by the old ID, which now names nothing. The reason is the
+  // requester's text: a name or email of the member in it is blanked. Nothing anywhere links the old ID to the tombstone.
   await audit(ctx, { action: 'member.erased', targetType: 'Member', targetId: memberId, details: { reason: blank(why, member.display_name, member.email) } });
   return { memberId, erasedAt, alreadyErased: false };
+}
+
+/** The rows that stay, counted by aggregates, moved from the person to their tombstone. */
+const DETACHED_TABLES = ['memberships', 'attendance', 'feedback', 'wellbeing_checkins', 'joint_event_registrations'] as const;
+
+/** The keyed hash an erased member's ID is remembered by (no link to the tombstone, no way back without TOKEN_SECRET). */
+function erasureKey(ctx: Context, memberId: string): Buffer {
+  return ctx.deps.pseudonyms.of('erasure', ctx.networkId, memberId);
+}
+
+/** When member `memberId` (an ID no member has any more) was erased, if it was. */
+export async function erasedAt(ctx: Context, memberId: string): Promise<Date | undefined> {
+  const row = await queryMaybeOne<{ erased_at: Date }>(ctx.manager, `SELECT erased_at FROM erasures WHERE network_id = $1 AND subject_hash = $2`, [
+    ctx.networkId,
+    erasureKey(ctx, memberId),
+  ]);
+  return row?.erased_at;
 }
 
 /**

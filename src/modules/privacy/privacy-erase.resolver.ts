@@ -4,12 +4,12 @@ import { authorize, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
 import { eraseAnyMember, eraseMembers } from '../auth/rules';
 import { findMember } from '../members/member.service';
-import { eraseMember } from './erase.service';
+import { eraseMember, erasedAt } from './erase.service';
 import type { Context } from '../../graphql/context';
 
 @ObjectType({ description: "The outcome of `eraseMember`: the member's personal data is gone; what aggregates count stays, detached from the person." })
 export class ErasureResult {
-  @Field(() => ID, { description: 'The erased member (now a tombstone named "Erased member" that cannot sign in).' })
+  @Field(() => ID, { description: 'The ID that was erased: it now names nothing (what aggregates count moved to an anonymous tombstone with a new ID).' })
   memberId: string;
 
   @Field({ description: 'When the member was erased (the first erasure, for a repeated call).' })
@@ -25,7 +25,7 @@ export class PrivacyEraseResolver {
   @Mutation(() => ErasureResult, {
     description:
       "Erases a member's personal data (name, email, external id, comments, notes, RSVPs, identity consents) and ends their tokens and live connections; " +
-      'attendance, ratings, moods and memberships stay, detached from the person, so aggregates do not change. Idempotent; audited with the reason. ' +
+      'attendance, ratings, moods and memberships stay, moved to an anonymous tombstone with a new ID, so aggregates do not change and the old ID leads nowhere. Idempotent; audited with the reason. ' +
       'The member themself, admins, API keys with ADMIN and PERSONAL_DATA. Erasing the last ADMIN is CONFLICT.',
   })
   async eraseMember(
@@ -34,9 +34,15 @@ export class PrivacyEraseResolver {
     reason: string,
     @Ctx() ctx: Context,
   ): Promise<ErasureResult> {
-    const member = await findMember(ctx, idArgument('memberId', memberId, 'Member'), { includeErased: true });
+    const id = idArgument('memberId', memberId, 'Member');
+    const member = await findMember(ctx, id).catch(async (err: unknown) => {
+      // An ID erased before: idempotent, for those who may erase anyone (the member themself is gone).
+      const at = id && (await erasedAt(ctx, id));
+      if (!at) throw err;
+      return { id: id!, erasedAt: at };
+    });
     if (!isSelf(ctx, member.id)) authorize(ctx, eraseAnyMember);
-    const erasure = await eraseMember(ctx, member.id, reason);
+    const erasure = member.erasedAt ? { memberId: member.id, erasedAt: member.erasedAt, alreadyErased: true } : await eraseMember(ctx, member.id, reason);
     return Object.assign(new ErasureResult(), { ...erasure, memberId: toGlobalId('Member', erasure.memberId) });
   }
 }
