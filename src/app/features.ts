@@ -7,6 +7,8 @@ import { ApiKey } from '../modules/auth/api-key.entity';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver';
 import { ConsentResolver } from '../modules/consent/consent.resolver';
 import { EvaluationResolver, GroupHealthResolver } from '../modules/evaluation/evaluation.resolver';
+import { CalendarFeed } from '../modules/feeds/calendar-feed.entity';
+import { CalendarFeedResolver } from '../modules/feeds/feeds.resolver';
 import { AnonymousFeedback, Feedback } from '../modules/feedback/feedback.entity';
 import { FeedbackResolver, SessionFeedbackResolver } from '../modules/feedback/feedback.resolver';
 import { GratitudeNote } from '../modules/gratitude/gratitude-note.entity';
@@ -62,6 +64,7 @@ export const entities = [
   JointEventParticipant,
   JointEventRegistration,
   AuditEntry,
+  CalendarFeed,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql types its resolver classes as Function
@@ -102,4 +105,5 @@ export const resolvers: NonEmptyArray<Function> = [
   PrivacyResolver,
   PrivacyEraseResolver,
   NetworkRetentionResolver,
+  CalendarFeedResolver,
 ];

@@ -20,6 +20,7 @@ import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
 import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
 import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
+import { feedsRouter } from './feeds';
 import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
 import { serveGraphqlWs } from './websocket';
 import type { Database } from '../app/database';
@@ -116,7 +117,10 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     shares: new PoolShares(config.dbMaxConnectionsPerNetwork, config.dbAcquireTimeoutMs),
     limits: transactionLimits(config),
     keyNetworks: new Map(),
+    // Feed URLs shown to members: PUBLIC_URL, else this server on localhost (its port is known once it listens).
+    publicUrl: () => config.publicUrl ?? `http://localhost:${port}`,
   };
+  let port = config.port;
   const production = config.env === 'production';
   const formatError = createFormatError(production);
   let ready = true;
@@ -179,6 +183,9 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     res.status(ready && database ? 200 : 503).json({ status: ready && database ? 'ready' : 'unavailable', shuttingDown: !ready, database });
   });
 
+  // Calendar feeds and the public meeting feed (src/modules/feeds): no credential, their own rate limits.
+  app.use(feedsRouter({ dataSource: db.dataSource, limits: deps.limits, shares: deps.shares }, rateLimiter, config, logger));
+
   app.use(
     GRAPHQL_PATH,
     // CORS_ORIGINS: `*` or an allow-list (a listed Origin is echoed, with `Vary: Origin`; another gets no
@@ -213,7 +220,7 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
   });
-  const port = (httpServer.address() as AddressInfo).port;
+  port = (httpServer.address() as AddressInfo).port;
 
   let stopping: Promise<void> | undefined;
   return {
