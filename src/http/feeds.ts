@@ -55,30 +55,31 @@ export function feedsRouter(deps: PublicFeedDeps, rateLimiter: RateLimiter, conf
     try {
       const calendar = await readCalendarFeed(deps, token);
       if (calendar === null) return void notFound(res);
-      res
-        .status(200)
-        .set({ 'content-type': 'text/calendar; charset=utf-8', 'cache-control': 'private, no-cache', 'x-robots-tag': 'noindex' })
-        .send(calendar);
+      res.status(200).set({ 'content-type': 'text/calendar; charset=utf-8', 'cache-control': 'private, no-cache', 'x-robots-tag': 'noindex' }).send(calendar);
     } catch (err) {
       fail(res, 'calendar', err);
     }
   });
 
-  router.get('/feeds/:slug/meetings.json', cors({ origin: '*', methods: ['GET', 'HEAD'], maxAge: config.corsMaxAgeSeconds }), async (req: Request<{ slug: string }>, res) => {
-    const slug = req.params.slug;
-    if (!(await admit(res, `mtg:${slug.slice(0, 63)}:${req.ip ?? req.socket.remoteAddress ?? ''}`))) return;
-    try {
-      const feed = await readMeetingFeed(deps, slug);
-      if (feed === null) return void notFound(res);
-      // Finders may cache for five minutes, then revalidate cheaply (304 without a body).
-      res.set({ etag: feed.etag, 'last-modified': feed.lastModified.toUTCString(), 'cache-control': 'public, max-age=300' });
-      // `req.fresh`: If-None-Match against the ETag (it takes precedence), else If-Modified-Since against Last-Modified.
-      if (req.fresh) return void res.status(304).end();
-      res.status(200).type('application/json; charset=utf-8').send(feed.body);
-    } catch (err) {
-      fail(res, 'meetings', err);
-    }
-  });
+  router.get(
+    '/feeds/:slug/meetings.json',
+    cors({ origin: '*', methods: ['GET', 'HEAD'], maxAge: config.corsMaxAgeSeconds }),
+    async (req: Request<{ slug: string }>, res) => {
+      const slug = req.params.slug;
+      if (!(await admit(res, `mtg:${slug.slice(0, 63)}:${req.ip ?? req.socket.remoteAddress ?? ''}`))) return;
+      try {
+        const feed = await readMeetingFeed(deps, slug);
+        if (feed === null) return void notFound(res);
+        // Finders may cache for five minutes, then revalidate cheaply (304 without a body).
+        res.set({ etag: feed.etag, 'last-modified': feed.lastModified.toUTCString(), 'cache-control': 'public, max-age=300' });
+        // `req.fresh`: If-None-Match against the ETag (it takes precedence), else If-Modified-Since against Last-Modified.
+        if (req.fresh) return void res.status(304).end();
+        res.status(200).type('application/json; charset=utf-8').send(feed.body);
+      } catch (err) {
+        fail(res, 'meetings', err);
+      }
+    },
+  );
 
   return router;
 }

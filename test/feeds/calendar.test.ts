@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 import { addMember, createGroup, dbId, expectCode, expectLikeUnknown, ok, unknownId, type Cred } from '../helpers/gql';
 import { createWorld, sql, type World } from '../helpers/world';
+// ical.js ships its types as an ES module; its CommonJS build is what jest loads here.
+import type ICALModule from 'ical.js' with { 'resolution-mode': 'import' };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ICAL: typeof ICALModule = require('ical.js');
 
 /**
  * Calendar feeds: created and revoked through GraphQL, read by calendar apps at `GET /feeds/calendar/<token>.ics`,
@@ -33,12 +36,16 @@ function nextDstChange(): DateTime {
 const pathOf = (url: string) => new URL(url).pathname;
 
 async function fetchFeed(url: string) {
-  return app.http().get(pathOf(url)).buffer(true).parse((res, cb) => {
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (text += chunk));
-    res.on('end', () => cb(null, text));
-  });
+  return app
+    .http()
+    .get(pathOf(url))
+    .buffer(true)
+    .parse((res, cb) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => cb(null, text));
+    });
 }
 
 interface ParsedEvent {
@@ -54,11 +61,11 @@ interface ParsedEvent {
 }
 
 /** Parses a feed with ical.js, registering its VTIMEZONEs so local times resolve to UTC through them. */
-function parse(text: string): { calendar: ICAL.Component; events: ParsedEvent[]; zones: string[] } {
+function parse(text: string): { calendar: ICALModule.Component; events: ParsedEvent[]; zones: string[] } {
   const calendar = new ICAL.Component(ICAL.parse(text));
   const zones = calendar.getAllSubcomponents('vtimezone').map((z) => {
     const tz = new ICAL.Timezone(z);
-    ICAL.TimezoneService.register(tz.tzid, tz);
+    ICAL.TimezoneService.register(tz);
     return tz.tzid;
   });
   const events = calendar.getAllSubcomponents('vevent').map((v) => {
@@ -157,7 +164,7 @@ describe('my sessions feed', () => {
     expect(events[2].description).toMatch(/You have not answered yet\./);
   });
 
-  test('a feed never contains a member name, neither others\' nor the owner\'s', async () => {
+  test("a feed never contains a member name, neither others' nor the owner's", async () => {
     const text = (await fetchFeed(feed.url)).body as string;
     for (const name of ['Fay Facilitator', 'Mia Member', 'Max Member', 'Olli Outsider', 'Ada Admin', 'Cora Coordinator', 'Mia', 'Facilitator']) {
       expect(text).not.toContain(name);
@@ -191,7 +198,12 @@ describe('my sessions feed', () => {
     expect(revoked.revokedAt).toEqual(expect.any(String));
     // Revoking again keeps the first time.
     expect(ok(await app.gql(REVOKE, { id: extra.id }, w.member.token)).revokeCalendarFeed.revokedAt).toBe(revoked.revokedAt);
-    for (const path of [pathOf(extra.url), `/feeds/calendar/pcf_${'A'.repeat(43)}.ics`, '/feeds/calendar/nonsense.ics', pathOf(extra.url).replace('.ics', '')]) {
+    for (const path of [
+      pathOf(extra.url),
+      `/feeds/calendar/pcf_${'A'.repeat(43)}.ics`,
+      '/feeds/calendar/nonsense.ics',
+      pathOf(extra.url).replace('.ics', ''),
+    ]) {
       const res = await app.http().get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
     }

@@ -12,7 +12,7 @@ registerEnumType(CalendarFeedKind, {
   name: 'CalendarFeedKind',
   description: 'Which sessions a calendar feed carries.',
   valuesConfig: {
-    MEMBER: { description: "The owner's \"my sessions\" feed: the sessions of every group they are an ACTIVE member of, with their own RSVP." },
+    MEMBER: { description: 'The owner\'s "my sessions" feed: the sessions of every group they are an ACTIVE member of, with their own RSVP.' },
     GROUP: { description: "One group's sessions." },
   },
 });

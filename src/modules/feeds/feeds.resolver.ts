@@ -25,7 +25,8 @@ export class CalendarFeedResolver {
     description: `Creates a secret calendar subscription URL for the viewer, shown once in \`url\`. Without \`groupId\`: their "my sessions" feed (every group they are an ACTIVE member of, with their RSVP). With it: that group's sessions, for its ACTIVE members, facilitators, coordinators and admins (others: FORBIDDEN). At most ${feeds.MAX_LIVE_FEEDS_PER_MEMBER} live feeds per member (CONFLICT). Member tokens only. Audited.`,
   })
   async createCalendarFeed(
-    @Arg('groupId', () => ID, { nullable: true, description: "The group whose sessions the feed carries; omit for the viewer's own sessions." }) groupId: string | null,
+    @Arg('groupId', () => ID, { nullable: true, description: "The group whose sessions the feed carries; omit for the viewer's own sessions." })
+    groupId: string | null,
     @Ctx() ctx: Context,
   ): Promise<CalendarFeed> {
     const group = groupId ? await findVisibleGroup(ctx, idArgument('groupId', groupId, 'Group')) : null;
@@ -56,7 +57,10 @@ export class CalendarFeedResolver {
     return updated;
   }
 
-  @FieldResolver(() => Group, { nullable: true, description: "The group of a GROUP feed (null for a MEMBER feed, or once the viewer can no longer see the group)." })
+  @FieldResolver(() => Group, {
+    nullable: true,
+    description: 'The group of a GROUP feed (null for a MEMBER feed, or once the viewer can no longer see the group).',
+  })
   async group(@Root() feed: CalendarFeed, @Ctx() ctx: Context): Promise<Group | null> {
     if (!feed.groupId) return null;
     const group = await ctx.loaders.byId(Group).load(feed.groupId);

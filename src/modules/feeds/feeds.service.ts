@@ -6,9 +6,9 @@ import { audit } from '../audit/audit.service';
 import { isGroupManager, isGroupMember } from '../groups/group.access';
 import { Group, GroupVisibility, MeetingFormat } from '../groups/group.entity';
 import { CalendarFeed, CalendarFeedKind } from './calendar-feed.entity';
-import type { GroupListingInput } from './feeds.inputs';
 import type { Scope } from '../../db/tenant';
 import type { Context } from '../../graphql/context';
+import type { GroupListingInput } from './feeds.inputs';
 
 declare module '../../graphql/context' {
   interface ContextDeps {

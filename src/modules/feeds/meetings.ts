@@ -146,4 +146,3 @@ export function toMeetings(rows: SlotRow[]): MeetingGuideEntry[] {
   }
   return [...slots.values()].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
 }
-
