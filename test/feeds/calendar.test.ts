@@ -222,6 +222,15 @@ describe('my sessions feed', () => {
     expect(res.status).toBe(200);
     expect(parse(res.body as string).events).toHaveLength(0);
   });
+
+  test("an erased owner's feed answers 404", async () => {
+    const p = await w.net.member(NetworkRole.MEMBER, { displayName: 'Eve Erased' });
+    await addMember(app, w.net, w.group.globalId, p.globalId);
+    const mine = ok(await app.gql(CREATE, {}, p.token)).createCalendarFeed;
+    expect((await fetchFeed(mine.url)).status).toBe(200);
+    ok(await app.gql('mutation($m: ID!) { eraseMember(memberId: $m, reason: "request") { __typename } }', { m: p.globalId }, w.keys.all));
+    expect((await fetchFeed(mine.url)).status).toBe(404);
+  });
 });
 
 describe('group feed', () => {
@@ -282,6 +291,19 @@ describe('across networks and members', () => {
     expect(ok(await app.gql('query($id: ID!) { node(id: $id) { id } }', { id: ours.id }, w.facilitator.token)).node).toEqual({ id: ours.id });
     expect(ok(await app.gql('{ calendarFeeds { id } }', {}, otherAdmin.token)).calendarFeeds).toEqual([]);
     // Still live.
+    expect((await fetchFeed(ours.url)).status).toBe(200);
+  });
+
+  test("row-level security: another network's transaction sees no feed of ours and cannot write one", async () => {
+    const ours = ok(await app.gql(CREATE, {}, w.member.token)).createCalendarFeed;
+    expect(await sql(app, other.id, 'SELECT id FROM calendar_feeds WHERE id = $1', [dbId(ours.id)])).toEqual([]);
+    expect(await sql(app, other.id, 'UPDATE calendar_feeds SET revoked_at = now() WHERE id = $1 RETURNING id', [dbId(ours.id)])).toEqual([[], 0]); // TypeORM: rows, count
+    await expect(
+      sql(app, other.id, `INSERT INTO calendar_feeds (network_id, kind, member_id, token_hash, token_prefix) VALUES ($1, 'MEMBER', $2, 'x', 'pcf_x')`, [
+        w.net.id,
+        w.member.id,
+      ]),
+    ).rejects.toThrow(/row-level security/);
     expect((await fetchFeed(ours.url)).status).toBe(200);
   });
 
