@@ -26,8 +26,11 @@ import type { EntityManager } from 'typeorm';
 export const CALENDAR_PAST_MONTHS = 3;
 /** …to this many months ahead (by start time). */
 export const CALENDAR_FUTURE_MONTHS = 12;
-/** At most this many sessions per feed, the earliest first (a group meeting daily fills 15 months with ~460). */
-export const MAX_CALENDAR_EVENTS = 2000;
+/**
+ * At most this many sessions per feed, the earliest first (a group meeting daily fills the 15 months with ~460). Rendering
+ * costs ~0.2–0.3 ms per event on the 2-core CI machine (ical-generator), so a full feed blocks the event loop ~250 ms.
+ */
+export const MAX_CALENDAR_EVENTS = 1000;
 /** How often calendar apps are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL), in seconds. */
 const REFRESH_SECONDS = 3600;
 
