@@ -9,6 +9,8 @@ import { ConsentResolver } from '../modules/consent/consent.resolver';
 import { EvaluationResolver, GroupHealthResolver } from '../modules/evaluation/evaluation.resolver';
 import { AnonymousFeedback, Feedback } from '../modules/feedback/feedback.entity';
 import { FeedbackResolver, SessionFeedbackResolver } from '../modules/feedback/feedback.resolver';
+import { CalendarFeed } from '../modules/feeds/calendar-feed.entity';
+import { CalendarFeedResolver } from '../modules/feeds/feeds.resolver';
 import { GratitudeNote } from '../modules/gratitude/gratitude-note.entity';
 import { GratitudeResolver, SessionGratitudeResolver } from '../modules/gratitude/gratitude.resolver';
 import { Group } from '../modules/groups/group.entity';
@@ -62,6 +64,7 @@ export const entities = [
   JointEventParticipant,
   JointEventRegistration,
   AuditEntry,
+  CalendarFeed,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql types its resolver classes as Function
@@ -102,4 +105,5 @@ export const resolvers: NonEmptyArray<Function> = [
   PrivacyResolver,
   PrivacyEraseResolver,
   NetworkRetentionResolver,
+  CalendarFeedResolver,
 ];

@@ -41,6 +41,10 @@ export interface Config {
   readonly rateLimitMax: number;
   /** Cost points restored to a bucket per second; a network may have its own (CLI). */
   readonly rateLimitRestoreRate: number;
+  /** Requests one calendar feed token, or one client address for one network's meeting feed, may make per minute (0: no limit). */
+  readonly feedsRateLimitPerMinute: number;
+  /** The public base URL of the API (scheme, host, optional port and path prefix; no trailing slash), for feed URLs. */
+  readonly publicUrl: string | undefined;
   readonly dbPoolMax: number;
   /** Most pooled connections one network's transactions may hold at once (fair sharing; ≤ dbPoolMax). */
   readonly dbMaxConnectionsPerNetwork: number;
@@ -214,6 +218,8 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     rateLimitsEnabled: bool(env, 'RATE_LIMITS_ENABLED', true),
     rateLimitMax: int(env, 'RATE_LIMIT_MAX', 50_000, 1, 1_000_000_000),
     rateLimitRestoreRate: int(env, 'RATE_LIMIT_RESTORE_RATE', 1_000, 1, 1_000_000_000),
+    feedsRateLimitPerMinute: int(env, 'FEEDS_RATE_LIMIT_PER_MINUTE', 60, 0, 100_000),
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
     dbPoolMax,
     dbMaxConnectionsPerNetwork: int(env, 'DB_MAX_CONNECTIONS_PER_NETWORK', Math.ceil(dbPoolMax / 2), 1, dbPoolMax),
     dbAcquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),

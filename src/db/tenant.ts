@@ -11,7 +11,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 export const APP_ROLE = 'peer_app';
 
 /** Transaction-local settings the row-level security policies read (see migrations/). */
-export type TenantSetting = 'app.network_id' | 'app.api_key_hash' | 'app.network_slug';
+export type TenantSetting = 'app.network_id' | 'app.api_key_hash' | 'app.network_slug' | 'app.feed_token_hash';
 
 /**
  * One transaction on one connection, running as APP_ROLE with `app.network_id` set transaction-locally.

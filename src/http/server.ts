@@ -21,6 +21,7 @@ import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
 import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
 import { mountExportRoutes } from './export-route';
+import { feedsRouter } from './feeds';
 import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
 import { serveGraphqlWs } from './websocket';
 import type { Database } from '../app/database';
@@ -126,7 +127,10 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     shares: new PoolShares(config.dbMaxConnectionsPerNetwork, config.dbAcquireTimeoutMs),
     limits: transactionLimits(config),
     keyNetworks: new Map(),
+    // Feed URLs shown to members: PUBLIC_URL, else this server on localhost (its port is known once it listens).
+    publicUrl: () => config.publicUrl ?? `http://localhost:${port}`,
   };
+  let port = config.port;
   const production = config.env === 'production';
   const formatError = createFormatError(production);
   let ready = true;
@@ -204,6 +208,9 @@ export async function startServer(config: Config, logger: Logger, db: Database):
   mountExportRoutes(exportsRouter, deps, rateLimiter, logger);
   app.use('/exports', apiCors, exportsRouter);
 
+  // Calendar feeds and the public meeting feed (src/modules/feeds): no credential, their own rate limits.
+  app.use(feedsRouter({ dataSource: db.dataSource, limits: deps.limits, shares: deps.shares }, rateLimiter, config, logger));
+
   app.use(
     GRAPHQL_PATH,
     apiCors,
@@ -230,7 +237,7 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
   });
-  const port = (httpServer.address() as AddressInfo).port;
+  port = (httpServer.address() as AddressInfo).port;
 
   let stopping: Promise<void> | undefined;
   return {

@@ -41,6 +41,8 @@ describe('defaults', () => {
       rateLimitsEnabled: true,
       rateLimitMax: 50_000,
       rateLimitRestoreRate: 1_000,
+      feedsRateLimitPerMinute: 60,
+      publicUrl: undefined,
       dbPoolMax: 10,
       dbMaxConnectionsPerNetwork: 5,
       dbAcquireTimeoutMs: 5_000,
@@ -122,6 +124,8 @@ describe('defaults', () => {
       SHUTDOWN_DELAY_MS: '120000',
       SHUTDOWN_TIMEOUT_MS: '0',
       LOG_LEVEL: 'silent',
+      FEEDS_RATE_LIMIT_PER_MINUTE: '0',
+      PUBLIC_URL: 'https://api.example.org/peer/',
     });
     expect(c).toEqual({
       env: 'production',
@@ -144,6 +148,8 @@ describe('defaults', () => {
       rateLimitsEnabled: false,
       rateLimitMax: 1000,
       rateLimitRestoreRate: 50,
+      feedsRateLimitPerMinute: 0,
+      publicUrl: 'https://api.example.org/peer',
       dbPoolMax: 500,
       dbMaxConnectionsPerNetwork: 100,
       dbAcquireTimeoutMs: 2_500,

@@ -41,7 +41,7 @@ export const writeGroupsAndProfiles: AccessRule = { apiKey: [ApiKeyScope.WRITE],
 /** Change named members' participation (add to groups, memberships, attendance, outreach): any member, narrowed by the object; API keys with WRITE and PERSONAL_DATA. */
 export const writePersonalData: AccessRule = { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA], roles: EVERY_ROLE };
 
-/** Create members (role MEMBER) and groups, archive groups: coordinators and admins; API keys with WRITE. */
+/** Create members (role MEMBER) and groups, archive groups, list groups in the public meeting feed: coordinators and admins; API keys with WRITE. */
 export const organiseNetwork: AccessRule = { apiKey: [ApiKeyScope.WRITE], roles: MANAGERS };
 
 /** Read the network's member directory and its registrations for joint events by name: coordinators and admins; API keys with READ and PERSONAL_DATA. */
@@ -76,6 +76,9 @@ export const changeNetworkAsAdmin: AccessRule = { apiKey: [ApiKeyScope.WRITE, Ap
 
 /** Issue member tokens for a partner's front end: API keys with ISSUE_MEMBER_TOKENS only (up to the key's highest role; no member token). */
 export const issueMemberTokens: AccessRule = { apiKey: [ApiKeyScope.ISSUE_MEMBER_TOKENS] };
+
+/** Create, list and revoke one's own calendar feeds (secret subscription URLs): member tokens only. */
+export const useCalendarFeeds: AccessRule = { roles: EVERY_ROLE };
 
 /** Export one's own data (wellbeing check-ins included): member tokens only. */
 export const exportOwnData: AccessRule = { roles: EVERY_ROLE };

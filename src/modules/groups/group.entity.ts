@@ -90,6 +90,29 @@ export class Group extends TenantEntity {
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true })
   archivedAt: Date | null;
 
+  @Field({
+    description:
+      'True: the group is published in the public meeting feed `GET /feeds/<network-slug>/meetings.json` (with the `public*` fields below; never member data). Never for PRIVATE groups. Set with `updateGroupListing`.',
+  })
+  @Column({ name: 'publicly_listed', type: 'boolean', default: false })
+  publiclyListed: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Public meeting feed: the name of the venue, e.g. `Community Centre, room 3`.' })
+  @Column({ name: 'public_location', type: 'text', nullable: true })
+  publicLocation: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Public meeting feed: the full postal address of an in-person or hybrid group.' })
+  @Column({ name: 'public_address', type: 'text', nullable: true })
+  publicAddress: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Public meeting feed: the link to join an online or hybrid group.' })
+  @Column({ name: 'public_conference_url', type: 'text', nullable: true })
+  publicConferenceUrl: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Public meeting feed: notes for newcomers (no member data).' })
+  @Column({ name: 'public_notes', type: 'text', nullable: true })
+  publicNotes: string | null;
+
   @Field({ description: 'When the group was created.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

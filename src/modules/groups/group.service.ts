@@ -1,6 +1,7 @@
 import { prefixedSelectList, rowMapper, selectList, unprefixRow } from '../../db/rows';
 import { type Row, queryRows } from '../../db/sql';
 import { paginate, type Connection } from '../../graphql/connection';
+import { conflict } from '../../graphql/errors';
 import { Membership } from '../memberships/membership.entity';
 import { Network } from '../networks/network.entity';
 import { fillFreePlaces } from '../rsvps/rsvp.service';
@@ -133,6 +134,11 @@ export async function createGroup(scope: Scope, input: CreateGroupInput): Promis
       timeZone,
       agendaTemplate: input.agendaTemplate ? toAgenda(input.agendaTemplate) : DEFAULT_AGENDA,
       archivedAt: null,
+      publiclyListed: false,
+      publicLocation: null,
+      publicAddress: null,
+      publicConferenceUrl: null,
+      publicNotes: null,
     }),
   );
 }
@@ -144,7 +150,13 @@ export async function updateGroup(scope: Scope, group: Group, input: UpdateGroup
   if (input.objectives != null) group.objectives = clean(input.objectives);
   if (input.topics != null) group.topics = [...new Set(input.topics)];
   if (input.norms != null) group.norms = clean(input.norms);
-  if (input.visibility != null) group.visibility = input.visibility;
+  if (input.visibility != null) {
+    // The database refuses it too (groups_private_never_listed); this says what to do.
+    if (input.visibility === GroupVisibility.PRIVATE && group.publiclyListed) {
+      throw conflict('A publicly listed group cannot become PRIVATE: take it out of the public meeting feed first (updateGroupListing)');
+    }
+    group.visibility = input.visibility;
+  }
   if (input.format != null) group.format = input.format;
   if (input.capacity != null) group.capacity = input.capacity === 0 ? null : input.capacity;
   if (input.timeZone != null) group.timeZone = input.timeZone;

@@ -254,6 +254,21 @@ export class RateLimiter {
     return headers;
   }
 
+  /**
+   * Takes one request from the bucket `key` for a public route that has no credential (the feeds, src/http/feeds.ts):
+   * allowed, or the whole seconds to wait. Rate limits off, or the store failing: allowed (fail open, as operations are).
+   */
+  async takeRequest(key: string, policy: Policy): Promise<{ allowed: boolean; retryAfter: number }> {
+    if (!this.enabled || !this.store) return { allowed: true, retryAfter: 0 };
+    try {
+      const result = await this.store.spend(`${this.prefix}rl:public:${key}`, 1, policy);
+      return { allowed: result.allowed, retryAfter: result.allowed ? 0 : (secondsUntilAvailable(result.available, 1, policy) ?? 1) };
+    } catch (err) {
+      this.warn(err as Error);
+      return { allowed: true, retryAfter: 0 };
+    }
+  }
+
   async close(): Promise<void> {
     await this.store?.close();
   }

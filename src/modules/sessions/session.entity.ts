@@ -83,6 +83,10 @@ export class Session extends TenantEntity {
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
   cancelledAt: Date | null;
 
+  /** The iCalendar SEQUENCE: bumped by a database trigger whenever something a calendar shows changes (see migrations/1765010000000-Feeds.ts). */
+  @Column({ type: 'integer', default: 0 })
+  sequence: number;
+
   @Field({ description: 'When the session was scheduled.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
