@@ -86,7 +86,7 @@ afterAll(() => app.stop());
 describe('exportMyData', () => {
   test("exactly the caller's rows, wellbeing values included, nothing of any other member; valid against the schema", async () => {
     const doc = valid(ok(await app.gql(MINE, {}, w.member.token)).exportMyData);
-    expect(doc).toMatchObject({ format: 'peer-networks-member-export', version: 3 });
+    expect(doc).toMatchObject({ format: 'peer-networks-member-export', version: 4 });
     // The consents the member gave, with their times (version 2).
     expect(doc.consents).toEqual([{ purpose: 'WELLBEING_TRACKING', givenAt: expect.any(String), withdrawnAt: null }]);
     expect(doc.member).toMatchObject({ id: w.member.globalId, displayName: 'Mia Member', role: 'MEMBER', network: { id: w.net.globalId } });
@@ -126,6 +126,27 @@ describe('exportMyData', () => {
     const max = JSON.stringify(valid(ok(await app.gql(MINE, {}, w.member2.token)).exportMyData));
     for (const t of [...(await traces(w.member)), w.memberMembership, 'Mia']) expect({ t, found: max.includes(t) }).toEqual({ t, found: false });
     expect(max).toContain('Max named words');
+  });
+
+  test('lists the member’s calendar feeds (version 4), never their secret tokens', async () => {
+    const feed = ok(
+      await app.gql<{ createCalendarFeed: { id: string; url: string; tokenPrefix: string } }>(
+        `mutation { createCalendarFeed { id url tokenPrefix } }`,
+        {},
+        w.member.token,
+      ),
+    ).createCalendarFeed;
+    const doc = valid(ok(await app.gql(MINE, {}, w.member.token)).exportMyData);
+    expect(doc.calendarFeeds).toEqual([
+      { id: feed.id, kind: 'MEMBER', group: null, tokenPrefix: feed.tokenPrefix, createdAt: expect.any(String), revokedAt: null },
+    ]);
+    const token = feed.url
+      .split('/')
+      .pop()!
+      .replace(/\.ics$/, '');
+    expect(JSON.stringify(doc)).not.toContain(token);
+    // Not in anyone else's export.
+    expect(ok(await app.gql(MINE, {}, w.member2.token)).exportMyData.calendarFeeds).toEqual([]);
   });
 
   test('member tokens only: an API key of any scope is FORBIDDEN', async () => {

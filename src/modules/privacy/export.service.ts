@@ -19,8 +19,9 @@ export const EXPORT_FORMAT = 'peer-networks-member-export';
 /**
  * 2: `consents` added (issue 14, point 5). 3: `auditEntries` also lists reads of the member's data
  * (`personal_data.read`); `consents` oldest first, like every list (the download streams them in that order).
+ * 4: `calendarFeeds` added (issue 15).
  */
-export const EXPORT_VERSION = 3;
+export const EXPORT_VERSION = 4;
 
 /** Who asked for the export: the member themself gets their wellbeing check-ins; anyone else only their number. */
 export type ExportAudience = 'SELF' | 'ADMIN';
@@ -103,6 +104,7 @@ export async function exportParts(ctx: Context, memberId: string, audience: Expo
       ['jointEventRegistrations', list(REGISTRATIONS)],
       ['auditEntries', list(auditEntriesAbout(memberId))],
       ['consents', list(CONSENTS)],
+      ['calendarFeeds', list(CALENDAR_FEEDS)],
       ['wellbeing', await wellbeingOf(m, params, audience)],
     ],
   };
@@ -365,6 +367,31 @@ const CONSENTS: ListSection<{ purpose: string; givenAt: Date; withdrawnAt: Stamp
   key: 'c.given_at',
   id: 'c.id',
   map: (r) => ({ purpose: r.purpose, givenAt: iso(r.givenAt), withdrawnAt: iso(r.withdrawnAt) }),
+};
+
+/** The member's calendar feeds: what each carries and when it was made and revoked (never the token, which is not stored). */
+const CALENDAR_FEEDS: ListSection<{
+  id: string;
+  kind: string;
+  groupId: string | null;
+  groupName: string | null;
+  tokenPrefix: string;
+  createdAt: Date;
+  revokedAt: Stamp;
+}> = {
+  columns: 'f.id, f.kind, g.id AS "groupId", g.name AS "groupName", f.token_prefix AS "tokenPrefix", f.created_at AS "createdAt", f.revoked_at AS "revokedAt"',
+  from: 'calendar_feeds f LEFT JOIN groups g ON g.id = f.group_id',
+  where: 'f.network_id = $1 AND f.member_id = $2',
+  key: 'f.created_at',
+  id: 'f.id',
+  map: (r) => ({
+    id: gid('CalendarFeed', r.id),
+    kind: r.kind,
+    group: r.groupId ? { id: gid('Group', r.groupId), name: r.groupName } : null,
+    tokenPrefix: r.tokenPrefix,
+    createdAt: iso(r.createdAt),
+    revokedAt: iso(r.revokedAt),
+  }),
 };
 
 const WELLBEING: ListSection<{ id: string; sessionId: string | null; wellbeing: number; confidence: number; recordedAt: Date }> = {
