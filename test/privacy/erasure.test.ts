@@ -1,5 +1,6 @@
 import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
+import { purgeExpired } from '../../src/modules/retention/retention.purge';
 import {
   attend,
   evaluationNetwork,
@@ -305,5 +306,24 @@ describe('eraseMember', () => {
   test('the reason is required', async () => {
     const someone = await net.member();
     expectCode(await app.gql(ERASE, { id: someone.globalId, reason: '  ' }, admin.token), 'BAD_USER_INPUT');
+  });
+  // Last in this file: it purges the network's older check-ins.
+  test('outcomeTrend reads the same before and after, also when the member’s check-ins had expired first', async () => {
+    const lapsed = await joined(app, net, g, 'Lapsed Lou', '2025-01-10T10:00:00Z');
+    await wellbeing(app, net, lapsed, '2025-03-03T10:00:00Z', 9, 9);
+    await wellbeing(app, net, lapsed, '2025-03-17T10:00:00Z', 8, 9);
+    const range = { from: '2025-01-01T00:00:00Z', to: '2025-04-01T00:00:00Z' };
+    const trends = async () => ({
+      group: ok(await app.gql(OUTCOMES, { g: g.globalId, i: 'MONTH', ...range }, admin.token)),
+      network: ok(await app.gql(OUTCOMES, { i: 'WEEK', ...range }, admin.token)),
+    });
+    // Lou's March check-ins count; then the purge (24 months, run as of April 2027) expires every check-in of early 2025.
+    const withMarch = await trends();
+    expect(withMarch.group.outcomeTrend[2]).toMatchObject({ respondents: 1 });
+    await purgeExpired(app.db.dataSource, { now: new Date('2027-04-02T00:00:00Z'), networks: [net.id] });
+    const expired = await trends();
+    expect(expired.group.outcomeTrend.every((p: { respondents: number }) => p.respondents === 0)).toBe(true);
+    ok(await app.gql(ERASE, { id: lapsed.globalId, reason: 'request' }, admin.token));
+    expect(await trends()).toEqual(expired);
   });
 });
