@@ -35,8 +35,11 @@ const SESSION_FIGURES = `query($id: ID!) { node(id: $id) { ... on Session {
 const MEMBER_COUNT = `query($id: ID!) { node(id: $id) { ... on Group { memberCount } } }`;
 const AUDIT = `{ auditLog(first: 20) { nodes { action actor targetType details } } }`;
 
-const NAME = 'Zebulon Quillfeather';
-const EMAIL = 'zebulon.quillfeather@erasure.example';
+// Unique per run: the scans cover the whole database, which other runs (and other test files) share.
+const RUN = Math.random().toString(36).slice(2, 8);
+const NAME = `Zebulon Quillfeather ${RUN}`;
+const EMAIL = `zebulon.quillfeather.${RUN}@erasure.example`;
+const EXTERNAL_ID = `partner-zq-${RUN}`;
 
 let app: TestApp;
 let net: TestNetwork;
@@ -54,7 +57,7 @@ beforeAll(async () => {
   g = await group(app, net, 'Recovery Circle');
   const early = '2025-01-10T10:00:00Z';
   erased = await joined(app, net, g, NAME, early);
-  await sql(app, net.id, `UPDATE members SET email = $2, external_id = 'partner-zq-1' WHERE id = $1`, [erased.id, EMAIL]);
+  await sql(app, net.id, `UPDATE members SET email = $2, external_id = $3 WHERE id = $1`, [erased.id, EMAIL, EXTERNAL_ID]);
   others = [];
   for (const n of ['B1', 'B2', 'B3', 'B4', 'B5', 'B6']) others.push(await joined(app, net, g, n, early, n === 'B1' ? { role: 'FACILITATOR' } : {}));
 
@@ -186,7 +189,7 @@ describe('eraseMember', () => {
     const first = ok(await app.gql(ERASE, { id: erased.globalId, reason: `Request by ${NAME} (${EMAIL}) on 2026-12-01` }, admin.token)).eraseMember;
     expect(first).toMatchObject({ memberId: erased.globalId, alreadyErased: false });
 
-    expect({ name: await columnsHolding(NAME), email: await columnsHolding(EMAIL), externalId: await columnsHolding('partner-zq-1') }).toEqual({
+    expect({ name: await columnsHolding(NAME), email: await columnsHolding(EMAIL), externalId: await columnsHolding(EXTERNAL_ID) }).toEqual({
       name: [],
       email: [],
       externalId: [],
