@@ -11,6 +11,7 @@ import { LeastPrivilege1764800000000 } from './1764800000000-LeastPrivilege';
 import { Erasure1764900000000 } from './1764900000000-Erasure';
 import { RetentionConsent1764910000000 } from './1764910000000-RetentionConsent';
 import { ReadAudit1764920000000 } from './1764920000000-ReadAudit';
+import { Webhooks1765000000000 } from './1765000000000-Webhooks';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   Erasure1764900000000,
   RetentionConsent1764910000000,
   ReadAudit1764920000000,
+  Webhooks1765000000000,
 ];

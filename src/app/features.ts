@@ -40,6 +40,8 @@ import { Session } from '../modules/sessions/session.entity';
 import { GroupSessionsResolver, SessionResolver } from '../modules/sessions/session.resolver';
 import { WellbeingCheckIn } from '../modules/wellbeing/wellbeing.entity';
 import { WellbeingResolver } from '../modules/wellbeing/wellbeing.resolver';
+import { WebhookDelivery, WebhookEndpoint } from '../modules/webhooks/webhook.entity';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../modules/webhooks/webhook.resolver';
 import type { NonEmptyArray } from 'type-graphql';
 
 /** The features' entities and resolvers: adding a feature means adding it here, once. */
@@ -62,6 +64,8 @@ export const entities = [
   JointEventParticipant,
   JointEventRegistration,
   AuditEntry,
+  WebhookEndpoint,
+  WebhookDelivery,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql types its resolver classes as Function
@@ -102,4 +106,6 @@ export const resolvers: NonEmptyArray<Function> = [
   PrivacyResolver,
   PrivacyEraseResolver,
   NetworkRetentionResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
 ];

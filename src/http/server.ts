@@ -18,6 +18,7 @@ import { trustedDocumentsPlugin } from '../modules/auth/trusted-documents';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../modules/idempotency/idempotency-key';
 import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
 import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
+import { WebhookSecrets } from '../modules/webhooks/webhook.secrets';
 import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
 import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
@@ -116,6 +117,7 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     shares: new PoolShares(config.dbMaxConnectionsPerNetwork, config.dbAcquireTimeoutMs),
     limits: transactionLimits(config),
     keyNetworks: new Map(),
+    webhooks: { secrets: new WebhookSecrets(config.tokenSecret), allowHttpLoopback: config.webhookAllowHttpLoopback },
   };
   const production = config.env === 'production';
   const formatError = createFormatError(production);

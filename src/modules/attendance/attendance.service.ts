@@ -2,10 +2,12 @@ import DataLoader from 'dataloader';
 import { rowMapper } from '../../db/rows';
 import { type Row, queryOne, queryRows } from '../../db/sql';
 import { badInput, conflict, type FieldError } from '../../graphql/errors';
-import { parseGlobalId } from '../../graphql/global-id';
+import { parseGlobalId, toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { Member } from '../members/member.entity';
 import { Session, SessionStatus } from '../sessions/session.entity';
+import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import { Attendance, AttendanceStatus } from './attendance.entity';
 import type { Scope } from '../../db/tenant';
 import type { NestedConnectionSpec } from '../../graphql/connection';
@@ -74,7 +76,16 @@ export async function checkIn(ctx: Context, session: Session, memberId: string, 
   );
   const record = rowMapper(manager.connection, Attendance)(row);
   announce(ctx, [record]);
+  await emitAttendanceEvents(ctx, [record]);
   return record;
+}
+
+/** `attendance.recorded` webhook events: IDs and status only (not the member, the time or the mood). */
+async function emitAttendanceEvents(ctx: Context, records: Attendance[]): Promise<void> {
+  for (const a of records) {
+    const data = { id: a.globalId, session: toGlobalId('Session', a.sessionId), group: toGlobalId('Group', a.groupId), status: a.status };
+    await emitWebhookEvent(ctx, WebhookEventType.ATTENDANCE_RECORDED, { type: 'Attendance', id: a.id }, data);
+  }
 }
 
 /** `attendanceChanged` for these records, once the transaction commits. */
@@ -143,6 +154,7 @@ export async function markAttendance(ctx: Context, session: Session, entries: At
   const byMember = new Map(rows.map(rowMapper(manager.connection, Attendance)).map((a) => [a.memberId, a]));
   const records = ids.map((id) => byMember.get(id!)!);
   announce(ctx, records);
+  await emitAttendanceEvents(ctx, records);
   return records;
 }
 

@@ -2,6 +2,7 @@ import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContextResponseF
 import { BREAK, TypeInfo, visit, visitWithTypeInfo, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { AppError, badInput, conflict, httpStatus } from '../../graphql/errors';
 import { SECRET_FIELDS } from '../auth/api-key.resolver';
+import { WEBHOOK_SECRET_FIELDS } from '../webhooks/webhook.resolver';
 import { principalKey } from '../auth/authenticate';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency-key';
 import { claimKey, purgeExpiredKeys, saveResponse, type KeyScope } from './idempotency.service';
@@ -41,7 +42,7 @@ function selectedSecret(rc: GraphQLRequestContextResponseForOperation<Context>):
       OperationDefinition: (node: OperationDefinitionNode) => (node === rc.operation ? undefined : false),
       Field(node) {
         const name = `${typeInfo.getParentType()?.name}.${node.name.value}`;
-        if (!SECRET_FIELDS.has(name)) return undefined;
+        if (!SECRET_FIELDS.has(name) && !WEBHOOK_SECRET_FIELDS.has(name)) return undefined;
         found = name;
         return BREAK;
       },

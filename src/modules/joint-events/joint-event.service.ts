@@ -17,6 +17,8 @@ import { publishOnCommit } from '../../realtime/live';
 import { audit, auditBothParties } from '../audit/audit.service';
 import { isAllowed } from '../auth/access';
 import { readMemberDirectory } from '../auth/rules';
+import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import { activePartnershipSql, partnershipWith } from '../partnerships/partnership.access';
 import {
   PartnershipScope,
@@ -328,6 +330,11 @@ export async function announceJointEventChanges(ctx: Context, eventIds: string[]
     'jointEventChanged',
     parties.map((p) => ({ networkId: p.network_id, jointEventId: p.joint_event_id })),
   );
+  // The same parties' webhook endpoints: the event's ID only (each re-reads it with its own view).
+  for (const id of new Set(eventIds)) {
+    const networks = parties.filter((p) => p.joint_event_id === id).map((p) => p.network_id);
+    await emitWebhookEvent(ctx, WebhookEventType.JOINT_EVENT_UPDATED, { type: 'JointEvent', id }, { id: toGlobalId('JointEvent', id) }, networks);
+  }
 }
 
 /**
