@@ -35,6 +35,8 @@ export function startInstance(redisPrefix: string, env: Record<string, string> =
       TOKEN_SECRET: TEST_TOKEN_SECRET,
       SEED_DEMO: 'false',
       LOG_LEVEL: 'warn',
+      // No webhook dispatcher unless a test asks for one (test/webhooks): it would deliver other tests' events.
+      WEBHOOK_DISPATCH_INTERVAL_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -36,14 +36,20 @@ const PURGE_INTERVAL_MS = 3_600_000;
 const LISTEN_RETRY_MS = 5_000;
 
 /**
- * The webhook dispatcher of one process. Claims due deliveries network by network in short transactions
+ * The webhook dispatcher of one process (`options.networks`: only those networks' deliveries, for tests sharing a database). Claims due deliveries network by network in short transactions
  * (SKIP LOCKED: several processes share the work, never sending one delivery at once), sends each outside any
  * transaction (no connection is held while a receiver thinks), records the outcome in another short
  * transaction. At most `webhookConcurrency` requests in flight, and `webhookEndpointConcurrency` per endpoint,
  * so a slow endpoint only ever waits on itself. Runs every `webhookDispatchIntervalMs`, and at once when a
  * transaction that emitted events commits (LISTEN/NOTIFY on PostgreSQL) or a request finishes.
  */
-export function startWebhookDispatcher(dataSource: DataSource, logger: Logger, config: DispatcherConfig, secrets: WebhookSecrets): WebhookDispatcher {
+export function startWebhookDispatcher(
+  dataSource: DataSource,
+  logger: Logger,
+  config: DispatcherConfig,
+  secrets: WebhookSecrets,
+  options: { networks?: readonly string[] } = {},
+): WebhookDispatcher {
   if (config.webhookDispatchIntervalMs <= 0) return { wake: () => undefined, inFlight: 0, stop: () => Promise.resolve() };
   const policy = { allowLoopback: config.webhookAllowHttpLoopback };
   // A lease outlives the request's timeout: the outcome is recorded before another process may claim it again.
@@ -126,7 +132,7 @@ export function startWebhookDispatcher(dataSource: DataSource, logger: Logger, c
   /** One pass: every network with due deliveries, as far as the free slots go. Answers how many were claimed. */
   async function claimPass(): Promise<number> {
     let claimed = 0;
-    for (const network of await dueNetworks(dataSource)) {
+    for (const network of await dueNetworks(dataSource, { networks: options.networks })) {
       const free = config.webhookConcurrency - sending.size;
       if (free <= 0 || stopped) break;
       const rows = await claimDue(dataSource, network, { limit: free, perEndpoint: config.webhookEndpointConcurrency, busy: perEndpoint, leaseMs });
@@ -157,7 +163,7 @@ export function startWebhookDispatcher(dataSource: DataSource, logger: Logger, c
 
   const purge = setInterval(() => {
     const before = new Date(Date.now() - config.webhookRetentionDays * 86_400_000);
-    purgeDeliveries(dataSource, before).then(
+    purgeDeliveries(dataSource, before, { networks: options.networks }).then(
       (n) => n && logger.info('webhook deliveries purged', { deliveries: n }),
       (err: Error) => logger.error('webhook purge failed', { error: err.message }),
     );

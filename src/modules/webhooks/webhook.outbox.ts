@@ -38,12 +38,12 @@ export const payloadOf = (d: Pick<ClaimedDelivery, 'type' | 'occurred_at' | 'dat
  * Networks with deliveries due now (the one read across networks, on the login role's own connection, through
  * the owner-only policy of the migration), most overdue first.
  */
-export async function dueNetworks(dataSource: DataSource, limit = 100): Promise<string[]> {
+export async function dueNetworks(dataSource: DataSource, options: { limit?: number; networks?: readonly string[] } = {}): Promise<string[]> {
   const rows = await queryRows<{ network_id: string }>(
     dataSource.manager,
-    `SELECT network_id FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= now()
+    `SELECT network_id FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= now() AND ($2::uuid[] IS NULL OR network_id = ANY ($2))
      GROUP BY network_id ORDER BY min(next_attempt_at) LIMIT $1`,
-    [limit],
+    [options.limit ?? 100, options.networks ?? null],
   );
   return rows.map((r) => r.network_id);
 }
@@ -118,8 +118,8 @@ export async function disableEndpoint(manager: EntityManager, networkId: string,
  * Records an attempt's outcome, if this process still holds the lease (a lease that ran out and was claimed
  * again by another process is left to that one). 2xx: SUCCEEDED, and the endpoint's failure streak ends. 410:
  * FAILED and the endpoint disabled. Anything else: retried after `retryDelay` (or `Retry-After` when longer),
- * unless the delivery is older than `maxAgeMs`: then FAILED, and the endpoint is disabled when it has failed
- * without a success for that long.
+ * unless the next attempt would fall past `maxAgeMs` from the delivery's creation: then FAILED, and the endpoint
+ * is disabled when it has been failing without a success for that long too.
  */
 export async function recordOutcome(dataSource: DataSource, d: ClaimedDelivery, outcome: SendOutcome, policy: RetryPolicy, now = new Date()): Promise<void> {
   await withTenant(dataSource, d.network_id, async (manager) => {
@@ -136,7 +136,8 @@ export async function recordOutcome(dataSource: DataSource, d: ClaimedDelivery, 
     }
     const gone = outcome.statusCode === 410;
     let delay = retryDelay(d.attempts, policy.retryBaseMs, policy.retryMaxDelayMs);
-    if (outcome.retryAfterMs !== null) delay = Math.max(delay, Math.min(outcome.retryAfterMs, policy.retryMaxDelayMs));
+    // Retry-After may ask for longer than the backoff (never beyond the delivery's lifetime).
+    if (outcome.retryAfterMs !== null) delay = Math.max(delay, Math.min(outcome.retryAfterMs, policy.maxAgeMs));
     const giveUp = gone || now.getTime() + delay - d.created_at.getTime() > policy.maxAgeMs;
     const n = await execute(
       manager,
@@ -152,10 +153,12 @@ export async function recordOutcome(dataSource: DataSource, d: ClaimedDelivery, 
     }
     const [endpoint] = await queryRows<{ failing_since: Date }>(
       manager,
-      `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()) WHERE network_id = $1 AND id = $2 RETURNING failing_since`,
-      [d.network_id, d.endpoint_id],
+      // Failing since the first failed delivery was waiting (its creation), unless a success came in between.
+      `UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $3) WHERE network_id = $1 AND id = $2 RETURNING failing_since`,
+      [d.network_id, d.endpoint_id, d.created_at],
     );
-    if (giveUp && endpoint && now.getTime() - endpoint.failing_since.getTime() >= policy.maxAgeMs) {
+    // Failing without a success for as long as a delivery is retried: the endpoint is disabled.
+    if (giveUp && endpoint && now.getTime() + delay - endpoint.failing_since.getTime() > policy.maxAgeMs) {
       const hours = Math.round(policy.maxAgeMs / 3_600_000);
       await disableEndpoint(
         manager,
