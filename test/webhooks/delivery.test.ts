@@ -335,14 +335,19 @@ test('payloads carry only the listed fields: no names, comments, moods or rating
 test('finished deliveries are purged after the retention period; pending ones stay', async () => {
   const net: TestNetwork = await createTestNetwork(app, 'Webhooks purge');
   const group = await createGroup(app, net);
-  const r = await receiver();
-  const { createWebhookEndpoint } = ok(await app.gql(CREATE_ENDPOINT, { url: r.url, events: ['SESSION_CANCELLED'] }, net.adminKey));
+  // Nothing listens there; and the states are set by hand below (a dispatcher of another process loses its lease).
+  const { createWebhookEndpoint } = ok(await app.gql(CREATE_ENDPOINT, { url: 'http://127.0.0.1:9/none', events: ['SESSION_CANCELLED'] }, net.adminKey));
   for (let i = 0; i < 2; i++) {
     const s = await insertSession(app, net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 60 });
     ok(await app.gql(CANCEL, { id: s.globalId }, net.adminKey));
   }
-  // No dispatcher serves this network: mark one delivered by hand.
-  await sql(app, net.id, `UPDATE webhook_deliveries SET status = 'SUCCEEDED' WHERE id = (SELECT id FROM webhook_deliveries ORDER BY created_at LIMIT 1)`);
+  await sql(
+    app,
+    net.id,
+    `UPDATE webhook_deliveries SET lease_token = NULL,
+       status = CASE WHEN id = (SELECT min(id::text)::uuid FROM webhook_deliveries) THEN 'SUCCEEDED' ELSE 'PENDING' END,
+       next_attempt_at = now() + interval '1 day'`,
+  );
   expect(await purgeDeliveries(app.db.dataSource, new Date(Date.now() - 60_000), { networks: [net.id] })).toBe(0);
   expect(await purgeDeliveries(app.db.dataSource, new Date(Date.now() + 60_000), { networks: [net.id] })).toBe(1);
   const { webhookDeliveries } = ok(await app.gql(DELIVERIES, { id: createWebhookEndpoint.endpoint.id }, net.adminKey));

@@ -6,7 +6,7 @@ import { parseGlobalId, toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { Member } from '../members/member.entity';
 import { Session, SessionStatus } from '../sessions/session.entity';
-import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { emitWebhookEvents } from '../webhooks/webhook.emit';
 import { WebhookEventType } from '../webhooks/webhook.types';
 import { Attendance, AttendanceStatus } from './attendance.entity';
 import type { Scope } from '../../db/tenant';
@@ -82,10 +82,11 @@ export async function checkIn(ctx: Context, session: Session, memberId: string, 
 
 /** `attendance.recorded` webhook events: IDs and status only (not the member, the time or the mood). */
 async function emitAttendanceEvents(ctx: Context, records: Attendance[]): Promise<void> {
-  for (const a of records) {
-    const data = { id: a.globalId, session: toGlobalId('Session', a.sessionId), group: toGlobalId('Group', a.groupId), status: a.status };
-    await emitWebhookEvent(ctx, WebhookEventType.ATTENDANCE_RECORDED, { type: 'Attendance', id: a.id }, data);
-  }
+  const items = records.map((a) => ({
+    id: a.id,
+    data: { id: a.globalId, session: toGlobalId('Session', a.sessionId), group: toGlobalId('Group', a.groupId), status: a.status },
+  }));
+  await emitWebhookEvents(ctx, WebhookEventType.ATTENDANCE_RECORDED, 'Attendance', items);
 }
 
 /** `attendanceChanged` for these records, once the transaction commits. */

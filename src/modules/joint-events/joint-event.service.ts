@@ -333,7 +333,7 @@ export async function announceJointEventChanges(ctx: Context, eventIds: string[]
   // The same parties' webhook endpoints: the event's ID only (each re-reads it with its own view).
   for (const id of new Set(eventIds)) {
     const networks = parties.filter((p) => p.joint_event_id === id).map((p) => p.network_id);
-    await emitWebhookEvent(ctx, WebhookEventType.JOINT_EVENT_UPDATED, { type: 'JointEvent', id }, { id: toGlobalId('JointEvent', id) }, networks);
+    if (networks.length) await emitWebhookEvent(ctx, WebhookEventType.JOINT_EVENT_UPDATED, { type: 'JointEvent', id }, { id: toGlobalId('JointEvent', id) }, networks);
   }
 }
 

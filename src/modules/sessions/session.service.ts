@@ -9,7 +9,7 @@ import { toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { toAgenda } from '../groups/agenda';
 import { fillFreePlaces, primeRsvps, rsvpReadAlong, type RsvpReadAlongRow } from '../rsvps/rsvp.service';
-import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { emitWebhookEvents } from '../webhooks/webhook.emit';
 import { WebhookEventType } from '../webhooks/webhook.types';
 import { Session, SessionStatus } from './session.entity';
 import { RepeatFrequency, type RepeatInput, type ScheduleSessionsInput, type UpdateSessionInput } from './session.inputs';
@@ -34,10 +34,11 @@ function announce(ctx: Context, sessions: Session[]): void {
 
 /** Webhook events about these sessions: IDs, status and times only (no title, place or link). */
 async function emitSessionEvents(ctx: Context, type: WebhookEventType, sessions: Session[]): Promise<void> {
-  for (const s of sessions) {
-    const data = { id: s.globalId, group: toGlobalId('Group', s.groupId), status: s.status, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() };
-    await emitWebhookEvent(ctx, type, { type: 'Session', id: s.id }, data);
-  }
+  const items = sessions.map((s) => ({
+    id: s.id,
+    data: { id: s.globalId, group: toGlobalId('Group', s.groupId), status: s.status, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() },
+  }));
+  await emitWebhookEvents(ctx, type, 'Session', items);
 }
 
 /**

@@ -15,24 +15,45 @@ function checkData(data: WebhookData): void {
   }
 }
 
+/** What an event can be about (its per-object sequence counts the events about one object). */
+export type WebhookObjectType = 'Session' | 'Membership' | 'Attendance' | 'Feedback' | 'JointEvent' | 'Partnership';
+
 /**
- * Writes a webhook event into the outbox, in the caller's transaction: fanned out to the network's enabled
- * endpoints subscribed to `type` (nothing at all when there is none). A rollback, or the rollback of the
- * savepoint of a failing mutation field, takes the event with it; once committed, the dispatcher delivers it
- * even across a crash or restart. `object` is what the event is about (its per-object sequence number counts
- * the events about it). `networks`: the networks to notify (default: the caller's own); another network is
- * accepted only as the other party of the partnership or joint event the event is about (checked in SQL).
+ * Writes webhook events into the outbox, in the caller's transaction, one per item: each fanned out to the
+ * network's enabled endpoints subscribed to `type` (nothing at all when there is none). A rollback, or the
+ * rollback of the savepoint of a failing mutation field, takes the events with it; once committed, the dispatcher
+ * delivers them even across a crash or restart. One statement for all items. `networks`: the networks to notify
+ * (default: the caller's own); another network is accepted only as the other party of the partnership or joint
+ * event the event is about (checked in SQL, `app_webhook_emit`).
  */
-export async function emitWebhookEvent(
+export async function emitWebhookEvents(
   scope: EmitScope,
   type: WebhookEventType,
-  object: { type: 'Session' | 'Membership' | 'Attendance' | 'Feedback' | 'JointEvent' | 'Partnership' | 'WebhookEndpoint'; id: string },
-  data: WebhookData,
+  objectType: WebhookObjectType,
+  items: ReadonlyArray<{ id: string; data: WebhookData }>,
   networks: readonly string[] = [scope.networkId],
 ): Promise<void> {
-  checkData(data);
-  const payload = JSON.stringify(data);
-  for (const network of new Set(networks)) {
-    await queryOne(scope.manager, `SELECT app_webhook_emit($1, $2, $3, $4, $5::jsonb) AS n`, [network, type, object.type, object.id, payload]);
-  }
+  const targets = [...new Set(networks)];
+  const rows = items.flatMap((item) => {
+    checkData(item.data);
+    return targets.map((network) => [network, item.id, JSON.stringify(item.data)]);
+  });
+  if (!rows.length) return;
+  await queryOne(
+    scope.manager,
+    `SELECT count(app_webhook_emit(t.network, $1, $2, t.object, t.data)) AS n
+     FROM unnest($3::uuid[], $4::uuid[], $5::jsonb[]) AS t(network, object, data)`,
+    [type, objectType, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+  );
+}
+
+/** One event about one object (see emitWebhookEvents). */
+export function emitWebhookEvent(
+  scope: EmitScope,
+  type: WebhookEventType,
+  object: { type: WebhookObjectType; id: string },
+  data: WebhookData,
+  networks?: readonly string[],
+): Promise<void> {
+  return emitWebhookEvents(scope, type, object.type, [{ id: object.id, data }], networks);
 }
