@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { claimDue, dueNetworks, payloadOf, purgeDeliveries, recordOutcome, webhookId, type ClaimedDelivery } from './webhook.outbox';
+import { claimDue, dueNetworks, payloadOf, purgeDeliveries, recordOutcome, recordSuccesses, webhookId, type ClaimedDelivery } from './webhook.outbox';
 import { sendMessage, type SendOutcome } from './webhook.send';
 import type { WebhookSecrets } from './webhook.secrets';
 import type { Config } from '../../config/config';
@@ -56,6 +56,7 @@ export function startWebhookDispatcher(
   const leaseMs = config.webhookTimeoutMs * 2 + 5_000;
   const perEndpoint = new Map<string, number>();
   const sending = new Set<Promise<void>>();
+  let inFlight = 0;
   let stopped = false;
   let running = false;
   let again = false;
@@ -68,10 +69,20 @@ export function startWebhookDispatcher(
     timer = setTimeout(() => void tick(), ms);
     timer.unref();
   };
+  // Wakes within a millisecond or two: answers arriving together lead to one claim pass, not one each.
+  let waking = false;
   const wake = () => {
     if (stopped) return;
     if (running) again = true;
-    else schedule(0);
+    else if (!waking) {
+      waking = true;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        waking = false;
+        void tick();
+      }, 2);
+      timer.unref();
+    }
   };
 
   async function listen(): Promise<void> {
@@ -96,44 +107,77 @@ export function startWebhookDispatcher(
     }
   }
 
+  const retry = { retryBaseMs: config.webhookRetryBaseMs, retryMaxDelayMs: config.webhookRetryMaxDelayMs, maxAgeMs: config.webhookMaxAgeMs };
+  /** Successful attempts waiting to be recorded, written in batches (one transaction per network and batch). */
+  let succeeded: Array<{ d: ClaimedDelivery; outcome: SendOutcome }> = [];
+  let flushing: Promise<void> | undefined;
+  /** Outcomes being recorded (stop waits for them). */
+  const recording = new Set<Promise<void>>();
+
+  const track = (work: Promise<void>, what: string, delivery: string) => {
+    const tracked = work.catch((err: Error) => {
+      // The lease runs out and the delivery is sent again: at least once.
+      logger.error('webhook outcome not recorded', { what, delivery, error: err.message });
+    });
+    recording.add(tracked);
+    void tracked.finally(() => recording.delete(tracked));
+  };
+
+  function flushSuccesses(): void {
+    if (flushing || !succeeded.length) return;
+    flushing = (async () => {
+      while (succeeded.length) {
+        const batch = succeeded;
+        succeeded = [];
+        const byNetwork = new Map<string, typeof batch>();
+        for (const x of batch) byNetwork.set(x.d.network_id, [...(byNetwork.get(x.d.network_id) ?? []), x]);
+        for (const [network, done] of byNetwork) {
+          await recordSuccesses(dataSource, network, done).catch((err: Error) =>
+            logger.error('webhook outcomes not recorded', { deliveries: done.length, error: err.message }),
+          );
+        }
+      }
+    })().finally(() => (flushing = undefined));
+    track(flushing, 'successes', '');
+  }
+
+  async function attempt(d: ClaimedDelivery): Promise<SendOutcome> {
+    try {
+      const expired = d.previous_secret_expires_at && d.previous_secret_expires_at.getTime() <= Date.now();
+      const sealed = d.previous_secret_sealed && !expired ? [d.secret_sealed, d.previous_secret_sealed] : [d.secret_sealed];
+      const message = { id: webhookId(d.event_id), body: payloadOf(d), secrets: sealed.map((s) => secrets.open(s)) };
+      return await sendMessage(d.url, message, { timeoutMs: config.webhookTimeoutMs, policy });
+    } catch (err) {
+      return { ok: false, statusCode: null, error: `Not sent (${(err as Error).message})`, retryAfterMs: null, durationMs: 0, at: new Date() };
+    }
+  }
+
+  /** Sends one claimed delivery; its slot frees as soon as the answer is in (the row stays leased until recorded). */
   function send(d: ClaimedDelivery): void {
+    inFlight += 1;
     perEndpoint.set(d.endpoint_id, (perEndpoint.get(d.endpoint_id) ?? 0) + 1);
-    const work = (async () => {
-      let outcome: SendOutcome;
-      try {
-        const expired = d.previous_secret_expires_at && d.previous_secret_expires_at.getTime() <= Date.now();
-        const sealed = d.previous_secret_sealed && !expired ? [d.secret_sealed, d.previous_secret_sealed] : [d.secret_sealed];
-        const message = { id: webhookId(d.event_id), body: payloadOf(d), secrets: sealed.map((s) => secrets.open(s)) };
-        outcome = await sendMessage(d.url, message, { timeoutMs: config.webhookTimeoutMs, policy });
-      } catch (err) {
-        outcome = { ok: false, statusCode: null, error: `Not sent (${(err as Error).message})`, retryAfterMs: null, durationMs: 0 };
-      }
-      try {
-        await recordOutcome(dataSource, d, outcome, {
-          retryBaseMs: config.webhookRetryBaseMs,
-          retryMaxDelayMs: config.webhookRetryMaxDelayMs,
-          maxAgeMs: config.webhookMaxAgeMs,
-        });
-      } catch (err) {
-        // The lease runs out and the delivery is sent again: at least once.
-        logger.error('webhook outcome not recorded', { delivery: d.id, error: (err as Error).message });
-      }
-    })();
-    sending.add(work);
-    void work.finally(() => {
-      sending.delete(work);
+    const work = attempt(d).then((outcome) => {
+      inFlight -= 1;
       const n = perEndpoint.get(d.endpoint_id)! - 1;
       if (n > 0) perEndpoint.set(d.endpoint_id, n);
       else perEndpoint.delete(d.endpoint_id);
+      if (outcome.ok) {
+        succeeded.push({ d, outcome });
+        flushSuccesses();
+      } else {
+        track(recordOutcome(dataSource, d, outcome, retry), 'failure', d.id);
+      }
       wake();
     });
+    sending.add(work);
+    void work.finally(() => sending.delete(work));
   }
 
   /** One pass: every network with due deliveries, as far as the free slots go. Answers how many were claimed. */
   async function claimPass(): Promise<number> {
     let claimed = 0;
     for (const network of await dueNetworks(dataSource, { networks: options.networks })) {
-      const free = config.webhookConcurrency - sending.size;
+      const free = config.webhookConcurrency - inFlight;
       if (free <= 0 || stopped) break;
       const rows = await claimDue(dataSource, network, { limit: free, perEndpoint: config.webhookEndpointConcurrency, busy: perEndpoint, leaseMs });
       for (const d of rows) send(d);
@@ -151,7 +195,7 @@ export function startWebhookDispatcher(
         again = false;
         const claimed = await claimPass();
         // More may be due than one pass took: go on while slots are free.
-        if (claimed > 0 && sending.size < config.webhookConcurrency) again = true;
+        if (claimed > 0 && inFlight < config.webhookConcurrency) again = true;
       } while (again && !stopped);
     } catch (err) {
       logger.error('webhook dispatch failed', { error: (err as Error).message });
@@ -174,7 +218,7 @@ export function startWebhookDispatcher(
   return {
     wake,
     get inFlight() {
-      return sending.size;
+      return inFlight;
     },
     async stop() {
       stopped = true;
@@ -182,6 +226,7 @@ export function startWebhookDispatcher(
       clearInterval(purge);
       while (running) await new Promise((r) => setTimeout(r, 10));
       await Promise.all([...sending]);
+      while (recording.size) await Promise.all([...recording]);
       await listener?.end().catch(() => undefined);
       listener = undefined;
     },

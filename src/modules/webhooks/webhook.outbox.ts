@@ -115,6 +115,37 @@ export async function disableEndpoint(manager: EntityManager, networkId: string,
 }
 
 /**
+ * Records successful attempts of one network in one transaction (the common case, batched by the dispatcher):
+ * SUCCEEDED where this process still holds the lease, and the endpoints' failure streaks end.
+ */
+export async function recordSuccesses(dataSource: DataSource, networkId: string, done: ReadonlyArray<{ d: ClaimedDelivery; outcome: SendOutcome }>): Promise<void> {
+  await withTenant(dataSource, networkId, async (manager) => {
+    const rows = await queryRows<{ endpoint_id: string }>(
+      manager,
+      `UPDATE webhook_deliveries d SET status = 'SUCCEEDED', lease_token = NULL, last_status_code = o.code, duration_ms = o.ms, last_error = NULL, delivered_at = o.at
+       FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::timestamptz[]) AS o(id, lease, code, ms, at)
+       WHERE d.network_id = $1 AND d.id = o.id AND d.lease_token = o.lease
+       RETURNING d.endpoint_id`,
+      [
+        networkId,
+        done.map((x) => x.d.id),
+        done.map((x) => x.d.lease_token),
+        done.map((x) => x.outcome.statusCode),
+        done.map((x) => x.outcome.durationMs),
+        done.map((x) => x.outcome.at),
+      ],
+    );
+    const endpoints = [...new Set(rows.map((r) => r.endpoint_id))];
+    if (endpoints.length) {
+      await execute(manager, `UPDATE webhook_endpoints SET failing_since = NULL WHERE network_id = $1 AND id = ANY ($2) AND failing_since IS NOT NULL`, [
+        networkId,
+        endpoints,
+      ]);
+    }
+  });
+}
+
+/**
  * Records an attempt's outcome, if this process still holds the lease (a lease that ran out and was claimed
  * again by another process is left to that one). 2xx: SUCCEEDED, and the endpoint's failure streak ends. 410:
  * FAILED and the endpoint disabled. Anything else: retried after `retryDelay` (or `Retry-After` when longer),

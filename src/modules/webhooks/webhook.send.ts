@@ -20,6 +20,8 @@ export interface SendOutcome {
   /** The answer's `Retry-After`, in ms, when it had one. */
   retryAfterMs: number | null;
   durationMs: number;
+  /** When the answer came (or the attempt ended). */
+  at: Date;
 }
 
 const USER_AGENT = 'PeerNetworks-Webhooks/1';
@@ -56,6 +58,7 @@ export async function sendMessage(rawUrl: string, message: SignedMessage, option
     error,
     retryAfterMs,
     durationMs: elapsed(),
+    at: new Date(),
   });
   let url: URL;
   try {
@@ -85,7 +88,7 @@ export async function sendMessage(rawUrl: string, message: SignedMessage, option
         (res) => {
           res.resume();
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve({ ok: true, statusCode: status, error: null, retryAfterMs: null, durationMs: elapsed() });
+          if (status >= 200 && status < 300) resolve({ ok: true, statusCode: status, error: null, retryAfterMs: null, durationMs: elapsed(), at: new Date() });
           else {
             const what = status >= 300 && status < 400 ? `Redirect (${status}) not followed` : `HTTP ${status}`;
             const retryAfter = res.headers['retry-after'];
