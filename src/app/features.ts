@@ -38,10 +38,10 @@ import { Rsvp } from '../modules/rsvps/rsvp.entity';
 import { RsvpResolver, SessionRsvpsResolver } from '../modules/rsvps/rsvp.resolver';
 import { Session } from '../modules/sessions/session.entity';
 import { GroupSessionsResolver, SessionResolver } from '../modules/sessions/session.resolver';
-import { WellbeingCheckIn } from '../modules/wellbeing/wellbeing.entity';
-import { WellbeingResolver } from '../modules/wellbeing/wellbeing.resolver';
 import { WebhookDelivery, WebhookEndpoint } from '../modules/webhooks/webhook.entity';
 import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../modules/webhooks/webhook.resolver';
+import { WellbeingCheckIn } from '../modules/wellbeing/wellbeing.entity';
+import { WellbeingResolver } from '../modules/wellbeing/wellbeing.resolver';
 import type { NonEmptyArray } from 'type-graphql';
 
 /** The features' entities and resolvers: adding a feature means adding it here, once. */

@@ -1,6 +1,6 @@
 import { addressProblem, checkDestination, RefusedDestination } from '../../src/modules/webhooks/webhook.address';
-import { parseRetryAfter, sendMessage } from '../../src/modules/webhooks/webhook.send';
 import { retryDelay } from '../../src/modules/webhooks/webhook.outbox';
+import { parseRetryAfter, sendMessage } from '../../src/modules/webhooks/webhook.send';
 import { startReceiver } from './receiver';
 
 /** The address check, the retry schedule and Retry-After, as units; and a send refused at delivery time. */
@@ -66,7 +66,11 @@ test('a delivery to a loopback receiver is refused at send time under the produc
 test('a receiver slower than the timeout is a failure', async () => {
   const r = await startReceiver(() => ({ status: 200, delayMs: 2_000 }));
   try {
-    const outcome = await sendMessage(r.url, { id: 'msg_2', body: '{}', secrets: ['whsec_' + Buffer.alloc(32, 2).toString('base64')] }, { timeoutMs: 200, policy: development });
+    const outcome = await sendMessage(
+      r.url,
+      { id: 'msg_2', body: '{}', secrets: ['whsec_' + Buffer.alloc(32, 2).toString('base64')] },
+      { timeoutMs: 200, policy: development },
+    );
     expect(outcome).toMatchObject({ ok: false, statusCode: null, error: 'Timed out after 200 ms' });
     expect(outcome.durationMs).toBeLessThan(1_000);
   } finally {

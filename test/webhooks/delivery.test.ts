@@ -171,7 +171,16 @@ test('a slow receiver does not delay another endpoint', async () => {
   const { scheduleSessions } = ok(
     await app.gql(
       SCHEDULE,
-      { g: w.group.globalId, input: { title: 'Weekly', startsAt: new Date(Date.now() + 86_400_000).toISOString(), durationMinutes: 60, timeZone: 'Europe/Berlin', repeat: { frequency: 'WEEKLY', count: 12 } } },
+      {
+        g: w.group.globalId,
+        input: {
+          title: 'Weekly',
+          startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+          durationMinutes: 60,
+          timeZone: 'Europe/Berlin',
+          repeat: { frequency: 'WEEKLY', count: 12 },
+        },
+      },
       w.net.adminKey,
     ),
   );
@@ -231,7 +240,9 @@ test('sequence numbers count the events per object; webhook.test and redelivery 
   expect(test).toMatchObject({ type: 'webhook.test', data: { id, sequence: 1 } });
 
   const first = (await deliveries(id, 'SUCCEEDED')).nodes.find((d: { eventType: string }) => d.eventType === 'SESSION_CANCELLED');
-  const { redeliverWebhook } = ok(await app.gql(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id webhookId status } }`, { id: first.id }, w.net.adminKey));
+  const { redeliverWebhook } = ok(
+    await app.gql(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id webhookId status } }`, { id: first.id }, w.net.adminKey),
+  );
   expect(redeliverWebhook.id).not.toBe(first.id);
   expect(redeliverWebhook.webhookId).toBe(first.webhookId);
   const again = (await r.waitFor(4))[3];
@@ -261,9 +272,15 @@ test('deliveries failing past the maximum age disable the endpoint with a reason
   const group = await createGroup(app, net);
   const { createWebhookEndpoint } = ok(await app.gql(CREATE_ENDPOINT, { url: r.url, events: ['SESSION_CANCELLED'] }, net.adminKey));
   // A dispatcher of its own whose "three days" are 600 ms.
-  const short = startWebhookDispatcher(app.db.dataSource, createLogger('silent'), { ...app.config, webhookMaxAgeMs: 600 }, new WebhookSecrets(app.config.tokenSecret), {
-    networks: [net.id],
-  });
+  const short = startWebhookDispatcher(
+    app.db.dataSource,
+    createLogger('silent'),
+    { ...app.config, webhookMaxAgeMs: 600 },
+    new WebhookSecrets(app.config.tokenSecret),
+    {
+      networks: [net.id],
+    },
+  );
   try {
     const session = await insertSession(app, net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 60 });
     ok(await app.gql(CANCEL, { id: session.globalId }, net.adminKey));
@@ -289,7 +306,9 @@ test('payloads carry only the listed fields: no names, comments, moods or rating
   // The partner's own endpoint hears of the revocation and the joint event too.
   networks.push(partner.id);
   const pr = await receiver();
-  const { createWebhookEndpoint: partnerEndpoint } = ok(await app.gql(CREATE_ENDPOINT, { url: pr.url, events: ['PARTNERSHIP_REVOKED', 'JOINT_EVENT_UPDATED'] }, partnerAdmin));
+  const { createWebhookEndpoint: partnerEndpoint } = ok(
+    await app.gql(CREATE_ENDPOINT, { url: pr.url, events: ['PARTNERSHIP_REVOKED', 'JOINT_EVENT_UPDATED'] }, partnerAdmin),
+  );
 
   const newcomer = await w.net.member(undefined, { displayName: 'Nina Newcomer-Secretname', email: 'nina@private.example' });
   const { joinGroup } = ok(await app.gql(`mutation($g: ID!) { joinGroup(groupId: $g, acceptNorms: true) { id } }`, { g: w.group.globalId }, newcomer.token));
@@ -311,13 +330,25 @@ test('payloads carry only the listed fields: no names, comments, moods or rating
   await invitedJointEvent(app, w.net.adminKey, w.group.globalId, { globalId: partner.globalId });
   ok(await app.gql(`mutation($id: ID!) { revokePartnership(id: $id) { id } }`, { id: partnership }, w.net.adminKey));
 
-  const expected = ['membership.created', 'membership.updated', 'attendance.recorded', 'feedback.submitted', 'membership.ended', 'session.updated', 'session.cancelled', 'partnership.revoked'];
+  const expected = [
+    'membership.created',
+    'membership.updated',
+    'attendance.recorded',
+    'feedback.submitted',
+    'membership.ended',
+    'session.updated',
+    'session.cancelled',
+    'partnership.revoked',
+  ];
   const got = await eventually(async () => {
     const types = new Set(r.received.map((g) => JSON.parse(g.body).type));
     return expected.every((t) => types.has(t)) && types.has('joint_event.updated') && r.received;
   });
   const partnerGot = await eventually(async () => pr.received.some((g) => JSON.parse(g.body).type === 'partnership.revoked') && pr.received);
-  const signed: Array<[string, Received]> = [...got.map((g): [string, Received] => [secret, g]), ...partnerGot.map((g): [string, Received] => [partnerEndpoint.secret, g])];
+  const signed: Array<[string, Received]> = [
+    ...got.map((g): [string, Received] => [secret, g]),
+    ...partnerGot.map((g): [string, Received] => [partnerEndpoint.secret, g]),
+  ];
   for (const [key, g] of signed) {
     const payload = verified(key, g);
     expect(keysOf(payload).filter((k) => !(PAYLOAD_FIELDS as readonly string[]).includes(k))).toEqual([]);

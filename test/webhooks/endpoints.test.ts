@@ -2,9 +2,8 @@ import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { createTestNetwork, type TestNetwork } from '../helpers/factories';
-import { expectBadInput, expectCode, expectLikeUnknown, ok, unknownId } from '../helpers/gql';
+import { expectBadInput, expectCode, expectLikeUnknown, ok, unknownId, createGroup, dbId } from '../helpers/gql';
 import { insertSession, sql } from '../helpers/world';
-import { createGroup, dbId } from '../helpers/gql';
 import { CREATE_ENDPOINT, DELIVERIES } from './receiver';
 
 /**
@@ -30,7 +29,9 @@ beforeAll(async () => {
   app = await startTestApp();
   a = await createTestNetwork(app, 'Hooks A');
   b = await createTestNetwork(app, 'Hooks B');
-  const { createWebhookEndpoint } = ok(await app.gql(CREATE_ENDPOINT, { url: URL, events: ['SESSION_CANCELLED', 'SESSION_SCHEDULED'], description: 'CRM' }, a.adminKey));
+  const { createWebhookEndpoint } = ok(
+    await app.gql(CREATE_ENDPOINT, { url: URL, events: ['SESSION_CANCELLED', 'SESSION_SCHEDULED'], description: 'CRM' }, a.adminKey),
+  );
   aEndpoint = createWebhookEndpoint.endpoint.id;
   const group = await createGroup(app, a);
   const session = await insertSession(app, a.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 60 });
@@ -48,7 +49,9 @@ test('create shows the whsec_ secret once, stores it sealed, and audits without 
   expect(row.secret_sealed).toMatch(/^v1:/);
   expect(row.secret_sealed).not.toContain(secret.slice(6));
   const audit = await sql<{ action: string; details: unknown }>(app, a.id, `SELECT action, details FROM audit_log WHERE target_id = $1`, [dbId(endpoint.id)]);
-  expect(audit).toEqual([{ action: 'webhook_endpoint.created', details: { host: '127.0.0.1:9', events: ['membership.created', 'attendance.recorded'], enabled: true } }]);
+  expect(audit).toEqual([
+    { action: 'webhook_endpoint.created', details: { host: '127.0.0.1:9', events: ['membership.created', 'attendance.recorded'], enabled: true } },
+  ]);
   expect(JSON.stringify(audit)).not.toContain(secret.slice(6, 20));
   // The secret is nowhere in the endpoint's fields.
   const listed = ok(await app.gql(LIST, {}, a.adminKey)).webhookEndpoints;

@@ -79,10 +79,15 @@ export async function submitFeedback(ctx: Context, session: Session, memberId: s
   // IDs only: for anonymous feedback that is the anonymous row's id, which leads to no member.
   publishOnCommit(ctx, 'feedbackSubmitted', [{ networkId: submitted.networkId, sessionId: submitted.sessionId, feedbackId: submitted.id }]);
   // No content (rating, mood, comment) and no author: which session got feedback, nothing more.
-  await emitWebhookEvent(ctx, WebhookEventType.FEEDBACK_SUBMITTED, { type: 'Feedback', id: submitted.id }, {
-    id: submitted.globalId,
-    session: toGlobalId('Session', submitted.sessionId),
-  });
+  await emitWebhookEvent(
+    ctx,
+    WebhookEventType.FEEDBACK_SUBMITTED,
+    { type: 'Feedback', id: submitted.id },
+    {
+      id: submitted.globalId,
+      session: toGlobalId('Session', submitted.sessionId),
+    },
+  );
   return submitted;
 }
 

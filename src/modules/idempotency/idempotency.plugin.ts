@@ -2,8 +2,8 @@ import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContextResponseF
 import { BREAK, TypeInfo, visit, visitWithTypeInfo, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { AppError, badInput, conflict, httpStatus } from '../../graphql/errors';
 import { SECRET_FIELDS } from '../auth/api-key.resolver';
-import { WEBHOOK_SECRET_FIELDS } from '../webhooks/webhook.resolver';
 import { principalKey } from '../auth/authenticate';
+import { WEBHOOK_SECRET_FIELDS } from '../webhooks/webhook.resolver';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency-key';
 import { claimKey, purgeExpiredKeys, saveResponse, type KeyScope } from './idempotency.service';
 import type { Context } from '../../graphql/context';

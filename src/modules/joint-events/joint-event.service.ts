@@ -17,8 +17,6 @@ import { publishOnCommit } from '../../realtime/live';
 import { audit, auditBothParties } from '../audit/audit.service';
 import { isAllowed } from '../auth/access';
 import { readMemberDirectory } from '../auth/rules';
-import { emitWebhookEvent } from '../webhooks/webhook.emit';
-import { WebhookEventType } from '../webhooks/webhook.types';
 import { activePartnershipSql, partnershipWith } from '../partnerships/partnership.access';
 import {
   PartnershipScope,
@@ -29,6 +27,8 @@ import {
   type SharedGroupRow,
 } from '../partnerships/partnership.entity';
 import { SessionStatus } from '../sessions/session.entity';
+import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import {
   JointEvent,
   JointEventParticipant,
@@ -333,7 +333,8 @@ export async function announceJointEventChanges(ctx: Context, eventIds: string[]
   // The same parties' webhook endpoints: the event's ID only (each re-reads it with its own view).
   for (const id of new Set(eventIds)) {
     const networks = parties.filter((p) => p.joint_event_id === id).map((p) => p.network_id);
-    if (networks.length) await emitWebhookEvent(ctx, WebhookEventType.JOINT_EVENT_UPDATED, { type: 'JointEvent', id }, { id: toGlobalId('JointEvent', id) }, networks);
+    if (networks.length)
+      await emitWebhookEvent(ctx, WebhookEventType.JOINT_EVENT_UPDATED, { type: 'JointEvent', id }, { id: toGlobalId('JointEvent', id) }, networks);
   }
 }
 

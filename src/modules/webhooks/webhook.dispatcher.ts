@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import { claimDue, dueNetworks, payloadOf, purgeDeliveries, recordOutcome, recordSuccesses, webhookId, type ClaimedDelivery } from './webhook.outbox';
 import { sendMessage, type SendOutcome } from './webhook.send';
-import type { WebhookSecrets } from './webhook.secrets';
 import type { Config } from '../../config/config';
 import type { Logger } from '../../config/logger';
+import type { WebhookSecrets } from './webhook.secrets';
 import type { DataSource } from 'typeorm';
 
 /** The settings the dispatcher reads (a subset of Config). */

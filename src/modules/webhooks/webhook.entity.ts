@@ -43,7 +43,7 @@ export class WebhookEndpoint extends TenantEntity {
   @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
   previousSecretExpiresAt: Date | null;
 
-  @Field(() => Date, { nullable: true, description: "Since when deliveries have been failing without a success; null when the last one succeeded." })
+  @Field(() => Date, { nullable: true, description: 'Since when deliveries have been failing without a success; null when the last one succeeded.' })
   @Column({ name: 'failing_since', type: 'timestamptz', nullable: true })
   failingSince: Date | null;
 
@@ -84,7 +84,10 @@ export class WebhookDelivery extends TenantEntity {
   @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
   lastAttemptAt: Date | null;
 
-  @Field(() => Int, { nullable: true, description: "The HTTP status of the endpoint's last answer; null when there was none (timeout, connection error, refused address)." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "The HTTP status of the endpoint's last answer; null when there was none (timeout, connection error, refused address).",
+  })
   @Column({ name: 'last_status_code', type: 'integer', nullable: true })
   lastStatusCode: number | null;
 

@@ -118,7 +118,11 @@ export async function disableEndpoint(manager: EntityManager, networkId: string,
  * Records successful attempts of one network in one transaction (the common case, batched by the dispatcher):
  * SUCCEEDED where this process still holds the lease, and the endpoints' failure streaks end.
  */
-export async function recordSuccesses(dataSource: DataSource, networkId: string, done: ReadonlyArray<{ d: ClaimedDelivery; outcome: SendOutcome }>): Promise<void> {
+export async function recordSuccesses(
+  dataSource: DataSource,
+  networkId: string,
+  done: ReadonlyArray<{ d: ClaimedDelivery; outcome: SendOutcome }>,
+): Promise<void> {
   await withTenant(dataSource, networkId, async (manager) => {
     const rows = await queryRows<{ endpoint_id: string }>(
       manager,
@@ -162,7 +166,11 @@ export async function recordOutcome(dataSource: DataSource, d: ClaimedDelivery, 
          WHERE network_id = $1 AND id = $2 AND lease_token = $3`,
         common,
       );
-      if (n) await execute(manager, `UPDATE webhook_endpoints SET failing_since = NULL WHERE network_id = $1 AND id = $2 AND failing_since IS NOT NULL`, [d.network_id, d.endpoint_id]);
+      if (n)
+        await execute(manager, `UPDATE webhook_endpoints SET failing_since = NULL WHERE network_id = $1 AND id = $2 AND failing_since IS NOT NULL`, [
+          d.network_id,
+          d.endpoint_id,
+        ]);
       return;
     }
     const gone = outcome.statusCode === 410;
@@ -215,7 +223,11 @@ async function purgeableNetworks(dataSource: DataSource, before: Date): Promise<
  * Removes finished deliveries created before `before`, in batches of short tenant transactions, then the events
  * no delivery refers to any more. Answers how many deliveries went.
  */
-export async function purgeDeliveries(dataSource: DataSource, before: Date, options: { batchSize?: number; networks?: readonly string[] } = {}): Promise<number> {
+export async function purgeDeliveries(
+  dataSource: DataSource,
+  before: Date,
+  options: { batchSize?: number; networks?: readonly string[] } = {},
+): Promise<number> {
   const batch = options.batchSize ?? 1000;
   let total = 0;
   for (const network of options.networks ?? (await purgeableNetworks(dataSource, before))) {

@@ -25,7 +25,7 @@ class CreatedWebhookEndpoint {
   @Field(() => WebhookEndpoint, { description: 'The endpoint (without its secret).' })
   endpoint: WebhookEndpoint;
 
-  @Field({ description: 'The signing secret (`whsec_…`, Standard Webhooks): verify each request\'s `webhook-signature` with it. Not retrievable later.' })
+  @Field({ description: "The signing secret (`whsec_…`, Standard Webhooks): verify each request's `webhook-signature` with it. Not retrievable later." })
   secret: string;
 }
 
@@ -48,7 +48,8 @@ export class WebhookEndpointResolver {
 
   @Allow(manageWebhooks)
   @Query(() => WebhookDeliveryConnection, {
-    description: "An endpoint's deliveries, newest first (kept for the retention period, then purged). ADMIN members and API keys with ADMIN; another network's endpoint is NOT_FOUND.",
+    description:
+      "An endpoint's deliveries, newest first (kept for the retention period, then purged). ADMIN members and API keys with ADMIN; another network's endpoint is NOT_FOUND.",
   })
   async webhookDeliveries(@Args() args: WebhookDeliveriesArgs, @Ctx() ctx: Context) {
     const endpoint = await webhooks.findEndpoint(ctx, idArgument('endpointId', args.endpointId, 'WebhookEndpoint'));
@@ -62,12 +63,19 @@ export class WebhookEndpointResolver {
   })
   async createWebhookEndpoint(@Args() args: CreateWebhookEndpointArgs, @Ctx() ctx: Context): Promise<CreatedWebhookEndpoint> {
     const created = await webhooks.createEndpoint(ctx, args);
-    await audit(ctx, { action: 'webhook_endpoint.created', targetType: 'WebhookEndpoint', targetId: created.endpoint.id, details: endpointDetails(created.endpoint) });
+    await audit(ctx, {
+      action: 'webhook_endpoint.created',
+      targetType: 'WebhookEndpoint',
+      targetId: created.endpoint.id,
+      details: endpointDetails(created.endpoint),
+    });
     return created;
   }
 
   @Allow(manageWebhooks)
-  @Mutation(() => WebhookEndpoint, { description: 'Changes a webhook endpoint (URL, events, description; enables or disables it). ADMIN members and API keys with ADMIN. Audited.' })
+  @Mutation(() => WebhookEndpoint, {
+    description: 'Changes a webhook endpoint (URL, events, description; enables or disables it). ADMIN members and API keys with ADMIN. Audited.',
+  })
   async updateWebhookEndpoint(
     @Arg('id', () => ID, { description: 'The endpoint.' }) id: string,
     @Arg('input', () => UpdateWebhookEndpointInput, { description: 'The changes.' }) input: UpdateWebhookEndpointInput,
@@ -75,7 +83,12 @@ export class WebhookEndpointResolver {
   ): Promise<WebhookEndpoint> {
     const { endpoint, changed } = await webhooks.updateEndpoint(ctx, await webhooks.findEndpoint(ctx, idArgument('id', id, 'WebhookEndpoint')), input);
     if (changed.length) {
-      await audit(ctx, { action: 'webhook_endpoint.updated', targetType: 'WebhookEndpoint', targetId: endpoint.id, details: { changed, ...endpointDetails(endpoint) } });
+      await audit(ctx, {
+        action: 'webhook_endpoint.updated',
+        targetType: 'WebhookEndpoint',
+        targetId: endpoint.id,
+        details: { changed, ...endpointDetails(endpoint) },
+      });
     }
     return endpoint;
   }
@@ -86,12 +99,19 @@ export class WebhookEndpointResolver {
   })
   async rotateWebhookSecret(@Arg('id', () => ID, { description: 'The endpoint.' }) id: string, @Ctx() ctx: Context): Promise<CreatedWebhookEndpoint> {
     const rotated = await webhooks.rotateSecret(ctx, await webhooks.findEndpoint(ctx, idArgument('id', id, 'WebhookEndpoint')));
-    await audit(ctx, { action: 'webhook_endpoint.secret_rotated', targetType: 'WebhookEndpoint', targetId: rotated.endpoint.id, details: endpointDetails(rotated.endpoint) });
+    await audit(ctx, {
+      action: 'webhook_endpoint.secret_rotated',
+      targetType: 'WebhookEndpoint',
+      targetId: rotated.endpoint.id,
+      details: endpointDetails(rotated.endpoint),
+    });
     return rotated;
   }
 
   @Allow(manageWebhooks)
-  @Mutation(() => Boolean, { description: 'Deletes a webhook endpoint and its deliveries (pending ones are not sent). ADMIN members and API keys with ADMIN. Audited.' })
+  @Mutation(() => Boolean, {
+    description: 'Deletes a webhook endpoint and its deliveries (pending ones are not sent). ADMIN members and API keys with ADMIN. Audited.',
+  })
   async deleteWebhookEndpoint(@Arg('id', () => ID, { description: 'The endpoint.' }) id: string, @Ctx() ctx: Context): Promise<boolean> {
     const endpoint = await webhooks.findEndpoint(ctx, idArgument('id', id, 'WebhookEndpoint'));
     await webhooks.deleteEndpoint(ctx, endpoint);
@@ -107,7 +127,12 @@ export class WebhookEndpointResolver {
   async sendTestWebhook(@Arg('endpointId', () => ID, { description: 'The endpoint.' }) endpointId: string, @Ctx() ctx: Context): Promise<WebhookDelivery> {
     const endpoint = await webhooks.findEndpoint(ctx, idArgument('endpointId', endpointId, 'WebhookEndpoint'));
     const delivery = await webhooks.sendTest(ctx, endpoint);
-    await audit(ctx, { action: 'webhook.test_sent', targetType: 'WebhookEndpoint', targetId: endpoint.id, details: { delivery: toGlobalId('WebhookDelivery', delivery.id) } });
+    await audit(ctx, {
+      action: 'webhook.test_sent',
+      targetType: 'WebhookEndpoint',
+      targetId: endpoint.id,
+      details: { delivery: toGlobalId('WebhookDelivery', delivery.id) },
+    });
     return delivery;
   }
 
@@ -116,7 +141,10 @@ export class WebhookEndpointResolver {
     description:
       "Sends a delivery's event to its endpoint again, as a new delivery with the same `webhook-id` (receivers that already processed it can tell). CONFLICT when the endpoint is disabled. ADMIN members and API keys with ADMIN; another network's delivery is NOT_FOUND. Audited.",
   })
-  async redeliverWebhook(@Arg('deliveryId', () => ID, { description: 'The delivery to repeat.' }) deliveryId: string, @Ctx() ctx: Context): Promise<WebhookDelivery> {
+  async redeliverWebhook(
+    @Arg('deliveryId', () => ID, { description: 'The delivery to repeat.' }) deliveryId: string,
+    @Ctx() ctx: Context,
+  ): Promise<WebhookDelivery> {
     const original = await webhooks.findDelivery(ctx, idArgument('deliveryId', deliveryId, 'WebhookDelivery'));
     const delivery = await webhooks.redeliver(ctx, original);
     await audit(ctx, {
@@ -131,7 +159,9 @@ export class WebhookEndpointResolver {
 
 @Resolver(() => WebhookDelivery)
 export class WebhookDeliveryResolver {
-  @FieldResolver(() => String, { description: 'The `webhook-id` header: the same on every attempt and redelivery of the event (the receiver\'s idempotency key).' })
+  @FieldResolver(() => String, {
+    description: "The `webhook-id` header: the same on every attempt and redelivery of the event (the receiver's idempotency key).",
+  })
   webhookId(@Root() d: WebhookDelivery): string {
     return webhookId(d.eventId);
   }

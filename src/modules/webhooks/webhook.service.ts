@@ -7,9 +7,9 @@ import { checkDestination, RefusedDestination } from './webhook.address';
 import { WebhookDelivery, WebhookEndpoint } from './webhook.entity';
 import { disableEndpoint } from './webhook.outbox';
 import { SUBSCRIBABLE_EVENT_TYPES, WebhookEventType } from './webhook.types';
+import type { Context } from '../../graphql/context';
 import type { CreateWebhookEndpointArgs, UpdateWebhookEndpointInput, WebhookDeliveriesArgs } from './webhook.inputs';
 import type { WebhookDeps } from './webhook.secrets';
-import type { Context } from '../../graphql/context';
 
 /** Endpoints one network may have. */
 export const MAX_ENDPOINTS_PER_NETWORK = 20;
@@ -55,7 +55,9 @@ export async function findEndpoint(ctx: Context, id: string | undefined): Promis
 export async function createEndpoint(ctx: Context, args: CreateWebhookEndpointArgs): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   checkEvents(args.events, 'events');
   const url = await checkedUrl(ctx, args.url, 'url');
-  const { count } = await queryOne<{ count: number }>(ctx.manager, `SELECT count(*)::int AS count FROM webhook_endpoints WHERE network_id = $1`, [ctx.networkId]);
+  const { count } = await queryOne<{ count: number }>(ctx.manager, `SELECT count(*)::int AS count FROM webhook_endpoints WHERE network_id = $1`, [
+    ctx.networkId,
+  ]);
   if (count >= MAX_ENDPOINTS_PER_NETWORK) throw conflict(`A network may have at most ${MAX_ENDPOINTS_PER_NETWORK} webhook endpoints`);
   const { secrets } = webhookDeps(ctx);
   const secret = secrets.generate();
@@ -79,7 +81,11 @@ export async function createEndpoint(ctx: Context, args: CreateWebhookEndpointAr
 }
 
 /** Applies the changes; answers the endpoint and the names of the fields that changed. */
-export async function updateEndpoint(ctx: Context, endpoint: WebhookEndpoint, input: UpdateWebhookEndpointInput): Promise<{ endpoint: WebhookEndpoint; changed: string[] }> {
+export async function updateEndpoint(
+  ctx: Context,
+  endpoint: WebhookEndpoint,
+  input: UpdateWebhookEndpointInput,
+): Promise<{ endpoint: WebhookEndpoint; changed: string[] }> {
   const next: Partial<WebhookEndpoint> = {};
   if (input.url != null) {
     const url = await checkedUrl(ctx, input.url, ['input', 'url']);
@@ -99,7 +105,8 @@ export async function updateEndpoint(ctx: Context, endpoint: WebhookEndpoint, in
     Object.assign(endpoint, { enabled: false, disabledReason: null });
     changed.push('enabled');
   }
-  if (Object.keys(next).length) await ctx.manager.getRepository(WebhookEndpoint).update({ networkId: ctx.networkId, id: endpoint.id }, { ...next, updatedAt: new Date() });
+  if (Object.keys(next).length)
+    await ctx.manager.getRepository(WebhookEndpoint).update({ networkId: ctx.networkId, id: endpoint.id }, { ...next, updatedAt: new Date() });
   return { endpoint: Object.assign(endpoint, next), changed };
 }
 
@@ -133,7 +140,13 @@ export async function listDeliveries(ctx: Context, endpoint: WebhookEndpoint, ar
   if (args.status != null) where.push(`d.status = $${params.push(args.status)}`);
   return paginate<WebhookDelivery>(
     manager,
-    { select: `${selectList(manager.connection, WebhookDelivery, 'd')}, ${key.select}`, from: 'webhook_deliveries d', where, params, map: (row) => key.keep(map(row), row) },
+    {
+      select: `${selectList(manager.connection, WebhookDelivery, 'd')}, ${key.select}`,
+      from: 'webhook_deliveries d',
+      where,
+      params,
+      map: (row) => key.keep(map(row), row),
+    },
     args,
     [key.sort, { sql: 'd.id', value: (d) => d.id, descending: true }],
     'webhook-deliveries',

@@ -61,19 +61,7 @@ registerEnumType(WebhookDeliveryStatus, {
  * values: receivers re-read through the API with their own key and scopes. `emitWebhookEvent` refuses any other
  * name, and test/webhooks asserts every delivered payload against this list.
  */
-export const PAYLOAD_FIELDS = [
-  'type',
-  'timestamp',
-  'data',
-  'id',
-  'sequence',
-  'group',
-  'session',
-  'status',
-  'role',
-  'startsAt',
-  'endsAt',
-] as const;
+export const PAYLOAD_FIELDS = ['type', 'timestamp', 'data', 'id', 'sequence', 'group', 'session', 'status', 'role', 'startsAt', 'endsAt'] as const;
 
 export type PayloadField = (typeof PAYLOAD_FIELDS)[number];
 
