@@ -12,6 +12,7 @@ import { Erasure1764900000000 } from './1764900000000-Erasure';
 import { RetentionConsent1764910000000 } from './1764910000000-RetentionConsent';
 import { ReadAudit1764920000000 } from './1764920000000-ReadAudit';
 import { ErasureUnlinked1764930000000 } from './1764930000000-ErasureUnlinked';
+import { Webhooks1765000000000 } from './1765000000000-Webhooks';
 import { Feeds1765010000000 } from './1765010000000-Feeds';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
@@ -30,5 +31,6 @@ export const migrations = [
   RetentionConsent1764910000000,
   ReadAudit1764920000000,
   ErasureUnlinked1764930000000,
+  Webhooks1765000000000,
   Feeds1765010000000,
 ];

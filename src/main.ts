@@ -5,6 +5,8 @@ import { createLogger } from './config/logger';
 import { startServer } from './http/server';
 import { seedDemoIfFirstStart, type DemoSeed } from './modules/demo/demo.seed';
 import { startRetentionJob } from './modules/retention/retention.job';
+import { startWebhookDispatcher } from './modules/webhooks/webhook.dispatcher';
+import { WebhookSecrets } from './modules/webhooks/webhook.secrets';
 
 function banner(url: string, demo: DemoSeed | undefined, config: Config): string {
   const lines = [`Peer Networks API ready at ${url}`];
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
   const demo = config.seedDemo ? await seedDemoIfFirstStart(db.dataSource) : undefined;
   const server = await startServer(config, logger, db);
   const retention = startRetentionJob(db.dataSource, logger, config.retentionPurgeIntervalMs, config.retentionPurgeNetworks);
+  const webhooks = startWebhookDispatcher(db.dataSource, logger, config, new WebhookSecrets(config.tokenSecret));
   process.stdout.write(banner(`http://localhost:${server.port}/graphql`, demo, config) + '\n');
   logger.info('listening', { port: server.port, embedded: db.embedded, startupMs: Date.now() - startedAt });
 
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     try {
       await server.stop();
       await retention.stop();
+      await webhooks.stop();
       await db.close();
       logger.info('stopped');
       process.exit(0);

@@ -40,6 +40,8 @@ import { Rsvp } from '../modules/rsvps/rsvp.entity';
 import { RsvpResolver, SessionRsvpsResolver } from '../modules/rsvps/rsvp.resolver';
 import { Session } from '../modules/sessions/session.entity';
 import { GroupSessionsResolver, SessionResolver } from '../modules/sessions/session.resolver';
+import { WebhookDelivery, WebhookEndpoint } from '../modules/webhooks/webhook.entity';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from '../modules/webhooks/webhook.resolver';
 import { WellbeingCheckIn } from '../modules/wellbeing/wellbeing.entity';
 import { WellbeingResolver } from '../modules/wellbeing/wellbeing.resolver';
 import type { NonEmptyArray } from 'type-graphql';
@@ -65,6 +67,8 @@ export const entities = [
   JointEventRegistration,
   AuditEntry,
   CalendarFeed,
+  WebhookEndpoint,
+  WebhookDelivery,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql types its resolver classes as Function
@@ -106,4 +110,6 @@ export const resolvers: NonEmptyArray<Function> = [
   PrivacyEraseResolver,
   NetworkRetentionResolver,
   CalendarFeedResolver,
+  WebhookEndpointResolver,
+  WebhookDeliveryResolver,
 ];

@@ -67,6 +67,24 @@ export interface Config {
   readonly retentionPurgeIntervalMs: number;
   /** The networks (ids) the purge covers; absent: every network. For staged roll-outs, and tests sharing a database. */
   readonly retentionPurgeNetworks: readonly string[] | undefined;
+  /** How often this process's webhook dispatcher looks for due deliveries (ms; it is also woken by new events); 0: no dispatcher here. */
+  readonly webhookDispatchIntervalMs: number;
+  /** Webhook requests this process has in flight at once, over all endpoints. */
+  readonly webhookConcurrency: number;
+  /** Webhook requests this process has in flight at once to one endpoint (a slow endpoint cannot take every slot). */
+  readonly webhookEndpointConcurrency: number;
+  /** How long a webhook request may take (connect to last byte of the answer's head) before it counts as failed. */
+  readonly webhookTimeoutMs: number;
+  /** First retry delay of a failed delivery (ms); doubling per attempt, with jitter, up to `webhookRetryMaxDelayMs`. */
+  readonly webhookRetryBaseMs: number;
+  /** Longest delay between two attempts (ms). */
+  readonly webhookRetryMaxDelayMs: number;
+  /** How long a delivery is retried (ms, about 3 days); an endpoint failing that long without a success is disabled. */
+  readonly webhookMaxAgeMs: number;
+  /** Days finished deliveries (and their events) are kept before the purge removes them. */
+  readonly webhookRetentionDays: number;
+  /** Allow endpoints on loopback addresses, over plain http too (development and tests; never in production). */
+  readonly webhookAllowHttpLoopback: boolean;
   /** How long /readyz reports 503 before the server stops accepting connections on SIGTERM. */
   readonly shutdownDelayMs: number;
   /** How long in-flight requests get to finish after that. */
@@ -232,10 +250,26 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
     retentionPurgeIntervalMs: int(env, 'RETENTION_PURGE_INTERVAL_MS', 3_600_000, 0, 604_800_000),
     retentionPurgeNetworks: uuids(env, 'RETENTION_PURGE_NETWORKS'),
+    webhookDispatchIntervalMs: int(env, 'WEBHOOK_DISPATCH_INTERVAL_MS', 1_000, 0, 3_600_000),
+    webhookConcurrency: int(env, 'WEBHOOK_CONCURRENCY', 32, 1, 10_000),
+    webhookEndpointConcurrency: int(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 1_000),
+    webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    webhookRetryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+    webhookRetryMaxDelayMs: int(env, 'WEBHOOK_RETRY_MAX_DELAY_MS', 21_600_000, 1, 86_400_000),
+    webhookMaxAgeMs: int(env, 'WEBHOOK_MAX_AGE_MS', 259_200_000, 1, 2_592_000_000),
+    webhookRetentionDays: int(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3_650),
+    webhookAllowHttpLoopback: webhookLoopback(env, production),
     shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
   };
+}
+
+/** WEBHOOK_ALLOW_HTTP_LOOPBACK: on by default outside production; refused in production (SSRF). */
+function webhookLoopback(env: Env, production: boolean): boolean {
+  const allowed = bool(env, 'WEBHOOK_ALLOW_HTTP_LOOPBACK', !production);
+  if (allowed && production) throw new ConfigError('WEBHOOK_ALLOW_HTTP_LOOPBACK', 'must not be true when NODE_ENV=production');
+  return allowed;
 }
 
 function defaultRandomSecret(): string {

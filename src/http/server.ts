@@ -19,6 +19,7 @@ import { IDEMPOTENT_REPLAYED_HEADER } from '../modules/idempotency/idempotency-k
 import { idempotencyPlugin } from '../modules/idempotency/idempotency.plugin';
 import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
 import { RateLimiter } from '../modules/rate-limits/rate-limiter';
+import { WebhookSecrets } from '../modules/webhooks/webhook.secrets';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
 import { mountExportRoutes } from './export-route';
 import { feedsRouter } from './feeds';
@@ -129,6 +130,7 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     keyNetworks: new Map(),
     // Feed URLs shown to members: PUBLIC_URL, else this server on localhost (its port is known once it listens).
     publicUrl: () => config.publicUrl ?? `http://localhost:${port}`,
+    webhooks: { secrets: new WebhookSecrets(config.tokenSecret), allowHttpLoopback: config.webhookAllowHttpLoopback },
   };
   let port = config.port;
   const production = config.env === 'production';

@@ -37,6 +37,8 @@ export function startInstance(redisPrefix: string, env: Record<string, string> =
       LOG_LEVEL: 'warn',
       // The purge would cover every network of the shared test database: off unless a test turns it on (for its own networks).
       RETENTION_PURGE_INTERVAL_MS: '0',
+      // No webhook dispatcher unless a test asks for one (test/webhooks): it would deliver other tests' events.
+      WEBHOOK_DISPATCH_INTERVAL_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

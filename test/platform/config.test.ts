@@ -55,6 +55,15 @@ describe('defaults', () => {
       idempotencyTtlHours: 24,
       retentionPurgeIntervalMs: 3_600_000,
       retentionPurgeNetworks: undefined,
+      webhookDispatchIntervalMs: 1_000,
+      webhookConcurrency: 32,
+      webhookEndpointConcurrency: 4,
+      webhookTimeoutMs: 10_000,
+      webhookRetryBaseMs: 30_000,
+      webhookRetryMaxDelayMs: 21_600_000,
+      webhookMaxAgeMs: 259_200_000,
+      webhookRetentionDays: 30,
+      webhookAllowHttpLoopback: true,
       shutdownDelayMs: 0,
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
@@ -121,6 +130,15 @@ describe('defaults', () => {
       IDEMPOTENCY_TTL_HOURS: '48',
       RETENTION_PURGE_INTERVAL_MS: '0',
       RETENTION_PURGE_NETWORKS: ' 6F1C2E0A-7B3D-4E5F-8A9B-0C1D2E3F4A5B , 00000000-0000-4000-8000-000000000001',
+      WEBHOOK_DISPATCH_INTERVAL_MS: '0',
+      WEBHOOK_CONCURRENCY: '8',
+      WEBHOOK_ENDPOINT_CONCURRENCY: '2',
+      WEBHOOK_TIMEOUT_MS: '5000',
+      WEBHOOK_RETRY_BASE_MS: '1000',
+      WEBHOOK_RETRY_MAX_DELAY_MS: '60000',
+      WEBHOOK_MAX_AGE_MS: '86400000',
+      WEBHOOK_RETENTION_DAYS: '7',
+      WEBHOOK_ALLOW_HTTP_LOOPBACK: 'false',
       SHUTDOWN_DELAY_MS: '120000',
       SHUTDOWN_TIMEOUT_MS: '0',
       LOG_LEVEL: 'silent',
@@ -162,10 +180,27 @@ describe('defaults', () => {
       idempotencyTtlHours: 48,
       retentionPurgeIntervalMs: 0,
       retentionPurgeNetworks: ['6f1c2e0a-7b3d-4e5f-8a9b-0c1d2e3f4a5b', '00000000-0000-4000-8000-000000000001'],
+      webhookDispatchIntervalMs: 0,
+      webhookConcurrency: 8,
+      webhookEndpointConcurrency: 2,
+      webhookTimeoutMs: 5_000,
+      webhookRetryBaseMs: 1_000,
+      webhookRetryMaxDelayMs: 60_000,
+      webhookMaxAgeMs: 86_400_000,
+      webhookRetentionDays: 7,
+      webhookAllowHttpLoopback: false,
       shutdownDelayMs: 120_000,
       shutdownTimeoutMs: 0,
       logLevel: 'silent',
     });
+  });
+
+  test('WEBHOOK_ALLOW_HTTP_LOOPBACK is on outside production and refused in production', () => {
+    expect(load({ NODE_ENV: 'test' }).webhookAllowHttpLoopback).toBe(true);
+    expect(load({ NODE_ENV: 'production', TOKEN_SECRET: SECRET }).webhookAllowHttpLoopback).toBe(false);
+    expect(() => load({ NODE_ENV: 'production', TOKEN_SECRET: SECRET, WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true' })).toThrow(
+      /WEBHOOK_ALLOW_HTTP_LOOPBACK must not be true/,
+    );
   });
 
   test('CORS_ORIGINS: * given explicitly allows any origin without counting as the default', () => {

@@ -2,11 +2,13 @@ import DataLoader from 'dataloader';
 import { rowMapper } from '../../db/rows';
 import { type Row, queryOne, queryRows } from '../../db/sql';
 import { badInput, conflict, type FieldError } from '../../graphql/errors';
-import { parseGlobalId } from '../../graphql/global-id';
+import { parseGlobalId, toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { Member } from '../members/member.entity';
 import { PRELOADED_MEMBER_COLUMNS, preloadedMember } from '../members/member.preload';
 import { Session, SessionStatus } from '../sessions/session.entity';
+import { emitWebhookEvents } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import { Attendance, AttendanceStatus } from './attendance.entity';
 import type { Scope } from '../../db/tenant';
 import type { NestedConnectionSpec } from '../../graphql/connection';
@@ -75,7 +77,17 @@ export async function checkIn(ctx: Context, session: Session, memberId: string, 
   );
   const record = rowMapper(manager.connection, Attendance)(row);
   announce(ctx, [record]);
+  await emitAttendanceEvents(ctx, [record]);
   return record;
+}
+
+/** `attendance.recorded` webhook events: IDs and status only (not the member, the time or the mood). */
+async function emitAttendanceEvents(ctx: Context, records: Attendance[]): Promise<void> {
+  const items = records.map((a) => ({
+    id: a.id,
+    data: { id: a.globalId, session: toGlobalId('Session', a.sessionId), group: toGlobalId('Group', a.groupId), status: a.status },
+  }));
+  await emitWebhookEvents(ctx, WebhookEventType.ATTENDANCE_RECORDED, 'Attendance', items);
 }
 
 /** `attendanceChanged` for these records, once the transaction commits. */
@@ -144,6 +156,7 @@ export async function markAttendance(ctx: Context, session: Session, entries: At
   const byMember = new Map(rows.map(rowMapper(manager.connection, Attendance)).map((a) => [a.memberId, a]));
   const records = ids.map((id) => byMember.get(id!)!);
   announce(ctx, records);
+  await emitAttendanceEvents(ctx, records);
   return records;
 }
 

@@ -90,3 +90,6 @@ export const eraseMembers: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScop
 
 /** Erase another member: admins; API keys with ADMIN and PERSONAL_DATA. */
 export const eraseAnyMember: AccessRule = { apiKey: [ApiKeyScope.ADMIN, ApiKeyScope.PERSONAL_DATA], roles: ADMIN };
+
+/** Manage webhook endpoints and see, redeliver and test their deliveries: admins; API keys with ADMIN. */
+export const manageWebhooks: AccessRule = { apiKey: [ApiKeyScope.ADMIN], roles: ADMIN };

@@ -3,10 +3,13 @@ import { rowMapper } from '../../db/rows';
 import { queryEntities, queryOne, queryRows } from '../../db/sql';
 import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import { conflict, forbidden } from '../../graphql/errors';
+import { toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { ATTENDED_SQL } from '../attendance/attendance.service';
 import { isSuppressed, minimumAggregateSize } from '../evaluation/privacy';
 import { Session, SessionStatus } from '../sessions/session.entity';
+import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import { FeedbackSummary } from './feedback-summary';
 import { Feedback } from './feedback.entity';
 import type { Context } from '../../graphql/context';
@@ -75,6 +78,16 @@ export async function submitFeedback(ctx: Context, session: Session, memberId: s
   const submitted = rowMapper(manager.connection, Feedback)(row);
   // IDs only: for anonymous feedback that is the anonymous row's id, which leads to no member.
   publishOnCommit(ctx, 'feedbackSubmitted', [{ networkId: submitted.networkId, sessionId: submitted.sessionId, feedbackId: submitted.id }]);
+  // No content (rating, mood, comment) and no author: which session got feedback, nothing more.
+  await emitWebhookEvent(
+    ctx,
+    WebhookEventType.FEEDBACK_SUBMITTED,
+    { type: 'Feedback', id: submitted.id },
+    {
+      id: submitted.globalId,
+      session: toGlobalId('Session', submitted.sessionId),
+    },
+  );
   return submitted;
 }
 

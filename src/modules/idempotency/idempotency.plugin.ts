@@ -3,6 +3,7 @@ import { BREAK, TypeInfo, visit, visitWithTypeInfo, type GraphQLFormattedError, 
 import { AppError, badInput, conflict, httpStatus } from '../../graphql/errors';
 import { SECRET_FIELDS } from '../auth/api-key.resolver';
 import { principalKey } from '../auth/authenticate';
+import { WEBHOOK_SECRET_FIELDS } from '../webhooks/webhook.resolver';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency-key';
 import { claimKey, purgeExpiredKeys, saveResponse, type KeyScope } from './idempotency.service';
 import type { Context } from '../../graphql/context';
@@ -41,7 +42,7 @@ function selectedSecret(rc: GraphQLRequestContextResponseForOperation<Context>):
       OperationDefinition: (node: OperationDefinitionNode) => (node === rc.operation ? undefined : false),
       Field(node) {
         const name = `${typeInfo.getParentType()?.name}.${node.name.value}`;
-        if (!SECRET_FIELDS.has(name)) return undefined;
+        if (!SECRET_FIELDS.has(name) && !WEBHOOK_SECRET_FIELDS.has(name)) return undefined;
         found = name;
         return BREAK;
       },

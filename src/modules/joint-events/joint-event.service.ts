@@ -27,6 +27,8 @@ import {
   type SharedGroupRow,
 } from '../partnerships/partnership.entity';
 import { SessionStatus } from '../sessions/session.entity';
+import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import {
   JointEvent,
   JointEventParticipant,
@@ -328,6 +330,12 @@ export async function announceJointEventChanges(ctx: Context, eventIds: string[]
     'jointEventChanged',
     parties.map((p) => ({ networkId: p.network_id, jointEventId: p.joint_event_id })),
   );
+  // The same parties' webhook endpoints: the event's ID only (each re-reads it with its own view).
+  for (const id of new Set(eventIds)) {
+    const networks = parties.filter((p) => p.joint_event_id === id).map((p) => p.network_id);
+    if (networks.length)
+      await emitWebhookEvent(ctx, WebhookEventType.JOINT_EVENT_UPDATED, { type: 'JointEvent', id }, { id: toGlobalId('JointEvent', id) }, networks);
+  }
 }
 
 /**

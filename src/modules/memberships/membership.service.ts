@@ -3,10 +3,13 @@ import { rowMapper, selectList } from '../../db/rows';
 import { type Row, execute, queryOne, queryRows } from '../../db/sql';
 import { exactTimeKey, type NestedConnectionSpec } from '../../graphql/connection';
 import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
+import { toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { Group } from '../groups/group.entity';
 import { Member } from '../members/member.entity';
 import { PRELOADED_MEMBER_COLUMNS, preloadedMember } from '../members/member.preload';
+import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import { Engagement, GroupRole, Membership, MembershipStatus } from './membership.entity';
 import type { Scope } from '../../db/tenant';
 import type { Context } from '../../graphql/context';
@@ -195,7 +198,16 @@ export async function enterGroup(ctx: Context, group: Group, memberId: string, r
     leftAt: null,
     normsAcceptedAt: normsAccepted ? now : (membership.normsAcceptedAt ?? null),
   });
-  return announce(ctx, await repo.save(membership));
+  const saved = announce(ctx, await repo.save(membership));
+  const returning = existing && existing.status !== MembershipStatus.LEFT;
+  await emitMembershipEvent(ctx, returning ? WebhookEventType.MEMBERSHIP_UPDATED : WebhookEventType.MEMBERSHIP_CREATED, saved);
+  return saved;
+}
+
+/** A webhook event about this membership: IDs, role and status only (not the member: receivers read it with their scopes). */
+async function emitMembershipEvent(ctx: Context, type: WebhookEventType, m: Membership): Promise<void> {
+  const data = { id: m.globalId, group: toGlobalId('Group', m.groupId), role: m.role, status: m.status };
+  await emitWebhookEvent(ctx, type, { type: 'Membership', id: m.id }, data);
 }
 
 /** `membershipChanged` for this membership, once the transaction commits. */
@@ -222,7 +234,10 @@ export async function changeMembership(
     membership.status = change.status;
   }
   if (change.role) membership.role = change.role;
-  return announce(ctx, await manager.getRepository(Membership).save(membership));
+  const saved = announce(ctx, await manager.getRepository(Membership).save(membership));
+  const ended = change.status === MembershipStatus.LEFT;
+  await emitMembershipEvent(ctx, ended ? WebhookEventType.MEMBERSHIP_ENDED : WebhookEventType.MEMBERSHIP_UPDATED, saved);
+  return saved;
 }
 
 export function requireAcceptedNorms(acceptNorms: boolean): void {

@@ -8,6 +8,8 @@ import { auditBothParties } from '../audit/audit.service';
 import { prefixQuery } from '../groups/group.service';
 import { JOINT_EVENT_PARTY_SQL, withdrawPartnerFromJointEvents } from '../joint-events/joint-event.service';
 import { Network } from '../networks/network.entity';
+import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import { activePartnershipSql, partnershipBetweenSql } from './partnership.access';
 import { Partnership, PartnershipScope, PartnershipStatus, SHARED_GROUP_COLUMNS, SharedGroup, toSharedGroup, type SharedGroupRow } from './partnership.entity';
 import type { Scope } from '../../db/tenant';
@@ -140,6 +142,11 @@ export async function revokePartnership(ctx: Context, id: string | undefined): P
   // Joint events: the partner's part in future events between the two networks ends at once.
   const withdrawn = await withdrawPartnerFromJointEvents(ctx, otherParty(ctx, p));
   await record(ctx, result, 'partnership.revoked', { previousStatus: p.status, scopes: p.scopes, jointEventsWithdrawn: withdrawn });
+  // Both networks' endpoints hear of it.
+  await emitWebhookEvent(ctx, WebhookEventType.PARTNERSHIP_REVOKED, { type: 'Partnership', id: result.id }, { id: result.globalId, status: result.status }, [
+    result.requesterNetworkId,
+    result.partnerNetworkId,
+  ]);
   return announce(ctx, result);
 }
 

@@ -1,7 +1,10 @@
 import { execute, queryMaybeOne, queryOne, queryRows } from '../../db/sql';
 import { conflict, invalidArgument, notFound } from '../../graphql/errors';
+import { toGlobalId } from '../../graphql/global-id';
 import { audit } from '../audit/audit.service';
 import { fillFreePlaces } from '../rsvps/rsvp.service';
+import { emitWebhookEvent } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import type { Context } from '../../graphql/context';
 
 /** What an erased member's row shows instead of their name. */
@@ -88,6 +91,8 @@ export async function eraseMember(ctx: Context, memberId: string, reason: string
   // Who, when (the entry's time), why; the person only by the old ID, which now names nothing. The reason is the
   // requester's text: a name or email of the member in it is blanked. Nothing anywhere links the old ID to the tombstone.
   await audit(ctx, { action: 'member.erased', targetType: 'Member', targetId: memberId, details: { reason: blank(why, member.display_name, member.email) } });
+  // Integrators that keep copies are told to forget the person too (the old ID only; never the reason).
+  await emitWebhookEvent(ctx, WebhookEventType.MEMBER_ERASED, { type: 'Member', id: memberId }, { id: toGlobalId('Member', memberId) });
   return { memberId, erasedAt, alreadyErased: false };
 }
 

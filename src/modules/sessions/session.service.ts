@@ -5,9 +5,12 @@ import { rowMapper, selectList } from '../../db/rows';
 import { queryRows } from '../../db/sql';
 import { paginate, type Connection, type ConnectionArgs, type NestedConnectionSpec } from '../../graphql/connection';
 import { badInput, conflict, invalidArgument, notFound } from '../../graphql/errors';
+import { toGlobalId } from '../../graphql/global-id';
 import { publishOnCommit } from '../../realtime/live';
 import { toAgenda } from '../groups/agenda';
 import { fillFreePlaces, primeRsvps, rsvpReadAlong, type RsvpReadAlongRow } from '../rsvps/rsvp.service';
+import { emitWebhookEvents } from '../webhooks/webhook.emit';
+import { WebhookEventType } from '../webhooks/webhook.types';
 import { Session, SessionStatus } from './session.entity';
 import { RepeatFrequency, type RepeatInput, type ScheduleSessionsInput, type UpdateSessionInput } from './session.inputs';
 import type { Scope } from '../../db/tenant';
@@ -27,6 +30,15 @@ function announce(ctx: Context, sessions: Session[]): void {
     'sessionChanged',
     sessions.map((s) => ({ networkId: s.networkId, groupId: s.groupId, sessionId: s.id })),
   );
+}
+
+/** Webhook events about these sessions: IDs, status and times only (no title, place or link). */
+async function emitSessionEvents(ctx: Context, type: WebhookEventType, sessions: Session[]): Promise<void> {
+  const items = sessions.map((s) => ({
+    id: s.id,
+    data: { id: s.globalId, group: toGlobalId('Group', s.groupId), status: s.status, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() },
+  }));
+  await emitWebhookEvents(ctx, type, 'Session', items);
 }
 
 /**
@@ -85,6 +97,7 @@ export async function scheduleSessions(ctx: Context, group: Group, input: Schedu
   const map = mapSession(manager);
   const sessions = (result.raw as Array<Record<string, unknown>>).map(map).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
   announce(ctx, sessions);
+  await emitSessionEvents(ctx, WebhookEventType.SESSION_SCHEDULED, sessions);
   return sessions;
 }
 
@@ -132,6 +145,7 @@ export async function updateSession(ctx: Context, group: Group, sessionId: strin
   const updated = mapSession(manager)(rows[0]);
   if (input.capacity != null) await fillFreePlaces(ctx, sessionId);
   announce(ctx, [updated]);
+  await emitSessionEvents(ctx, WebhookEventType.SESSION_UPDATED, [updated]);
   return updated;
 }
 
@@ -163,6 +177,7 @@ export async function transition(ctx: Context, sessionId: string, action: Sessio
   if (rows[0]) {
     const session = mapSession(manager)(rows[0]);
     announce(ctx, [session]);
+    await emitSessionEvents(ctx, action === 'cancel' ? WebhookEventType.SESSION_CANCELLED : WebhookEventType.SESSION_UPDATED, [session]);
     return session;
   }
   const current = await queryRows<{ status: SessionStatus }>(manager, 'SELECT status FROM sessions WHERE network_id = $1 AND id = $2', [networkId, sessionId]);
