@@ -14,6 +14,7 @@ import { ReadAudit1764920000000 } from './1764920000000-ReadAudit';
 import { ErasureUnlinked1764930000000 } from './1764930000000-ErasureUnlinked';
 import { Webhooks1765000000000 } from './1765000000000-Webhooks';
 import { Feeds1765010000000 } from './1765010000000-Feeds';
+import { OwnerPolicies1765020000000 } from './1765020000000-OwnerPolicies';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   ErasureUnlinked1764930000000,
   Webhooks1765000000000,
   Feeds1765010000000,
+  OwnerPolicies1765020000000,
 ];

@@ -149,6 +149,20 @@ test('every table the request role may read has row-level security enabled and f
   expect(rows.filter((r) => !r.relrowsecurity || !r.relforcerowsecurity).map((r) => r.relname)).toEqual([]);
 });
 
+test('every table with row-level security has its owner policy, for the owner only (migrations/1765020000000-OwnerPolicies.ts)', async () => {
+  const rows: Array<{ relname: string; owner_policy: string | null; roles: string[] | null }> = await app.db.dataSource.query(`
+    SELECT k.relname, p.policyname AS owner_policy, p.roles::text[] AS roles
+      FROM pg_class k JOIN pg_namespace ns ON ns.oid = k.relnamespace
+      LEFT JOIN pg_policies p ON p.schemaname = 'public' AND p.tablename = k.relname AND p.policyname = k.relname || '_owner'
+     WHERE ns.nspname = 'public' AND k.relkind = 'r' AND k.relrowsecurity
+     ORDER BY k.relname`);
+  expect(rows.length).toBeGreaterThan(20);
+  expect(rows.filter((r) => r.owner_policy === null).map((r) => r.relname)).toEqual([]);
+  // Never for the request role (nor PUBLIC): only the role that ran the migrations.
+  const [{ owner }] = await app.db.dataSource.query(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = 'public.members'::regclass`);
+  for (const r of rows) expect({ table: r.relname, roles: r.roles }).toEqual({ table: r.relname, roles: [owner] });
+});
+
 describe('writes across networks are rejected by the database', () => {
   const insertKey = (m: { query: (sql: string, params: unknown[]) => Promise<unknown> }, hash: string, createdBy: string) =>
     m.query(
