@@ -63,40 +63,49 @@ const purgeEntries = async (world: World): Promise<PurgeEntry[]> =>
     ),
   ).auditLog.nodes;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  ours = await createWorld(app, 'Scheduled purge');
-  theirs = await createWorld(app, 'Not in the list');
-  for (const w of [ours, theirs]) ok(await app.gql(UPDATE, { input: { textRetentionMonths: 1, wellbeingRetentionMonths: 1 } }, w.admin.token));
+// Real server processes share one database: PostgreSQL only (the embedded PGlite serves one process).
+const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
+
+(embedded ? describe.skip : describe)('the scheduled purge in real server processes (PostgreSQL)', () => {
+  beforeAll(async () => {
+    app = await startTestApp();
+    ours = await createWorld(app, 'Scheduled purge');
+    theirs = await createWorld(app, 'Not in the list');
+    for (const w of [ours, theirs]) ok(await app.gql(UPDATE, { input: { textRetentionMonths: 1, wellbeingRetentionMonths: 1 } }, w.admin.token));
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => stopInstance(i)));
+    await app.stop();
+  });
+
+  test('two server processes purge on their schedule: every expired row once, the rest kept, other networks untouched', async () => {
+    const env = { RETENTION_PURGE_INTERVAL_MS: '50', RETENTION_PURGE_NETWORKS: ours.net.id, LOG_LEVEL: 'info' };
+    instances = await Promise.all([startInstance(uniquePrefix(), env), startInstance(uniquePrefix(), env)]);
+    // Both are running their schedule now; the expired rows appear at once, for both to find.
+    await seed(ours);
+    await seed(theirs);
+
+    await eventually(
+      async () => (await remaining(ours)).checkins === 1 && (await remaining(ours)).notes === 1,
+      'the purge to remove every expired row',
+      30_000,
+    );
+    // A few more runs of both schedules: nothing more is removed, nothing counted again.
+    await new Promise((r) => setTimeout(r, 300));
+    const codes = await Promise.all(instances.map((i) => stopInstance(i)));
+    expect(codes).toEqual([0, 0]);
+
+    expect(await remaining(ours)).toEqual({ notes: 1, checkins: 1 });
+    const entries = await purgeEntries(ours);
+    expect(entries.length).toBeGreaterThanOrEqual(1);
+    for (const e of entries) expect(e.actor).toBe('system:retention');
+    const sum = (k: keyof PurgeEntry['details']) => entries.reduce((n, e) => n + e.details[k], 0);
+    expect({ notes: sum('gratitudeNotes'), checkins: sum('wellbeingCheckIns') }).toEqual({ notes: EXPIRED_NOTES, checkins: EXPIRED_CHECKINS });
+
+    // The network outside RETENTION_PURGE_NETWORKS keeps everything, and its log has no purge.
+    expect(await remaining(theirs)).toEqual({ notes: EXPIRED_NOTES + 1, checkins: EXPIRED_CHECKINS + 1 });
+    expect(await purgeEntries(theirs)).toEqual([]);
+    // Which instance did how much varies from run to run; the log says who purged (no content, no names).
+    for (const i of instances) expect(i.output()).not.toMatch(/thanks \d/);
+  }, 90_000);
 });
-afterAll(async () => {
-  await Promise.all(instances.map((i) => stopInstance(i)));
-  await app.stop();
-});
-
-test('two server processes purge on their schedule: every expired row once, the rest kept, other networks untouched', async () => {
-  const env = { RETENTION_PURGE_INTERVAL_MS: '50', RETENTION_PURGE_NETWORKS: ours.net.id, LOG_LEVEL: 'info' };
-  instances = await Promise.all([startInstance(uniquePrefix(), env), startInstance(uniquePrefix(), env)]);
-  // Both are running their schedule now; the expired rows appear at once, for both to find.
-  await seed(ours);
-  await seed(theirs);
-
-  await eventually(async () => (await remaining(ours)).checkins === 1 && (await remaining(ours)).notes === 1, 'the purge to remove every expired row', 30_000);
-  // A few more runs of both schedules: nothing more is removed, nothing counted again.
-  await new Promise((r) => setTimeout(r, 300));
-  const codes = await Promise.all(instances.map((i) => stopInstance(i)));
-  expect(codes).toEqual([0, 0]);
-
-  expect(await remaining(ours)).toEqual({ notes: 1, checkins: 1 });
-  const entries = await purgeEntries(ours);
-  expect(entries.length).toBeGreaterThanOrEqual(1);
-  for (const e of entries) expect(e.actor).toBe('system:retention');
-  const sum = (k: keyof PurgeEntry['details']) => entries.reduce((n, e) => n + e.details[k], 0);
-  expect({ notes: sum('gratitudeNotes'), checkins: sum('wellbeingCheckIns') }).toEqual({ notes: EXPIRED_NOTES, checkins: EXPIRED_CHECKINS });
-
-  // The network outside RETENTION_PURGE_NETWORKS keeps everything, and its log has no purge.
-  expect(await remaining(theirs)).toEqual({ notes: EXPIRED_NOTES + 1, checkins: EXPIRED_CHECKINS + 1 });
-  expect(await purgeEntries(theirs)).toEqual([]);
-  // Which instance did how much varies from run to run; the log says who purged (no content, no names).
-  for (const i of instances) expect(i.output()).not.toMatch(/thanks \d/);
-}, 90_000);

@@ -42,49 +42,54 @@ async function setup(name: string): Promise<{ net: TestNetwork; group: string; r
   return { net, group, r, secret: createWebhookEndpoint.secret };
 }
 
-beforeAll(async () => {
-  app = await startTestApp(FAST_WEBHOOKS);
-});
-afterAll(async () => {
-  for (const i of instances) if (i.child.exitCode === null && i.child.signalCode === null) await stopInstance(i);
-  await Promise.all(receivers.map((r) => r.close()));
-  await app.stop();
-});
+// Real server processes share one database: PostgreSQL only (the embedded PGlite serves one process).
+const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
 
-test('an event committed by a process killed right after is delivered by the next one', async () => {
-  const { net, group, r, secret } = await setup('Hooks crash');
-  const session = await insertSession(app, net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 60 });
-  // The first process does not dispatch at all: the event can only be in the outbox when it dies.
-  const first = await instance({ WEBHOOK_DISPATCH_INTERVAL_MS: '0' });
-  await post(first, `mutation($id: ID!) { cancelSession(id: $id) { id } }`, { id: session.globalId }, net.adminKey);
-  first.child.kill('SIGKILL');
-  await first.exited;
-  expect(r.received).toHaveLength(0);
-
-  await instance({});
-  const [got] = await r.waitFor(1, 20_000);
-  expect(verified(secret, got)).toMatchObject({ type: 'session.cancelled', data: { id: session.globalId } });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  expect(r.received).toHaveLength(1);
-});
-
-test('two dispatching processes deliver each event exactly once', async () => {
-  const { net, group, r, secret } = await setup('Hooks pair');
-  const [one, two] = await Promise.all([instance({}), instance({})]);
-  const schedule = `mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }`;
-  const input = (title: string) => ({
-    title,
-    startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-    durationMinutes: 60,
-    timeZone: 'Europe/Berlin',
-    repeat: { frequency: 'WEEKLY', count: 20 },
+(embedded ? describe.skip : describe)('webhook dispatchers in real server processes (PostgreSQL)', () => {
+  beforeAll(async () => {
+    app = await startTestApp(FAST_WEBHOOKS);
   });
-  // 40 events, committed through both processes, each woken by the other's NOTIFY too.
-  await Promise.all([post(one, schedule, { g: group, input: input('A') }, net.adminKey), post(two, schedule, { g: group, input: input('B') }, net.adminKey)]);
-  const got = await r.waitFor(40, 20_000);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  expect(r.received).toHaveLength(40);
-  const ids = got.map((g) => g.headers['webhook-id']);
-  expect(new Set(ids).size).toBe(40);
-  for (const g of got) expect(verified(secret, g).type).toBe('session.scheduled');
+  afterAll(async () => {
+    for (const i of instances) if (i.child.exitCode === null && i.child.signalCode === null) await stopInstance(i);
+    await Promise.all(receivers.map((r) => r.close()));
+    await app.stop();
+  });
+
+  test('an event committed by a process killed right after is delivered by the next one', async () => {
+    const { net, group, r, secret } = await setup('Hooks crash');
+    const session = await insertSession(app, net.id, dbId(group), { status: 'SCHEDULED', startsInMinutes: 60 });
+    // The first process does not dispatch at all: the event can only be in the outbox when it dies.
+    const first = await instance({ WEBHOOK_DISPATCH_INTERVAL_MS: '0' });
+    await post(first, `mutation($id: ID!) { cancelSession(id: $id) { id } }`, { id: session.globalId }, net.adminKey);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(r.received).toHaveLength(0);
+
+    await instance({});
+    const [got] = await r.waitFor(1, 20_000);
+    expect(verified(secret, got)).toMatchObject({ type: 'session.cancelled', data: { id: session.globalId } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.received).toHaveLength(1);
+  });
+
+  test('two dispatching processes deliver each event exactly once', async () => {
+    const { net, group, r, secret } = await setup('Hooks pair');
+    const [one, two] = await Promise.all([instance({}), instance({})]);
+    const schedule = `mutation($g: ID!, $input: ScheduleSessionsInput!) { scheduleSessions(groupId: $g, input: $input) { id } }`;
+    const input = (title: string) => ({
+      title,
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      durationMinutes: 60,
+      timeZone: 'Europe/Berlin',
+      repeat: { frequency: 'WEEKLY', count: 20 },
+    });
+    // 40 events, committed through both processes, each woken by the other's NOTIFY too.
+    await Promise.all([post(one, schedule, { g: group, input: input('A') }, net.adminKey), post(two, schedule, { g: group, input: input('B') }, net.adminKey)]);
+    const got = await r.waitFor(40, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(r.received).toHaveLength(40);
+    const ids = got.map((g) => g.headers['webhook-id']);
+    expect(new Set(ids).size).toBe(40);
+    for (const g of got) expect(verified(secret, g).type).toBe('session.scheduled');
+  });
 });
