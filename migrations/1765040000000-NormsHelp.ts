@@ -50,7 +50,9 @@ export class NormsHelp1765040000000 implements MigrationInterface {
         CONSTRAINT group_norms_versions_api_key_fkey FOREIGN KEY (network_id, proposed_by_api_key_id)
           REFERENCES api_keys (network_id, id) ON DELETE SET NULL (proposed_by_api_key_id)
       )`);
-    await q.query(`CREATE INDEX group_norms_versions_member_idx ON group_norms_versions (network_id, proposed_by_member_id) WHERE proposed_by_member_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX group_norms_versions_member_idx ON group_norms_versions (network_id, proposed_by_member_id) WHERE proposed_by_member_id IS NOT NULL`,
+    );
     await q.query(`
       INSERT INTO group_norms_versions (network_id, group_id, version, norms, added, created_at)
       SELECT network_id, id, 1, norms, norms, created_at FROM groups`);

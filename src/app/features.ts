@@ -14,9 +14,9 @@ import { CalendarFeedResolver } from '../modules/feeds/feeds.resolver';
 import { GratitudeNote } from '../modules/gratitude/gratitude-note.entity';
 import { GratitudeResolver, SessionGratitudeResolver } from '../modules/gratitude/gratitude.resolver';
 import { Group } from '../modules/groups/group.entity';
+import { GroupResolver } from '../modules/groups/group.resolver';
 import { HelpResource } from '../modules/help/help-resource.entity';
 import { HelpResolver, NetworkHelpResolver, WellbeingHelpResolver } from '../modules/help/help.resolver';
-import { GroupResolver } from '../modules/groups/group.resolver';
 import { JointEvent, JointEventParticipant, JointEventRegistration } from '../modules/joint-events/joint-event.entity';
 import {
   JointEventParticipantResolver,

@@ -1,8 +1,8 @@
 import { createLogger } from '../../src/config/logger';
 import { AppError } from '../../src/graphql/errors';
+import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { createContext } from '../../src/modules/auth/context';
 import { Pseudonyms } from '../../src/modules/auth/member-token';
-import { ApiKeyScope } from '../../src/modules/auth/api-key.entity';
 import { NetworkRole } from '../../src/modules/members/member.entity';
 import { Membership } from '../../src/modules/memberships/membership.entity';
 import { requireCurrentNorms } from '../../src/modules/norms/norms.service';
@@ -110,7 +110,9 @@ describe('a norms change', () => {
     expect(await mine(g, added)).toMatchObject({ normsVersionAccepted: null, needsNormsAcceptance: false });
 
     // The same norms again: no new version, nobody else flagged.
-    expect(ok(await app.gql(UPDATE, { id: g, norms: ['Confidentiality', 'Speak from your own experience'] }, facilitator.token)).updateGroup.normsVersion).toBe(2);
+    expect(ok(await app.gql(UPDATE, { id: g, norms: ['Confidentiality', 'Speak from your own experience'] }, facilitator.token)).updateGroup.normsVersion).toBe(
+      2,
+    );
     expect((await history(g, a.token)).totalCount).toBe(2);
 
     // Until they accept: they can still attend, but the gate for posting says CONFLICT, naming acceptNorms.
@@ -155,9 +157,12 @@ describe('a norms change', () => {
     const page2 = ok(await app.gql<History>(HISTORY, { g, first: 3, after: page1.pageInfo.endCursor }, w.admin.token)).node!.normsHistory;
     expect(page2.nodes.map((v) => v.version)).toEqual([1]);
     // The proposer's member id is kept for the record (not shown); versions are append-only for the app role.
-    const rows = await sql<{ proposed_by_member_id: string | null }>(app, w.net.id, 'SELECT proposed_by_member_id FROM group_norms_versions WHERE group_id = $1 AND version = 2', [
-      dbId(g),
-    ]);
+    const rows = await sql<{ proposed_by_member_id: string | null }>(
+      app,
+      w.net.id,
+      'SELECT proposed_by_member_id FROM group_norms_versions WHERE group_id = $1 AND version = 2',
+      [dbId(g)],
+    );
     expect(rows).toEqual([{ proposed_by_member_id: w.admin.id }]);
   });
 

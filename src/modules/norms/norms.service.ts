@@ -28,7 +28,8 @@ export const UNKNOWN_PROPOSER: NormsProposer = { role: null, memberId: null, api
 export function proposerOf(ctx: Pick<Context, 'principal'>): NormsProposer {
   const p = ctx.principal;
   if (p.kind === 'API_KEY') return { role: NormsProposerRole.API_KEY, memberId: null, apiKeyId: p.apiKeyId };
-  const role = p.role === NetworkRole.ADMIN ? NormsProposerRole.ADMIN : p.role === NetworkRole.COORDINATOR ? NormsProposerRole.COORDINATOR : NormsProposerRole.FACILITATOR;
+  const role =
+    p.role === NetworkRole.ADMIN ? NormsProposerRole.ADMIN : p.role === NetworkRole.COORDINATOR ? NormsProposerRole.COORDINATOR : NormsProposerRole.FACILITATOR;
   return { role, memberId: p.memberId, apiKeyId: null };
 }
 
