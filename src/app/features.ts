@@ -15,6 +15,8 @@ import { GratitudeNote } from '../modules/gratitude/gratitude-note.entity';
 import { GratitudeResolver, SessionGratitudeResolver } from '../modules/gratitude/gratitude.resolver';
 import { Group } from '../modules/groups/group.entity';
 import { GroupResolver } from '../modules/groups/group.resolver';
+import { HelpResource } from '../modules/help/help-resource.entity';
+import { HelpResolver, NetworkHelpResolver, WellbeingHelpResolver } from '../modules/help/help.resolver';
 import { JointEvent, JointEventParticipant, JointEventRegistration } from '../modules/joint-events/joint-event.entity';
 import {
   JointEventParticipantResolver,
@@ -28,6 +30,8 @@ import { Membership } from '../modules/memberships/membership.entity';
 import { GroupMembershipsResolver, MemberMembershipsResolver, MembershipResolver } from '../modules/memberships/membership.resolver';
 import { Network } from '../modules/networks/network.entity';
 import { NetworkResolver, ViewerResolver } from '../modules/networks/network.resolver';
+import { GroupNormsVersion } from '../modules/norms/norms.entity';
+import { GroupNormsResolver, MembershipNormsResolver } from '../modules/norms/norms.resolver';
 import { Outreach } from '../modules/outreach/outreach.entity';
 import { MembershipOutreachResolver, OutreachResolver } from '../modules/outreach/outreach.resolver';
 import { Partnership } from '../modules/partnerships/partnership.entity';
@@ -69,6 +73,8 @@ export const entities = [
   CalendarFeed,
   WebhookEndpoint,
   WebhookDelivery,
+  GroupNormsVersion,
+  HelpResource,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql types its resolver classes as Function
@@ -112,4 +118,9 @@ export const resolvers: NonEmptyArray<Function> = [
   CalendarFeedResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
+  GroupNormsResolver,
+  MembershipNormsResolver,
+  HelpResolver,
+  NetworkHelpResolver,
+  WellbeingHelpResolver,
 ];

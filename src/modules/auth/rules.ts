@@ -32,6 +32,9 @@ export const membersActingForThemselves: AccessRule = { roles: EVERY_ROLE };
 /** Read groups, sessions, joint events and group aggregates: any member (object checks narrow); API keys with READ. */
 export const readGroups: AccessRule = { apiKey: [ApiKeyScope.READ], roles: EVERY_ROLE };
 
+/** Read the network's help resources (crisis lines, services): every member; API keys with READ. */
+export const readHelpResources: AccessRule = { apiKey: [ApiKeyScope.READ], roles: EVERY_ROLE };
+
 /** Read who takes part, by name (memberships, RSVPs, attendance, feedback, drifting members): any member, narrowed by the object; API keys with READ and PERSONAL_DATA. */
 export const readPersonalData: AccessRule = { apiKey: [ApiKeyScope.READ, ApiKeyScope.PERSONAL_DATA], roles: EVERY_ROLE };
 

@@ -84,8 +84,8 @@ async function seedGroups(scope: Scope, members: Member[]): Promise<void> {
     const group = await createGroup(scope, input);
     await execute(
       manager,
-      `INSERT INTO memberships (network_id, group_id, member_id, role, norms_accepted_at)
-       SELECT $1, $2, m, CASE WHEN m = $3 THEN 'FACILITATOR' ELSE 'MEMBER' END, now() FROM unnest($4::uuid[]) AS m`,
+      `INSERT INTO memberships (network_id, group_id, member_id, role, norms_accepted_at, norms_version_accepted)
+       SELECT $1, $2, m, CASE WHEN m = $3 THEN 'FACILITATOR' ELSE 'MEMBER' END, now(), 1 FROM unnest($4::uuid[]) AS m`,
       [networkId, group.id, coordinator.id, [coordinator.id, ...rest.map((m) => m.id)]],
     );
     const first = DateTime.now()

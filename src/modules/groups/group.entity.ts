@@ -67,6 +67,12 @@ export class Group extends TenantEntity {
   @Column({ type: 'text', array: true })
   norms: string[];
 
+  @Field(() => Int, {
+    description: 'The number of the current norms (1 when the group was created; each change of `norms` adds one). See `normsHistory`.',
+  })
+  @Column({ name: 'norms_version', type: 'integer', default: 1 })
+  normsVersion: number;
+
   @Field(() => GroupVisibility, { description: 'Who can find the group.' })
   @Column({ type: 'text' })
   visibility: GroupVisibility;

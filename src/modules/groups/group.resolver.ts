@@ -9,6 +9,7 @@ import { organiseNetwork, readGroups, writeGroupsAndProfiles } from '../auth/rul
 import { primeMemberCount } from '../memberships/membership.service';
 import { Network } from '../networks/network.entity';
 import { loadNetwork } from '../networks/network.loader';
+import { proposerOf } from '../norms/norms.service';
 import { authorizeGroupManager, canSeeGroup, findVisibleGroup, isNetworkManager, primeViewerMembership } from './group.access';
 import { Group } from './group.entity';
 import { CreateGroupInput, GroupsArgs, UpdateGroupInput } from './group.inputs';
@@ -55,7 +56,7 @@ export class GroupResolver {
   @Allow(organiseNetwork)
   @Mutation(() => Group, { description: 'Creates a group. Coordinators, admins, API keys with WRITE.' })
   async createGroup(@Arg('input', () => CreateGroupInput, { description: 'The new group.' }) input: CreateGroupInput, @Ctx() ctx: Context) {
-    return groups.createGroup(ctx, input);
+    return groups.createGroup(ctx, input, proposerOf(ctx));
   }
 
   @Allow(writeGroupsAndProfiles)
@@ -67,7 +68,7 @@ export class GroupResolver {
   ) {
     const group = await findVisibleGroup(ctx, idArgument('id', id, 'Group'));
     await authorizeGroupManager(ctx, group.id, writeGroupsAndProfiles);
-    return groups.updateGroup(ctx, group, input);
+    return groups.updateGroup(ctx, group, input, proposerOf(ctx));
   }
 
   // Members pass the declared gate so that a PRIVATE group they cannot see is NOT_FOUND, as everywhere; then

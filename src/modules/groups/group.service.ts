@@ -4,6 +4,7 @@ import { paginate, type Connection } from '../../graphql/connection';
 import { conflict } from '../../graphql/errors';
 import { Membership } from '../memberships/membership.entity';
 import { Network } from '../networks/network.entity';
+import { changeNorms, recordFirstNormsVersion, UNKNOWN_PROPOSER, type NormsProposer } from '../norms/norms.service';
 import { fillFreePlaces } from '../rsvps/rsvp.service';
 import { DEFAULT_AGENDA, toAgenda } from './agenda';
 import { Group, GroupVisibility } from './group.entity';
@@ -111,7 +112,8 @@ async function freeSlug(scope: Scope, name: string): Promise<string> {
 
 const clean = (items: string[]) => items.map((s) => s.trim()).filter((s) => s.length > 0);
 
-export async function createGroup(scope: Scope, input: CreateGroupInput): Promise<Group> {
+/** Creates a group, with version 1 of its norms (`proposer`: who creates it). */
+export async function createGroup(scope: Scope, input: CreateGroupInput, proposer: NormsProposer = UNKNOWN_PROPOSER): Promise<Group> {
   const { manager, networkId } = scope;
   let timeZone = input.timeZone;
   if (!timeZone) {
@@ -119,7 +121,7 @@ export async function createGroup(scope: Scope, input: CreateGroupInput): Promis
     timeZone = network?.timeZone ?? 'UTC';
   }
   const repo = manager.getRepository(Group);
-  return repo.save(
+  const group = await repo.save(
     repo.create({
       networkId,
       name: input.name.trim(),
@@ -139,17 +141,21 @@ export async function createGroup(scope: Scope, input: CreateGroupInput): Promis
       publicAddress: null,
       publicConferenceUrl: null,
       publicNotes: null,
+      normsVersion: 1,
     }),
   );
+  await recordFirstNormsVersion(scope, group, proposer);
+  return group;
 }
 
-export async function updateGroup(scope: Scope, group: Group, input: UpdateGroupInput): Promise<Group> {
+/** Applies the changes; a change of the norms writes a new version of them (`proposer`: who changes them). */
+export async function updateGroup(scope: Scope, group: Group, input: UpdateGroupInput, proposer: NormsProposer): Promise<Group> {
   const { manager } = scope;
   if (input.name != null) group.name = input.name.trim();
   if (input.description != null) group.description = input.description.trim() || null;
   if (input.objectives != null) group.objectives = clean(input.objectives);
   if (input.topics != null) group.topics = [...new Set(input.topics)];
-  if (input.norms != null) group.norms = clean(input.norms);
+  if (input.norms != null) await changeNorms(scope, group, clean(input.norms), proposer);
   if (input.visibility != null) {
     // The database refuses it too (groups_private_never_listed); this says what to do.
     if (input.visibility === GroupVisibility.PRIVATE && group.publiclyListed) {

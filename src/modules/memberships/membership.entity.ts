@@ -1,4 +1,4 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, UpdateDateColumn } from 'typeorm';
 import { Node, TenantEntity } from '../../graphql/node';
 
@@ -78,6 +78,13 @@ export class Membership extends TenantEntity {
   @Field(() => Date, { nullable: true, description: "When the member accepted the group's norms; null if added without accepting them yet." })
   @Column({ name: 'norms_accepted_at', type: 'timestamptz', nullable: true })
   normsAcceptedAt: Date | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "The version of the group's norms the member last accepted (see `Group.normsVersion`); null if added without accepting them yet.",
+  })
+  @Column({ name: 'norms_version_accepted', type: 'integer', nullable: true })
+  normsVersionAccepted: number | null;
 
   @Field(() => Date, { nullable: true, description: 'When the member left; null unless LEFT.' })
   @Column({ name: 'left_at', type: 'timestamptz', nullable: true })

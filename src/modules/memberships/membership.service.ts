@@ -190,13 +190,15 @@ export async function enterGroup(ctx: Context, group: Group, memberId: string, r
   if (existing?.status === MembershipStatus.ACTIVE) throw conflict('Already a member of this group');
   await ensurePlace(ctx, group);
   const now = new Date();
-  const membership = existing ?? repo.create({ networkId: group.networkId, groupId: group.id, memberId, normsAcceptedAt: null });
+  const membership = existing ?? repo.create({ networkId: group.networkId, groupId: group.id, memberId, normsAcceptedAt: null, normsVersionAccepted: null });
   Object.assign(membership, {
     role,
     status: MembershipStatus.ACTIVE,
     joinedAt: now,
     leftAt: null,
     normsAcceptedAt: normsAccepted ? now : (membership.normsAcceptedAt ?? null),
+    // Joining accepts the norms as this transaction reads them; a change committed meanwhile flags the membership.
+    normsVersionAccepted: normsAccepted ? group.normsVersion : (membership.normsVersionAccepted ?? null),
   });
   const saved = announce(ctx, await repo.save(membership));
   const returning = existing && existing.status !== MembershipStatus.LEFT;

@@ -43,6 +43,10 @@ export class Network extends Node {
   @Column({ name: 'wellbeing_retention_months', type: 'integer', nullable: true })
   wellbeingRetentionMonths: number | null;
 
+  /** At or below this wellbeing value a check-in's response carries the help resources. GraphQL field: src/modules/help. */
+  @Column({ name: 'wellbeing_help_threshold', type: 'smallint', default: 1 })
+  wellbeingHelpThreshold: number;
+
   @Field({ description: 'When the network was created.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

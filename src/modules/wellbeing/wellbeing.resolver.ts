@@ -7,6 +7,7 @@ import { Allow } from '../auth/allow';
 import { membersActingForThemselves } from '../auth/rules';
 import { requireConsent } from '../consent/consent.service';
 import { ConsentPurpose } from '../consent/consent.types';
+import { suggestHelp } from '../help/help.service';
 import { canSeeSession, findVisibleSession } from '../sessions/session.access';
 import { Session } from '../sessions/session.entity';
 import { WellbeingCheckIn } from './wellbeing.entity';
@@ -43,12 +44,13 @@ export class WellbeingResolver {
   @Allow(membersActingForThemselves)
   @Mutation(() => WellbeingCheckIn, {
     description:
-      "Records a private wellbeing self-report (wellbeing and confidence, 1–10), optionally about a session the member can see (else NOT_FOUND). Needs the member's consent (`giveConsent(purpose: WELLBEING_TRACKING)`), else FORBIDDEN. Member tokens only; only the member can read it back.",
+      "Records a private wellbeing self-report (wellbeing and confidence, 1–10), optionally about a session the member can see (else NOT_FOUND). Needs the member's consent (`giveConsent(purpose: WELLBEING_TRACKING)`), else FORBIDDEN. Member tokens only; only the member can read it back. At or below the network's `wellbeingHelpThreshold` the response carries the network's help resources (`suggestedHelp`); nothing about that is stored.",
   })
   async recordWellbeing(@Arg('input', () => WellbeingInput, { description: 'The self-report.' }) input: WellbeingInput, @Ctx() ctx: Context) {
     await requireConsent(ctx, ctx.viewerMemberId!, ConsentPurpose.WELLBEING_TRACKING);
     const sessionId =
       input.sessionId == null ? null : (await findVisibleSession(ctx, idArgument(['input', 'sessionId'], input.sessionId, 'Session'))).session.id;
-    return wellbeing.recordWellbeing(ctx, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
+    const checkIn = await wellbeing.recordWellbeing(ctx, ctx.viewerMemberId!, { wellbeing: input.wellbeing, confidence: input.confidence, sessionId });
+    return suggestHelp(ctx, checkIn);
   }
 }
