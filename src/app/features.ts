@@ -34,6 +34,8 @@ import { Partnership } from '../modules/partnerships/partnership.entity';
 import { PartnershipResolver, SharedGroupResolver } from '../modules/partnerships/partnership.resolver';
 import { PrivacyEraseResolver } from '../modules/privacy/privacy-erase.resolver';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver';
+import { GroupResource } from '../modules/resources/resource.entity';
+import { GroupResourceResolver, GroupResourcesResolver, SharedResourceResolver } from '../modules/resources/resource.resolver';
 import { RateLimitResolver } from '../modules/rate-limits/rate-limit.resolver';
 import { NetworkRetentionResolver } from '../modules/retention/retention.resolver';
 import { Rsvp } from '../modules/rsvps/rsvp.entity';
@@ -69,6 +71,7 @@ export const entities = [
   CalendarFeed,
   WebhookEndpoint,
   WebhookDelivery,
+  GroupResource,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql types its resolver classes as Function
@@ -112,4 +115,7 @@ export const resolvers: NonEmptyArray<Function> = [
   CalendarFeedResolver,
   WebhookEndpointResolver,
   WebhookDeliveryResolver,
+  GroupResourceResolver,
+  GroupResourcesResolver,
+  SharedResourceResolver,
 ];
