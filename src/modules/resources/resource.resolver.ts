@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { MaxLength } from 'class-validator';
+import { IsOptional, MaxLength } from 'class-validator';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
 import { idArgument } from '../../graphql/global-id';
@@ -37,6 +37,7 @@ class ReportResourceArgs {
   id: string;
 
   @Field(() => String, { nullable: true, description: "Why it breaks the group's norms (up to 500 characters), shown to the group's facilitators." })
+  @IsOptional()
   @MaxLength(500)
   reason?: string | null;
 }
