@@ -33,7 +33,13 @@ const partnerResources = async (cred: string, topic?: string) =>
   ok(await app.gql<{ partnerResources: { totalCount: number; nodes: Shared[] } }>(PARTNER_RESOURCES, { topic }, cred)).partnerResources;
 
 async function post(title: string, anonymous = false, group = partnersGroup): Promise<string> {
-  return ok(await app.gql(POST, { g: group, input: { kind: 'COPING_STRATEGY', title, body: `${title}: what helped me.`, topics: ['sleep'], anonymous } }, a.member.token)).postResource.id;
+  return ok(
+    await app.gql(
+      POST,
+      { g: group, input: { kind: 'COPING_STRATEGY', title, body: `${title}: what helped me.`, topics: ['sleep'], anonymous } },
+      a.member.token,
+    ),
+  ).postResource.id;
 }
 
 test('only facilitators (and WRITE keys) share; only resources of PARTNERS-visible groups; a hidden resource cannot be shared', async () => {
@@ -43,7 +49,8 @@ test('only facilitators (and WRITE keys) share; only resources of PARTNERS-visib
     expect(res.errors?.[0].extensions.code).toMatch(/FORBIDDEN|NOT_FOUND/);
   }
   await expectLikeUnknown(app, SHARE, { id: r, s: true }, { id: unknownId('GroupResource'), s: true }, b.admin.token);
-  const networkOnly = ok(await app.gql(POST, { g: a.group.globalId, input: { kind: 'READING', title: 'In a NETWORK group', body: 'b' } }, a.member.token)).postResource.id;
+  const networkOnly = ok(await app.gql(POST, { g: a.group.globalId, input: { kind: 'READING', title: 'In a NETWORK group', body: 'b' } }, a.member.token))
+    .postResource.id;
   expectCode(await app.gql(SHARE, { id: networkOnly, s: true }, a.facilitator.token), 'CONFLICT', /partner directory/);
   ok(await app.gql('mutation($id: ID!) { moderateResource(id: $id, action: HIDE) { id } }', { id: r }, a.facilitator.token));
   expectCode(await app.gql(SHARE, { id: r, s: true }, a.facilitator.token), 'CONFLICT', /hidden/);
@@ -56,7 +63,8 @@ test('visible to partners only under an ACTIVE partnership sharing GROUP_DIRECTO
   const named = await post('Evening routine');
   const anonymous = await post('Anonymous routine', true);
   const notShared = await post('Kept in the group');
-  for (const id of [named, anonymous]) expect(ok(await app.gql(SHARE, { id, s: true }, a.facilitator.token)).shareResourceWithPartners.sharedWithPartners).toBe(true);
+  for (const id of [named, anonymous])
+    expect(ok(await app.gql(SHARE, { id, s: true }, a.facilitator.token)).shareResourceWithPartners.sharedWithPartners).toBe(true);
   const titles = async (cred: string) => (await partnerResources(cred)).nodes.map((n) => n.title);
 
   // No partnership: nothing.
@@ -71,9 +79,15 @@ test('visible to partners only under an ACTIVE partnership sharing GROUP_DIRECTO
   expect(seen.nodes.map((n) => n.title).sort()).toEqual(expect.arrayContaining(['Anonymous routine', 'Evening routine']));
   expect(seen.nodes.map((n) => n.title)).not.toContain('Kept in the group');
   const evening = seen.nodes.find((n) => n.title === 'Evening routine')!;
-  expect(evening).toMatchObject({ id: toGlobalId('SharedResource', dbId(named)), network: { id: a.net.globalId }, group: { id: toGlobalId('SharedGroup', dbId(partnersGroup)), name: 'Open to partners' } });
+  expect(evening).toMatchObject({
+    id: toGlobalId('SharedResource', dbId(named)),
+    network: { id: a.net.globalId },
+    group: { id: toGlobalId('SharedGroup', dbId(partnersGroup)), name: 'Open to partners' },
+  });
   // No author anywhere in the type partners read.
-  const type = ok(await app.gql<{ __type: { fields: Array<{ name: string }> } }>('{ __type(name: "SharedResource") { fields { name } } }', {}, b.member.token)).__type;
+  const type = ok(
+    await app.gql<{ __type: { fields: Array<{ name: string }> } }>('{ __type(name: "SharedResource") { fields { name } } }', {}, b.member.token),
+  ).__type;
   expect(type.fields.map((f) => f.name).sort()).toEqual(['body', 'group', 'id', 'kind', 'network', 'sharedAt', 'title', 'topics', 'url']);
   expect(JSON.stringify(seen)).not.toMatch(/Mia Member/);
   // API keys with READ of the partner see them too; topic filter.
@@ -83,7 +97,13 @@ test('visible to partners only under an ACTIVE partnership sharing GROUP_DIRECTO
   expect(await titles(c.member.token)).toEqual([]);
   expect(await titles(a.member.token)).toEqual([]);
   // The partner cannot act on them by their GroupResource IDs (they are another network's): like unknown.
-  await expectLikeUnknown(app, 'mutation($id: ID!) { markResourceHelpful(id: $id, helpful: true) { id } }', { id: named }, { id: unknownId('GroupResource') }, b.member.token);
+  await expectLikeUnknown(
+    app,
+    'mutation($id: ID!) { markResourceHelpful(id: $id, helpful: true) { id } }',
+    { id: named },
+    { id: unknownId('GroupResource') },
+    b.member.token,
+  );
   expect(ok(await app.gql('query($id: ID!) { node(id: $id) { id } }', { id: named }, b.admin.token)).node).toBeNull();
   // Row-level security underneath agrees: in the partner's tenant transaction the shared rows are readable, the others not.
   const visible = await sql<{ id: string }>(app, b.net.id, 'SELECT id FROM resources WHERE network_id = $1', [a.net.id]);

@@ -21,8 +21,13 @@ afterAll(() => app.stop());
 const POST = 'mutation($g: ID!, $input: PostResourceInput!) { postResource(groupId: $g, input: $input) { id } }';
 const NODE = 'query($id: ID!) { node(id: $id) { ... on GroupResource { id title anonymous author { id } helpfulCount reports { totalCount } } } }';
 const post = async (token: string, title: string, anonymous = false) =>
-  ok(await app.gql(POST, { g: w.group.globalId, input: { kind: 'LINK', title, url: 'https://example.org/a', body: 'Helped me sleep.', topics: ['sleep'], anonymous } }, token))
-    .postResource.id as string;
+  ok(
+    await app.gql(
+      POST,
+      { g: w.group.globalId, input: { kind: 'LINK', title, url: 'https://example.org/a', body: 'Helped me sleep.', topics: ['sleep'], anonymous } },
+      token,
+    ),
+  ).postResource.id as string;
 
 test('export lists the named resources (version 5, valid), not anonymous ones; erasure deletes them, the marks and reports, keeps anonymous ones', async () => {
   const named = await post(w.member.token, 'My named link');
@@ -59,7 +64,13 @@ test('export lists the named resources (version 5, valid), not anonymous ones; e
     expect(JSON.stringify(doc)).not.toContain('My anonymous link');
   }
 
-  ok(await app.gql('mutation($id: ID!, $r: String!) { eraseMember(memberId: $id, reason: $r) { alreadyErased } }', { id: w.member.globalId, r: 'asked' }, w.admin.token));
+  ok(
+    await app.gql(
+      'mutation($id: ID!, $r: String!) { eraseMember(memberId: $id, reason: $r) { alreadyErased } }',
+      { id: w.member.globalId, r: 'asked' },
+      w.admin.token,
+    ),
+  );
 
   expect(ok(await app.gql(NODE, { id: named }, w.admin.token)).node).toBeNull();
   expect(await sql(app, w.net.id, 'SELECT id FROM resources WHERE id = $1', [dbId(named)])).toEqual([]);

@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-const FIELDS = 'id title kind body url topics anonymous author { displayName } helpfulCount viewerFoundHelpful pinned hidden sharedWithPartners createdAt group { id }';
+const FIELDS =
+  'id title kind body url topics anonymous author { displayName } helpfulCount viewerFoundHelpful pinned hidden sharedWithPartners createdAt group { id }';
 const POST = `mutation($g: ID!, $input: PostResourceInput!) { postResource(groupId: $g, input: $input) { ${FIELDS} } }`;
 const HELPFUL = 'mutation($id: ID!, $h: Boolean!) { markResourceHelpful(id: $id, helpful: $h) { id helpfulCount viewerFoundHelpful } }';
 const REPORT = 'mutation($id: ID!, $reason: String) { reportResource(id: $id, reason: $reason) }';
@@ -28,7 +29,13 @@ type Res = { id: string; title: string; anonymous: boolean; author: { displayNam
 type ListRes = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; nodes: Res[] };
 
 async function post(by: Cred | string, input: Record<string, unknown>, group = w.group.globalId): Promise<Res> {
-  return ok(await app.gql<{ postResource: Res }>(POST, { g: group, input: { kind: 'COPING_STRATEGY', body: 'Box breathing: 4-4-4-4.', ...input } }, typeof by === 'string' ? by : by.token)).postResource;
+  return ok(
+    await app.gql<{ postResource: Res }>(
+      POST,
+      { g: group, input: { kind: 'COPING_STRATEGY', body: 'Box breathing: 4-4-4-4.', ...input } },
+      typeof by === 'string' ? by : by.token,
+    ),
+  ).postResource;
 }
 
 async function list(cred: string, vars: Record<string, unknown> = {}, group = w.group.globalId): Promise<ListRes> {
@@ -38,7 +45,15 @@ async function list(cred: string, vars: Record<string, unknown> = {}, group = w.
 describe('postResource', () => {
   test('an ACTIVE member posts under their name; the group sees it with the author', async () => {
     const r = await post(w.member, { title: 'Breathing', topics: ['anxiety', 'sleep', 'anxiety'] });
-    expect(r).toMatchObject({ title: 'Breathing', kind: 'COPING_STRATEGY', anonymous: false, author: { displayName: 'Mia Member' }, helpfulCount: 0, pinned: false, hidden: false });
+    expect(r).toMatchObject({
+      title: 'Breathing',
+      kind: 'COPING_STRATEGY',
+      anonymous: false,
+      author: { displayName: 'Mia Member' },
+      helpfulCount: 0,
+      pinned: false,
+      hidden: false,
+    });
     expect((r as unknown as { topics: string[] }).topics).toEqual(['anxiety', 'sleep']);
     const seen = await list(w.member2.token);
     expect(seen.nodes.find((n) => n.id === r.id)).toMatchObject({ author: { displayName: 'Mia Member' } });
@@ -90,10 +105,18 @@ describe('the catalog: an anonymous resource cannot carry an author', () => {
     const names = columns.map((c) => c.column_name);
     expect(names).toContain('anonymous');
     expect(names.filter((n) => /member|author|user|person|by$/i.test(n) && n !== 'hidden_by')).toEqual([]);
-    const targets = await sql<{ target: string }>(app, w.net.id, `SELECT confrelid::regclass::text AS target FROM pg_constraint WHERE conrelid = 'resources'::regclass AND contype = 'f' ORDER BY 1`);
+    const targets = await sql<{ target: string }>(
+      app,
+      w.net.id,
+      `SELECT confrelid::regclass::text AS target FROM pg_constraint WHERE conrelid = 'resources'::regclass AND contype = 'f' ORDER BY 1`,
+    );
     expect(targets.map((t) => t.target)).toEqual(['groups', 'networks']);
     // hidden_by holds a role, never a person.
-    const check = await sql<{ def: string }>(app, w.net.id, `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'resources_hidden_by_check'`);
+    const check = await sql<{ def: string }>(
+      app,
+      w.net.id,
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'resources_hidden_by_check'`,
+    );
     expect(check[0].def).toMatch(/FACILITATOR.*COORDINATOR.*ADMIN.*API_KEY/);
 
     // resource_authors: its key to resources includes `anonymous`, and a CHECK holds it false.
@@ -116,7 +139,11 @@ describe('the catalog: an anonymous resource cannot carry an author', () => {
       `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'resource_authors'::regclass AND contype = 'c'`,
     );
     expect(checks.map((c) => c.def)).toEqual(['CHECK ((NOT anonymous))']);
-    const notNull = await sql<{ attnotnull: boolean }>(app, w.net.id, `SELECT attnotnull FROM pg_attribute WHERE attrelid = 'resource_authors'::regclass AND attname = 'anonymous'`);
+    const notNull = await sql<{ attnotnull: boolean }>(
+      app,
+      w.net.id,
+      `SELECT attnotnull FROM pg_attribute WHERE attrelid = 'resource_authors'::regclass AND attname = 'anonymous'`,
+    );
     expect(notNull).toEqual([{ attnotnull: true }]);
 
     // And in practice: the database refuses an author for an anonymous resource, and requests cannot flip `anonymous`.
@@ -131,14 +158,17 @@ describe('the catalog: an anonymous resource cannot carry an author', () => {
 describe('helpful marks', () => {
   test('a count, once per member, taken back; never who', async () => {
     const r = await post(w.member, { title: 'Walks' });
-    const mark = (cred: Cred, h = true) => app.gql<{ markResourceHelpful: { helpfulCount: number; viewerFoundHelpful: boolean } }>(HELPFUL, { id: r.id, h }, cred.token);
+    const mark = (cred: Cred, h = true) =>
+      app.gql<{ markResourceHelpful: { helpfulCount: number; viewerFoundHelpful: boolean } }>(HELPFUL, { id: r.id, h }, cred.token);
     expect(ok(await mark(w.member2)).markResourceHelpful).toEqual({ id: r.id, helpfulCount: 1, viewerFoundHelpful: true });
     expect(ok(await mark(w.member2)).markResourceHelpful).toMatchObject({ helpfulCount: 1 });
     expect(ok(await mark(w.facilitator)).markResourceHelpful).toMatchObject({ helpfulCount: 2 });
     expect(ok(await app.gql(NODE, { id: r.id }, w.member.token)).node).toMatchObject({ helpfulCount: 2, viewerFoundHelpful: false });
     expect(ok(await mark(w.member2, false)).markResourceHelpful).toMatchObject({ helpfulCount: 1, viewerFoundHelpful: false });
     // The schema has no field that lists who marked.
-    const type = ok(await app.gql<{ __type: { fields: Array<{ name: string }> } }>('{ __type(name: "GroupResource") { fields { name } } }', {}, w.member.token)).__type;
+    const type = ok(
+      await app.gql<{ __type: { fields: Array<{ name: string }> } }>('{ __type(name: "GroupResource") { fields { name } } }', {}, w.member.token),
+    ).__type;
     expect(type.fields.map((f) => f.name).filter((n) => /mark|voter|helpfulBy|reporter/i.test(n))).toEqual([]);
     // API keys and outsiders cannot mark.
     expectCode(await app.gql(HELPFUL, { id: r.id, h: true }, w.keys.all), 'FORBIDDEN');
@@ -205,7 +235,9 @@ describe('moderation and reports by role', () => {
     expect(byFacilitator.totalCount).toBe(2);
     expect(byFacilitator.nodes.map((n: { reason: string | null }) => n.reason).sort()).toEqual(['Gives medical advice', null].sort());
     for (const n of byFacilitator.nodes) expect(new Date(n.reportedAt).getUTCMinutes()).toBe(0);
-    const reportType = ok(await app.gql<{ __type: { fields: Array<{ name: string }> } }>('{ __type(name: "ResourceReport") { fields { name } } }', {}, w.member.token)).__type;
+    const reportType = ok(
+      await app.gql<{ __type: { fields: Array<{ name: string }> } }>('{ __type(name: "ResourceReport") { fields { name } } }', {}, w.member.token),
+    ).__type;
     expect(reportType.fields.map((f) => f.name).sort()).toEqual(['reason', 'reportedAt']);
     expect(ok(await app.gql(NODE, { id: r.id }, w.keys.write)).node.reports.totalCount).toBe(2);
     for (const cred of [w.member.token, w.member2.token, w.keys.read, w.keys.readPersonal]) {
@@ -226,7 +258,13 @@ describe('cross-network', () => {
       await expectLikeUnknown(app, REPORT, { id: theirs.id }, { id: gone }, cred);
       await expectLikeUnknown(app, MODERATE, { id: theirs.id, a: 'HIDE' }, { id: gone, a: 'HIDE' }, cred);
       await expectLikeUnknown(app, 'mutation($id: ID!) { shareResourceWithPartners(id: $id, shared: true) { id } }', { id: theirs.id }, { id: gone }, cred);
-      await expectLikeUnknown(app, POST, { g: other.group.globalId, input: { kind: 'READING', title: 'x', body: 'y' } }, { g: groupGone, input: { kind: 'READING', title: 'x', body: 'y' } }, cred);
+      await expectLikeUnknown(
+        app,
+        POST,
+        { g: other.group.globalId, input: { kind: 'READING', title: 'x', body: 'y' } },
+        { g: groupGone, input: { kind: 'READING', title: 'x', body: 'y' } },
+        cred,
+      );
       expect(ok(await app.gql(NODE, { id: theirs.id }, cred)).node).toBeNull();
       expect(ok(await app.gql(LIST, { g: other.group.globalId }, cred)).node).toBeNull();
     }
@@ -240,7 +278,14 @@ describe('cross-network', () => {
       [dbId(theirs.id)],
     );
     expect(row).toEqual({ pinned_at: null, hidden_at: null, shared_at: null });
-    expect(await sql(app, other.net.id, 'SELECT 1 FROM resource_helpful_marks WHERE resource_id = $1 UNION ALL SELECT 1 FROM resource_reports WHERE resource_id = $1', [dbId(theirs.id)])).toEqual([]);
+    expect(
+      await sql(
+        app,
+        other.net.id,
+        'SELECT 1 FROM resource_helpful_marks WHERE resource_id = $1 UNION ALL SELECT 1 FROM resource_reports WHERE resource_id = $1',
+        [dbId(theirs.id)],
+      ),
+    ).toEqual([]);
     // And the row-level security underneath: in our tenant transaction their rows do not exist.
     expect(await sql(app, w.net.id, 'SELECT id FROM resources WHERE id = $1', [dbId(theirs.id)])).toEqual([]);
     expect(await sql(app, w.net.id, 'SELECT resource_id FROM resource_authors WHERE resource_id = $1', [dbId(theirs.id)])).toEqual([]);

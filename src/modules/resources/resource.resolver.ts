@@ -1,5 +1,5 @@
-import DataLoader from 'dataloader';
 import { IsOptional, MaxLength } from 'class-validator';
+import DataLoader from 'dataloader';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { ConnectionArgs, connectionType, emptyConnection, loadNestedConnection } from '../../graphql/connection';
 import { idArgument } from '../../graphql/global-id';

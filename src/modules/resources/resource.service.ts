@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { rowMapper } from '../../db/rows';
 import { execute, queryOne, queryRows, type Row } from '../../db/sql';
-import { exactTimeKey, paginate, type Connection, type NestedConnectionSpec } from '../../graphql/connection';
+import { exactTimeKey, paginate } from '../../graphql/connection';
 import { badInput, conflict } from '../../graphql/errors';
 import { NetworkRole } from '../../graphql/principal';
 import { publishOnCommit } from '../../realtime/live';
@@ -10,10 +10,10 @@ import { GroupVisibility, type Group } from '../groups/group.entity';
 import { PARTNER_DIRECTORY_SQL } from '../partnerships/partnership.service';
 import { GroupResource, ModerationAction, ResourceKind, ResourceReport, SHARED_RESOURCE_COLUMNS, toSharedResource } from './resource.entity';
 import { ResourceOrder, type PostResourceInput } from './resource.inputs';
-import type { HiddenBy, SharedResource, SharedResourceRow } from './resource.entity';
 import type { Scope } from '../../db/tenant';
+import type { ConnectionArgs, Connection, NestedConnectionSpec } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
-import type { ConnectionArgs } from '../../graphql/connection';
+import type { HiddenBy, SharedResource, SharedResourceRow } from './resource.entity';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -56,11 +56,11 @@ export async function postResource(ctx: Context, group: Group, memberId: string,
 export async function setHelpful(ctx: Context, resource: GroupResource, memberId: string, helpful: boolean): Promise<GroupResource> {
   if (helpful) {
     if (resource.hiddenAt) throw conflict('This resource is hidden');
-    await execute(
-      ctx.manager,
-      `INSERT INTO resource_helpful_marks (network_id, resource_id, member_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [resource.networkId, resource.id, memberId],
-    );
+    await execute(ctx.manager, `INSERT INTO resource_helpful_marks (network_id, resource_id, member_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+      resource.networkId,
+      resource.id,
+      memberId,
+    ]);
   } else {
     await execute(ctx.manager, `DELETE FROM resource_helpful_marks WHERE network_id = $1 AND resource_id = $2 AND member_id = $3`, [
       resource.networkId,
@@ -73,11 +73,12 @@ export async function setHelpful(ctx: Context, resource: GroupResource, memberId
 
 /** Records `memberId`'s report of a resource; a second report by the same member changes nothing. Never audited (it would name the reporter). */
 export async function reportResource(ctx: Context, resource: GroupResource, memberId: string, reason: string | null | undefined): Promise<void> {
-  await execute(
-    ctx.manager,
-    `INSERT INTO resource_reports (network_id, resource_id, member_id, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-    [resource.networkId, resource.id, memberId, blank(reason)],
-  );
+  await execute(ctx.manager, `INSERT INTO resource_reports (network_id, resource_id, member_id, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+    resource.networkId,
+    resource.id,
+    memberId,
+    blank(reason),
+  ]);
 }
 
 /** The role that hides a resource, as stored: never the person. */
@@ -244,7 +245,10 @@ export function reportsSpec(manager: EntityManager): NestedConnectionSpec<Resour
       parent: 't.resource_id',
       sort: [key.sort, { sql: 't.id', value: (r) => r.id }],
       map: (row: Row) =>
-        key.keep(Object.assign(new ResourceReport(), { id: String(row.id), reason: (row.reason as string | null) ?? null, reportedAt: row.reported_at as Date }), row),
+        key.keep(
+          Object.assign(new ResourceReport(), { id: String(row.id), reason: (row.reason as string | null) ?? null, reportedAt: row.reported_at as Date }),
+          row,
+        ),
     };
     reportSpecs.set(manager.connection, spec);
   }
