@@ -1,7 +1,7 @@
 import { forbidden, notFound } from '../../graphql/errors';
 import { isAllowed } from '../auth/access';
 import { moderateGroupContent, readGroups } from '../auth/rules';
-import { canSeeGroup, isGroupManager, isGroupMember } from '../groups/group.access';
+import { canSeeGroup, isActive, isGroupManager, isGroupMember, viewerMembership } from '../groups/group.access';
 import { Group } from '../groups/group.entity';
 import { GroupResource } from './resource.entity';
 import type { Context } from '../../graphql/context';
@@ -43,8 +43,10 @@ export async function findVisibleResource(ctx: Context, id: string | undefined):
 
 /**
  * THE eligibility check for posting a resource to a group: a member token of an ACTIVE member (or facilitator) of
- * the group. Further conditions on the poster (e.g. having accepted the group's current norms) belong here.
+ * the group. Further conditions on the poster's membership (e.g. having accepted the group's current norms:
+ * `requireCurrentNorms(ctx, membership)`) belong here, after the ACTIVE check.
  */
 export async function assertMayPostResource(ctx: Context, group: Group): Promise<void> {
-  if (!(await isGroupMember(ctx, group.id))) throw forbidden('Only ACTIVE members of the group can share resources with it');
+  const membership = await viewerMembership(ctx, group.id);
+  if (!isActive(membership)) throw forbidden('Only ACTIVE members of the group can share resources with it');
 }
