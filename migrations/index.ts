@@ -15,6 +15,7 @@ import { ErasureUnlinked1764930000000 } from './1764930000000-ErasureUnlinked';
 import { Webhooks1765000000000 } from './1765000000000-Webhooks';
 import { Feeds1765010000000 } from './1765010000000-Feeds';
 import { OwnerPolicies1765020000000 } from './1765020000000-OwnerPolicies';
+import { Resources1765030000000 } from './1765030000000-Resources';
 import { NormsHelp1765040000000 } from './1765040000000-NormsHelp';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
@@ -36,5 +37,6 @@ export const migrations = [
   Webhooks1765000000000,
   Feeds1765010000000,
   OwnerPolicies1765020000000,
+  Resources1765030000000,
   NormsHelp1765040000000,
 ];

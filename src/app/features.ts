@@ -39,6 +39,8 @@ import { PartnershipResolver, SharedGroupResolver } from '../modules/partnership
 import { PrivacyEraseResolver } from '../modules/privacy/privacy-erase.resolver';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver';
 import { RateLimitResolver } from '../modules/rate-limits/rate-limit.resolver';
+import { GroupResource } from '../modules/resources/resource.entity';
+import { GroupResourceResolver, GroupResourcesResolver, SharedResourceResolver } from '../modules/resources/resource.resolver';
 import { NetworkRetentionResolver } from '../modules/retention/retention.resolver';
 import { Rsvp } from '../modules/rsvps/rsvp.entity';
 import { RsvpResolver, SessionRsvpsResolver } from '../modules/rsvps/rsvp.resolver';
@@ -75,6 +77,7 @@ export const entities = [
   WebhookDelivery,
   GroupNormsVersion,
   HelpResource,
+  GroupResource,
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql types its resolver classes as Function
@@ -123,4 +126,7 @@ export const resolvers: NonEmptyArray<Function> = [
   HelpResolver,
   NetworkHelpResolver,
   WellbeingHelpResolver,
+  GroupResourceResolver,
+  GroupResourcesResolver,
+  SharedResourceResolver,
 ];

@@ -29,6 +29,8 @@ export const TOPICS = {
   jointEventChanged: topic<{ networkId: string; jointEventId: string }>()('jointEventId'),
   /** A partnership was requested, answered or revoked: published to both networks. */
   partnershipChanged: topic<{ networkId: string; partnershipId: string }>()(null),
+  /** A resource was shared in a group. For an anonymous resource the id leads to no member. */
+  resourcePosted: topic<{ networkId: string; groupId: string; resourceId: string }>()('groupId'),
 } as const;
 
 export type TopicName = keyof typeof TOPICS;

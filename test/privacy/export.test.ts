@@ -86,7 +86,7 @@ afterAll(() => app.stop());
 describe('exportMyData', () => {
   test("exactly the caller's rows, wellbeing values included, nothing of any other member; valid against the schema", async () => {
     const doc = valid(ok(await app.gql(MINE, {}, w.member.token)).exportMyData);
-    expect(doc).toMatchObject({ format: 'peer-networks-member-export', version: 4 });
+    expect(doc).toMatchObject({ format: 'peer-networks-member-export', version: 5 });
     // The consents the member gave, with their times (version 2).
     expect(doc.consents).toEqual([{ purpose: 'WELLBEING_TRACKING', givenAt: expect.any(String), withdrawnAt: null }]);
     expect(doc.member).toMatchObject({ id: w.member.globalId, displayName: 'Mia Member', role: 'MEMBER', network: { id: w.net.globalId } });

@@ -41,6 +41,9 @@ export const readPersonalData: AccessRule = { apiKey: [ApiKeyScope.READ, ApiKeyS
 /** Change groups, sessions and one's own profile: any member, narrowed by the object (facilitator of the group, the member themself); API keys with WRITE. */
 export const writeGroupsAndProfiles: AccessRule = { apiKey: [ApiKeyScope.WRITE], roles: EVERY_ROLE };
 
+/** Moderate what members share in a group (pin, hide, restore, share with partners): any member, narrowed to the group's facilitators, coordinators and admins; API keys with WRITE. */
+export const moderateGroupContent: AccessRule = { apiKey: [ApiKeyScope.WRITE], roles: EVERY_ROLE };
+
 /** Change named members' participation (add to groups, memberships, attendance, outreach): any member, narrowed by the object; API keys with WRITE and PERSONAL_DATA. */
 export const writePersonalData: AccessRule = { apiKey: [ApiKeyScope.WRITE, ApiKeyScope.PERSONAL_DATA], roles: EVERY_ROLE };
 

@@ -2,6 +2,7 @@ import { execute, queryMaybeOne, queryOne, queryRows } from '../../db/sql';
 import { conflict, invalidArgument, notFound } from '../../graphql/errors';
 import { toGlobalId } from '../../graphql/global-id';
 import { audit } from '../audit/audit.service';
+import { deleteNamedResourcesOf } from '../resources/resource.service';
 import { fillFreePlaces } from '../rsvps/rsvp.service';
 import { emitWebhookEvent } from '../webhooks/webhook.emit';
 import { WebhookEventType } from '../webhooks/webhook.types';
@@ -52,6 +53,9 @@ export async function eraseMember(ctx: Context, memberId: string, reason: string
   // Free text: comments go, ratings and moods stay; notes written under the name go (anonymous ones were never linked).
   await execute(manager, `UPDATE feedback SET comment = NULL WHERE network_id = $1 AND member_id = $2 AND comment IS NOT NULL`, [networkId, memberId]);
   await execute(manager, `DELETE FROM gratitude_notes WHERE network_id = $1 AND author_member_id = $2`, [networkId, memberId]);
+  // Resources shared under the name go, with others' marks and reports of them; anonymous ones were never linked and
+  // stay. The member's own helpful marks and reports go with their row below (ON DELETE CASCADE).
+  await deleteNamedResourcesOf(ctx, memberId);
   // Outreach about the member keeps its date and channel (driftingMembers' "last reached out"), not what was said.
   await execute(
     manager,

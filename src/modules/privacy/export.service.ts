@@ -19,9 +19,9 @@ export const EXPORT_FORMAT = 'peer-networks-member-export';
 /**
  * 2: `consents` added (issue 14, point 5). 3: `auditEntries` also lists reads of the member's data
  * (`personal_data.read`); `consents` oldest first, like every list (the download streams them in that order).
- * 4: `calendarFeeds` added (issue 15).
+ * 4: `calendarFeeds` added (issue 15). 5: `resources` added (issue 16).
  */
-export const EXPORT_VERSION = 4;
+export const EXPORT_VERSION = 5;
 
 /** Who asked for the export: the member themself gets their wellbeing check-ins; anyone else only their number. */
 export type ExportAudience = 'SELF' | 'ADMIN';
@@ -105,6 +105,7 @@ export async function exportParts(ctx: Context, memberId: string, audience: Expo
       ['auditEntries', list(auditEntriesAbout(memberId))],
       ['consents', list(CONSENTS)],
       ['calendarFeeds', list(CALENDAR_FEEDS)],
+      ['resources', list(RESOURCES)],
       ['wellbeing', await wellbeingOf(m, params, audience)],
     ],
   };
@@ -391,6 +392,46 @@ const CALENDAR_FEEDS: ListSection<{
     tokenPrefix: r.tokenPrefix,
     createdAt: iso(r.createdAt),
     revokedAt: iso(r.revokedAt),
+  }),
+};
+
+/**
+ * Resources the member shared under their name (anonymous ones have no author to find them by, by design). Their
+ * helpful marks and reports are not listed: who marked or reported is never shown to anyone, and this export is also
+ * read by admins (exportMemberData); they go with erasure.
+ */
+const RESOURCES: ListSection<{
+  id: string;
+  groupId: string;
+  groupName: string;
+  kind: string;
+  title: string;
+  body: string | null;
+  url: string | null;
+  topics: string[];
+  createdAt: Date;
+  pinnedAt: Stamp;
+  hiddenAt: Stamp;
+  sharedAt: Stamp;
+}> = {
+  columns: `r.id, g.id AS "groupId", g.name AS "groupName", r.kind, r.title, r.body, r.url, r.topics, r.created_at AS "createdAt",
+            r.pinned_at AS "pinnedAt", r.hidden_at AS "hiddenAt", r.shared_at AS "sharedAt"`,
+  from: 'resource_authors a JOIN resources r ON r.network_id = a.network_id AND r.id = a.resource_id JOIN groups g ON g.id = r.group_id',
+  where: 'a.network_id = $1 AND a.member_id = $2',
+  key: 'r.created_at',
+  id: 'r.id',
+  map: (r) => ({
+    id: gid('GroupResource', r.id),
+    group: { id: gid('Group', r.groupId), name: r.groupName },
+    kind: r.kind,
+    title: r.title,
+    body: r.body,
+    url: r.url,
+    topics: r.topics,
+    createdAt: iso(r.createdAt),
+    pinned: r.pinnedAt != null,
+    hidden: r.hiddenAt != null,
+    sharedWithPartners: r.sharedAt != null,
   }),
 };
 
