@@ -80,3 +80,13 @@ export async function getToken(): Promise<string> {
     });
   return (await inFlight).token;
 }
+
+/** On page load: our backend's session cookie may still be valid, so try for a token before showing the login. */
+export async function restoreSession(): Promise<Session | null> {
+  try {
+    await getToken();
+  } catch {
+    // not signed in
+  }
+  return current;
+}

@@ -3,7 +3,7 @@ import { StrictMode, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, NavLink, Navigate, Route, Routes } from 'react-router';
 import { createApolloClient } from './apollo';
-import { currentSession, logout, onSessionChange, type Session } from './auth';
+import { currentSession, logout, onSessionChange, restoreSession, type Session } from './auth';
 import { Admin } from './screens/Admin';
 import { Facilitator } from './screens/Facilitator';
 import { Login } from './screens/Login';
@@ -12,11 +12,16 @@ import './styles.css';
 
 function App() {
   const [session, setSession] = useState<Session | null>(currentSession());
+  const [restored, setRestored] = useState(false);
   useEffect(() => onSessionChange(setSession), []);
+  useEffect(() => {
+    void restoreSession().finally(() => setRestored(true));
+  }, []);
   // One client per signed-in user (a new user must not see the previous user's cache).
   const userId = session?.user.id;
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const client = useMemo(() => (session ? createApolloClient(session) : null), [userId]);
+  if (!restored) return <p>Loading…</p>;
   if (!session || !client) return <Login />;
   return (
     <ApolloProvider client={client}>
