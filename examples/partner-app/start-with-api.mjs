@@ -96,9 +96,7 @@ if (adminKey) {
 }
 
 const { loadOptions, startServer } = await import('./server.mjs');
-await startServer(
-  loadOptions({ ...process.env, API_URL: apiUrl, ISSUER_KEY_FILE: keyFile, USERS_FILE: usersFile, PORT: String(appPort), HOST: '127.0.0.1' }),
-);
+await startServer(loadOptions({ ...process.env, API_URL: apiUrl, ISSUER_KEY_FILE: keyFile, USERS_FILE: usersFile, PORT: String(appPort), HOST: '127.0.0.1' }));
 process.stdout.write(
   `\nPartner app: http://localhost:${appPort}/  (sign in as a demo member; Sam facilitates both groups, Alex is the admin)\n` +
     `Its token backend holds only an ISSUE_MEMBER_TOKENS key (${keyFile}); the API is at ${apiUrl}. Ctrl-C stops both.\n`,

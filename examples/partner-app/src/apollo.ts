@@ -2,10 +2,10 @@
 // one split link choosing by operation type; the member token added per request (and per socket connection)
 // from auth.ts; Relay connections merged page by page in the cache.
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
-import { ErrorLink } from '@apollo/client/link/error';
-import { SetContextLink } from '@apollo/client/link/context';
-import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
+import { SetContextLink } from '@apollo/client/link/context';
+import { ErrorLink } from '@apollo/client/link/error';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { relayStylePagination, getMainDefinition } from '@apollo/client/utilities';
 import { createClient } from 'graphql-ws';
 import { getToken, invalidateToken, type Session } from './auth';
@@ -50,7 +50,9 @@ export function createApolloClient(session: Session): ApolloClient {
       typePolicies: {
         // Relay connections: "load more" appends the next page to the list already in the cache. The key args keep
         // different filters (another topic) in separate lists.
-        Query: { fields: { groups: relayStylePagination(['topic', 'search', 'includeArchived']), driftingMembers: relayStylePagination(['groupId', 'minMissed']) } },
+        Query: {
+          fields: { groups: relayStylePagination(['topic', 'search', 'includeArchived']), driftingMembers: relayStylePagination(['groupId', 'minMissed']) },
+        },
         Group: { fields: { resources: relayStylePagination(['topic', 'orderBy']) } },
         Session: { fields: { attendance: relayStylePagination() } },
       },

@@ -19,7 +19,6 @@ function App() {
   }, []);
   // One client per signed-in user (a new user must not see the previous user's cache).
   const userId = session?.user.id;
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const client = useMemo(() => (session ? createApolloClient(session) : null), [userId]);
   if (!restored) return <p>Loading…</p>;
   if (!session || !client) return <Login />;

@@ -133,7 +133,13 @@ function Partnerships({ groups }: { groups: Array<{ id: string; name: string }> 
     const start = new Date(Date.now() + 14 * 86_400_000);
     const made = await create({
       variables: {
-        input: { title, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 2 * 3_600_000).toISOString(), format: 'ONLINE', hostGroupIds: groups.slice(0, 1).map((g) => g.id) },
+        input: {
+          title,
+          startsAt: start.toISOString(),
+          endsAt: new Date(start.getTime() + 2 * 3_600_000).toISOString(),
+          format: 'ONLINE',
+          hostGroupIds: groups.slice(0, 1).map((g) => g.id),
+        },
       },
     });
     const id = made.data?.createJointEvent.id;

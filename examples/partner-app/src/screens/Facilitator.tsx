@@ -52,7 +52,10 @@ function Board({ groupId }: { groupId: string }) {
         const board = node.nextSession;
         if (board.attendance.edges.some((e) => e.node.id === record.id)) return prev;
         const edges = [...board.attendance.edges, { cursor: record.id, node: record }];
-        return { ...prev, node: { ...node, nextSession: { ...board, attendanceCount: board.attendanceCount + 1, attendance: { ...board.attendance, edges } } } } as BoardResult;
+        return {
+          ...prev,
+          node: { ...node, nextSession: { ...board, attendanceCount: board.attendanceCount + 1, attendance: { ...board.attendance, edges } } },
+        } as BoardResult;
       },
     });
   }, [sessionId, subscribeToMore]);
@@ -73,7 +76,11 @@ function Board({ groupId }: { groupId: string }) {
         <ul className="board" aria-label="Checked in">
           {session.attendance.edges.map(({ node: a }) => (
             <li key={a.id}>
-              {a.member.displayName} <span className="muted">{a.status.toLowerCase()}{a.checkedInAt ? ` at ${new Date(a.checkedInAt).toLocaleTimeString()}` : ''}</span>
+              {a.member.displayName}{' '}
+              <span className="muted">
+                {a.status.toLowerCase()}
+                {a.checkedInAt ? ` at ${new Date(a.checkedInAt).toLocaleTimeString()}` : ''}
+              </span>
             </li>
           ))}
         </ul>
@@ -84,7 +91,8 @@ function Board({ groupId }: { groupId: string }) {
           <p>No feedback yet.</p>
         ) : summary.suppressed ? (
           <p>
-            {summary.responses} {summary.responses === 1 ? 'response' : 'responses'}: averages are withheld until enough people have answered, so no one's answer can be singled out.
+            {summary.responses} {summary.responses === 1 ? 'response' : 'responses'}: averages are withheld until enough people have answered, so no one's
+            answer can be singled out.
           </p>
         ) : (
           <p>

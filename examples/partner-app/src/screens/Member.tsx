@@ -69,7 +69,7 @@ export function GroupPage() {
   const { data, loading, error } = useQuery(GroupDetailQuery, { variables: { id: groupId } });
   const [accepted, setAccepted] = useState(false);
   const [join, joining] = useMutation(JoinGroupMutation, { refetchQueries: [GroupDetailQuery] });
-  if (loading) return <p>Loading…</p>;
+  if (loading && !data) return <p>Loading…</p>;
   const group = data?.node?.__typename === 'Group' ? data.node : null;
   if (!group) return <ErrorNote error={error ?? new Error('This group does not exist or is not visible to you.')} />;
   const member = group.viewerMembership?.status === 'ACTIVE' && !group.viewerMembership.needsNormsAcceptance;
@@ -190,7 +190,10 @@ function Resources({ groupId, resources }: { groupId: string; resources: Resourc
       <ul>
         {resources.map((r) => (
           <li key={r.id}>
-            {r.url ? <a href={r.url}>{r.title}</a> : r.title} <span className="muted">({r.kind.toLowerCase().replace('_', ' ')}, {r.anonymous ? 'anonymous' : (r.author?.displayName ?? 'a member')})</span>
+            {r.url ? <a href={r.url}>{r.title}</a> : r.title}{' '}
+            <span className="muted">
+              ({r.kind.toLowerCase().replace('_', ' ')}, {r.anonymous ? 'anonymous' : (r.author?.displayName ?? 'a member')})
+            </span>
           </li>
         ))}
       </ul>
