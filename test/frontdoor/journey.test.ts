@@ -58,7 +58,6 @@ describeJourney('partner app in Chromium: member → facilitator → admin', () 
   const tmp: string[] = [];
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
-  let people: { mia: Cred; fay: Cred; ada: Cred; drew: Cred; regulars: Cred[] };
   let groupId: string;
 
   async function browser(name: string): Promise<Page> {
@@ -108,7 +107,6 @@ describeJourney('partner app in Chromium: member → facilitator → admin', () 
     const drew = await net.member('MEMBER' as never, { displayName: 'Drew Drifting' });
     const regulars: Cred[] = [];
     for (const name of ['Robin', 'Kai', 'Noor', 'Lee', 'Sasha']) regulars.push(await net.member('MEMBER' as never, { displayName: name }));
-    people = { mia, fay, ada, drew, regulars };
     await addMember(app, net, groupId, fay.globalId, 'FACILITATOR');
     for (const p of [drew, ...regulars]) await addMember(app, net, groupId, p.globalId);
     // They joined two months ago; three weekly sessions were held since, the facilitator and the regulars came, Drew did not.
@@ -308,6 +306,5 @@ describeJourney('partner app in Chromium: member → facilitator → admin', () 
     expect(viewer.viewer).toEqual({ kind: 'MEMBER', member: { displayName: 'Mia Member' } });
     // Refresh needs our own session cookie; without it, no token.
     expect((await fetch(new URL('/auth/token', appUrl), { method: 'POST' })).status).toBe(401);
-    void people;
   });
 });
