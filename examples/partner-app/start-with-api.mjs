@@ -52,15 +52,20 @@ api.once('exit', (code) => process.exit(code ?? 0));
 
 const banner = await new Promise((resolve, reject) => {
   let out = '';
-  api.stdout.on('data', (chunk) => {
+  const onData = (chunk) => {
     out += chunk;
-    if (/Peer Networks API ready at .*\n(?:Demo ADMIN API key: .*\n)?/.test(out) && (out.includes('Embedded database') || out.includes('Demo ADMIN'))) {
+    if (out.includes('Peer Networks API ready at') && (out.includes('Embedded database') || out.includes('Demo ADMIN'))) {
+      api.stdout.off('data', onData);
       resolve(out);
     }
-  });
+  };
+  api.stdout.on('data', onData);
   api.once('exit', () => reject(new Error('the API stopped while starting')));
 });
-api.stdout.resume();
+// From here on the API's output (its JSON log lines) passes through, without the demo key.
+const redact = (text) => text.replace(/pnk_[A-Za-z0-9_-]+/g, 'pnk_… (used once by this script, not kept)');
+process.stdout.write(redact(banner));
+api.stdout.on('data', (chunk) => process.stdout.write(redact(chunk.toString())));
 
 async function gql(key, query, variables = {}) {
   const res = await fetch(apiUrl, {
