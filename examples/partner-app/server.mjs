@@ -78,7 +78,9 @@ export function createApp(options) {
     try {
       const issued = await issueToken(options, user);
       const wsUrl = options.publicApiUrl.replace(/^http/, 'ws');
-      res.set('cache-control', 'no-store').json({ ...issued, user: { id: user.id, label: user.label }, graphqlUrl: options.publicApiUrl, wsUrl });
+      // expiresIn (seconds) lets the browser time its refresh by its own clock, whatever its clock says the time is.
+      const expiresIn = Math.max(0, Math.floor((Date.parse(issued.expiresAt) - Date.now()) / 1000));
+      res.set('cache-control', 'no-store').json({ ...issued, expiresIn, user: { id: user.id, label: user.label }, graphqlUrl: options.publicApiUrl, wsUrl });
     } catch (err) {
       // The API's message can say which member or role was refused; the browser gets the code only.
       process.stderr.write(`token exchange failed for ${user.id}: ${err.code}: ${err.message}\n`);

@@ -5,6 +5,10 @@
 export interface Session {
   token: string;
   expiresAt: string;
+  /** Seconds the token is valid from the moment the backend answered (clock-independent, unlike expiresAt). */
+  expiresIn: number;
+  /** When to refresh, by THIS browser's clock (set on receipt: a skewed clock does not matter). */
+  refreshAt?: number;
   role: 'MEMBER' | 'COORDINATOR' | 'ADMIN';
   member: { id: string; displayName: string };
   user: { id: string; label: string };
@@ -12,7 +16,7 @@ export interface Session {
   wsUrl: string;
 }
 
-/** Refresh this long before the token expires, so a request never leaves with a token about to die. */
+/** Refresh this long before the token expires (at most half its life), so a request never leaves with a token about to die. */
 const REFRESH_MARGIN_MS = 60_000;
 
 let current: Session | null = null;
@@ -32,7 +36,8 @@ async function exchange(path: string, body?: unknown): Promise<Session> {
     credentials: 'same-origin',
   });
   if (!res.ok) throw new Error(`Sign-in failed (${((await res.json().catch(() => ({}))) as { error?: string }).error ?? res.status})`);
-  return (await res.json()) as Session;
+  const session = (await res.json()) as Session;
+  return { ...session, refreshAt: Date.now() + session.expiresIn * 1000 - Math.min(REFRESH_MARGIN_MS, (session.expiresIn * 1000) / 2) };
 }
 
 export const currentSession = () => current;
@@ -60,12 +65,12 @@ export async function logout(): Promise<void> {
 
 /** Forgets the token so the next getToken() fetches a new one (after the API said UNAUTHENTICATED). */
 export function invalidateToken(): void {
-  if (current) current = { ...current, expiresAt: new Date(0).toISOString() };
+  if (current) current = { ...current, refreshAt: 0 };
 }
 
 /** A valid member token: the current one, or one fresh refresh shared by every caller waiting. */
 export async function getToken(): Promise<string> {
-  if (current && Date.parse(current.expiresAt) - Date.now() > REFRESH_MARGIN_MS) return current.token;
+  if (current && Date.now() < (current.refreshAt ?? 0)) return current.token;
   inFlight ??= exchange('/auth/token')
     .then((session) => {
       set(session);
