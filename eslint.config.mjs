@@ -8,7 +8,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test/generated/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test/generated/**', 'artifacts/**', 'examples/*/{node_modules,dist,.data,src/gql}/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
