@@ -10,6 +10,7 @@ import { WebhookSecrets } from './modules/webhooks/webhook.secrets';
 
 function banner(url: string, demo: DemoSeed | undefined, config: Config): string {
   const lines = [`Peer Networks API ready at ${url}`];
+  if (config.explorer) lines.push(`Explorer: ${new URL('/', url).href}${demo && config.env !== 'production' ? ' (the demo key below is preset)' : ''}`);
   if (demo) {
     const query = JSON.stringify({ query: '{ viewer { kind scopes network { name } } members(first: 5) { nodes { displayName role } } }' });
     lines.push(
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
 
   const db = await openDatabase(config, logger);
   const demo = config.seedDemo ? await seedDemoIfFirstStart(db.dataSource) : undefined;
-  const server = await startServer(config, logger, db);
+  const server = await startServer(config, logger, db, { explorerKey: demo?.apiKey });
   const retention = startRetentionJob(db.dataSource, logger, config.retentionPurgeIntervalMs, config.retentionPurgeNetworks);
   const webhooks = startWebhookDispatcher(db.dataSource, logger, config, new WebhookSecrets(config.tokenSecret));
   process.stdout.write(banner(`http://localhost:${server.port}/graphql`, demo, config) + '\n');
