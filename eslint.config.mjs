@@ -8,7 +8,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test/generated/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test/generated/**', 'artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -39,6 +39,11 @@ export default tseslint.config(
       // Decorated classes and TypeORM need namespaces of declarations merged with classes at times.
       '@typescript-eslint/no-unsafe-declaration-merging': 'off',
     },
+  },
+  {
+    // The explorer's browser code (bundled by scripts/build-explorer.mjs).
+    files: ['web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
   },
   {
     files: ['jest.config.js'],

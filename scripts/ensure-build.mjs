@@ -29,12 +29,7 @@ function newest(target) {
   return latest;
 }
 
-let built = 0;
-try {
-  built = fs.statSync(stamp).mtimeMs;
-} catch {
-  built = 0;
-}
+const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
 const changed = Math.max(...INPUTS.map((input) => newest(path.join(root, input))));
 if (changed > built) {
   process.stderr.write(built ? 'Sources changed since the last build: building (npm run build)…\n' : 'No build yet: building (npm run build)…\n');
