@@ -9,7 +9,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, 'dist/.build-stamp');
-const INPUTS = ['src', 'migrations', 'web', 'scripts/build-explorer.mjs', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const INPUTS = [
+  'src',
+  'migrations',
+  'web',
+  'scripts/build-explorer.mjs',
+  'scripts/pglite-template.mjs',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+];
 
 if (process.argv.includes('--stamp')) {
   fs.mkdirSync(path.dirname(stamp), { recursive: true });
