@@ -4,6 +4,7 @@
 // migrations as always (a no-op here; any the template lacks). dist/pglite/pgdata.tar.gz (PGlite's own dumpDataDir),
 // with pgdata.json: the PGlite version and the migrations it was made with.
 // Run by `npm run build`, after tsc (it uses the compiled migrations); does nothing when the template is current.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -20,22 +21,38 @@ const pglitePackage = path.join(path.dirname(require.resolve('@electric-sql/pgli
 const version = JSON.parse(fs.readFileSync(pglitePackage, 'utf8')).version;
 
 require('reflect-metadata');
-const migrations = require(path.join(root, 'dist/migrations')).migrations.map((m) => m.name);
+const migrationNames = require(path.join(root, 'dist/migrations')).migrations.map((m) => m.name);
+// The compiled migrations' contents too: a migration edited in place (during development) makes a new template.
+const compiled = path.join(root, 'dist/migrations');
+const hash = createHash('sha256');
+for (const file of fs
+  .readdirSync(compiled)
+  .filter((f) => f.endsWith('.js'))
+  .sort())
+  hash.update(file).update(fs.readFileSync(path.join(compiled, file)));
+const migrations = { names: migrationNames, sha256: hash.digest('hex') };
 
 const current = fs.existsSync(manifest) && fs.existsSync(tarball) ? JSON.parse(fs.readFileSync(manifest, 'utf8')) : undefined;
 if (current?.pgliteVersion === version && JSON.stringify(current.migrations) === JSON.stringify(migrations)) process.exit(0);
 
 const started = Date.now();
-process.stderr.write(`Preparing the embedded database template (PGlite ${version}: initdb and ${migrations.length} migrations, once)…\n`);
+process.stderr.write(`Preparing the embedded database template (PGlite ${version}: initdb and ${migrationNames.length} migrations, once)…\n`);
 const { PGlite } = await import('@electric-sql/pglite');
-const { openDatabase } = require(path.join(root, 'dist/src/app/database'));
-const { loadConfig } = require(path.join(root, 'dist/src/config/config'));
-const { createLogger } = require(path.join(root, 'dist/src/config/logger'));
+const { startEmbeddedDatabase } = require(path.join(root, 'dist/src/db/embedded'));
+const { createDataSource } = require(path.join(root, 'dist/src/app/data-source'));
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pglite-template-'));
 try {
-  // Exactly what a first start does (starting from the previous template when its PGlite version matches), minus the demo.
-  const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: scratch, LOG_LEVEL: 'warn', TOKEN_SECRET: 'x'.repeat(32) });
-  await (await openDatabase(config, createLogger('warn'))).close();
+  // From initdb (not from an older template: a migration edited in place must not keep its old version), then every
+  // migration, as a first start runs them.
+  const embedded = await startEmbeddedDatabase(scratch, 4, { template: false });
+  const dataSource = createDataSource(embedded.url, 2);
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'all' });
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded.stop();
+  }
   const db = await PGlite.create(path.join(scratch, 'pgdata'));
   const dump = await db.dumpDataDir('gzip');
   await db.close();

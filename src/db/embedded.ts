@@ -10,15 +10,18 @@ export interface EmbeddedDatabase {
 }
 
 /**
- * Starts PGlite with its data under `dataDir/pgdata` and serves it with pglite-socket.
+ * Starts PGlite with its data under `dataDir/pgdata` and serves it with pglite-socket. A new data directory starts
+ * from the build's template (initdb and migrations done) unless `template: false` (an empty database, for the
+ * migrations test).
  * Not `typeorm-pglite`: that shares one session between concurrent transactions, so one network's
  * `set_config` would be visible to another's. pglite-socket keeps a transaction on its own connection.
  */
-export async function startEmbeddedDatabase(dataDir: string, maxConnections: number): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(dataDir: string, maxConnections: number, opts: { template?: boolean } = {}): Promise<EmbeddedDatabase> {
   fs.mkdirSync(dataDir, { recursive: true });
   const releaseLock = lockDataDir(dataDir);
   try {
-    const db = await openPglite(path.join(dataDir, 'pgdata'));
+    const pgdata = path.join(dataDir, 'pgdata');
+    const db = opts.template === false ? await PGlite.create(pgdata) : await openPglite(pgdata);
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
     await server.start();
     const url = `postgres://postgres@${server.getServerConn()}/postgres`;
