@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -9,10 +10,19 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/** PGlite served on a loopback port. */
+interface Served {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
 /**
  * Starts PGlite with its data under `dataDir/pgdata` and serves it with pglite-socket. A new data directory starts
  * from the build's template (initdb and migrations done) unless `template: false` (an empty database, for the
  * migrations test).
+ * PGlite runs in a worker thread (src/db/embedded-worker.ts) when its compiled script is there: its start (~1 s of
+ * WebAssembly PostgreSQL) then overlaps with this thread loading the app and building the schema. Without it (e.g. no
+ * build yet under jest), in this thread.
  * Not `typeorm-pglite`: that shares one session between concurrent transactions, so one network's
  * `set_config` would be visible to another's. pglite-socket keeps a transaction on its own connection.
  */
@@ -20,16 +30,13 @@ export async function startEmbeddedDatabase(dataDir: string, maxConnections: num
   fs.mkdirSync(dataDir, { recursive: true });
   const releaseLock = lockDataDir(dataDir);
   try {
-    const pgdata = path.join(dataDir, 'pgdata');
-    const db = opts.template === false ? await PGlite.create(pgdata) : await openPglite(pgdata);
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-    await server.start();
-    const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    const request: ServeRequest = { pgdata: path.join(dataDir, 'pgdata'), maxConnections, template: opts.template !== false };
+    const script = workerScript();
+    const served = script ? await serveInWorker(script, request) : await servePglite(request);
     return {
-      url,
+      url: served.url,
       async stop() {
-        await server.stop();
-        await db.close();
+        await served.stop();
         releaseLock();
       },
     };
@@ -37,6 +44,72 @@ export async function startEmbeddedDatabase(dataDir: string, maxConnections: num
     releaseLock();
     throw err;
   }
+}
+
+/** What the embedded database is started with (the worker's `workerData`). */
+export interface ServeRequest {
+  pgdata: string;
+  maxConnections: number;
+  /** Start a new data directory from the build's template. */
+  template: boolean;
+}
+
+/** Opens PGlite and serves it with pglite-socket, in the calling thread (the worker's, or this one as the fallback). */
+export async function servePglite(request: ServeRequest): Promise<Served> {
+  const db = request.template ? await openPglite(request.pgdata) : await PGlite.create(request.pgdata);
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: request.maxConnections });
+  try {
+    await server.start();
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return {
+    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+/** The compiled worker script: next to this file (dist/src/db), or in dist/ when run from the TypeScript sources (jest). */
+function workerScript(): string | undefined {
+  const candidates = [path.join(__dirname, 'embedded-worker.js'), path.resolve(__dirname, '../../dist/src/db/embedded-worker.js')];
+  return candidates.find((file) => fs.existsSync(file));
+}
+
+/** Messages of the worker (src/db/embedded-worker.ts). */
+export type WorkerMessage = { type: 'ready'; url: string } | { type: 'failed'; message: string } | { type: 'stopped' };
+
+/** Starts the worker and resolves once its PGlite is served; a failure to start rejects with the worker's message. */
+function serveInWorker(script: string, request: ServeRequest): Promise<Served> {
+  const worker = new Worker(script, { workerData: request });
+  return new Promise<Served>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    const onExit = (code: number) => reject(new Error(`The embedded database stopped while starting (exit code ${code})`));
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.once('message', (message: WorkerMessage) => {
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (message.type !== 'ready') {
+        void worker.terminate();
+        reject(new Error(message.type === 'failed' ? message.message : 'The embedded database did not start'));
+        return;
+      }
+      resolve({
+        url: message.url,
+        stop: () =>
+          new Promise<void>((done) => {
+            // Stopped cleanly (PGlite closed its files), then the thread ends; should it end first, that is the end too.
+            worker.once('exit', () => done());
+            worker.once('message', () => void worker.terminate());
+            worker.postMessage('stop');
+          }),
+      });
+    });
+  });
 }
 
 /**
