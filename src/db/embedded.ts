@@ -10,6 +10,9 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/** Connections the embedded database serves for a pool of `poolMax`: a few spare (migration lock, CLI, listeners). */
+export const embeddedConnections = (poolMax: number): number => poolMax + 4;
+
 /** PGlite served on a loopback port. */
 interface Served {
   readonly url: string;
