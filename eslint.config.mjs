@@ -43,6 +43,11 @@ export default tseslint.config(
     },
   },
   {
+    // The explorer's browser code (bundled by scripts/build-explorer.mjs).
+    files: ['web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
+  },
+  {
     files: ['jest.config.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { startEmbeddedDatabase } from '../db/embedded';
+import { embeddedConnections, startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded';
 import { useCancelRequests, usePreparedStatements } from '../db/tenant';
 import { createDataSource } from './data-source';
 import type { Config } from '../config/config';
@@ -19,8 +19,12 @@ export interface Database {
 const MIGRATION_LOCK_KEY = 4_711_2026;
 
 /** Connects (starting the embedded PGlite when no DATABASE_URL is set) and runs pending migrations. */
-export async function openDatabase(config: Config, logger: Logger, opts: { migrate?: boolean } = {}): Promise<Database> {
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir, config.dbPoolMax + 4);
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  opts: { migrate?: boolean; /** The embedded database, already starting (src/main.ts starts it first). */ embedded?: Promise<EmbeddedDatabase> } = {},
+): Promise<Database> {
+  const embedded = config.databaseUrl ? undefined : await (opts.embedded ?? startEmbeddedDatabase(config.dataDir, embeddedConnections(config.dbPoolMax)));
   // The embedded database runs one transaction at a time: a pool wait there is not a sign of overload, and pg-pool's
   // timeout would drop a connection whose start-up pglite-socket has queued (the network shares still time out).
   const dataSource = createDataSource(config.databaseUrl ?? embedded!.url, config.dbPoolMax, embedded ? 0 : config.dbAcquireTimeoutMs);

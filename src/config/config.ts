@@ -61,6 +61,8 @@ export interface Config {
   /** Prepare hot statements once per connection (off behind a transaction-pooling proxy such as PgBouncer). */
   readonly dbPreparedStatements: boolean;
   readonly seedDemo: boolean;
+  /** Serve the GraphiQL explorer at `/` (on by default outside production; production: only with EXPLORER=true, and never with a key). */
+  readonly explorer: boolean;
   /** How long an `Idempotency-Key` is remembered (hours); an older one counts as unused. */
   readonly idempotencyTtlHours: number;
   /** How often the retention purge runs (src/modules/retention), in ms; 0: never (e.g. when a separate process runs it). */
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     evaluationTimeoutMs: int(env, 'EVALUATION_TIMEOUT_MS', 30_000, 1, 3_600_000),
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     seedDemo: bool(env, 'SEED_DEMO', !production),
+    explorer: bool(env, 'EXPLORER', !production),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
     retentionPurgeIntervalMs: int(env, 'RETENTION_PURGE_INTERVAL_MS', 3_600_000, 0, 604_800_000),
     retentionPurgeNetworks: uuids(env, 'RETENTION_PURGE_NETWORKS'),

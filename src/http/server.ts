@@ -1,6 +1,10 @@
 import http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -21,9 +25,11 @@ import { rateLimitPlugin } from '../modules/rate-limits/rate-limit.plugin';
 import { RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { WebhookSecrets } from '../modules/webhooks/webhook.secrets';
 import { openLiveEvents, type LiveEvents } from '../realtime/live';
+import { explorerRouter } from './explorer';
 import { mountExportRoutes } from './export-route';
 import { feedsRouter } from './feeds';
 import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
+import { SCHEMA_PATH, schemaRoute } from './schema-route';
 import { serveGraphqlWs } from './websocket';
 import type { Database } from '../app/database';
 import type { Config } from '../config/config';
@@ -115,7 +121,12 @@ export function transactionLimits(config: Config): TransactionLimits {
   };
 }
 
-export async function startServer(config: Config, logger: Logger, db: Database): Promise<RunningServer> {
+export interface ServerOptions {
+  /** The demo key to preset in the explorer: only when the demo was seeded by this process, and never in production. */
+  explorerKey?: string;
+}
+
+export async function startServer(config: Config, logger: Logger, db: Database, options: ServerOptions = {}): Promise<RunningServer> {
   const schema = await getSchema();
   const live = await openLiveEvents(config, logger);
   const rateLimiter = await RateLimiter.open(config, logger);
@@ -159,6 +170,8 @@ export async function startServer(config: Config, logger: Logger, db: Database):
       ApolloServerPluginCacheControlDisabled(),
       // The schema is also a federation subgraph: no per-field timings to whoever asks for them.
       ApolloServerPluginInlineTraceDisabled(),
+      // Not Apollo's landing page (its Sandbox loads from a CDN): the explorer at `/` is served from this server.
+      ApolloServerPluginLandingPageDisabled(),
       transactionPlugin(logger),
       // Names each operation's read-audit entry (src/modules/audit/read-audit.ts).
       readAuditPlugin(),
@@ -204,6 +217,22 @@ export async function startServer(config: Config, logger: Logger, db: Database):
     maxAge: config.corsMaxAgeSeconds,
     exposedHeaders: [IDEMPOTENT_REPLAYED_HEADER, 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id', 'Content-Disposition'],
   });
+
+  // The client schema, in every environment (src/http/schema-route.ts).
+  app.get(SCHEMA_PATH, apiCors, schemaRoute());
+
+  // The explorer at `/` (src/http/explorer.ts): on outside production, in production only with EXPLORER=true.
+  if (config.explorer) {
+    app.use(explorerRouter({ production, presetKey: options.explorerKey }));
+    // A browser opening /graphql itself (no operation) lands on the explorer.
+    app.get(GRAPHQL_PATH, (req, res, next) => {
+      if (req.query.query === undefined && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html') {
+        res.redirect(302, '/');
+        return;
+      }
+      next();
+    });
+  }
 
   // Members' data exports as streamed downloads (src/http/export-route.ts).
   const exportsRouter = express.Router();

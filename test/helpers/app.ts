@@ -4,7 +4,7 @@ import request from 'supertest';
 import { openDatabase, type Database } from '../../src/app/database';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { startServer, type RunningServer } from '../../src/http/server';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/http/server';
 import { MemberTokens } from '../../src/modules/auth/member-token';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 
@@ -39,7 +39,7 @@ export interface TestApp {
 }
 
 /** Starts the real app in-process on the test database (see global-setup), on a free port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, serverOptions: ServerOptions = {}): Promise<TestApp> {
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
@@ -63,7 +63,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
   const db = await openDatabase(config, createLogger(config.logLevel), { migrate: !embedded });
   if (embedded) db.migrated = true;
-  const server = await startServer(config, createLogger(config.logLevel), db);
+  const server = await startServer(config, createLogger(config.logLevel), db, serverOptions);
   const http = () => request(server.httpServer);
   return {
     config,

@@ -52,6 +52,7 @@ describe('defaults', () => {
       evaluationTimeoutMs: 30_000,
       dbPreparedStatements: true,
       seedDemo: true,
+      explorer: true,
       idempotencyTtlHours: 24,
       retentionPurgeIntervalMs: 3_600_000,
       retentionPurgeNetworks: undefined,
@@ -80,7 +81,7 @@ describe('defaults', () => {
 
   test('production: no demo data by default, given secret kept', () => {
     const c = load({ NODE_ENV: 'production', TOKEN_SECRET: SECRET });
-    expect(c).toMatchObject({ env: 'production', seedDemo: false, tokenSecret: SECRET, tokenSecretGenerated: false, logLevel: 'info' });
+    expect(c).toMatchObject({ env: 'production', seedDemo: false, explorer: false, tokenSecret: SECRET, tokenSecretGenerated: false, logLevel: 'info' });
   });
 
   test('test: quieter log level by default', () => {
@@ -127,6 +128,7 @@ describe('defaults', () => {
       EVALUATION_TIMEOUT_MS: '20000',
       DB_PREPARED_STATEMENTS: 'false',
       SEED_DEMO: 'yes',
+      EXPLORER: 'on',
       IDEMPOTENCY_TTL_HOURS: '48',
       RETENTION_PURGE_INTERVAL_MS: '0',
       RETENTION_PURGE_NETWORKS: ' 6F1C2E0A-7B3D-4E5F-8A9B-0C1D2E3F4A5B , 00000000-0000-4000-8000-000000000001',
@@ -177,6 +179,7 @@ describe('defaults', () => {
       evaluationTimeoutMs: 20_000,
       dbPreparedStatements: false,
       seedDemo: true,
+      explorer: true,
       idempotencyTtlHours: 48,
       retentionPurgeIntervalMs: 0,
       retentionPurgeNetworks: ['6f1c2e0a-7b3d-4e5f-8a9b-0c1d2e3f4a5b', '00000000-0000-4000-8000-000000000001'],

@@ -24,7 +24,8 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
     };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-mig-'));
-  const db = await startEmbeddedDatabase(dir, 4);
+  // Not from the build's template, which has the migrations done already: this test needs an empty database.
+  const db = await startEmbeddedDatabase(dir, 4, { template: false });
   return {
     url: db.url,
     drop: async () => {
