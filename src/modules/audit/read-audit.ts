@@ -1,5 +1,6 @@
 import { getOperationAST, type DocumentNode } from 'graphql';
-import { execute, queryMaybeOne } from '../../db/sql';
+import { execute } from '../../db/sql';
+import { ApiKey } from '../auth/api-key.entity';
 import { auditActor, SENSITIVE_READ } from './audit.service';
 import type { Connection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
@@ -86,7 +87,8 @@ async function writeReadAudit(ctx: Context, collector: ReadCollector): Promise<v
     p.kind === 'API_KEY'
       ? {
           readerKind: 'API_KEY',
-          apiKeyName: (await queryMaybeOne<{ name: string }>(ctx.manager, `SELECT name FROM api_keys WHERE id = $1`, [p.apiKeyId]))?.name ?? null,
+          // Through the request's loaders: a delivery batch of one key's subscriptions reads the key once.
+          apiKeyName: (await ctx.loaders.byId(ApiKey).load(p.apiKeyId))?.name ?? null,
         }
       : { readerKind: 'MEMBER', readerRole: p.role };
   const details = {
