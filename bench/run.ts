@@ -21,6 +21,7 @@ import {
   type LatencyResult,
 } from './evaluation';
 import { FAIRNESS_A_QUERY, FAIRNESS_B_QUERY, fairnessABody, loadFairnessFixtures, runFairness, type FairnessRun } from './fairness';
+import { compareWithFloor, FLOOR_SCENARIOS, FLOOR_TARGETS, printFloorTable, startFloorServer, type FloorRow, type FloorServer } from './floor';
 import { failures, runInWorker, type LoadJob, type LoadResult } from './load';
 import { runRateLimitOverhead, UNLIMITED_BUDGET, type OverheadReport } from './ratelimit';
 import { ensureSeeded, refreshSeed, type SeedInfo } from './seed';
@@ -166,15 +167,22 @@ function parseArgs(argv: string[]): Options {
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 
-/** SQL statements sent by any pg client of this process (the server's pool; the seeding client is idle during runs). */
+/**
+ * Round trips (pg `Client.query` calls) and SQL statements (a simple-protocol text holding several counts each: BEGIN
+ * with the settings, batched reads) sent by any pg client of this process (the server's pool; the seeding client is
+ * idle during runs, and the floor runs after the API's measurement).
+ */
 let statementsSent = 0;
+let roundTripsSent = 0;
 /** When set, the text of each statement is collected here (--show). */
 let statementLog: string[] | undefined;
 /** When set, each parameterised statement with its values is collected here (--explain). */
 let statementCapture: Array<{ text: string; values: unknown[] }> | undefined;
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  statementsSent++;
+  roundTripsSent++;
+  const first = args[0];
+  statementsSent += typeof first === 'string' && args[1] === undefined ? first.split(';').filter((part) => part.trim() !== '').length : 1;
   if (statementLog || statementCapture) {
     const q = args[0] as string | { text?: string; values?: unknown[] };
     const text = typeof q === 'string' ? q : (q?.text ?? '?');
@@ -265,6 +273,8 @@ interface ScenarioRow {
   serverEventLoopUtilization?: number;
   /** SQL statements the server sent per completed request (transaction control included). */
   statementsPerRequest?: number;
+  /** Round trips to the database per completed request (several statements may share one). */
+  roundTripsPerRequest?: number;
   errors?: number;
   /** The machine's 1-minute load average as the run started (other work on the machine skews the figures). */
   loadAverageBefore?: number;
@@ -280,7 +290,7 @@ async function sampleCheck(url: string, items: LoadJob['items'], show: boolean):
     if (show) log(`  sample response (${text.length} bytes): ${text.slice(0, 1500)}`);
     if (statementLog) {
       log(`  its ${statementLog.length} SQL statements:`);
-      for (const sql of statementLog) log(`    ${sql.replace(/\s+/g, ' ').slice(0, 400)}`);
+      for (const sql of statementLog) log(`    ${sql.replace(/\s+/g, ' ').slice(0, Number(process.env.BENCH_SHOW_CHARS ?? 400))}`);
       statementLog = undefined;
     }
     let body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } | undefined;
@@ -302,7 +312,7 @@ function fmt(n: number | undefined, digits = 0): string {
 }
 
 function printTable(rows: ScenarioRow[]): void {
-  const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests', 'errors', 'SQL/req', 'server ELU', 'load before'];
+  const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'avg ms', 'requests', 'errors', 'SQL/req', 'trips/req', 'server ELU', 'load before'];
   const lines = rows.map((r) =>
     r.result
       ? [
@@ -315,6 +325,7 @@ function printTable(rows: ScenarioRow[]): void {
           String(r.result.requests),
           String(r.errors ?? 0),
           fmt(r.statementsPerRequest, 1),
+          fmt(r.roundTripsPerRequest, 1),
           fmt((r.serverEventLoopUtilization ?? NaN) * 100) + '%',
           fmt(r.loadAverageBefore, 1),
         ]
@@ -532,7 +543,8 @@ async function main(): Promise<number> {
 
     const fixtures = await loadFixtures(client);
     server = await startServer(config, logger, db);
-    const url = `http://127.0.0.1:${server.port}/graphql`;
+    // BENCH_TARGET_URL: load a server started elsewhere (same database and TOKEN_SECRET) instead of the one in this process.
+    const url = process.env.BENCH_TARGET_URL ?? `http://127.0.0.1:${server.port}/graphql`;
     const tokens = new MemberTokens(config.tokenSecret);
     const memberIds = [...new Set([...fixtures.homeMembers, ...fixtures.checkInPairs.map((p) => p.memberId), ...fixtures.managers])];
     const bearer = new Map<string, string>();
@@ -558,6 +570,13 @@ async function main(): Promise<number> {
     };
 
     const rows: ScenarioRow[] = [];
+    // Issue 18: the floor — the same requests answered from one hand-written SQL statement each (./floor.ts), loaded
+    // right after the API with the same settings; `floorRows` holds its runs, reported as the API's ratio to it.
+    const floorRows: FloorRow[] = [];
+    let floor: FloorServer | undefined;
+    if (!opts.basicHome && opts.only.some((s) => (FLOOR_SCENARIOS as readonly string[]).includes(s))) {
+      floor = await startFloorServer(databaseUrl, BENCH_TOKEN_SECRET, config.dbPoolMax, { home: HOME_QUERY, group: groupQuery, now });
+    }
     for (const scenario of opts.only.filter((s): s is ScenarioName => (SCENARIOS as readonly string[]).includes(s))) {
       await settle();
       const problem = await sampleCheck(url, items[scenario], opts.show);
@@ -566,9 +585,15 @@ async function main(): Promise<number> {
         for (const connections of opts.connections) rows.push({ scenario, connections, skipped: problem });
         continue;
       }
+      const withFloor = floor && (FLOOR_SCENARIOS as readonly string[]).includes(scenario) ? floor : undefined;
+      if (withFloor) {
+        const mismatch = await compareWithFloor(url, withFloor.url, items[scenario].slice(0, 20));
+        if (mismatch) throw new Error(`${scenario}: the floor's answer differs from the API's: ${mismatch}`);
+      }
       if (opts.warmup > 0) {
         log(`${scenario}: warm-up ${opts.warmup} s…`);
         await runInWorker({ url, connections: opts.connections[0], duration: opts.warmup, items: items[scenario] });
+        if (withFloor) await runInWorker({ url: withFloor.url, connections: opts.connections[0], duration: opts.warmup, items: items[scenario] });
         await settle();
       }
       for (const connections of opts.connections) {
@@ -577,18 +602,28 @@ async function main(): Promise<number> {
         const profiler = opts.profile ? await startProfiler() : undefined;
         const elu = performance.eventLoopUtilization();
         const statementsBefore = statementsSent;
+        const roundTripsBefore = roundTripsSent;
         const result = await runInWorker({ url, connections, duration: opts.duration, items: items[scenario] });
         const serverEventLoopUtilization = performance.eventLoopUtilization(elu).utilization;
         const statementsPerRequest = (statementsSent - statementsBefore) / Math.max(1, result.requests);
+        const roundTripsPerRequest = (roundTripsSent - roundTripsBefore) / Math.max(1, result.requests);
         await settle();
         if (profiler) log(`  profile: ${path.relative(process.cwd(), await profiler.stop(`${scenario}-${connections}`))}`);
         const errors = failures(result);
         if (errors) log(`  ${errors} errors; first: ${result.firstError ?? '(socket errors or timeouts)'}`);
-        rows.push({ scenario, connections, result, serverEventLoopUtilization, statementsPerRequest, errors, loadAverageBefore });
+        rows.push({ scenario, connections, result, serverEventLoopUtilization, statementsPerRequest, roundTripsPerRequest, errors, loadAverageBefore });
+        if (withFloor) {
+          log(`${scenario} floor: ${connections} connections, ${opts.duration} s…`);
+          const floorResult = await runInWorker({ url: withFloor.url, connections, duration: opts.duration, items: items[scenario] });
+          await settle();
+          floorRows.push({ scenario, connections, api: result, floor: floorResult, target: FLOOR_TARGETS[scenario as keyof typeof FLOOR_TARGETS] });
+        }
       }
     }
+    await floor?.stop();
 
     if (rows.length) printTable(rows);
+    if (floorRows.length) printFloorTable(floorRows, log);
 
     // Issue 11: scenarios on servers with other settings, started and stopped here (the database pool is shared).
     const hooks = { log, settle, sampleCheck: (u: string, it: LoadJob['items']) => sampleCheck(u, it, opts.show) };
@@ -696,6 +731,7 @@ async function main(): Promise<number> {
         fairnessB: FAIRNESS_B_QUERY,
       },
       results: rows,
+      floor: floorRows.length ? floorRows : undefined,
       rateLimitOverhead: rateLimitOverhead && { rounds: opts.rounds, ...rateLimitOverhead },
       fairness: fairnessRuns.length
         ? { aConnections: opts.fairnessA, bConnections: opts.fairnessB, bRequestsPerSecond: opts.fairnessBRate, runs: fairnessRuns }
@@ -707,7 +743,13 @@ async function main(): Promise<number> {
     // In the fairness runs A's SERVER_BUSY answers are expected; B failing while the shares are on is not.
     const fairnessFailed = fairnessRuns.some((r) => r.skipped || (r.variant === 'shares' && (failures(r.baseline!) || failures(r.loadedB!))));
     const overheadFailed = rateLimitOverhead !== undefined && (rateLimitOverhead.skipped !== undefined || rateLimitOverhead.summary.some((r) => r.errors));
-    return rows.some((r) => r.skipped || r.errors) || evaluationRows.some((r) => r.skipped || r.result?.errors) || fairnessFailed || overheadFailed ? 1 : 0;
+    return rows.some((r) => r.skipped || r.errors) ||
+      floorRows.some((r) => failures(r.floor)) ||
+      evaluationRows.some((r) => r.skipped || r.result?.errors) ||
+      fairnessFailed ||
+      overheadFailed
+      ? 1
+      : 0;
   } finally {
     await server?.stop();
     await client.end();

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { embeddedConnections, startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded';
-import { useCancelRequests, usePreparedStatements } from '../db/tenant';
+import { useCancelRequests, usePreparedStatements, useStatementBatching } from '../db/tenant';
 import { createDataSource } from './data-source';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
@@ -38,6 +38,7 @@ export async function openDatabase(
   if (!embedded && config.dbPreparedStatements) usePreparedStatements(dataSource);
   // pglite-socket does not serve PostgreSQL's cancel requests; there the statement timeout bounds an aborted statement.
   if (!embedded) useCancelRequests(dataSource);
+  if (config.dbBatchReads) useStatementBatching(dataSource);
   const db: Database = {
     dataSource,
     embedded: !!embedded,

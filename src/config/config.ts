@@ -60,6 +60,8 @@ export interface Config {
   readonly evaluationTimeoutMs: number;
   /** Prepare hot statements once per connection (off behind a transaction-pooling proxy such as PgBouncer). */
   readonly dbPreparedStatements: boolean;
+  /** Send a request's reads that are issued together in one round trip (src/db/batch.ts). */
+  readonly dbBatchReads: boolean;
   readonly seedDemo: boolean;
   /** Serve the GraphiQL explorer at `/` (on by default outside production; production: only with EXPLORER=true, and never with a key). */
   readonly explorer: boolean;
@@ -248,6 +250,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10_000, 1, 3_600_000),
     evaluationTimeoutMs: int(env, 'EVALUATION_TIMEOUT_MS', 30_000, 1, 3_600_000),
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
+    dbBatchReads: bool(env, 'DB_BATCH_READS', true),
     seedDemo: bool(env, 'SEED_DEMO', !production),
     explorer: bool(env, 'EXPLORER', !production),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 720),

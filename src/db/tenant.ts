@@ -1,5 +1,8 @@
 import net from 'node:net';
+import { QueryFailedError } from 'typeorm';
+import { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { AppError, serverBusy, timedOut } from '../graphql/errors';
+import { inlineParameters, isBatchable } from './batch';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
@@ -22,6 +25,8 @@ export interface TenantTransaction {
   readonly manager: EntityManager;
   /** SQL statements sent on this transaction's connection, transaction control included. */
   readonly statementCount: number;
+  /** Round trips to the database for them after BEGIN (reads issued together share one: ./batch.ts). */
+  readonly roundTrips: number;
   /** Sets a transaction-local setting read by the policies (`null` clears it). */
   set(setting: TenantSetting, value: string | null): Promise<void>;
   /** Runs `fn` in a savepoint: on error only its own writes are rolled back, then the error is rethrown. */
@@ -171,6 +176,38 @@ export class TransactionEndedError extends Error {
   }
 }
 
+const batchingSources = new WeakSet<DataSource>();
+
+/** Lets tenant transactions on this data source send reads issued together in one round trip (./batch.ts). */
+export function useStatementBatching(dataSource: DataSource): void {
+  batchingSources.add(dataSource);
+}
+
+/** A read waiting for its round trip. */
+interface PendingRead {
+  sql: string;
+  values: unknown[];
+  structured: boolean;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** One statement's part of a multi-statement simple-protocol result. */
+interface BatchResult {
+  rows: Array<Record<string, unknown>>;
+  rowCount: number | null;
+}
+
+/** What TypeORM's PostgresQueryRunner.query answers for a SELECT: the rows, or (structured) a QueryResult. */
+function typeormResult(raw: BatchResult, structured: boolean): unknown {
+  if (!structured) return raw.rows;
+  const result = new QueryResult();
+  result.records = raw.rows;
+  result.raw = raw.rows;
+  result.affected = raw.rowCount ?? undefined;
+  return result;
+}
+
 /** Opens a tenant transaction. `networkId` null means: no network, and so no tenant rows visible. */
 export async function beginTenantTransaction(
   dataSource: DataSource,
@@ -181,7 +218,8 @@ export async function beginTenantTransaction(
   const giveBackShare = options.acquireShare ? await options.acquireShare() : undefined;
   const runner = dataSource.createQueryRunner();
   let statements = 0;
-  const query = runner.query.bind(runner);
+  let roundTrips = 0;
+  const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
   // Set once the transaction ends or is aborted: from then on no statement is sent (it would run after the
   // transaction-local role and network are gone, in autocommit). `aborted` also refuses statements already queued.
   let ended = false;
@@ -190,21 +228,66 @@ export async function beginTenantTransaction(
   // Loaders of one request run in parallel on this one connection: queue their statements here rather
   // than rely on pg's deprecated implicit queueing.
   let queue: Promise<unknown> = Promise.resolve();
-  runner.query = ((...args: Parameters<QueryRunner['query']>) => {
-    if (aborted) return Promise.reject(aborted);
-    if (ended) return Promise.reject(new TransactionEndedError());
-    statements += 1;
+  const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
     const run = queue.then(async () => {
       if (aborted) throw aborted;
       running += 1;
       try {
-        return await query(...args);
+        return await job();
       } finally {
         running -= 1;
       }
     });
     queue = run.catch(() => undefined);
     return run;
+  };
+  // Reads issued at the same moment (./batch.ts) wait in `pending` until the event loop's current turn is over,
+  // then go in one round trip, in their place in the queue; a lone read goes as it would have. A statement that
+  // is not batched first sends the reads issued before it, so every statement keeps its order.
+  const batching = batchingSources.has(dataSource);
+  let pending: PendingRead[] = [];
+  let flushTimer: NodeJS.Immediate | undefined;
+  const runReads = async (group: PendingRead[]) => {
+    if (aborted) return group.forEach((p) => p.reject(aborted));
+    running += 1;
+    try {
+      if (group.length === 1) {
+        const [p] = group;
+        await query(p.sql, p.values, p.structured).then(p.resolve, p.reject);
+        return;
+      }
+      try {
+        const results = (await client.query(group.map((p) => inlineParameters(p.sql, p.values)).join(';\n'))) as unknown as BatchResult[];
+        group.forEach((p, i) => p.resolve(typeormResult(results[i], p.structured)));
+      } catch (err) {
+        for (const p of group) p.reject(err === aborted ? err : new QueryFailedError(p.sql, p.values, err as Error));
+      }
+    } finally {
+      running -= 1;
+    }
+  };
+  const flush = () => {
+    if (flushTimer) clearImmediate(flushTimer);
+    flushTimer = undefined;
+    if (!pending.length) return;
+    const group = pending;
+    pending = [];
+    roundTrips += 1;
+    queue = queue.then(() => runReads(group));
+  };
+  runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {
+    if (aborted) return Promise.reject(aborted);
+    if (ended) return Promise.reject(new TransactionEndedError());
+    statements += 1;
+    if (batching && isBatchable(sql, parameters)) {
+      return new Promise((resolve, reject) => {
+        pending.push({ sql, values: parameters ?? [], structured: structured === true, resolve, reject });
+        flushTimer ??= setImmediate(flush);
+      });
+    }
+    flush(); // reads issued earlier go first
+    roundTrips += 1;
+    return enqueue(() => query(sql, parameters, structured));
   }) as QueryRunner['query'];
 
   let mustRollBack = false;
@@ -280,10 +363,12 @@ export async function beginTenantTransaction(
     let discard: Error | undefined;
     try {
       // Statements issued before the end finish first: COMMIT/ROLLBACK never overtakes them, and nothing follows.
+      flush();
       await queue;
       await cancelling;
       if (outcome === 'commit' && !mustRollBack && !aborted) {
         for (const fn of beforeCommit) await runBeforeCommit(fn);
+        flush();
         await queue;
       }
       if (outcome === 'commit' && !mustRollBack && !aborted) {
@@ -328,6 +413,9 @@ export async function beginTenantTransaction(
     firstRows,
     get statementCount() {
       return statements;
+    },
+    get roundTrips() {
+      return roundTrips;
     },
     get abortReason() {
       return aborted;

@@ -269,6 +269,8 @@ function toConnection<T>(rows: T[], shape: PageShape<T>, count: () => Promise<nu
 export interface NestedConnectionSpec<T, R extends Row = Row> {
   /** Names the list inside cursors. */
   tag: string;
+  /** Tells apart specs of one list (same tag and cursors) that read different things, e.g. with and without a costly column. */
+  variant?: string;
   /** `FROM` clause (may join); rows are filtered by `<alias>.network_id = $1` and `parent = ANY($2)`. */
   from: string;
   /** Alias of the table whose `network_id` is checked. */
@@ -339,7 +341,7 @@ export function loadNestedConnection<T, R extends Row = Row, A extends Row = Row
   checkSize('last', args.last);
   if (args.first != null && args.last != null) throw invalidArgument('last', 'cannot be combined with first');
   if (ownRowsOnly && (!spec.ownerColumn || !ctx.viewerMemberId)) throw new Error(`${spec.tag}: own rows need an ownerColumn and a viewer`);
-  const key = `nested:${spec.tag}:${readAlong?.key ?? ''}:${JSON.stringify([args.first, args.after, args.last, args.before, filter.sql, filter.params])}`;
+  const key = `nested:${spec.tag}:${spec.variant ?? ''}:${readAlong?.key ?? ''}:${JSON.stringify([args.first, args.after, args.last, args.before, filter.sql, filter.params])}`;
   return ctx.loaders
     .keyed(
       key,

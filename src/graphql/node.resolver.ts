@@ -1,8 +1,10 @@
 import { ArrayMaxSize } from 'class-validator';
-import { Arg, Args, ArgsType, Ctx, Field, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, ID, Info, Query, Resolver } from 'type-graphql';
 import { parseGlobalId } from './global-id';
-import { Node, nodeFetcher } from './node';
+import { startSelectedFields } from './lookahead';
+import { Node, nodeFetcher, nodeLookahead } from './node';
 import type { Context } from './context';
+import type { GraphQLResolveInfo } from 'graphql';
 
 @ArgsType()
 class NodesArgs {
@@ -30,8 +32,13 @@ async function fetchNodes(ctx: Context, globalIds: readonly string[]): Promise<A
 @Resolver()
 export class NodeResolver {
   @Query(() => Node, { nullable: true, description: 'Fetches any object the caller may see by its global ID; null when unknown or not visible.' })
-  async node(@Arg('id', () => ID, { description: 'A global ID.' }) id: string, @Ctx() ctx: Context): Promise<Node | null> {
-    const [node] = await fetchNodes(ctx, [id]);
+  async node(@Arg('id', () => ID, { description: 'A global ID.' }) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Node | null> {
+    const fetching = fetchNodes(ctx, [id]);
+    // The fields the object's type lets start early share the object's round trip (./lookahead.ts).
+    const parsed = parseGlobalId(id);
+    const lookahead = parsed && nodeLookahead(parsed.type);
+    if (parsed && lookahead) startSelectedFields(ctx, info, parsed.type, lookahead.standIn(ctx, parsed.id), lookahead.fields);
+    const [node] = await fetching;
     return node;
   }
 

@@ -39,13 +39,26 @@ export abstract class TenantEntity extends Node {
  */
 export type NodeFetcher = (ctx: Context, ids: readonly string[]) => Promise<Array<Node | null>>;
 
-const fetchers = new Map<string, NodeFetcher>();
+/**
+ * Fields `node(id:)` starts along with the object's read (./lookahead.ts): fields whose resolvers use only the
+ * parent's id and record nothing when read, and a stand-in parent holding that id.
+ */
+export interface NodeLookahead {
+  fields: ReadonlySet<string>;
+  standIn: (ctx: Context, id: string) => object;
+}
+
+const fetchers = new Map<string, { fetch: NodeFetcher; lookahead?: NodeLookahead }>();
 
 /** Each feature registers its node types next to its resolvers. */
-export function registerNodeType(typeName: string, fetch: NodeFetcher): void {
-  fetchers.set(typeName, fetch);
+export function registerNodeType(typeName: string, fetch: NodeFetcher, lookahead?: NodeLookahead): void {
+  fetchers.set(typeName, { fetch, lookahead });
 }
 
 export function nodeFetcher(typeName: string): NodeFetcher | undefined {
-  return fetchers.get(typeName);
+  return fetchers.get(typeName)?.fetch;
+}
+
+export function nodeLookahead(typeName: string): NodeLookahead | undefined {
+  return fetchers.get(typeName)?.lookahead;
 }

@@ -19,10 +19,18 @@ import type { GraphQLResolveInfo } from 'graphql';
 
 export const GroupConnection = connectionType(Group, 'Group');
 
-registerNodeType('Group', async (ctx, ids) => {
-  const found = await ctx.loaders.byId(Group).loadMany(ids);
-  return Promise.all(found.map(async (g) => (g instanceof Group && (await canSeeGroup(ctx, g)) ? g : null)));
-});
+registerNodeType(
+  'Group',
+  async (ctx, ids) => {
+    const found = await ctx.loaders.byId(Group).loadMany(ids);
+    return Promise.all(found.map(async (g) => (g instanceof Group && (await canSeeGroup(ctx, g)) ? g : null)));
+  },
+  // A group page's member count and session lists are read in the group's round trip (their resolvers use only its id).
+  {
+    fields: new Set(['memberCount', 'sessions', 'nextSession']),
+    standIn: (ctx, id) => Object.assign(Object.create(Group.prototype) as Group, { id, networkId: ctx.networkId }),
+  },
+);
 
 @Resolver(() => Group)
 export class GroupResolver {

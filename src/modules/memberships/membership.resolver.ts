@@ -1,8 +1,9 @@
-import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import { connectionType, emptyConnection, loadNestedConnection, type NestedFilter } from '../../graphql/connection';
 import { forbidden } from '../../graphql/errors';
 import { idArgument } from '../../graphql/global-id';
 import { registerNodeType } from '../../graphql/node';
+import { selects } from '../../graphql/selection';
 import { liveSubscription } from '../../realtime/subscriptions';
 import { authorize, isAllowed, isSelf } from '../auth/access';
 import { Allow } from '../auth/allow';
@@ -25,6 +26,7 @@ import { GroupMembershipsArgs, MemberMembershipsArgs } from './membership.inputs
 import * as memberships from './membership.service';
 import type { Context } from '../../graphql/context';
 import type { TopicPayload } from '../../realtime/topics';
+import type { GraphQLResolveInfo } from 'graphql';
 
 export const MembershipConnection = connectionType(Membership, 'Membership');
 
@@ -196,7 +198,7 @@ export class GroupMembershipsResolver {
     description:
       "Members of the group, facilitators first, then by join time (longest-standing first). The whole list for the group's members, facilitators, coordinators, admins and API keys with PERSONAL_DATA; others see only their own membership.",
   })
-  async memberships(@Root() group: Group, @Args() args: GroupMembershipsArgs, @Ctx() ctx: Context) {
+  async memberships(@Root() group: Group, @Args() args: GroupMembershipsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     const conditions: string[] = [];
     const params: unknown[] = [];
     const param = (v: unknown) => {
@@ -208,7 +210,9 @@ export class GroupMembershipsResolver {
     const ownOnly = !(await seesMemberList(ctx, group.id));
     if (ownOnly && !ctx.viewerMemberId) return emptyConnection<Membership>();
     const filter: NestedFilter = { sql: conditions.join(' AND '), params };
-    return loadNestedConnection(ctx, { spec: memberships.membershipSpecs(ctx.manager).byGroup, parentId: group.id, args, filter, ownRowsOnly: ownOnly });
+    const specs = memberships.membershipSpecs(ctx.manager);
+    const spec = selects(info, 'engagement') ? specs.byGroup : specs.byGroupWithoutEngagement;
+    return loadNestedConnection(ctx, { spec, parentId: group.id, args, filter, ownRowsOnly: ownOnly });
   }
 }
 
@@ -217,7 +221,7 @@ export class MemberMembershipsResolver {
   @FieldResolver(() => MembershipConnection, {
     description: "The member's groups, oldest first. Shown to the member, coordinators, admins and API keys with READ and PERSONAL_DATA; empty for others.",
   })
-  async memberships(@Root() member: Member, @Args() args: MemberMembershipsArgs, @Ctx() ctx: Context) {
+  async memberships(@Root() member: Member, @Args() args: MemberMembershipsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     const privileged = isAllowed(ctx, readMemberDirectory);
     if (!isSelf(ctx, member.id) && !privileged) return emptyConnection<Membership>();
     const conditions: string[] = [];
@@ -228,6 +232,8 @@ export class MemberMembershipsResolver {
         SELECT 1 FROM groups g WHERE g.network_id = t.network_id AND g.id = t.group_id AND g.visibility = 'PRIVATE'))`);
     }
     const filter: NestedFilter = { sql: conditions.join(' AND '), params: args.status ? [args.status] : [] };
-    return loadNestedConnection(ctx, { spec: memberships.membershipSpecs(ctx.manager).byMember, parentId: member.id, args, filter });
+    const specs = memberships.membershipSpecs(ctx.manager);
+    const spec = selects(info, 'engagement') ? specs.byMember : specs.byMemberWithoutEngagement;
+    return loadNestedConnection(ctx, { spec, parentId: member.id, args, filter });
   }
 }

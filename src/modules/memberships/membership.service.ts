@@ -49,13 +49,13 @@ export interface ListedMembership extends Membership {
 const JOINED = exactTimeKey('t.joined_at');
 
 /** A membership row as listed: the engagement counts and (after paging) the member's `_m_` columns. */
-type ListedMembershipRow = Row & { eligible: number; missed: number };
+type ListedMembershipRow = Row & { eligible?: number; missed?: number };
 
 function listedMembership(manager: EntityManager) {
   const map = rowMapper(manager.connection, Membership);
   return (row: ListedMembershipRow): ListedMembership => {
     const m = JOINED.keep(map(row) as ListedMembership, row);
-    m.engagementValue = engagementOf(m.status, row.eligible, row.missed);
+    if (row.eligible !== undefined) m.engagementValue = engagementOf(m.status, row.eligible, row.missed ?? 0);
     if ('_m_display_name' in row) {
       m.preloadedMember = preloadedMember(row, m.memberId, m.networkId);
     }
@@ -63,10 +63,18 @@ function listedMembership(manager: EntityManager) {
   };
 }
 
-/** The nested connection specs for `Group.memberships` and `Member.memberships` (one statement for all parents). */
+/**
+ * The nested connection specs for `Group.memberships` and `Member.memberships` (one statement for all parents), each
+ * in two forms: with the engagement computed for the page's rows, and without it, for selections that do not ask
+ * for `engagement` (a LATERAL over the group's last sessions and an anti-join on attendance per row: most of the
+ * statement's cost).
+ */
+type MembershipSpec = NestedConnectionSpec<ListedMembership, ListedMembershipRow>;
 type MembershipSpecs = {
-  byGroup: NestedConnectionSpec<ListedMembership, ListedMembershipRow>;
-  byMember: NestedConnectionSpec<ListedMembership, ListedMembershipRow>;
+  byGroup: MembershipSpec;
+  byMember: MembershipSpec;
+  byGroupWithoutEngagement: MembershipSpec;
+  byMemberWithoutEngagement: MembershipSpec;
 };
 const specCache = new WeakMap<object, MembershipSpecs>();
 
@@ -84,33 +92,37 @@ function buildSpecs(manager: EntityManager): MembershipSpecs {
   // Paged on memberships alone (an index in the sort order reads just the page); the member's name and
   // the engagement are joined for the page's rows only.
   const select = `${selectList(manager.connection, Membership, 't')}, ${JOINED.select}`;
-  const afterPaging = {
-    select: `${PRELOADED_MEMBER_COLUMNS}, eng.eligible, eng.missed`,
-    join: `JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id ${ENGAGEMENT_JOIN}`,
+  const withMember = `JOIN members mb ON mb.network_id = t.network_id AND mb.id = t.member_id`;
+  const withEngagement = { select: `${PRELOADED_MEMBER_COLUMNS}, eng.eligible, eng.missed`, join: `${withMember} ${ENGAGEMENT_JOIN}` };
+  const withoutEngagement = { select: PRELOADED_MEMBER_COLUMNS, join: withMember };
+  const byGroup: MembershipSpec = {
+    tag: 'group-memberships',
+    from: 'memberships t',
+    alias: 't',
+    select,
+    afterPaging: withEngagement,
+    parent: 't.group_id',
+    ownerColumn: 't.member_id',
+    // Facilitators first, then the longest-standing members.
+    sort: [{ sql: 't.role', value: (m) => m.role }, JOINED.sort, { sql: 't.id', value: (m) => m.id }],
+    map,
   };
+  const byMember: MembershipSpec = {
+    tag: 'member-memberships',
+    from: 'memberships t',
+    alias: 't',
+    select,
+    afterPaging: withEngagement,
+    parent: 't.member_id',
+    sort: [JOINED.sort, { sql: 't.id', value: (m) => m.id }],
+    map,
+  };
+  // Same lists and cursors (same tag); another loader (`variant`), so both forms may appear in one request.
   return {
-    byGroup: {
-      tag: 'group-memberships',
-      from: 'memberships t',
-      alias: 't',
-      select,
-      afterPaging,
-      parent: 't.group_id',
-      ownerColumn: 't.member_id',
-      // Facilitators first, then the longest-standing members.
-      sort: [{ sql: 't.role', value: (m) => m.role }, JOINED.sort, { sql: 't.id', value: (m) => m.id }],
-      map,
-    },
-    byMember: {
-      tag: 'member-memberships',
-      from: 'memberships t',
-      alias: 't',
-      select,
-      afterPaging,
-      parent: 't.member_id',
-      sort: [JOINED.sort, { sql: 't.id', value: (m) => m.id }],
-      map,
-    },
+    byGroup,
+    byMember,
+    byGroupWithoutEngagement: { ...byGroup, variant: 'no-engagement', afterPaging: withoutEngagement },
+    byMemberWithoutEngagement: { ...byMember, variant: 'no-engagement', afterPaging: withoutEngagement },
   };
 }
 
