@@ -11,6 +11,7 @@ import { createLogger } from '../src/config/logger';
 import { toGlobalId } from '../src/graphql/global-id';
 import { startServer } from '../src/http/server';
 import { MemberTokens, MEMBER_TOKEN_MAX_TTL } from '../src/modules/auth/member-token';
+import { startClusterServer, type ClusterServer } from './cluster';
 import {
   ensureEvaluationSeed,
   EVALUATION_QUERIES,
@@ -67,6 +68,8 @@ interface Options {
   fairnessB: number;
   fairnessBRate: number;
   rounds: number;
+  /** 0: the load scenarios run against the server in this process; N: against `node dist/src/main.js` with WEB_CONCURRENCY=N. */
+  workers: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -88,6 +91,7 @@ function parseArgs(argv: string[]): Options {
     fairnessB: 10,
     fairnessBRate: 50,
     rounds: 2,
+    workers: 0,
   };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=', 2);
@@ -154,6 +158,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case 'fairness-b-rate':
         opts.fairnessBRate = whole();
+        break;
+      case 'workers':
+        opts.workers = whole();
         break;
       case 'rounds':
         opts.rounds = whole();
@@ -530,6 +537,7 @@ async function main(): Promise<number> {
 
   let seed: SeedInfo;
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let cluster: ClusterServer | undefined;
   try {
     const seedStarted = Date.now();
     log(opts.reseed ? 'reseeding…' : 'checking the benchmark data set…');
@@ -543,8 +551,12 @@ async function main(): Promise<number> {
 
     const fixtures = await loadFixtures(client);
     server = await startServer(config, logger, db);
-    // BENCH_TARGET_URL: load a server started elsewhere (same database and TOKEN_SECRET) instead of the one in this process.
-    const url = process.env.BENCH_TARGET_URL ?? `http://127.0.0.1:${server.port}/graphql`;
+    // --workers=N: the load scenarios go to a server process with N workers (node:cluster); BENCH_TARGET_URL: to a server
+    // started elsewhere (same database and TOKEN_SECRET). Neither is the process measured by SQL/req and server ELU.
+    cluster =
+      opts.workers > 0 ? await startClusterServer({ ...serverEnv, REDIS_URL: config.redisUrl ?? 'redis://127.0.0.1:6379' }, opts.workers, log) : undefined;
+    const url = cluster?.url ?? process.env.BENCH_TARGET_URL ?? `http://127.0.0.1:${server.port}/graphql`;
+    const external = url !== `http://127.0.0.1:${server.port}/graphql`;
     const tokens = new MemberTokens(config.tokenSecret);
     const memberIds = [...new Set([...fixtures.homeMembers, ...fixtures.checkInPairs.map((p) => p.memberId), ...fixtures.managers])];
     const bearer = new Map<string, string>();
@@ -611,7 +623,11 @@ async function main(): Promise<number> {
         if (profiler) log(`  profile: ${path.relative(process.cwd(), await profiler.stop(`${scenario}-${connections}`))}`);
         const errors = failures(result);
         if (errors) log(`  ${errors} errors; first: ${result.firstError ?? '(socket errors or timeouts)'}`);
-        rows.push({ scenario, connections, result, serverEventLoopUtilization, statementsPerRequest, roundTripsPerRequest, errors, loadAverageBefore });
+        rows.push(
+          external
+            ? { scenario, connections, result, errors, loadAverageBefore }
+            : { scenario, connections, result, serverEventLoopUtilization, statementsPerRequest, roundTripsPerRequest, errors, loadAverageBefore },
+        );
         if (withFloor) {
           log(`${scenario} floor: ${connections} connections, ${opts.duration} s…`);
           const floorResult = await runInWorker({ url: withFloor.url, connections, duration: opts.duration, items: items[scenario] });
@@ -751,6 +767,7 @@ async function main(): Promise<number> {
       ? 1
       : 0;
   } finally {
+    await cluster?.stop();
     await server?.stop();
     await client.end();
     await db.close();

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config/config';
-import { createLogger } from './config/logger';
+import { createLogger, type Logger } from './config/logger';
 import { embeddedConnections, startEmbeddedDatabase } from './db/embedded';
 import type { DemoSeed } from './modules/demo/demo.seed';
 
@@ -20,6 +21,53 @@ function banner(url: string, demo: DemoSeed | undefined, config: Config): string
   return lines.join('\n');
 }
 
+/** A worker that exits this soon after its start counts as failing to start: no replacement, the whole server stops. */
+const MIN_WORKER_LIFE_MS = 10_000;
+
+/**
+ * WEB_CONCURRENCY > 1: this process forks the workers that serve the port (node:cluster hands them the connections)
+ * and serves nothing itself. The first worker starts alone (it runs the migrations and the first-start seed), the
+ * others once it listens. A worker that dies is replaced; SIGTERM/SIGINT are passed on, each worker drains as a
+ * single process does, and this process exits when all have (1 if any failed).
+ */
+function runPrimary(config: Config, logger: Logger): void {
+  let stopping = false;
+  let failed = false;
+  const startedAt = new Map<number, number>();
+  const fork = () => {
+    const worker = cluster.fork();
+    startedAt.set(worker.id, Date.now());
+    return worker;
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    const lived = Date.now() - (startedAt.get(worker.id) ?? 0);
+    startedAt.delete(worker.id);
+    if (code !== 0) failed = true;
+    if (!stopping) {
+      logger.error('worker exited', { pid: worker.process.pid, code, signal });
+      if (lived < MIN_WORKER_LIFE_MS) {
+        logger.error('a worker failed soon after its start: stopping');
+        stop('worker failure');
+      } else fork();
+    }
+    if (stopping && Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+  });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping workers', { signal });
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  const first = fork();
+  first.once('listening', () => {
+    for (let i = 1; i < config.workers; i += 1) fork();
+  });
+  logger.info('primary started', { workers: config.workers });
+}
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   let config: Config;
@@ -33,6 +81,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, logger);
   if (config.tokenSecretGenerated) {
     logger.warn('TOKEN_SECRET is not set: using a random secret, so member tokens stop working when the process restarts');
   }
@@ -63,9 +112,18 @@ async function main(): Promise<void> {
   const retention = startRetentionJob(db.dataSource, logger, config.retentionPurgeIntervalMs, config.retentionPurgeNetworks);
   const webhooks = startWebhookDispatcher(db.dataSource, logger, config, new WebhookSecrets(config.tokenSecret));
   process.stdout.write(banner(`http://localhost:${server.port}/graphql`, demo, config) + '\n');
-  logger.info('listening', { port: server.port, embedded: db.embedded, startupMs: Date.now() - startedAt });
+  logger.info('listening', {
+    port: server.port,
+    embedded: db.embedded,
+    startupMs: Date.now() - startedAt,
+    ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
+  });
 
+  let shuttingDown = false;
   const shutdown = async (signal: string) => {
+    // A worker may get both the terminal's SIGINT and the primary's SIGTERM: one drain.
+    if (shuttingDown) return;
+    shuttingDown = true;
     logger.info('shutting down', { signal });
     const force = setTimeout(
       () => {

@@ -15,6 +15,11 @@ export interface Config {
   /** Redis for live updates across instances; undefined: in-process pub/sub (one instance). */
   readonly redisUrl: string | undefined;
   /**
+   * Worker processes serving the port (node:cluster), to use every core of a machine; 1: this process serves.
+   * More than 1 needs DATABASE_URL and REDIS_URL (live updates and rate-limit budgets go between them through Redis).
+   */
+  readonly workers: number;
+  /**
    * Browser origins allowed to call the API (CORS): `*` (any) or exact origins such as `https://app.example`.
    * `*` is safe here because credentials travel in the `Authorization` header, never in cookies.
    */
@@ -217,6 +222,12 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
   }
 
   const dbPoolMax = int(env, 'DB_POOL_MAX', 10, 1, 500);
+  const workers = int(env, 'WEB_CONCURRENCY', 1, 1, 64);
+  if (workers > 1 && !str(env, 'DATABASE_URL'))
+    throw new ConfigError('WEB_CONCURRENCY', 'more than 1 needs DATABASE_URL: the embedded database serves one process');
+  if (workers > 1 && !str(env, 'REDIS_URL')) {
+    throw new ConfigError('WEB_CONCURRENCY', 'more than 1 needs REDIS_URL: live updates and rate-limit budgets go between the worker processes through Redis');
+  }
   const corsOrigins = origins(env, 'CORS_ORIGINS');
   return {
     env: nodeEnv,
@@ -228,6 +239,7 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     tokenSecretGenerated,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: prefix(env, 'REDIS_PREFIX', 'peer-networks:'),
+    workers,
     corsOrigins: corsOrigins ?? '*',
     corsOriginsDefaulted: corsOrigins === undefined,
     // Chromium caps the preflight cache at 7,200 s (Firefox at 86,400): a longer default would not save more preflights.

@@ -30,6 +30,7 @@ describe('defaults', () => {
       tokenSecretGenerated: true,
       redisUrl: undefined,
       redisPrefix: 'peer-networks:',
+      workers: 1,
       corsOrigins: '*',
       corsOriginsDefaulted: true,
       corsMaxAgeSeconds: 7_200,
@@ -110,6 +111,7 @@ describe('defaults', () => {
       TOKEN_SECRET: ` ${SECRET} `,
       REDIS_URL: 'rediss://cache:6380',
       REDIS_PREFIX: 'staging:',
+      WEB_CONCURRENCY: '2',
       CORS_ORIGINS: 'https://app.example.org, http://localhost:5173',
       CORS_MAX_AGE_SECONDS: '600',
       WS_MAX_SUBSCRIPTIONS: '20',
@@ -159,6 +161,7 @@ describe('defaults', () => {
       tokenSecretGenerated: false,
       redisUrl: 'rediss://cache:6380',
       redisPrefix: 'staging:',
+      workers: 2,
       corsOrigins: ['https://app.example.org', 'http://localhost:5173'],
       corsOriginsDefaulted: false,
       corsMaxAgeSeconds: 600,
@@ -207,6 +210,13 @@ describe('defaults', () => {
     expect(() => load({ NODE_ENV: 'production', TOKEN_SECRET: SECRET, WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true' })).toThrow(
       /WEBHOOK_ALLOW_HTTP_LOOPBACK must not be true/,
     );
+  });
+
+  test('WEB_CONCURRENCY above 1 needs PostgreSQL and Redis', () => {
+    expect(configError({ WEB_CONCURRENCY: '2', REDIS_URL: 'redis://cache:6379' }).message).toMatch(/WEB_CONCURRENCY.*DATABASE_URL/);
+    expect(configError({ WEB_CONCURRENCY: '2', DATABASE_URL: 'postgres://db/peer' }).message).toMatch(/WEB_CONCURRENCY.*REDIS_URL/);
+    expect(load({ WEB_CONCURRENCY: '4', DATABASE_URL: 'postgres://db/peer', REDIS_URL: 'redis://cache:6379' }).workers).toBe(4);
+    expect(configError({ WEB_CONCURRENCY: '0' }).message).toMatch(/between 1 and 64/);
   });
 
   test('CORS_ORIGINS: * given explicitly allows any origin without counting as the default', () => {
