@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Found: the permissive policies of a table are OR-ed, and the cross-network ones called a function per row
  * (`groups`: tenant OR `app_partner_shares(network_id, …)` OR `app_group_in_shared_event(id)`). No index serves such
  * an OR, so any statement on `groups` without its own `network_id` filter read every network's groups and ran two
- * functions on each (13.6 ms for 200 rows of 2,000 on the bench data; README "Row-level security").
+ * functions on each (13.6–52 ms for 200 rows of 2,000 on the bench data; README, Architecture, item 5).
  *
  * What changes, the visibility staying exactly the same:
  *
