@@ -17,6 +17,7 @@ import { Feeds1765010000000 } from './1765010000000-Feeds';
 import { OwnerPolicies1765020000000 } from './1765020000000-OwnerPolicies';
 import { Resources1765030000000 } from './1765030000000-Resources';
 import { NormsHelp1765040000000 } from './1765040000000-NormsHelp';
+import { ServerRole1765050000000 } from './1765050000000-ServerRole';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   OwnerPolicies1765020000000,
   Resources1765030000000,
   NormsHelp1765040000000,
+  ServerRole1765050000000,
 ];
