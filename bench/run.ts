@@ -47,7 +47,7 @@ type ScenarioName = (typeof SCENARIOS)[number];
 const SERVER_SCENARIOS = ['home-ratelimit', 'fairness'] as const;
 const ALL_SCENARIOS: readonly string[] = [...SCENARIOS, ...SERVER_SCENARIOS, ...EVALUATION_SCENARIOS];
 
-const BENCH_TOKEN_SECRET = 'bench-token-secret-that-is-at-least-32-characters-long';
+export const BENCH_TOKEN_SECRET = 'bench-token-secret-that-is-at-least-32-characters-long';
 const RESULTS_FILE = path.join(__dirname, 'results.json');
 
 interface Options {
@@ -202,7 +202,7 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 // --- the queries (API-SKETCH.graphql) ---
 
-const HOME_QUERY = `{ groups(first: 20) { nodes { name topics memberCount viewerMembership { role }
+export const HOME_QUERY = `{ groups(first: 20) { nodes { name topics memberCount viewerMembership { role }
   nextSession { startsAt rsvpCounts { going waitlisted } viewerRsvp { status } }
   memberships(first: 10) { nodes { role engagement member { displayName } } } } } }`;
 /** For checking the harness while the session fields do not exist yet. */
@@ -217,7 +217,7 @@ const CHECK_IN_MUTATION = `mutation($s: ID!) { checkIn(sessionId: $s) { status f
 
 // --- fixtures: who asks what ---
 
-interface Fixtures {
+export interface Fixtures {
   networkId: string;
   /** The largest network's coordinators and admin (evaluation is theirs). */
   managers: string[];
@@ -229,7 +229,7 @@ interface Fixtures {
 }
 
 /** Plain members (network role MEMBER) of the largest network, in a fixed but spread-out order. */
-async function loadFixtures(client: Client): Promise<Fixtures> {
+export async function loadFixtures(client: Client): Promise<Fixtures> {
   const networkId = (await client.query(`SELECT md5('n:1')::uuid AS id`)).rows[0].id as string;
   const homeMembers = (
     await client.query<{ id: string }>(
@@ -774,10 +774,13 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
-    process.exit(1);
-  },
-);
+// Run, unless imported for its fixtures and queries (bench/proxy.ts).
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

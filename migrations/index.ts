@@ -18,6 +18,7 @@ import { OwnerPolicies1765020000000 } from './1765020000000-OwnerPolicies';
 import { Resources1765030000000 } from './1765030000000-Resources';
 import { NormsHelp1765040000000 } from './1765040000000-NormsHelp';
 import { TenantScaledPolicies1765050000000 } from './1765050000000-TenantScaledPolicies';
+import { ServerRole1765060000000 } from './1765060000000-ServerRole';
 
 /** Every migration, oldest first. TypeORM runs the pending ones at start and with `npm run migrate`. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   Resources1765030000000,
   NormsHelp1765040000000,
   TenantScaledPolicies1765050000000,
+  ServerRole1765060000000,
 ];

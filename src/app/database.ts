@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { embeddedConnections, startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded';
 import { useCancelRequests, usePreparedStatements, useStatementBatching } from '../db/tenant';
 import { createDataSource } from './data-source';
@@ -58,7 +58,7 @@ export async function openDatabase(
   };
   if (opts.migrate !== false) {
     try {
-      const ran = await runMigrations(db);
+      const ran = config.databaseMigrationUrl ? await migrateAsOwner(config.databaseMigrationUrl) : await runMigrations(db);
       if (ran.length) logger.info('migrations applied', { migrations: ran });
       db.migrated = true;
     } catch (err) {
@@ -69,19 +69,39 @@ export async function openDatabase(
   return db;
 }
 
-/** Runs pending migrations under a session advisory lock so that instances starting together do not race. */
-export async function runMigrations(db: Database): Promise<string[]> {
-  const lock = db.dataSource.createQueryRunner();
-  await lock.connect();
+/** Runs the migrations over DATABASE_MIGRATION_URL (the schema owner), on a connection of its own closed afterwards. */
+async function migrateAsOwner(url: string): Promise<string[]> {
+  const owner = createDataSource(url, 1);
+  await owner.initialize();
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await runMigrations({ dataSource: owner });
+  } finally {
+    await owner.destroy();
+  }
+}
+
+/**
+ * Runs pending migrations in one transaction that first takes a transaction-level advisory lock, so that instances
+ * starting together do not race. Transaction-level, not session-level: behind a transaction-pooling proxy (PgBouncer)
+ * a session lock would stay with whichever server connection took it, and the next instance would wait for it forever.
+ */
+export async function runMigrations(db: Pick<Database, 'dataSource'>): Promise<string[]> {
+  const runner = db.dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.startTransaction();
     try {
-      const ran = await db.dataSource.runMigrations({ transaction: 'all' });
+      await runner.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const executor = new MigrationExecutor(db.dataSource, runner);
+      executor.transaction = 'all';
+      const ran = await executor.executePendingMigrations();
+      await runner.commitTransaction();
       return ran.map((m) => m.name);
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
     }
   } finally {
-    await lock.release();
+    await runner.release();
   }
 }

@@ -8,6 +8,16 @@ export interface Config {
   readonly host: string;
   /** PostgreSQL URL; undefined means: run the embedded PGlite database under `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /**
+   * The schema owner's PostgreSQL URL, used only to run the migrations at start (then closed); undefined: DATABASE_URL's
+   * role runs them. Lets the server's own role be a plain login role that can only become `peer_app`.
+   */
+  readonly databaseMigrationUrl: string | undefined;
+  /**
+   * The one session the webhook dispatcher LISTENs on for new events; undefined: DATABASE_URL. Behind a
+   * transaction-pooling proxy, where LISTEN is silently lost, a direct connection (or a session-mode pool).
+   */
+  readonly databaseListenUrl: string | undefined;
   readonly dataDir: string;
   readonly tokenSecret: string;
   /** True when TOKEN_SECRET was not given and a random one was made for this process. */
@@ -221,6 +231,11 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     throw new ConfigError('TOKEN_SECRET', 'must be at least 32 characters long');
   }
 
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databaseMigrationUrl = url(env, 'DATABASE_MIGRATION_URL', ['postgres:', 'postgresql:']);
+  const databaseListenUrl = url(env, 'DATABASE_LISTEN_URL', ['postgres:', 'postgresql:']);
+  if (databaseMigrationUrl && !databaseUrl) throw new ConfigError('DATABASE_MIGRATION_URL', 'needs DATABASE_URL (the embedded database migrates itself)');
+  if (databaseListenUrl && !databaseUrl) throw new ConfigError('DATABASE_LISTEN_URL', 'needs DATABASE_URL (the embedded database serves no notifications)');
   const dbPoolMax = int(env, 'DB_POOL_MAX', 10, 1, 500);
   const workers = int(env, 'WEB_CONCURRENCY', 1, 1, 64);
   if (workers > 1 && !str(env, 'DATABASE_URL'))
@@ -233,7 +248,9 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     env: nodeEnv,
     port: int(env, 'PORT', 4000, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    databaseMigrationUrl,
+    databaseListenUrl,
     dataDir: path.resolve(str(env, 'DATA_DIR') ?? '.data'),
     tokenSecret,
     tokenSecretGenerated,

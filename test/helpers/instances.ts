@@ -29,6 +29,9 @@ export function startInstance(redisPrefix: string, env: Record<string, string> =
       HOST: '127.0.0.1',
       PORT: '0',
       DATABASE_URL: process.env.DATABASE_URL,
+      // Set by scripts/test-pgbouncer.sh (DATABASE_URL then goes through PgBouncer); unset otherwise.
+      ...(process.env.DATABASE_MIGRATION_URL ? { DATABASE_MIGRATION_URL: process.env.DATABASE_MIGRATION_URL } : {}),
+      ...(process.env.DATABASE_LISTEN_URL ? { DATABASE_LISTEN_URL: process.env.DATABASE_LISTEN_URL } : {}),
       DB_PREPARED_STATEMENTS: process.env.DB_PREPARED_STATEMENTS ?? 'true',
       REDIS_URL,
       REDIS_PREFIX: redisPrefix,

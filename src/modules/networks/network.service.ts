@@ -49,11 +49,9 @@ export async function findNetworkBySlug(dataSource: DataSource, slug: string): P
  * `installation` is not tenant data (no network_id, no grant to the app role).
  */
 export async function claimFirstStart(dataSource: DataSource): Promise<boolean> {
-  const rows = await queryRows<unknown>(
-    dataSource.manager,
-    `INSERT INTO installation (key, value) VALUES ('initialized', now()::text) ON CONFLICT (key) DO NOTHING RETURNING key`,
-  );
-  return rows.length > 0;
+  // A SECURITY DEFINER function (migration 1765060000000-ServerRole): the app role has no grant on `installation`.
+  const rows = await withTenant(dataSource, null, (m) => queryRows<{ claimed: boolean }>(m, `SELECT app_claim_first_start() AS claimed`));
+  return rows[0].claimed;
 }
 
 /** Applies the given changes to a network; returns the fields that changed (for the audit log). */

@@ -88,13 +88,10 @@ function cutoff(now: Date, months: number): Date {
 export async function purgeExpired(dataSource: DataSource, options: PurgeOptions = {}): Promise<Map<string, PurgeCounts>> {
   const now = options.now ?? new Date();
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  // The one read across networks (the login role's own policy on `networks`): ids and settings only.
-  const networks = await queryRows<NetworkRetention>(
-    dataSource.manager,
-    `SELECT id, text_retention_months, wellbeing_retention_months FROM networks
-     WHERE (text_retention_months IS NOT NULL OR wellbeing_retention_months IS NOT NULL) AND ($1::uuid[] IS NULL OR id = ANY ($1))
-     ORDER BY id`,
-    [options.networks ?? null],
+  // The one read across networks, through a SECURITY DEFINER function (ids and settings only; migration
+  // 1765060000000-ServerRole), in a transaction as the app role.
+  const networks = await withTenant(dataSource, null, (m) =>
+    queryRows<NetworkRetention>(m, `SELECT id, text_retention_months, wellbeing_retention_months FROM app_retention_networks($1)`, [options.networks ?? null]),
   );
   const result = new Map<string, PurgeCounts>();
   for (const network of networks) {

@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 export type DispatcherConfig = Pick<
   Config,
   | 'databaseUrl'
+  | 'databaseListenUrl'
   | 'webhookDispatchIntervalMs'
   | 'webhookConcurrency'
   | 'webhookEndpointConcurrency'
@@ -89,7 +90,8 @@ export function startWebhookDispatcher(
     // The embedded database (no DATABASE_URL) serves no notifications: polling alone there.
     if (listener || !config.databaseUrl || Date.now() - listenTriedAt < LISTEN_RETRY_MS) return;
     listenTriedAt = Date.now();
-    const client = new Client({ connectionString: config.databaseUrl, application_name: 'peer-networks-webhooks' });
+    // Its own session: through a transaction-pooling proxy LISTEN would be lost (DATABASE_LISTEN_URL then goes around it).
+    const client = new Client({ connectionString: config.databaseListenUrl ?? config.databaseUrl, application_name: 'peer-networks-webhooks' });
     client.on('notification', wake);
     client.on('error', (err) => {
       logger.warn('webhook listener lost; polling until it reconnects', { error: err.message });

@@ -35,15 +35,12 @@ export const payloadOf = (d: Pick<ClaimedDelivery, 'type' | 'occurred_at' | 'dat
   JSON.stringify({ type: d.type, timestamp: d.occurred_at.toISOString(), data: d.data });
 
 /**
- * Networks with deliveries due now (the one read across networks, on the login role's own connection, through
- * the owner-only policy of the migration), most overdue first.
+ * Networks with deliveries due now, most overdue first: the one read across networks, through a SECURITY DEFINER
+ * function (ids only; migration 1765060000000-ServerRole), in a transaction as the app role.
  */
 export async function dueNetworks(dataSource: DataSource, options: { limit?: number; networks?: readonly string[] } = {}): Promise<string[]> {
-  const rows = await queryRows<{ network_id: string }>(
-    dataSource.manager,
-    `SELECT network_id FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= now() AND ($2::uuid[] IS NULL OR network_id = ANY ($2))
-     GROUP BY network_id ORDER BY min(next_attempt_at) LIMIT $1`,
-    [options.limit ?? 100, options.networks ?? null],
+  const rows = await withTenant(dataSource, null, (m) =>
+    queryRows<{ network_id: string }>(m, `SELECT network_id FROM app_webhook_due_networks($1, $2)`, [options.limit ?? 100, options.networks ?? null]),
   );
   return rows.map((r) => r.network_id);
 }
@@ -209,12 +206,10 @@ export async function recordOutcome(dataSource: DataSource, d: ClaimedDelivery, 
   });
 }
 
-/** Networks with finished deliveries older than the cutoff (owner connection, as `dueNetworks`). */
+/** Networks with finished deliveries older than the cutoff (a SECURITY DEFINER function, as `dueNetworks`). */
 async function purgeableNetworks(dataSource: DataSource, before: Date): Promise<string[]> {
-  const rows = await queryRows<{ network_id: string }>(
-    dataSource.manager,
-    `SELECT DISTINCT network_id FROM webhook_deliveries WHERE status <> 'PENDING' AND created_at < $1`,
-    [before],
+  const rows = await withTenant(dataSource, null, (m) =>
+    queryRows<{ network_id: string }>(m, `SELECT network_id FROM app_webhook_purgeable_networks($1)`, [before]),
   );
   return rows.map((r) => r.network_id);
 }
