@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
  *
  * `{"level":"info","time":…,"msg":"operation","requestId":…,"transport":"http","operationType":"query",
  *   "operationName":"Home","durationMs":12.4,"status":200,"errorCodes":[],"statements":7,"network":"<uuid>",
- *   "credential":"MEMBER_TOKEN"}`
+ *   "credential":"MEMBER"}`
  */
 
 /** What is known of one operation as it runs; filled by the transport, the context and Apollo's hooks. */

@@ -144,7 +144,10 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
     if (!operation) {
       return [documentRefused('Unable to identify the operation to run', 'OPERATION_RESOLUTION_FAILURE').toGraphQLError()];
     }
-    if (record) record.type = operation.operation;
+    if (record) {
+      record.type = operation.operation;
+      record.operationName ??= operation.name?.value;
+    }
     const tooComplex = operationLimitError(schema, query, payload.operationName, payload.variables);
     if (tooComplex) return [tooComplex];
     // NUL and lone surrogates in any argument: refused with the argument's path, as over HTTP.
