@@ -42,7 +42,12 @@ export class Metrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
-    this.errors = new Counter({ name: 'peer_graphql_errors_total', help: 'GraphQL errors answered, by code (extensions.code)', labelNames: ['code'], registers });
+    this.errors = new Counter({
+      name: 'peer_graphql_errors_total',
+      help: 'GraphQL errors answered, by code (extensions.code)',
+      labelNames: ['code'],
+      registers,
+    });
     this.rateLimitRefusals = new Counter({
       name: 'peer_rate_limit_refusals_total',
       help: 'Requests refused by rate limits: "operation" (GraphQL operations and exports, RATE_LIMITED) and "feed" (calendar and meeting feeds, 429)',

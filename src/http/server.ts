@@ -168,9 +168,17 @@ export async function startServer(config: Config, logger: Logger, db: Database, 
   if (metrics) {
     // Read when scraped: nothing is counted on the request path.
     const pool = (db.dataSource.driver as unknown as { master: { totalCount: number; idleCount: number; waitingCount: number } }).master;
-    metrics.gauge('peer_db_pool_connections_in_use', 'Pooled database connections lent out (requests, deliveries, jobs)', () => pool.totalCount - pool.idleCount);
+    metrics.gauge(
+      'peer_db_pool_connections_in_use',
+      'Pooled database connections lent out (requests, deliveries, jobs)',
+      () => pool.totalCount - pool.idleCount,
+    );
     metrics.gauge('peer_db_pool_waiting', 'Callers waiting for a pooled database connection', () => pool.waitingCount);
-    metrics.gauge('peer_db_share_waiting', "Transactions waiting for their network's share of the pool (DB_MAX_CONNECTIONS_PER_NETWORK)", () => deps.shares!.waitingCount);
+    metrics.gauge(
+      'peer_db_share_waiting',
+      "Transactions waiting for their network's share of the pool (DB_MAX_CONNECTIONS_PER_NETWORK)",
+      () => deps.shares!.waitingCount,
+    );
     metrics.gauge('peer_websocket_connections', 'Open graphql-ws connections', () => graphqlWs.connections);
     metrics.gauge('peer_subscriptions', 'Open subscriptions (live-update streams) in this instance', () => live.activeStreams);
   }

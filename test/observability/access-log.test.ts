@@ -67,7 +67,9 @@ test('one access line per operation, and nothing of a credential, a variable, a 
   );
   expect(created.body.errors).toBeUndefined();
   // HTTP, a member token: check in, then feedback with a comment.
-  expect((await post('mutation CheckIn($s: ID!) { checkIn(sessionId: $s) { id } }', { s: session.globalId }, memberToken, 'obs-check-in')).body.errors).toBeUndefined();
+  expect(
+    (await post('mutation CheckIn($s: ID!) { checkIn(sessionId: $s) { id } }', { s: session.globalId }, memberToken, 'obs-check-in')).body.errors,
+  ).toBeUndefined();
   const feedback = await post(
     'mutation Feedback($s: ID!, $input: FeedbackInput!) { submitFeedback(sessionId: $s, input: $input) { id } }',
     { s: session.globalId, input: { rating: 4, moodAfter: 2, comment: SECRETS.comment } },
@@ -141,7 +143,21 @@ test('one access line per operation, and nothing of a credential, a variable, a 
     expect(line.statements).toBeGreaterThanOrEqual(4); // BEGIN with the settings, authentication, the work, COMMIT
     expect(line.durationMs).toEqual(expect.any(Number));
     expect(Object.keys(line).sort()).toEqual(
-      ['credential', 'durationMs', 'errorCodes', 'level', 'msg', 'network', 'operationName', 'operationType', 'requestId', 'statements', 'status', 'time', 'transport'].sort(),
+      [
+        'credential',
+        'durationMs',
+        'errorCodes',
+        'level',
+        'msg',
+        'network',
+        'operationName',
+        'operationType',
+        'requestId',
+        'statements',
+        'status',
+        'time',
+        'transport',
+      ].sort(),
     );
   }
   const ws = access.filter((l) => l.transport === 'websocket');

@@ -110,11 +110,17 @@ describe('GET /metrics behind a bearer token', () => {
     const before = await scrape();
     const live = connect(app.server.port, w.member.token);
     await live.opened;
-    const stream = await subscribed(app, live, 'subscription Live($g: ID!) { sessionChanged(groupId: $g) { id } }', { g: w.group.globalId }, {
-      networkId: w.net.id,
-      name: 'sessionChanged',
-      key: w.group.id,
-    });
+    const stream = await subscribed(
+      app,
+      live,
+      'subscription Live($g: ID!) { sessionChanged(groupId: $g) { id } }',
+      { g: w.group.globalId },
+      {
+        networkId: w.net.id,
+        name: 'sessionChanged',
+        key: w.group.id,
+      },
+    );
     const open = await scrape();
     expect(sample(open, 'peer_websocket_connections')).toBeGreaterThanOrEqual(1);
     expect(sample(open, 'peer_subscriptions')).toBeGreaterThanOrEqual(1);
