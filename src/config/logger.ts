@@ -16,8 +16,9 @@ export interface Logger {
 }
 
 /**
- * Field names censored wherever they appear at the top of a line or one level below (`fields.x`, `fields.*.x`):
- * credentials, request headers and bodies, GraphQL variables, and the personal values this API holds.
+ * Field names censored at the top of a line (an object under such a name goes whole): credentials, request headers
+ * and bodies, GraphQL variables, and the personal values this API holds. Top-level paths only: pino's wildcard paths
+ * (`*.x`) cost ~45 µs a line here, more than the rest of the line, and log calls pass flat fields.
  */
 export const REDACTED_FIELDS = [
   'authorization',
@@ -54,7 +55,7 @@ export function createLogger(level: LogLevel, streams: LogStreams = { out: proce
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`]), censor: REDACTED },
+      redact: { paths: [...REDACTED_FIELDS], censor: REDACTED },
     },
     // dedupe: each line goes to the one stream of the highest level it reaches (warn and error: stderr only).
     pino.multistream(

@@ -205,7 +205,7 @@ describe('the logger', () => {
     expect(silent.lines()).toEqual([]);
   });
 
-  test('fields named like credentials, variables or personal values are censored, at the top and one level down', () => {
+  test('fields named like credentials, variables or personal values are censored, objects under such names whole', () => {
     const c = capture('debug');
     c.logger.info('slip', {
       authorization: 'Bearer pnk_secret',
@@ -215,7 +215,9 @@ describe('the logger', () => {
       name: 'Quillon',
       comment: 'unheard',
       wellbeing: 9,
-      nested: { displayName: 'Quillon', score: 2, kept: 1 },
+      headers: { authorization: 'Bearer pnk_secret', 'x-request-id': 'r' },
+      body: { query: '{ viewer { kind } }', variables: { displayName: 'Quillon' } },
+      score: 2,
       requestId: 'kept',
     });
     const [line] = c.lines();
@@ -227,7 +229,9 @@ describe('the logger', () => {
       name: REDACTED,
       comment: REDACTED,
       wellbeing: REDACTED,
-      nested: { displayName: REDACTED, score: REDACTED, kept: 1 },
+      headers: REDACTED,
+      body: REDACTED,
+      score: REDACTED,
       requestId: 'kept',
     });
     expect(JSON.stringify(line)).not.toMatch(/pnk_secret|eyJ|a@b\.org|Quillon|unheard/);
