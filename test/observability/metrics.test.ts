@@ -11,6 +11,8 @@ import { createTestNetwork, type TestNetwork } from '../helpers/factories';
 import { dbId, ok } from '../helpers/gql';
 import { createWorld, insertSession, type World } from '../helpers/world';
 import { connect, disconnectAll, eventually, startLiveApp, subscribed } from '../subscriptions/live';
+import { CREATE_ENDPOINT, dispatcherFor, FAST_WEBHOOKS, startReceiver, type Receiver } from '../webhooks/receiver';
+import type { WebhookDispatcher } from '../../src/modules/webhooks/webhook.dispatcher';
 
 const TOKEN = 'metrics-token-that-is-at-least-32-characters';
 
@@ -153,6 +155,38 @@ describe('rate-limit refusals', () => {
     const text = (await app.http().get('/metrics').set('authorization', `Bearer ${TOKEN}`)).text;
     expect(sample(text, 'peer_rate_limit_refusals_total', { kind: 'operation' })).toBe(1);
     expect(sample(text, 'peer_graphql_errors_total', { code: 'RATE_LIMITED' })).toBe(1);
+  });
+});
+
+describe('webhook deliveries', () => {
+  let app: TestApp;
+  let w: World;
+  let receiver: Receiver;
+  let dispatcher: WebhookDispatcher;
+  beforeAll(async () => {
+    app = await startTestApp({ ...FAST_WEBHOOKS, METRICS_TOKEN: TOKEN });
+    w = await createWorld(app, 'Webhook metrics');
+    dispatcher = dispatcherFor(app, [w.net.id]);
+    receiver = await startReceiver((n) => (n === 0 ? { status: 500 } : { status: 204 }));
+  });
+  afterAll(async () => {
+    await dispatcher.stop();
+    await receiver.close();
+    await app.stop();
+  });
+
+  test('attempts are counted by outcome: a failed one, then its retry delivered', async () => {
+    ok(await app.gql(CREATE_ENDPOINT, { url: receiver.url, events: ['SESSION_CANCELLED'] }, w.net.adminKey));
+    const session = await insertSession(app, w.net.id, w.group.id, { status: 'SCHEDULED', startsInMinutes: 120 });
+    ok(await app.gql('mutation($id: ID!) { cancelSession(id: $id, reason: "ill") { id } }', { id: session.globalId }, w.net.adminKey));
+    await receiver.waitFor(2);
+    await eventually(async () => {
+      const text = (await app.http().get('/metrics').set('authorization', `Bearer ${TOKEN}`)).text;
+      return (
+        sample(text, 'peer_webhook_deliveries_total', { outcome: 'delivered' }) === 1 &&
+        sample(text, 'peer_webhook_deliveries_total', { outcome: 'failed' }) === 1
+      );
+    }, 'the two attempts to be counted');
   });
 });
 

@@ -39,13 +39,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopInstance(instance);
+  receiver.closeAllConnections();
   await new Promise((resolve) => receiver.close(resolve));
   await app.stop();
 });
 
 test('OTEL_EXPORTER_OTLP_ENDPOINT: HTTP, GraphQL and PostgreSQL spans, no resolver spans, no secret or value in them', async () => {
   const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  instance = await startInstance(uniquePrefix(), { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' });
+  instance = await startInstance(uniquePrefix(), { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
   const secretName = `Traced Person ${randomBytes(4).toString('hex')}`;
   const res = await fetch(`http://127.0.0.1:${instance.port}/graphql`, {
     method: 'POST',
@@ -57,23 +58,22 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT: HTTP, GraphQL and PostgreSQL spans, no resolv
   });
   expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
 
+  // SIGTERM: the server stops, and its tracing flushes every span before the process exits.
+  expect(await stopInstance(instance)).toBe(0);
+  instance = undefined;
   const spans = (): Span[] =>
     bodies.flatMap((b) =>
       (JSON.parse(b) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Span[] }> }> }).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
     );
   const names = () => spans().map((s) => s.name);
-  await eventually(
-    () => names().includes('POST') && names().includes('mutation Traced') && names().includes('pg.query:COMMIT postgres'),
-    'the HTTP, GraphQL and PostgreSQL spans',
-    20_000,
-  );
-  // The operation's span is named after it; parse and validate have their own; the statements are pg.query spans.
-  expect(names()).toEqual(expect.arrayContaining(['mutation Traced', 'graphql.parse', 'graphql.validate', 'pg.query:INSERT postgres']));
+  await eventually(() => names().includes('POST') && names().includes('mutation Traced'), 'the HTTP and GraphQL spans', 20_000);
+  // The operation's span is named after it; parse and validate have their own; the statements are pg.query spans
+  // (named by their verb, or by their prepared statement's name, and the database).
+  expect(names()).toEqual(expect.arrayContaining(['mutation Traced', 'graphql.parse', 'graphql.validate']));
+  expect(names().filter((n) => /^pg\.query:COMMIT /.test(n)).length).toBeGreaterThanOrEqual(1);
   expect(names().filter((n) => n === 'graphql.resolve')).toEqual([]);
   const everything = bodies.join('\n');
   const keyHash = createHash('sha256').update(net.adminKey).digest('hex');
   for (const secret of [net.adminKey, keyHash, secretName]) expect(everything).not.toContain(secret);
   expect(bodies.some((b) => b.includes('peer-networks-api'))).toBe(true);
-  expect(await stopInstance(instance)).toBe(0);
-  instance = undefined;
 }, 90_000);
