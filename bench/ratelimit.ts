@@ -36,7 +36,7 @@ export function variantEnv(variant: OverheadVariant, redisUrl: string | undefine
 }
 
 export interface OverheadRun {
-  variant: OverheadVariant;
+  variant: string;
   round: number;
   connections: number;
   result: LoadResult;
@@ -49,13 +49,13 @@ export interface OverheadRun {
 
 export interface OverheadSummary {
   connections: number;
-  variant: OverheadVariant;
+  variant: string;
   /** Means over the rounds. */
   reqPerSec: number;
   p50: number;
   p99: number;
   errors: number;
-  /** (off − this) / off × 100: the throughput the bookkeeping costs; undefined for `off`. */
+  /** (off − this) / off × 100: the throughput the bookkeeping costs; undefined for `off` (the first variant). */
   overheadPercent?: number;
   /** (max − min) / mean × 100 of req/s over the rounds: the noise of identical runs (0 with one round). */
   spreadPercent: number;
@@ -116,31 +116,57 @@ async function probe(url: string, item: LoadJob['items'][number]): Promise<{ act
 }
 
 export async function runRateLimitOverhead(items: LoadJob['items'], opts: OverheadOptions, hooks: OverheadHooks): Promise<OverheadReport> {
-  const { log, settle } = hooks;
   const variants: OverheadVariant[] = opts.redisUrl ? ['off', 'on', 'on-redis'] : ['off', 'on'];
   const report: OverheadReport = { rateLimitsActive: {}, runs: [], summary: [] };
+  return runOverheadRounds(
+    'home-ratelimit',
+    variants.map((variant) => ({ name: variant, env: variantEnv(variant, opts.redisUrl) })),
+    items,
+    opts,
+    hooks,
+    report,
+    async (variant, url) => {
+      const seen = await probe(url, items[0]);
+      report.rateLimitsActive[variant as OverheadVariant] = seen.active;
+      if (variant !== 'off' && seen.policy) report.policy = seen.policy;
+    },
+  );
+}
+
+/**
+ * The `home` load against servers that differ only in `variants`' settings (the first one is the baseline), in
+ * rounds of alternating order; `probe` looks at each new server once before its load. Fills and returns `report`.
+ */
+export async function runOverheadRounds(
+  scenario: string,
+  variants: ReadonlyArray<{ name: string; env: Record<string, string | undefined> }>,
+  items: LoadJob['items'],
+  opts: OverheadOptions,
+  hooks: OverheadHooks,
+  report: OverheadReport,
+  probe?: (variant: string, url: string) => Promise<void>,
+): Promise<OverheadReport> {
+  const { log, settle } = hooks;
   for (let round = 1; round <= opts.rounds; round++) {
     const order = round % 2 === 1 ? variants : [...variants].reverse();
-    for (const [i, variant] of order.entries()) {
-      const server = await hooks.start(variantEnv(variant, opts.redisUrl));
+    for (const [i, { name: variant, env }] of order.entries()) {
+      const server = await hooks.start(env);
       try {
         const problem = await hooks.sampleCheck(server.url, items);
         if (problem) {
-          log(`home-ratelimit (${variant}): sample request failed, scenario skipped: ${problem}`);
+          log(`${scenario} (${variant}): sample request failed, scenario skipped: ${problem}`);
           return { ...report, skipped: `${variant}: ${problem}` };
         }
-        const seen = await probe(server.url, items[0]);
-        report.rateLimitsActive[variant] = seen.active;
-        if (variant !== 'off' && seen.policy) report.policy = seen.policy;
+        await probe?.(variant, server.url);
         // The very first server also warms the process up (JIT, plans, pages) when nothing ran before it.
         const warmup = round === 1 && i === 0 ? Math.max(10, opts.warmup) : opts.warmup;
         if (warmup > 0) {
-          log(`home-ratelimit (${variant}, round ${round}): warm-up ${warmup} s…`);
+          log(`${scenario} (${variant}, round ${round}): warm-up ${warmup} s…`);
           await runInWorker({ url: server.url, connections: opts.connections[0], duration: warmup, items });
           await settle();
         }
         for (const connections of opts.connections) {
-          log(`home-ratelimit (${variant}, round ${round}): ${connections} connections, ${opts.duration} s…`);
+          log(`${scenario} (${variant}, round ${round}): ${connections} connections, ${opts.duration} s…`);
           const loadAverageBefore = os.loadavg()[0];
           const elu = performance.eventLoopUtilization();
           const cpuBefore = mainThreadCpuMs();
@@ -162,19 +188,24 @@ export async function runRateLimitOverhead(items: LoadJob['items'], opts: Overhe
       }
     }
   }
-  report.summary = summarize(report.runs, variants, opts.connections);
+  report.summary = summarize(
+    report.runs,
+    variants.map((v) => v.name),
+    opts.connections,
+  );
   return report;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
-export function summarize(runs: OverheadRun[], variants: OverheadVariant[], connections: number[]): OverheadSummary[] {
+export function summarize(runs: OverheadRun[], variants: string[], connections: number[]): OverheadSummary[] {
   const out: OverheadSummary[] = [];
+  const baseline = variants[0];
   for (const c of connections) {
-    const of = (v: OverheadVariant) => runs.filter((r) => r.connections === c && r.variant === v);
-    const off = mean(of('off').map((r) => r.result.reqPerSec));
+    const of = (v: string) => runs.filter((r) => r.connections === c && r.variant === v);
+    const off = mean(of(baseline).map((r) => r.result.reqPerSec));
     const cpuOf = (rs: OverheadRun[]) => (rs.every((r) => r.serverCpuMsPerRequest !== undefined) ? mean(rs.map((r) => r.serverCpuMsPerRequest!)) : undefined);
-    const offCpu = cpuOf(of('off'));
+    const offCpu = cpuOf(of(baseline));
     for (const variant of variants) {
       const rs = of(variant);
       if (!rs.length) continue;
@@ -188,10 +219,10 @@ export function summarize(runs: OverheadRun[], variants: OverheadVariant[], conn
         p50: mean(rs.map((r) => r.result.p50)),
         p99: mean(rs.map((r) => r.result.p99)),
         errors: rs.reduce((n, r) => n + failures(r.result), 0),
-        overheadPercent: variant === 'off' ? undefined : ((off - reqPerSec) / off) * 100,
+        overheadPercent: variant === baseline ? undefined : ((off - reqPerSec) / off) * 100,
         spreadPercent: ((Math.max(...rates) - Math.min(...rates)) / reqPerSec) * 100,
         serverCpuMsPerRequest: cpu,
-        cpuOverheadPercent: variant === 'off' || cpu === undefined || offCpu === undefined ? undefined : ((cpu - offCpu) / offCpu) * 100,
+        cpuOverheadPercent: variant === baseline || cpu === undefined || offCpu === undefined ? undefined : ((cpu - offCpu) / offCpu) * 100,
       });
     }
   }

@@ -24,6 +24,7 @@ import {
 import { FAIRNESS_A_QUERY, FAIRNESS_B_QUERY, fairnessABody, loadFairnessFixtures, runFairness, type FairnessRun } from './fairness';
 import { compareWithFloor, FLOOR_SCENARIOS, FLOOR_TARGETS, printFloorTable, startFloorServer, type FloorRow, type FloorServer } from './floor';
 import { failures, runInWorker, type LoadJob, type LoadResult } from './load';
+import { runObservabilityOverhead } from './observability';
 import { runRateLimitOverhead, UNLIMITED_BUDGET, type OverheadReport } from './ratelimit';
 import { ensureSeeded, refreshSeed, type SeedInfo } from './seed';
 
@@ -38,13 +39,13 @@ import { ensureSeeded, refreshSeed, type SeedInfo } from './seed';
  * --explain (EXPLAIN ANALYZE of the slowest statement of one request per evaluation scenario).
  * Issue 11: scenario `fairness` (network A saturating, network B's latency) with --no-shares (also without pool
  * shares), --fairness-a=50 --fairness-b=10 --fairness-b-rate=50; scenario `home-ratelimit` (rate limits off
- * vs on) with --rounds=2.
+ * vs on) with --rounds=2. Issue 19: scenario `home-observability` (metrics and access log off vs on, ./observability.ts).
  */
 
 const SCENARIOS = ['home', 'group', 'checkin'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** Scenarios that start servers of their own (other settings): see ./fairness.ts and ./ratelimit.ts. */
-const SERVER_SCENARIOS = ['home-ratelimit', 'fairness'] as const;
+const SERVER_SCENARIOS = ['home-ratelimit', 'fairness', 'home-observability'] as const;
 const ALL_SCENARIOS: readonly string[] = [...SCENARIOS, ...SERVER_SCENARIOS, ...EVALUATION_SCENARIOS];
 
 export const BENCH_TOKEN_SECRET = 'bench-token-secret-that-is-at-least-32-characters-long';
@@ -356,12 +357,12 @@ function printAligned(header: string[], lines: string[][]): void {
   log('');
 }
 
-function printOverheadTable(report: OverheadReport): void {
+function printOverheadTable(report: OverheadReport, what = 'rate limits'): void {
   if (report.skipped) {
-    log(`home-ratelimit skipped: ${report.skipped}`);
+    log(`${what}: skipped: ${report.skipped}`);
     return;
   }
-  const header = ['rate limits', 'conns', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'errors', 'overhead', 'server CPU ms/req', 'CPU overhead'];
+  const header = [what, 'conns', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'errors', 'overhead', 'server CPU ms/req', 'CPU overhead'];
   const percent = (n: number | undefined) => (n === undefined ? '-' : `${fmt(n, 1)} %`);
   const lines = report.summary.map((r) => [
     r.variant,
@@ -376,6 +377,7 @@ function printOverheadTable(report: OverheadReport): void {
     percent(r.cpuOverheadPercent),
   ]);
   printAligned(header, lines);
+  if (what !== 'rate limits') return;
   const active = Object.entries(report.rateLimitsActive)
     .map(([v, a]) => `${v}: ${a ? 'yes' : 'no'}`)
     .join(', ');
@@ -643,9 +645,9 @@ async function main(): Promise<number> {
 
     // Issue 11: scenarios on servers with other settings, started and stopped here (the database pool is shared).
     const hooks = { log, settle, sampleCheck: (u: string, it: LoadJob['items']) => sampleCheck(u, it, opts.show) };
-    const startWith = async (overrides: Record<string, string | undefined>) => {
+    const startWith = async (overrides: Record<string, string | undefined>, serverLogger = logger) => {
       const cfg = configWith(overrides);
-      const s = await startServer(cfg, logger, db);
+      const s = await startServer(cfg, serverLogger, db);
       return { config: cfg, url: `http://127.0.0.1:${s.port}/graphql`, stop: () => s.stop() };
     };
     let rateLimitOverhead: OverheadReport | undefined;
@@ -658,6 +660,11 @@ async function main(): Promise<number> {
       );
       printOverheadTable(rateLimitOverhead);
     }
+    const overheadOpts = { connections: opts.connections, duration: opts.duration, warmup: opts.warmup, rounds: opts.rounds, redisUrl: config.redisUrl };
+    const observability = opts.only.includes('home-observability')
+      ? await runObservabilityOverhead(items.home, overheadOpts, { ...hooks, start: startWith, statements: () => statementsSent })
+      : undefined;
+    if (observability) printOverheadTable(observability, 'metrics + access log');
     const fairnessRuns: FairnessRun[] = [];
     if (opts.only.includes('fairness')) {
       const fx = await loadFairnessFixtures(client);
@@ -749,6 +756,7 @@ async function main(): Promise<number> {
       results: rows,
       floor: floorRows.length ? floorRows : undefined,
       rateLimitOverhead: rateLimitOverhead && { rounds: opts.rounds, ...rateLimitOverhead },
+      observabilityOverhead: observability && { rounds: opts.rounds, ...observability },
       fairness: fairnessRuns.length
         ? { aConnections: opts.fairnessA, bConnections: opts.fairnessB, bRequestsPerSecond: opts.fairnessBRate, runs: fairnessRuns }
         : undefined,
@@ -758,7 +766,7 @@ async function main(): Promise<number> {
     log(`written ${path.relative(process.cwd(), RESULTS_FILE)}`);
     // In the fairness runs A's SERVER_BUSY answers are expected; B failing while the shares are on is not.
     const fairnessFailed = fairnessRuns.some((r) => r.skipped || (r.variant === 'shares' && (failures(r.baseline!) || failures(r.loadedB!))));
-    const overheadFailed = rateLimitOverhead !== undefined && (rateLimitOverhead.skipped !== undefined || rateLimitOverhead.summary.some((r) => r.errors));
+    const overheadFailed = [rateLimitOverhead, observability].some((o) => o !== undefined && (o.skipped !== undefined || o.summary.some((r) => r.errors)));
     return rows.some((r) => r.skipped || r.errors) ||
       floorRows.some((r) => failures(r.floor)) ||
       evaluationRows.some((r) => r.skipped || r.result?.errors) ||

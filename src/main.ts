@@ -91,6 +91,9 @@ async function main(): Promise<void> {
     );
   }
 
+  // Traces (OTEL_EXPORTER_OTLP_ENDPOINT) start before the app is loaded, so that http, pg and graphql are instrumented.
+  const tracing = config.otelExporterOtlpEndpoint ? await (await import('./config/tracing.js')).startTracing(config, logger) : undefined;
+
   // The embedded database starts first, in its worker thread (~1 s of PGlite), while this thread loads the app (~0.8 s:
   // TypeORM, Apollo, the features) and builds the schema (~0.4 s); openDatabase and startServer then get those.
   const embedded = config.databaseUrl ? undefined : startEmbeddedDatabase(config.dataDir, embeddedConnections(config.dbPoolMax));
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
   const demo = config.seedDemo ? await seedDemoIfFirstStart(db.dataSource) : undefined;
   const server = await startServer(config, logger, db, { explorerKey: demo?.apiKey });
   const retention = startRetentionJob(db.dataSource, logger, config.retentionPurgeIntervalMs, config.retentionPurgeNetworks);
-  const webhooks = startWebhookDispatcher(db.dataSource, logger, config, new WebhookSecrets(config.tokenSecret));
+  const webhooks = startWebhookDispatcher(db.dataSource, logger, config, new WebhookSecrets(config.tokenSecret), { metrics: server.metrics });
   process.stdout.write(banner(`http://localhost:${server.port}/graphql`, demo, config) + '\n');
   logger.info('listening', {
     port: server.port,
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
       await retention.stop();
       await webhooks.stop();
       await db.close();
+      await tracing?.stop();
       logger.info('stopped');
       process.exit(0);
     } catch (err) {

@@ -109,6 +109,16 @@ export interface Config {
   /** How long in-flight requests get to finish after that. */
   readonly shutdownTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Bearer token of `GET /metrics` on the API's port; undefined: not served there. */
+  readonly metricsToken: string | undefined;
+  /** A separate port serving `GET /metrics` (on `metricsHost`); undefined: none. Metrics are on when this or the token is set. */
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
+  /** Operation names and document hashes (SHA-256, hex) that get their own `operation` label; every other operation is `other`. */
+  readonly metricsOperations: readonly string[];
+  /** OTLP endpoint of traces (OpenTelemetry); undefined: no tracing at all. */
+  readonly otelExporterOtlpEndpoint: string | undefined;
+  readonly otelServiceName: string;
 }
 
 /** A configuration problem; the message names the variable. */
@@ -297,7 +307,36 @@ export function loadConfig(env: Env = process.env, randomSecret: () => string = 
     shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    metricsToken: secret(env, 'METRICS_TOKEN'),
+    metricsPort: str(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 0, 65535),
+    metricsHost: str(env, 'METRICS_HOST') ?? '127.0.0.1',
+    metricsOperations: operationNames(env, 'METRICS_OPERATIONS'),
+    otelExporterOtlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+    otelServiceName: str(env, 'OTEL_SERVICE_NAME') ?? 'peer-networks-api',
   };
+}
+
+/** A bearer token: at least 32 characters, no whitespace. */
+function secret(env: Env, name: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  if (raw.length < 32 || /\s/.test(raw)) throw new ConfigError(name, 'must be at least 32 characters long, without spaces');
+  return raw;
+}
+
+/** A comma-separated list of GraphQL operation names or document hashes (SHA-256, 64 hex digits). */
+function operationNames(env: Env, name: string): readonly string[] {
+  const raw = str(env, name);
+  if (raw === undefined) return [];
+  const items = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '')
+    .map((n) => (/^[0-9a-fA-F]{64}$/.test(n) ? n.toLowerCase() : n));
+  const bad = items.find((n) => !/^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(n) && !/^[0-9a-f]{64}$/.test(n));
+  if (bad !== undefined) throw new ConfigError(name, `must list operation names or document hashes (SHA-256, hex), got "${bad}"`);
+  if (items.length > 500) throw new ConfigError(name, `must list at most 500 operations, got ${items.length}`);
+  return items;
 }
 
 /** WEBHOOK_ALLOW_HTTP_LOOPBACK: on by default outside production; refused in production (SSRF). */

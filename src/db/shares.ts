@@ -24,6 +24,13 @@ export class PoolShares {
     return this.active.get(key) ?? 0;
   }
 
+  /** Transactions waiting for their network's share right now (all networks). */
+  get waitingCount(): number {
+    let n = 0;
+    for (const queue of this.waiting.values()) n += queue.length;
+    return n;
+  }
+
   /** Waits for one of `key`'s share (at most `timeoutMs`); resolves to the function that gives it back (once). */
   acquire(key: string, timeoutMs = this.timeoutMs): Promise<() => void> {
     const held = this.active.get(key) ?? 0;

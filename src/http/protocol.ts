@@ -24,6 +24,8 @@ function responseMediaType(accept: string | undefined): string {
 
 /** An error answered by the HTTP layer, before or around GraphQL; the status comes from the one table. */
 function sendError(req: IncomingMessage, res: Response, code: ErrorCode, message: string): void {
+  // For the access line (./observe.ts).
+  res.locals.errorCode = code;
   res
     .status(httpStatus[code] ?? 500)
     .type(responseMediaType(req.headers.accept))

@@ -10,8 +10,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { getSchema } from '../app/schema';
+import { Metrics } from '../config/metrics';
 import { PoolShares } from '../db/shares';
-import { newRequestId, type Context, type ContextDeps } from '../graphql/context';
 import { cancelled, createFormatError, httpStatus, logUnexpected, readNotRecorded } from '../graphql/errors';
 import { inputTextPlugin } from '../graphql/input-text';
 import { limitsPlugin } from '../graphql/limits';
@@ -28,6 +28,7 @@ import { openLiveEvents, type LiveEvents } from '../realtime/live';
 import { explorerRouter } from './explorer';
 import { mountExportRoutes } from './export-route';
 import { feedsRouter } from './feeds';
+import { listenForMetrics, metricsRoute, OperationLog, operationRecordOf, portOf, requestIdOf, requestIds } from './observe';
 import { graphqlBody, graphqlErrorHandler, legacyJsonStatusPlugin } from './protocol';
 import { SCHEMA_PATH, schemaRoute } from './schema-route';
 import { serveGraphqlWs } from './websocket';
@@ -35,6 +36,8 @@ import type { Database } from '../app/database';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { TransactionLimits } from '../db/tenant';
+import type { Context, ContextDeps } from '../graphql/context';
+import type { GraphQLError } from 'graphql';
 import type { AddressInfo } from 'node:net';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -49,6 +52,10 @@ export interface RunningServer {
   readonly live: LiveEvents;
   /** Rate limits per credential (in-process, or Redis with REDIS_URL). */
   readonly rateLimiter: RateLimiter;
+  /** The Prometheus metrics, when on (METRICS_TOKEN or METRICS_PORT). */
+  readonly metrics: Metrics | undefined;
+  /** The port of the separate metrics listener (METRICS_PORT), if any. */
+  readonly metricsPort: number | undefined;
   /** Graceful stop: /readyz turns 503, in-flight requests finish, sockets close, the pub/sub disconnects. */
   stop(): Promise<void>;
 }
@@ -129,7 +136,11 @@ export interface ServerOptions {
 export async function startServer(config: Config, logger: Logger, db: Database, options: ServerOptions = {}): Promise<RunningServer> {
   const schema = await getSchema();
   const live = await openLiveEvents(config, logger);
-  const rateLimiter = await RateLimiter.open(config, logger);
+  const metrics = config.metricsToken !== undefined || config.metricsPort !== undefined ? new Metrics(config.metricsOperations) : undefined;
+  const rateLimiter = await RateLimiter.open(config, logger, metrics);
+  // One access line per operation at LOG_LEVEL info (or debug), and the operation metrics: off both, nothing is recorded.
+  const observing = new OperationLog(logger, config.logLevel === 'info' || config.logLevel === 'debug', metrics);
+  const operations = observing.enabled ? observing : undefined;
   const deps: ContextDeps = {
     dataSource: db.dataSource,
     tokens: new MemberTokens(config.tokenSecret),
@@ -153,7 +164,24 @@ export async function startServer(config: Config, logger: Logger, db: Database, 
   const httpServer = http.createServer(app);
 
   // graphql-ws on the same path, with the same context builder, validation, limits and error mapping.
-  const graphqlWs = serveGraphqlWs({ httpServer, path: GRAPHQL_PATH, schema, deps, config, logger, formatError, rateLimiter });
+  const graphqlWs = serveGraphqlWs({ httpServer, path: GRAPHQL_PATH, schema, deps, config, logger, formatError, rateLimiter, operations });
+  if (metrics) {
+    // Read when scraped: nothing is counted on the request path.
+    const pool = (db.dataSource.driver as unknown as { master: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+    metrics.gauge(
+      'peer_db_pool_connections_in_use',
+      'Pooled database connections lent out (requests, deliveries, jobs)',
+      () => pool.totalCount - pool.idleCount,
+    );
+    metrics.gauge('peer_db_pool_waiting', 'Callers waiting for a pooled database connection', () => pool.waitingCount);
+    metrics.gauge(
+      'peer_db_share_waiting',
+      "Transactions waiting for their network's share of the pool (DB_MAX_CONNECTIONS_PER_NETWORK)",
+      () => deps.shares!.waitingCount,
+    );
+    metrics.gauge('peer_websocket_connections', 'Open graphql-ws connections', () => graphqlWs.connections);
+    metrics.gauge('peer_subscriptions', 'Open subscriptions (live-update streams) in this instance', () => live.activeStreams);
+  }
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -187,6 +215,8 @@ export async function startServer(config: Config, logger: Logger, db: Database, 
       rateLimitPlugin(rateLimiter),
       // Idempotency-Key on mutations: claimed right before execution, the answer stored just before COMMIT.
       idempotencyPlugin({ ttlHours: config.idempotencyTtlHours, formatError }),
+      // The access line and the operation metrics (./observe.ts), when on.
+      ...(operations ? [operations.plugin()] : []),
       {
         async serverWillStart() {
           return {
@@ -207,6 +237,10 @@ export async function startServer(config: Config, logger: Logger, db: Database, 
     const database = ready && db.migrated && (await db.ping());
     res.status(ready && database ? 200 : 503).json({ status: ready && database ? 'ready' : 'unavailable', shuttingDown: !ready, database });
   });
+
+  // Metrics: on the API's port behind METRICS_TOKEN, and/or on a port of their own (METRICS_PORT).
+  if (metrics && config.metricsToken !== undefined) app.get('/metrics', metricsRoute(metrics, config.metricsToken));
+  const metricsServer = metrics && config.metricsPort !== undefined ? await listenForMetrics(metrics, config) : undefined;
 
   // CORS_ORIGINS: `*` or an allow-list (a listed Origin is echoed, with `Vary: Origin`; another gets no
   // Access-Control-Allow-Origin). Never Allow-Credentials: credentials are bearer headers, not cookies.
@@ -245,12 +279,20 @@ export async function startServer(config: Config, logger: Logger, db: Database, 
   app.use(
     GRAPHQL_PATH,
     apiCors,
+    requestIds(),
+    ...(operations ? [operations.middleware()] : []),
     ...graphqlBody(BODY_LIMIT),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const requestId = newRequestId(req.header('x-request-id'));
-        res.setHeader('x-request-id', requestId);
-        const ctx = await createContext(deps, { authorization: req.header('authorization'), requestId });
+        const record = operationRecordOf(res);
+        let ctx: Context;
+        try {
+          ctx = await createContext(deps, { authorization: req.header('authorization'), requestId: requestIdOf(res) });
+        } catch (err) {
+          if (record) record.errorCodes = [String((err as GraphQLError).extensions?.code ?? 'INTERNAL_SERVER_ERROR')];
+          throw err;
+        }
+        if (record) operations!.attach(record, ctx);
         // The client went away before its answer (or the pipeline failed): the operation is cancelled — no new
         // statement starts, the running one is cancelled — and the transaction rolls back once nothing runs.
         res.once('close', () => {
@@ -277,6 +319,8 @@ export async function startServer(config: Config, logger: Logger, db: Database, 
     httpServer,
     live,
     rateLimiter,
+    metrics,
+    metricsPort: metricsServer && portOf(metricsServer),
     stop() {
       stopping ??= (async () => {
         ready = false;
@@ -284,6 +328,7 @@ export async function startServer(config: Config, logger: Logger, db: Database, 
         await apollo.stop();
         await live.close();
         await rateLimiter.close();
+        if (metricsServer) await new Promise((resolve) => metricsServer.close(resolve));
       })();
       return stopping;
     },

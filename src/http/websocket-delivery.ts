@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { beginTenantTransaction } from '../db/tenant';
 import { newRequestId, type ContextDeps } from '../graphql/context';
@@ -10,6 +11,7 @@ import { EventStream } from '../realtime/stream';
 import { isSkipped } from '../realtime/subscriptions';
 import { closeExpired, closeRevoked, closeSlowConsumer, expired, type Connection } from './websocket-connection';
 import type { Logger } from '../config/logger';
+import type { Metrics } from '../config/metrics';
 import type { WebSocket } from 'ws';
 
 /**
@@ -81,6 +83,8 @@ export class LiveDelivery {
     connections: number,
     /** Registers work that holds a transaction, so that closing the server waits for it. */
     private readonly track: (work: () => Promise<unknown>) => unknown,
+    /** Observes each result's delivery latency, from the event's arrival here (METRICS_*). */
+    private readonly metrics?: Metrics,
   ) {
     this.limiter = new Limiter(connections);
   }
@@ -126,12 +130,13 @@ export class LiveDelivery {
       let byNetwork = this.collecting.get(event);
       if (!byNetwork) {
         const batches = new Map<string, BatchEntry[]>();
+        const arrivedAt = performance.now();
         byNetwork = batches;
         this.collecting.set(event, batches);
         setImmediate(() => {
           this.collecting.delete(event);
           for (const [networkId, entries] of batches) {
-            for (let i = 0; i < entries.length; i += MAX_BATCH) this.runBatch(networkId, event, entries.slice(i, i + MAX_BATCH));
+            for (let i = 0; i < entries.length; i += MAX_BATCH) this.runBatch(networkId, event, entries.slice(i, i + MAX_BATCH), arrivedAt);
           }
         });
       }
@@ -143,8 +148,13 @@ export class LiveDelivery {
   }
 
   /** Resolves one batch on one transaction (one of the limiter's connections); every entry's promise settles. */
-  private runBatch(networkId: string, event: unknown, entries: BatchEntry[]): void {
-    const { deps, logger } = this;
+  private runBatch(networkId: string, event: unknown, entries: BatchEntry[], arrivedAt: number): void {
+    const { deps, logger, metrics } = this;
+    /** A result goes to its subscriber's socket: its latency is observed. */
+    const deliver = (e: BatchEntry, result: ExecutionResult) => {
+      metrics?.liveDelivery.observe((performance.now() - arrivedAt) / 1000);
+      e.resolve(result);
+    };
     const run = this.limiter.run(async () => {
       // A socket being closed (slow consumer, expiry, shutdown) gets no more work done for it.
       const live = entries.filter((e) => {
@@ -167,7 +177,7 @@ export class LiveDelivery {
         const openTx = tx;
         // Results that read other members' personal data wait for the batch's COMMIT, which writes their read-audit
         // entries (src/modules/audit/read-audit.ts): no such read is sent without its record.
-        const held: Array<{ e: BatchEntry; result: Delivery }> = [];
+        const held: Array<{ e: BatchEntry; result: ExecutionResult }> = [];
         const one = async (e: BatchEntry) => {
           try {
             const principal = current(e.connection.principal);
@@ -187,7 +197,7 @@ export class LiveDelivery {
             if (isSkipped(result)) return e.resolve(SKIP);
             logUnexpected(logger, result.errors, { requestId: ctx.requestId, operationName: e.args.operationName, operationId: e.operationId });
             if (readPersonalData(ctx)) held.push({ e, result });
-            else e.resolve(result);
+            else deliver(e, result);
           } catch (err) {
             logger.error('live update not delivered', { error: (err as Error).message });
             e.resolve(SKIP);
@@ -200,7 +210,10 @@ export class LiveDelivery {
         if (held.length > 0) {
           const committed = (await openTx.finish('commit')) === 'committed';
           if (!committed) logger.error('read audit not written: live updates withheld', { subscriptions: held.length });
-          for (const { e, result } of held) e.resolve(committed ? result : SKIP);
+          for (const { e, result } of held) {
+            if (committed) deliver(e, result);
+            else e.resolve(SKIP);
+          }
         }
       } catch (err) {
         logger.error('live update not delivered', { error: (err as Error).message });

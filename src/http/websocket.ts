@@ -11,16 +11,17 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import { CloseCode } from 'graphql-ws';
+import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { newRequestId, type Context, type ContextDeps } from '../graphql/context';
 import { AppError, documentRefused, logUnexpected, readNotRecorded, shuttingDown, tooManyOperations, unauthenticated } from '../graphql/errors';
 import { inputTextError } from '../graphql/input-text';
 import { operationLimitError } from '../graphql/limits';
 import { nameReadOperation, readPersonalData } from '../modules/audit/read-audit';
 import { createContext } from '../modules/auth/context';
 import { credentialProblem, CREDENTIAL_CLOSE_REASONS } from '../modules/auth/credential-problem';
-import { resolveDocument } from '../modules/auth/trusted-documents';
+import { documentHash, resolveDocument } from '../modules/auth/trusted-documents';
 import { ConnectionCounter } from '../modules/rate-limits/connections';
 import { requestedCost, type RateLimiter } from '../modules/rate-limits/rate-limiter';
 import { closeExpired, closeSlowConsumer, expired, type Connection } from './websocket-connection';
@@ -28,7 +29,7 @@ import { LiveDelivery } from './websocket-delivery';
 import { DocumentCache } from './websocket-documents';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
-import type { Context, ContextDeps } from '../graphql/context';
+import type { OperationRecord, OperationLog } from './observe';
 import type http from 'node:http';
 
 /**
@@ -67,17 +68,28 @@ export interface GraphqlWsOptions {
   logger: Logger;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   rateLimiter: RateLimiter;
+  /** The access log and operation metrics, when either is on (./observe.ts). */
+  operations?: OperationLog;
 }
 
 export interface GraphqlWsServer {
+  /** Open WebSocket connections. */
+  readonly connections: number;
   /** Closes every socket (1001), stops accepting, and waits for deliveries in progress. */
   close(): Promise<void>;
 }
 
+/** What this module keeps per socket (graphql-ws's `extra`). */
+type Extra = {
+  connection?: Connection;
+  /** Operations being answered, by operation id, for the access log and metrics. */
+  records?: Map<string, OperationRecord>;
+};
+
 const isUnauthenticated = (err: unknown) => err instanceof GraphQLError && err.extensions?.code === 'UNAUTHENTICATED';
 
 export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
-  const { schema, deps, config, logger, formatError, rateLimiter } = options;
+  const { schema, deps, config, logger, formatError, rateLimiter, operations } = options;
   const connections = new ConnectionCounter(config.wsMaxConnectionsPerCredential);
   const production = config.env === 'production';
   const documents = new DocumentCache(schema, production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules, 500);
@@ -90,7 +102,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
     void run.finally(() => inFlight.delete(run)).catch(() => undefined);
     return run;
   }
-  const delivery = new LiveDelivery(deps, logger, Math.max(1, config.dbPoolMax - 2), track);
+  const delivery = new LiveDelivery(deps, logger, Math.max(1, config.dbPoolMax - 2), track, operations?.metrics);
 
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: config.wsMaxMessageBytes });
 
@@ -99,9 +111,9 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
     socket.close(CloseCode.Forbidden, CREDENTIAL_CLOSE_REASONS[await credentialProblem(authorization, err.message, deps.tokens)]);
 
   /** A new context from the connection's credential; null (socket closed with 4403) when it is no longer valid. */
-  async function contextFor(connection: Connection, socket: WebSocket): Promise<Context | null> {
+  async function contextFor(connection: Connection, socket: WebSocket, requestId: string): Promise<Context | null> {
     try {
-      return await createContext(deps, { authorization: connection.authorization });
+      return await createContext(deps, { authorization: connection.authorization, requestId });
     } catch (err) {
       if (!isUnauthenticated(err)) throw err;
       await closeRefused(socket, connection.authorization, err as GraphQLError);
@@ -116,8 +128,67 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
   };
   const format = (result: ExecutionResult): FormattedExecutionResult =>
     result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : (result as FormattedExecutionResult);
+  const codesOf = (errors: readonly GraphQLFormattedError[] | undefined) => (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
 
-  const server = useServer<Record<string, unknown> | undefined, { connection: Connection }>(
+  /** The checks and the context of a new operation: its execution arguments, or the errors that refuse it. */
+  async function prepare(extra: Extra & { socket: WebSocket }, subscriptions: number, payload: SubscribePayload, requestId: string, record?: OperationRecord) {
+    const connection = extra.connection!;
+    // The operation being subscribed is already counted.
+    if (subscriptions > config.wsMaxSubscriptions) {
+      return [tooManyOperations(config.wsMaxSubscriptions).toGraphQLError()];
+    }
+    const document = documents.get(payload.query);
+    if (Array.isArray(document)) return document as readonly GraphQLError[];
+    const query = document as DocumentNode;
+    const operation = getOperationAST(query, payload.operationName);
+    if (!operation) {
+      return [documentRefused('Unable to identify the operation to run', 'OPERATION_RESOLUTION_FAILURE').toGraphQLError()];
+    }
+    if (record) {
+      record.type = operation.operation;
+      record.operationName ??= operation.name?.value;
+    }
+    const tooComplex = operationLimitError(schema, query, payload.operationName, payload.variables);
+    if (tooComplex) return [tooComplex];
+    // NUL and lone surrogates in any argument: refused with the argument's path, as over HTTP.
+    const badText = inputTextError(query, payload.variables);
+    if (badText) return [badText];
+    if (expired(connection)) {
+      closeExpired(extra.socket);
+      return [unauthenticated('The member token has expired').toGraphQLError()];
+    }
+    if (closing) return [shuttingDown().toGraphQLError()];
+    const contextValue = await track(() => contextFor(connection, extra.socket, requestId));
+    if (!contextValue) return [unauthenticated('The credential is no longer valid').toGraphQLError()];
+    if (record) operations!.attach(record, contextValue);
+    if (contextValue.principal.trustedDocumentsOf) {
+      // Bound to trusted documents (src/modules/auth/trusted-documents.ts): the same check as over HTTP.
+      try {
+        await resolveDocument(contextValue.manager, contextValue.networkId, contextValue.principal, { query: payload.query });
+      } catch (err) {
+        await contextValue.tx.finish('rollback');
+        if (err instanceof AppError) return [err.toGraphQLError()];
+        throw err;
+      }
+    }
+    const budget = await rateLimiter.charge(contextValue, requestedCost(schema, query, payload.operationName, payload.variables));
+    if (!budget.allowed) {
+      await contextValue.tx.finish('rollback');
+      return [rateLimiter.refusal(budget, { withCost: true })];
+    }
+    return { schema, document: query, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+  }
+
+  /** Ends an operation's record: its line and observation (./observe.ts). */
+  const endRecord = (extra: Extra, id: string, errors?: readonly GraphQLFormattedError[]) => {
+    const record = extra.records?.get(id);
+    if (!record) return;
+    extra.records!.delete(id);
+    record.errorCodes ??= codesOf(errors);
+    operations!.end(record);
+  };
+
+  const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
       isProd: production,
@@ -154,46 +225,18 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
       onClose: (ctx) => {
         clearTimeout(ctx.extra.connection?.expiryTimer);
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        const connection = ctx.extra.connection!;
-        // The operation being subscribed is already counted.
-        if (Object.keys(ctx.subscriptions).length > config.wsMaxSubscriptions) {
-          return [tooManyOperations(config.wsMaxSubscriptions).toGraphQLError()];
-        }
-        const document = documents.get(payload.query);
-        if (Array.isArray(document)) return document as readonly GraphQLError[];
-        const query = document as DocumentNode;
-        if (!getOperationAST(query, payload.operationName)) {
-          return [documentRefused('Unable to identify the operation to run', 'OPERATION_RESOLUTION_FAILURE').toGraphQLError()];
-        }
-        const tooComplex = operationLimitError(schema, query, payload.operationName, payload.variables);
-        if (tooComplex) return [tooComplex];
-        // NUL and lone surrogates in any argument: refused with the argument's path, as over HTTP.
-        const badText = inputTextError(query, payload.variables);
-        if (badText) return [badText];
-        if (expired(connection)) {
-          closeExpired(ctx.extra.socket);
-          return [unauthenticated('The member token has expired').toGraphQLError()];
-        }
-        if (closing) return [shuttingDown().toGraphQLError()];
-        const contextValue = await track(() => contextFor(connection, ctx.extra.socket));
-        if (!contextValue) return [unauthenticated('The credential is no longer valid').toGraphQLError()];
-        if (contextValue.principal.trustedDocumentsOf) {
-          // Bound to trusted documents (src/modules/auth/trusted-documents.ts): the same check as over HTTP.
-          try {
-            await resolveDocument(contextValue.manager, contextValue.networkId, contextValue.principal, { query: payload.query });
-          } catch (err) {
-            await contextValue.tx.finish('rollback');
-            if (err instanceof AppError) return [err.toGraphQLError()];
-            throw err;
-          }
-        }
-        const budget = await rateLimiter.charge(contextValue, requestedCost(schema, query, payload.operationName, payload.variables));
-        if (!budget.allowed) {
-          await contextValue.tx.finish('rollback');
-          return [rateLimiter.refusal(budget, { withCost: true })];
-        }
-        return { schema, document: query, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      onSubscribe: async (ctx, id, payload) => {
+        const requestId = newRequestId();
+        if (!operations) return prepare(ctx.extra, Object.keys(ctx.subscriptions).length, payload, requestId);
+        const record = operations.start('websocket', requestId);
+        record.operationName = payload.operationName;
+        if (operations.metrics?.byHash) record.documentHash = documentHash(payload.query);
+        const prepared = await prepare(ctx.extra, Object.keys(ctx.subscriptions).length, payload, requestId, record);
+        if (Array.isArray(prepared)) {
+          record.errorCodes = codesOf(prepared.map((e: GraphQLError) => formatError(e.toJSON(), e)));
+          operations.end(record);
+        } else (ctx.extra.records ??= new Map()).set(id, record);
+        return prepared;
       },
       // Queries and mutations: the transaction ends (commit; a failed single mutation rolled back) before the result is sent.
       execute: (args) =>
@@ -241,14 +284,22 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
         }),
       onOperation: (ctx, id, _payload, args, result) => {
         if (!(Symbol.asyncIterator in Object(result))) return undefined;
+        // A subscription's record ends once its stream is open; its events are timed by the delivery (./websocket-delivery.ts).
+        if (operations) endRecord(ctx.extra, id);
         return delivery.results(ctx.extra.connection!, ctx.extra.socket, id, args, result as AsyncIterator<unknown>);
       },
-      onNext: (ctx, _id, _payload, _args, result) => {
+      onNext: (ctx, id, _payload, _args, result) => {
         const socket = ctx.extra.socket;
         // Nothing goes out after a token's expiry (the timer may fire a little late), nor to a socket that does not drain.
         if (expired(ctx.extra.connection!)) closeExpired(socket);
         else if (socket.bufferedAmount > config.wsMaxBufferedBytes) closeSlowConsumer(socket);
-        return format(result);
+        const formatted = format(result);
+        // A query's or mutation's one result (a subscription's record has ended already).
+        if (operations) endRecord(ctx.extra, id, formatted.errors);
+        return formatted;
+      },
+      onComplete: (ctx, id) => {
+        if (operations) endRecord(ctx.extra, id);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
     },
@@ -263,6 +314,9 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
   });
 
   return {
+    get connections() {
+      return wsServer.clients.size;
+    },
     async close() {
       closing = true;
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/config';
 
 const SECRET = 'a-token-secret-that-is-at-least-32-characters';
+const METRICS_TOKEN = 'a-metrics-token-of-at-least-32-characters';
 const fixedSecret = () => 'generated-secret';
 
 /** loadConfig on exactly this environment (never process.env). */
@@ -72,6 +73,12 @@ describe('defaults', () => {
       shutdownDelayMs: 0,
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
+      metricsToken: undefined,
+      metricsPort: undefined,
+      metricsHost: '127.0.0.1',
+      metricsOperations: [],
+      otelExporterOtlpEndpoint: undefined,
+      otelServiceName: 'peer-networks-api',
     });
   });
 
@@ -152,6 +159,12 @@ describe('defaults', () => {
       SHUTDOWN_DELAY_MS: '120000',
       SHUTDOWN_TIMEOUT_MS: '0',
       LOG_LEVEL: 'silent',
+      METRICS_TOKEN: ` ${METRICS_TOKEN} `,
+      METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
+      METRICS_OPERATIONS: 'Home, GroupPage ,A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F90',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_SERVICE_NAME: 'peer-api-eu',
       FEEDS_RATE_LIMIT_PER_MINUTE: '0',
       PUBLIC_URL: 'https://api.example.org/peer/',
     });
@@ -207,6 +220,12 @@ describe('defaults', () => {
       shutdownDelayMs: 120_000,
       shutdownTimeoutMs: 0,
       logLevel: 'silent',
+      metricsToken: METRICS_TOKEN,
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
+      metricsOperations: ['Home', 'GroupPage', 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90'],
+      otelExporterOtlpEndpoint: 'http://collector:4318',
+      otelServiceName: 'peer-api-eu',
     });
   });
 
@@ -292,6 +311,13 @@ describe('bad values name the variable', () => {
     ['CORS_ORIGINS', { CORS_ORIGINS: 'ftp://app.example.org' }],
     ['CORS_ORIGINS', { CORS_ORIGINS: ' , ' }],
     ['CORS_MAX_AGE_SECONDS', { CORS_MAX_AGE_SECONDS: '86401' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'short-token' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'a metrics token with spaces, 32 characters or more' }],
+    ['METRICS_PORT', { METRICS_PORT: '65536' }],
+    ['METRICS_OPERATIONS', { METRICS_OPERATIONS: 'Home, group page' }],
+    ['METRICS_OPERATIONS', { METRICS_OPERATIONS: 'Home,abc123-not-a-hash' }],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', { OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }],
   ])('%s: %j', (variable, env) => {
     const err = configError(env);
     expect(err.variable).toBe(variable);
@@ -305,6 +331,10 @@ describe('bad values name the variable', () => {
       'Invalid configuration: DATABASE_URL must start with postgres: or postgresql:, got "mysql:"',
     );
     expect(configError({ NODE_ENV: 'production' }).message).toContain('is required when NODE_ENV=production');
+  });
+
+  test('a metrics token that is refused is not echoed back', () => {
+    expect(configError({ METRICS_TOKEN: 'tiny-s3cret' }).message).not.toContain('tiny-s3cret');
   });
 
   test('a URL with a password is not echoed back when it does not parse', () => {

@@ -14,7 +14,14 @@ import { connect, disconnectAll, eventually, uniquePrefix } from './live';
 
 const PREFIX = uniquePrefix();
 const embedded = process.env.TEST_DATABASE_EMBEDDED === '1';
-const listening = (out: string) => [...out.matchAll(/"msg":"listening".*"worker":(\d+)/g)].map((m) => Number(m[1]));
+/** The log lines of this message (JSON lines; other output skipped). */
+const logLines = (out: string, msg: string) =>
+  out
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg?: string; worker?: number })
+    .filter((line) => line.msg === msg);
+const listening = (out: string) => logLines(out, 'listening').map((line) => line.worker);
 
 (embedded ? describe.skip : describe)('WEB_CONCURRENCY=2: two workers behind one port', () => {
   let app: TestApp;
@@ -68,6 +75,6 @@ const listening = (out: string) => [...out.matchAll(/"msg":"listening".*"worker"
   test('SIGTERM drains both workers, then the server exits cleanly', async () => {
     await disconnectAll();
     expect(await stopInstance(server)).toBe(0);
-    expect(server.output().match(/"msg":"stopped"/g)).toHaveLength(2);
+    expect(logLines(server.output(), 'stopped')).toHaveLength(2);
   }, 60_000);
 });

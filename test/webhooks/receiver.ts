@@ -87,7 +87,8 @@ export const FAST_WEBHOOKS = {
 
 /** A dispatcher in this process for these networks, with the app's configuration. */
 export function dispatcherFor(app: TestApp, networks: string[]): WebhookDispatcher {
-  return startWebhookDispatcher(app.db.dataSource, createLogger('silent'), app.config, new WebhookSecrets(app.config.tokenSecret), { networks });
+  const metrics = app.server.metrics;
+  return startWebhookDispatcher(app.db.dataSource, createLogger('silent'), app.config, new WebhookSecrets(app.config.tokenSecret), { networks, metrics });
 }
 
 /** The payload, verified with the standardwebhooks library against the secret (throws when it does not verify). */

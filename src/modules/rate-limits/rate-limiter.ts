@@ -6,6 +6,7 @@ import { networkPolicy } from './rate-limit.service';
 import { MemoryBucketStore, RedisBucketStore, type BucketStore, type StoreResult } from './store';
 import type { Config } from '../../config/config';
 import type { Logger } from '../../config/logger';
+import type { Metrics } from '../../config/metrics';
 import type { Context } from '../../graphql/context';
 
 /**
@@ -98,17 +99,18 @@ export class RateLimiter {
     private readonly prefix: string,
     config: Config,
     private readonly logger: Logger,
+    private readonly metrics: Metrics | undefined,
   ) {
     this.defaults = { max: config.rateLimitMax, restoreRate: config.rateLimitRestoreRate };
   }
 
   /** In-process buckets, or Redis ones with REDIS_URL (the start fails when Redis cannot be reached, as for live updates). */
-  static async open(config: Config, logger: Logger): Promise<RateLimiter> {
-    if (!config.rateLimitsEnabled) return new RateLimiter(false, undefined, '', config, logger);
+  static async open(config: Config, logger: Logger, metrics?: Metrics): Promise<RateLimiter> {
+    if (!config.rateLimitsEnabled) return new RateLimiter(false, undefined, '', config, logger, metrics);
     let limiter: RateLimiter | undefined;
     const warn = (err: Error) => limiter?.warn(err);
     const store = config.redisUrl ? await RedisBucketStore.connect(config.redisUrl, logger, warn) : new MemoryBucketStore();
-    limiter = new RateLimiter(true, store, config.redisPrefix, config, logger);
+    limiter = new RateLimiter(true, store, config.redisPrefix, config, logger, metrics);
     return limiter;
   }
 
@@ -138,6 +140,7 @@ export class RateLimiter {
       this.warn(err as Error);
       result = { allowed: true, available: Math.max(0, policy.max - requested) };
     }
+    if (!result.allowed) this.metrics?.rateLimitRefusals.inc({ kind: 'operation' });
     const budget: Budget = {
       policy,
       requested,
@@ -262,6 +265,7 @@ export class RateLimiter {
     if (!this.enabled || !this.store) return { allowed: true, retryAfter: 0 };
     try {
       const result = await this.store.spend(`${this.prefix}rl:public:${key}`, 1, policy);
+      if (!result.allowed) this.metrics?.rateLimitRefusals.inc({ kind: 'feed' });
       return { allowed: result.allowed, retryAfter: result.allowed ? 0 : (secondsUntilAvailable(result.available, 1, policy) ?? 1) };
     } catch (err) {
       this.warn(err as Error);

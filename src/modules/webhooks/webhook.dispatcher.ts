@@ -3,6 +3,7 @@ import { claimDue, dueNetworks, payloadOf, purgeDeliveries, recordOutcome, recor
 import { sendMessage, type SendOutcome } from './webhook.send';
 import type { Config } from '../../config/config';
 import type { Logger } from '../../config/logger';
+import type { Metrics } from '../../config/metrics';
 import type { WebhookSecrets } from './webhook.secrets';
 import type { DataSource } from 'typeorm';
 
@@ -49,7 +50,7 @@ export function startWebhookDispatcher(
   logger: Logger,
   config: DispatcherConfig,
   secrets: WebhookSecrets,
-  options: { networks?: readonly string[] } = {},
+  options: { networks?: readonly string[]; /** Counts delivery attempts by outcome (METRICS_*). */ metrics?: Metrics } = {},
 ): WebhookDispatcher {
   if (config.webhookDispatchIntervalMs <= 0) return { wake: () => undefined, inFlight: 0, stop: () => Promise.resolve() };
   const policy = { allowLoopback: config.webhookAllowHttpLoopback };
@@ -163,6 +164,7 @@ export function startWebhookDispatcher(
       const n = perEndpoint.get(d.endpoint_id)! - 1;
       if (n > 0) perEndpoint.set(d.endpoint_id, n);
       else perEndpoint.delete(d.endpoint_id);
+      options.metrics?.webhookDeliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
       if (outcome.ok) {
         succeeded.push({ d, outcome });
         flushSuccesses();
