@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
  * `data` as the API, from ONE hand-written SQL statement each (json_build_object / json_agg / LATERAL), on plain
  * `pg` and plain `http`. It does what the API must do at the least: verify the member token (the same jose
  * HS256 check), then, in one round trip, open a transaction with the same tenant settings as a request (role
- * peer_app, so row-level security applies; app.network_id; JIT off), run the statement (which also checks that
- * the member exists and is not erased, as authentication does) and commit. No GraphQL, no per-field work.
+ * peer_app, so row-level security applies; app.network_id; JIT off), execute the statement (prepared once per
+ * connection, so its plan is cached; it also checks that the member exists and is not erased, as authentication
+ * does) and commit. No GraphQL, no per-field work.
  *
  * It knows exactly two documents (the bench's) and answers anything else with 400: it is a yardstick, not a
  * server. Its results are compared with the API's on sample requests before any load (`checkFloor` in run.ts).
@@ -19,19 +20,19 @@ import type { AddressInfo } from 'node:net';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A literal for a value already checked against UUID (the statement travels as simple-protocol text). */
+/** A literal for a value checked against UUID (the request's one message is simple-protocol text). */
 const uuid = (v: string): string => {
   if (!UUID.test(v)) throw new Error('not a uuid');
-  return `'${v}'::uuid`;
+  return `'${v}'`;
 };
 
 /** ISO 8601 with milliseconds in UTC, as the API's DateTime scalar writes it. */
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** `groups(first: 20)` with memberCount, viewerMembership, nextSession and memberships(first: 10) for a plain member. */
-export function homeStatement(networkId: string, memberId: string): string {
-  const n = uuid(networkId);
-  const m = uuid(memberId);
+/** `groups(first: 20)` with memberCount (prepared as floor_home($1 network, $2 member)), viewerMembership, nextSession and memberships(first: 10) for a plain member. */
+export function homeStatement(): string {
+  const n = '$1::uuid';
+  const m = '$2::uuid';
   return `
     WITH viewer AS (SELECT 1 FROM members WHERE network_id = ${n} AND id = ${m} AND erased_at IS NULL),
     page AS (
@@ -78,12 +79,12 @@ export function homeStatement(networkId: string, memberId: string): string {
                      AND s.starts_at >= t.joined_at ORDER BY s.starts_at DESC LIMIT 3) s) eng ON true) ms`;
 }
 
-/** `node(id:)` on a Group: details, memberCount, the next 10 sessions with RSVP counts, the last 10 COMPLETED with attendance. */
-export function groupStatement(networkId: string, memberId: string, groupId: string, now: string): string {
-  const n = uuid(networkId);
-  const m = uuid(memberId);
-  const g = uuid(groupId);
-  const at = `'${new Date(now).toISOString()}'::timestamptz`;
+/** `node(id:)` on a Group (prepared as floor_group($1 network, $2 member, $3 group, $4 now)): details, memberCount, the next 10 sessions with RSVP counts, the last 10 COMPLETED with attendance. */
+export function groupStatement(): string {
+  const n = '$1::uuid';
+  const m = '$2::uuid';
+  const g = '$3::uuid';
+  const at = '$4::timestamptz';
   return `
     SELECT CASE WHEN EXISTS (SELECT 1 FROM members WHERE network_id = ${n} AND id = ${m} AND erased_at IS NULL) THEN
       json_build_object('data', json_build_object('node', (
@@ -126,6 +127,7 @@ export interface FloorDocuments {
 export async function startFloorServer(databaseUrl: string, tokenSecret: string, poolMax: number, docs: FloorDocuments): Promise<FloorServer> {
   const pool = new Pool({ connectionString: databaseUrl, max: poolMax, application_name: 'peer-networks-floor' });
   const tokens = new MemberTokens(tokenSecret);
+  const prepared = new WeakSet<object>();
   const reply = (res: http.ServerResponse, status: number, body: string) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
@@ -134,18 +136,30 @@ export async function startFloorServer(databaseUrl: string, tokenSecret: string,
     const claims = auth?.startsWith('Bearer ') ? await tokens.verify(auth.slice(7)) : null;
     if (!claims) return [401, '{"errors":[{"message":"unauthenticated","extensions":{"code":"UNAUTHENTICATED"}}]}'];
     const request = JSON.parse(raw) as { query?: string; variables?: { id?: string } };
-    let statement: string;
-    if (request.query === docs.home) statement = homeStatement(claims.networkId, claims.memberId);
+    let execute: string;
+    if (request.query === docs.home) execute = `EXECUTE floor_home(${uuid(claims.networkId)}, ${uuid(claims.memberId)})`;
     else if (request.query === docs.group) {
       const id = parseGlobalId(request.variables?.id ?? '');
       if (id?.type !== 'Group') return [400, '{"errors":[{"message":"not a Group id"}]}'];
-      statement = groupStatement(claims.networkId, claims.memberId, id.id, docs.now);
+      execute = `EXECUTE floor_group(${uuid(claims.networkId)}, ${uuid(claims.memberId)}, ${uuid(id.id)}, '${new Date(docs.now).toISOString()}')`;
     } else return [400, '{"errors":[{"message":"the floor knows only the bench documents"}]}'];
-    // One round trip: the request's transaction with the tenant settings, the statement, the commit.
-    const results = (await pool.query(
-      `BEGIN; SELECT set_config('role', 'peer_app', true), set_config('app.network_id', '${claims.networkId}', true), set_config('jit', 'off', true); ` +
-        `${statement}; COMMIT`,
-    )) as unknown as Array<{ rows: Array<{ body: string | null }> }>;
+    const client = await pool.connect();
+    let results: Array<{ rows: Array<{ body: string | null }> }>;
+    try {
+      // Each statement is prepared once per connection (its plan cached, as the API's hot statements are).
+      if (!prepared.has(client)) {
+        await client.query(`PREPARE floor_home(uuid, uuid) AS ${homeStatement()}`);
+        await client.query(`PREPARE floor_group(uuid, uuid, uuid, timestamptz) AS ${groupStatement()}`);
+        prepared.add(client);
+      }
+      // One round trip: the request's transaction with the tenant settings, the statement, the commit.
+      results = (await client.query(
+        `BEGIN; SELECT set_config('role', 'peer_app', true), set_config('app.network_id', ${uuid(claims.networkId)}, true), set_config('jit', 'off', true); ` +
+          `${execute}; COMMIT`,
+      )) as unknown as Array<{ rows: Array<{ body: string | null }> }>;
+    } finally {
+      client.release();
+    }
     const body = results[2].rows[0]?.body;
     return body ? [200, body] : [401, '{"errors":[{"message":"unauthenticated","extensions":{"code":"UNAUTHENTICATED"}}]}'];
   };

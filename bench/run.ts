@@ -71,6 +71,8 @@ interface Options {
   rounds: number;
   /** 0: the load scenarios run against the server in this process; N: against `node dist/src/main.js` with WEB_CONCURRENCY=N. */
   workers: number;
+  /** Settings of the server in this process changed for the run, e.g. `--server-env=DB_BATCH_READS=false`. */
+  serverEnv: Record<string, string>;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -93,9 +95,12 @@ function parseArgs(argv: string[]): Options {
     fairnessBRate: 50,
     rounds: 2,
     workers: 0,
+    serverEnv: {},
   };
   for (const arg of argv) {
-    const [key, value] = arg.replace(/^--/, '').split('=', 2);
+    const flag = arg.replace(/^--/, '');
+    const eq = flag.indexOf('=');
+    const [key, value] = eq < 0 ? [flag, ''] : [flag.slice(0, eq), flag.slice(eq + 1)];
     const num = () => {
       const n = Number(value);
       if (!Number.isFinite(n) || n < 0) throw new Error(`--${key} needs a number, got "${value}"`);
@@ -159,6 +164,13 @@ function parseArgs(argv: string[]): Options {
         break;
       case 'fairness-b-rate':
         opts.fairnessBRate = whole();
+        break;
+      case 'server-env':
+        for (const pair of value.split(',')) {
+          const at = pair.indexOf('=');
+          if (at < 1) throw new Error(`--server-env: NAME=value pairs separated by commas, got "${value}"`);
+          opts.serverEnv[pair.slice(0, at)] = pair.slice(at + 1);
+        }
         break;
       case 'workers':
         opts.workers = whole();
@@ -530,7 +542,7 @@ async function main(): Promise<number> {
   };
   /** The configuration of a server with these settings changed (the scenarios that start servers of their own). */
   const configWith = (overrides: Record<string, string | undefined> = {}) => loadConfig({ ...serverEnv, ...overrides });
-  const config = configWith();
+  const config = configWith(opts.serverEnv);
   const logger = createLogger(config.logLevel);
   log(`database: ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')} (pool ${config.dbPoolMax}); migrating…`);
   const db = await openDatabase(config, logger);
@@ -732,6 +744,8 @@ async function main(): Promise<number> {
       ranAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       settings: {
+        serverEnv: opts.serverEnv,
+        workers: opts.workers,
         durationSeconds: opts.duration,
         warmupSeconds: opts.warmup,
         connections: opts.connections,

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { QueryFailedError } from 'typeorm';
 import { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { AppError, serverBusy, timedOut } from '../graphql/errors';
-import { inlineParameters, isBatchable } from './batch';
+import { inlineParameters, isBatchable, literal } from './batch';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
@@ -88,6 +88,20 @@ function prepareStatements(client: PoolClient & { [preparing]?: true }): void {
     }
     return query(text, values, callback);
   }) as PoolClient['query'];
+}
+
+/**
+ * Batched reads (./batch.ts) on a connection that prepares statements: each text is prepared once per connection with
+ * SQL PREPARE, in the batch that first sends it, and later batches send `EXECUTE name(literals)`, so batched reads keep
+ * their cached plans too. Names `pb_n` (pg's own `pn_n` are protocol-level and tracked by pg); a name whose batch
+ * failed is never reused (whether its PREPARE stood is unknown).
+ */
+const batchPrepared = Symbol('batchPrepared');
+type BatchPrepared = { names: Map<string, string>; next: number };
+
+function batchNames(client: PoolClient & { [batchPrepared]?: BatchPrepared }): BatchPrepared {
+  client[batchPrepared] ??= { names: new Map(), next: 0 };
+  return client[batchPrepared];
 }
 
 const preparedSources = new WeakSet<DataSource>();
@@ -256,10 +270,27 @@ export async function beginTenantTransaction(
         await query(p.sql, p.values, p.structured).then(p.resolve, p.reject);
         return;
       }
+      // With prepared statements: PREPARE (first time on this connection) and EXECUTE; else the statement itself.
+      const prepared = preparedSources.has(dataSource) ? batchNames(client) : undefined;
+      const added: string[] = [];
+      const parts: string[] = [];
+      const resultIndex: number[] = [];
+      for (const p of group) {
+        let name = prepared?.names.get(p.sql);
+        if (prepared && !name && prepared.names.size < MAX_PREPARED_PER_CONNECTION) {
+          name = `pb_${prepared.next++}`;
+          prepared.names.set(p.sql, name);
+          added.push(p.sql);
+          parts.push(`PREPARE ${name} AS ${p.sql}`);
+        }
+        resultIndex.push(parts.length);
+        parts.push(name ? `EXECUTE ${name}${p.values.length ? `(${p.values.map(literal).join(', ')})` : ''}` : inlineParameters(p.sql, p.values));
+      }
       try {
-        const results = (await client.query(group.map((p) => inlineParameters(p.sql, p.values)).join(';\n'))) as unknown as BatchResult[];
-        group.forEach((p, i) => p.resolve(typeormResult(results[i], p.structured)));
+        const results = (await client.query(parts.join(';\n'))) as unknown as BatchResult[];
+        group.forEach((p, i) => p.resolve(typeormResult(results[resultIndex[i]], p.structured)));
       } catch (err) {
+        for (const sql of added) prepared!.names.delete(sql);
         for (const p of group) p.reject(err === aborted ? err : new QueryFailedError(p.sql, p.values, err as Error));
       }
     } finally {

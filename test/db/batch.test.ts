@@ -129,3 +129,41 @@ describe('in a tenant transaction', () => {
     await tx.finish('rollback');
   });
 });
+
+(process.env.TEST_DATABASE_EMBEDDED === '1' ? describe.skip : describe)('with prepared statements (DB_PREPARED_STATEMENTS=true)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ DB_PREPARED_STATEMENTS: 'true', DB_POOL_MAX: '1' });
+  });
+  afterAll(() => app?.stop());
+
+  const reads = (tx: Awaited<ReturnType<typeof beginTenantTransaction>>, n: number) =>
+    Promise.all([
+      tx.manager.query('SELECT $1::int + 1 AS n', [n]),
+      tx.manager.query('SELECT count(*)::int AS n FROM generate_series(1, $1)', [n]),
+      tx.manager.query(`SELECT 'no parameters' AS s`, []),
+    ]);
+
+  test('a batch prepares each text once per connection, then executes it with its values', async () => {
+    for (const n of [3, 5, 8]) {
+      const tx = await beginTenantTransaction(app.db.dataSource, null);
+      expect(await reads(tx, n)).toEqual([[{ n: n + 1 }], [{ n }], [{ s: 'no parameters' }]]);
+      const names = (await tx.manager.query(`SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'pb\\_%'`, [])) as Array<{ name: string }>;
+      expect(names).toHaveLength(3); // the same three, however often they ran (one pooled connection)
+      await tx.finish('commit');
+    }
+  });
+
+  test('a failing batch leaves the connection usable and its new texts are prepared again under new names', async () => {
+    const tx = await beginTenantTransaction(app.db.dataSource, null);
+    const failed = await Promise.allSettled([tx.manager.query('SELECT 10 / $1::int AS n', [0]), tx.manager.query('SELECT $1::text AS s', ['x'])]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await tx.finish('commit')).toBe('rolled back');
+    const next = await beginTenantTransaction(app.db.dataSource, null);
+    expect(await Promise.all([next.manager.query('SELECT 10 / $1::int AS n', [2]), next.manager.query('SELECT $1::text AS s', ['y'])])).toEqual([
+      [{ n: 5 }],
+      [{ s: 'y' }],
+    ]);
+    await next.finish('commit');
+  });
+});
