@@ -568,7 +568,9 @@ async function main(): Promise<number> {
     // --workers=N: the load scenarios go to a server process with N workers (node:cluster); BENCH_TARGET_URL: to a server
     // started elsewhere (same database and TOKEN_SECRET). Neither is the process measured by SQL/req and server ELU.
     cluster =
-      opts.workers > 0 ? await startClusterServer({ ...serverEnv, REDIS_URL: config.redisUrl ?? 'redis://127.0.0.1:6379' }, opts.workers, log) : undefined;
+      opts.workers > 0
+        ? await startClusterServer({ ...serverEnv, ...opts.serverEnv, REDIS_URL: config.redisUrl ?? 'redis://127.0.0.1:6379' }, opts.workers, log)
+        : undefined;
     const url = cluster?.url ?? process.env.BENCH_TARGET_URL ?? `http://127.0.0.1:${server.port}/graphql`;
     const external = url !== `http://127.0.0.1:${server.port}/graphql`;
     const tokens = new MemberTokens(config.tokenSecret);
