@@ -105,6 +105,8 @@ function startServer(opts: Options, databaseUrl: string): ChildProcess {
     LOG_LEVEL: 'warn',
   };
   if (opts.redis) env.REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // Database settings pass through (e.g. DB_BATCH_READS=false, to measure what batching does to deliveries).
+  for (const [name, value] of Object.entries(process.env)) if (name.startsWith('DB_')) env[name] = value;
   const nodeArgs = [
     ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
     ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'profiles')}`] : []),

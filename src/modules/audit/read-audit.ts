@@ -14,6 +14,12 @@ interface ReadCollector {
 
 // Keyed by the request context (one per operation, HTTP and WebSocket alike), so that nothing lives past it.
 const collectors = new WeakMap<Context, ReadCollector>();
+/**
+ * The operations of one transaction that read others' data: one for an HTTP request, up to one per subscriber for a
+ * live-update delivery batch (its subscribers share a transaction). Their entries are written by ONE statement just
+ * before COMMIT, rather than one round trip per subscriber.
+ */
+const pendingEntries = new WeakMap<Context['tx'], Array<{ ctx: Context; collector: ReadCollector }>>();
 const operationNames = new WeakMap<Context, string>();
 
 /**
@@ -30,8 +36,14 @@ export function recordSensitiveRead(ctx: Context, field: string, subjectIds: Ite
   if (!collector) {
     collector = { fields: new Set(), subjects: new Set() };
     collectors.set(ctx, collector);
-    const written = collector;
-    ctx.tx.beforeCommit(() => writeReadAudit(ctx, written));
+    let entries = pendingEntries.get(ctx.tx);
+    if (!entries) {
+      const all: Array<{ ctx: Context; collector: ReadCollector }> = [];
+      entries = all;
+      pendingEntries.set(ctx.tx, all);
+      ctx.tx.beforeCommit(() => writeReadAudits(all));
+    }
+    entries.push({ ctx, collector });
   }
   collector.fields.add(field);
   for (const id of subjects) collector.subjects.add(id);
@@ -78,31 +90,39 @@ export function readAuditPlugin(): ApolloServerPlugin<Context> {
 }
 
 /**
- * The one entry of an operation: who read (with their role or key name, which `myAccessLog` shows the members read
- * about instead of the reader's identity), which fields, how many members, and the request id.
+ * The entries of a transaction's operations, one per operation: who read (with their role or key name, which
+ * `myAccessLog` shows the members read about instead of the reader's identity), which fields, how many members, and
+ * the request id. One INSERT for all of them (a delivery batch may hold a thousand).
  */
-async function writeReadAudit(ctx: Context, collector: ReadCollector): Promise<void> {
-  const p = ctx.principal;
-  const reader =
-    p.kind === 'API_KEY'
-      ? {
-          readerKind: 'API_KEY',
-          // Through the request's loaders: a delivery batch of one key's subscriptions reads the key once.
-          apiKeyName: (await ctx.loaders.byId(ApiKey).load(p.apiKeyId))?.name ?? null,
-        }
-      : { readerKind: 'MEMBER', readerRole: p.role };
-  const details = {
-    operation: operationNames.get(ctx) ?? null,
-    fields: [...collector.fields].sort(),
-    subjectCount: collector.subjects.size,
-    requestId: ctx.requestId,
-    ...reader,
-  };
-  await execute(ctx.manager, `INSERT INTO audit_log (network_id, actor, action, details, subject_member_ids) VALUES ($1, $2, $3, $4::jsonb, $5::uuid[])`, [
-    ctx.networkId,
-    auditActor(ctx),
-    SENSITIVE_READ,
-    JSON.stringify(details),
-    [...collector.subjects],
-  ]);
+async function writeReadAudits(entries: Array<{ ctx: Context; collector: ReadCollector }>): Promise<void> {
+  const rows = await Promise.all(
+    entries.map(async ({ ctx, collector }) => {
+      const p = ctx.principal;
+      const reader =
+        p.kind === 'API_KEY'
+          ? {
+              readerKind: 'API_KEY',
+              // Through the request's loaders: a delivery batch of one key's subscriptions reads the key once.
+              apiKeyName: (await ctx.loaders.byId(ApiKey).load(p.apiKeyId))?.name ?? null,
+            }
+          : { readerKind: 'MEMBER', readerRole: p.role };
+      const details = {
+        operation: operationNames.get(ctx) ?? null,
+        fields: [...collector.fields].sort(),
+        subjectCount: collector.subjects.size,
+        requestId: ctx.requestId,
+        ...reader,
+      };
+      return { actor: auditActor(ctx), details, subjects: [...collector.subjects] };
+    }),
+  );
+  const [{ ctx }] = entries;
+  await execute(
+    ctx.manager,
+    `INSERT INTO audit_log (network_id, actor, action, details, subject_member_ids)
+     SELECT $1, e.actor, $2, e.details, ARRAY(SELECT jsonb_array_elements_text(e.subjects))::uuid[]
+     FROM ROWS FROM (jsonb_to_recordset($3::jsonb) AS (actor text, details jsonb, subjects jsonb)) WITH ORDINALITY AS e(actor, details, subjects, n)
+     ORDER BY e.n`,
+    [ctx.networkId, SENSITIVE_READ, JSON.stringify(rows)],
+  );
 }
