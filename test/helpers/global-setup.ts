@@ -29,6 +29,9 @@ export default async function globalSetup(): Promise<void> {
     // prepared statement names would collide (child processes such as the CLI inherit this too).
     process.env.DB_PREPARED_STATEMENTS = 'false';
   }
+  // @apollo/gateway (test/federation) otherwise runs its telemetry's cloud detectors, which call the cloud metadata
+  // address 169.254.169.254: tests reach nothing beyond 127.0.0.1.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   const db = await openDatabase(config, createLogger('warn'));
   await db.close();
