@@ -262,19 +262,17 @@ export async function beginTenantTransaction(
   let pending: PendingRead[] = [];
   let flushTimer: NodeJS.Immediate | undefined;
   const runReads = async (group: PendingRead[]) => {
-    if (aborted) return group.forEach((p) => p.reject(aborted));
-    running += 1;
+    if (group.length === 1) {
+      const [p] = group;
+      await query(p.sql, p.values, p.structured).then(p.resolve, p.reject);
+      return;
+    }
+    // With prepared statements: PREPARE (first time on this connection) and EXECUTE; else the statement itself.
+    const prepared = preparedSources.has(dataSource) ? batchNames(client) : undefined;
+    const added: string[] = [];
+    const parts: string[] = [];
+    const resultIndex: number[] = [];
     try {
-      if (group.length === 1) {
-        const [p] = group;
-        await query(p.sql, p.values, p.structured).then(p.resolve, p.reject);
-        return;
-      }
-      // With prepared statements: PREPARE (first time on this connection) and EXECUTE; else the statement itself.
-      const prepared = preparedSources.has(dataSource) ? batchNames(client) : undefined;
-      const added: string[] = [];
-      const parts: string[] = [];
-      const resultIndex: number[] = [];
       for (const p of group) {
         let name = prepared?.names.get(p.sql);
         if (prepared && !name && prepared.names.size < MAX_PREPARED_PER_CONNECTION) {
@@ -286,15 +284,11 @@ export async function beginTenantTransaction(
         resultIndex.push(parts.length);
         parts.push(name ? `EXECUTE ${name}${p.values.length ? `(${p.values.map(literal).join(', ')})` : ''}` : inlineParameters(p.sql, p.values));
       }
-      try {
-        const results = (await client.query(parts.join(';\n'))) as unknown as BatchResult[];
-        group.forEach((p, i) => p.resolve(typeormResult(results[resultIndex[i]], p.structured)));
-      } catch (err) {
-        for (const sql of added) prepared!.names.delete(sql);
-        for (const p of group) p.reject(err === aborted ? err : new QueryFailedError(p.sql, p.values, err as Error));
-      }
-    } finally {
-      running -= 1;
+      const results = (await client.query(parts.join(';\n'))) as unknown as BatchResult[];
+      group.forEach((p, i) => p.resolve(typeormResult(results[resultIndex[i]], p.structured)));
+    } catch (err) {
+      for (const sql of added) prepared!.names.delete(sql);
+      for (const p of group) p.reject(err === aborted ? err : new QueryFailedError(p.sql, p.values, err as Error));
     }
   };
   const flush = () => {
@@ -304,7 +298,8 @@ export async function beginTenantTransaction(
     const group = pending;
     pending = [];
     roundTrips += 1;
-    queue = queue.then(() => runReads(group));
+    // Through the queue like any statement (`aborted` refuses the whole group there).
+    void enqueue(() => runReads(group)).catch((err: unknown) => group.forEach((p) => p.reject(err)));
   };
   runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {
     if (aborted) return Promise.reject(aborted);
